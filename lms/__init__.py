@@ -1,0 +1,82 @@
+"""Peer specialist training and certification: the application factory."""
+import logging
+import os
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from . import config
+from .extensions import csrf, db, limiter, login_manager, migrate
+
+logger = logging.getLogger(__name__)
+MIGRATIONS = str(Path(__file__).parent / "migrations")
+
+
+class StartupRefused(click.ClickException):
+    """The app will not start (broken content, weak secret); click prints it without a traceback."""
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: defaults, then the environment, then `test_config`."""
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        AUTO_MIGRATE=True,
+        LOGIN_RATE_LIMIT="10 per minute;50 per hour",
+        ARGON2_PARAMETERS={},
+        LESSON_IDLE_CAP_MINUTES=30,
+    )
+    app.config.update(config.from_environment(app.instance_path, app.root_path))
+    if test_config:
+        app.config.update(test_config)
+    try:
+        if "SECRET_KEY" in (test_config or {}):
+            config.check_secret_key(app.config["SECRET_KEY"])
+        else:
+            app.config["SECRET_KEY"] = config.secret_key(app.instance_path)
+    except config.ConfigError as exc:
+        raise StartupRefused(str(exc)) from None
+
+    _init_extensions(app)
+    _register_features(app)
+    if app.config["AUTO_MIGRATE"]:
+        _migrate(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from .database import init_database
+
+    db.init_app(app)
+    init_database(app)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+
+def _register_features(app: Flask) -> None:
+    from . import assessments, auth, courses, errors, security, web
+
+    security.init_app(app)
+    errors.init_app(app)
+    web.init_app(app)
+    auth.init_app(app)
+    courses.init_app(app)
+    assessments.init_app(app)
+
+
+def _migrate(app: Flask) -> None:
+    """Create or upgrade the schema with the bundled Alembic migrations."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade(directory=MIGRATIONS)

@@ -1,0 +1,217 @@
+"""Taking a role-play: start, answer, finish, grade. Operations flush; the view commits once.
+
+Every write is idempotent: a step names the position it answers, and (attempt, position) is
+unique, so a double submit, a refresh or the back button can never record a step twice.
+"""
+import logging
+import random
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..auth.models import utcnow
+from ..courses.problems import Collector
+from ..extensions import db
+from .model import END, Quiz
+from .models import FAILED, OPEN, PASSED, PENDING, Attempt, AttemptStep, QuizVersion
+from .parser import parse_quiz
+from .scoring import Result, Step, next_scene, score_path
+
+logger = logging.getLogger(__name__)
+MAX_ANSWER_LENGTH = 10_000
+
+
+class AttemptError(Exception):
+    """A request that cannot be carried out; the message is for the trainee."""
+
+
+@dataclass(frozen=True)
+class Availability:
+    open_attempt: Attempt | None
+    used: int
+    #: None: unlimited
+    remaining: int | None
+    #: when a wait after a failed attempt ends (None: no wait)
+    opens_at: datetime | None
+    best: Attempt | None
+    attempts: tuple[Attempt, ...]
+
+    @property
+    def can_start(self) -> bool:
+        return self.open_attempt is None and self.opens_at is None and (self.remaining is None or self.remaining > 0)
+
+
+def attempts_for(user_id: int, module_slug: str, quiz_slug: str) -> list[Attempt]:
+    return list(db.session.scalars(select(Attempt).where(
+        Attempt.user_id == user_id, Attempt.module_slug == module_slug, Attempt.quiz_slug == quiz_slug,
+        Attempt.practice.is_(False)).order_by(Attempt.number)))
+
+
+def availability(user_id: int, module_slug: str, quiz: Quiz) -> Availability:
+    attempts = attempts_for(user_id, module_slug, quiz.slug)
+    open_attempt = next((a for a in attempts if a.state == OPEN), None)
+    used = len(attempts)
+    remaining = None if quiz.max_attempts == 0 else max(quiz.max_attempts - used, 0)
+    opens_at = None
+    finished = [a for a in attempts if a.finished_at is not None]
+    last = max(finished, key=lambda a: a.finished_at, default=None)
+    if last is not None and last.state == FAILED and quiz.retry_after_minutes:
+        wait_until = last.finished_at + timedelta(minutes=quiz.retry_after_minutes)
+        if wait_until > utcnow():
+            opens_at = wait_until
+    decided = [a for a in attempts if a.state in (PASSED, FAILED)]
+    best = max(decided, key=lambda a: (a.state == PASSED, a.score or 0, -a.number), default=None)
+    return Availability(open_attempt, used, remaining, opens_at, best, tuple(attempts))
+
+
+def ensure_version(module_slug: str, quiz: Quiz) -> None:
+    """Keep the source of the version an attempt runs on (once per fingerprint)."""
+    if db.session.get(QuizVersion, quiz.fingerprint) is not None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(QuizVersion(fingerprint=quiz.fingerprint, module_slug=module_slug,
+                                       quiz_slug=quiz.slug, source=quiz.source))
+    except IntegrityError:
+        pass  # stored by a concurrent request
+
+
+def start_attempt(user_id: int, course_slug: str, module_slug: str, quiz: Quiz) -> Attempt:
+    """Start an attempt, or return the open one (so a double click starts only one)."""
+    status = availability(user_id, module_slug, quiz)
+    if status.open_attempt is not None:
+        return status.open_attempt
+    if status.opens_at is not None:
+        raise AttemptError("wait")
+    if not status.can_start:
+        raise AttemptError("You have used all the attempts for this role-play. Your trainer can grant another if needed.")
+    ensure_version(module_slug, quiz)
+    attempt = Attempt(user_id=user_id, course_slug=course_slug, module_slug=module_slug, quiz_slug=quiz.slug,
+                      fingerprint=quiz.fingerprint, number=status.used + 1, state=OPEN,
+                      current_scene=quiz.first.id, shuffle_seed=secrets.randbelow(2**31))
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+    except IntegrityError:
+        # Another request started one at the same moment: resume that one.
+        existing = availability(user_id, module_slug, quiz).open_attempt
+        if existing is None:
+            raise AttemptError("Please try again.") from None
+        return existing
+    logger.info("attempt started: user %s, %s/%s #%s", user_id, module_slug, quiz.slug, attempt.number)
+    return attempt
+
+
+@lru_cache(maxsize=256)
+def _parse_version(fingerprint: str, source: str, label: str) -> Quiz | None:
+    return parse_quiz(label, source, None, Collector())
+
+
+def quiz_for_attempt(attempt: Attempt, current: Quiz | None) -> Quiz:
+    """The quiz version the attempt was started on, from the catalog or the stored source."""
+    if current is not None and current.fingerprint == attempt.fingerprint:
+        return current
+    version = db.session.get(QuizVersion, attempt.fingerprint)
+    quiz = _parse_version(version.fingerprint, version.source, f"{version.module_slug}/{version.quiz_slug}.quiz.md")
+    if quiz is None:
+        raise AttemptError("This role-play version can no longer be read.")
+    return quiz
+
+
+def choice_order(attempt: Attempt, quiz: Quiz, scene_id: str) -> list[int]:
+    """Display order of a scene's choices: shuffled once per attempt when the quiz asks for it."""
+    scene = quiz.scene(scene_id)
+    order = list(range(len(scene.choices))) if scene else []
+    if quiz.shuffle:
+        random.Random(f"{attempt.shuffle_seed}:{scene_id}").shuffle(order)  # nosec B311 - not security
+    return order
+
+
+def steps_of(attempt: Attempt) -> list[Step]:
+    return [Step(s.scene_id, s.choice_index, tuple(s.awards) if s.awards is not None else None) for s in attempt.steps]
+
+
+def answer(attempt: Attempt, quiz: Quiz, position: int, scene_id: str, choice: int | None = None,
+           text: str | None = None) -> bool:
+    """Record the answer to the current scene; False (and nothing recorded) for a repeat or stale submit."""
+    if attempt.state != OPEN or attempt.current_scene != scene_id or position != len(attempt.steps):
+        return False
+    scene = quiz.scene(scene_id)
+    if scene.kind == "choice":
+        if choice is None or not 0 <= choice < len(scene.choices):
+            raise AttemptError("Please choose one of the responses.")
+        step = AttemptStep(position=position, scene_id=scene_id, choice_index=choice)
+    elif scene.kind == "written":
+        text = (text or "").strip()
+        if not text:
+            raise AttemptError("Please write your answer before you continue.")
+        if len(text) > MAX_ANSWER_LENGTH:
+            raise AttemptError(f"Please keep your answer under {MAX_ANSWER_LENGTH:,} characters.")
+        step = AttemptStep(position=position, scene_id=scene_id, answer=text)
+    else:
+        return False
+    try:
+        with db.session.begin_nested():
+            attempt.steps.append(step)
+    except IntegrityError:
+        db.session.refresh(attempt)
+        return False
+    _advance(attempt, quiz, next_scene(quiz, scene_id, choice))
+    return True
+
+
+def _advance(attempt: Attempt, quiz: Quiz, target: str) -> None:
+    """Move to the next scene; an ending scene is recorded and ends the attempt."""
+    if target != END and quiz.scene(target).kind == "ending":
+        attempt.steps.append(AttemptStep(position=len(attempt.steps), scene_id=target))
+        target = END
+    if target == END:
+        finish(attempt, quiz)
+    else:
+        attempt.current_scene = target
+
+
+def finish(attempt: Attempt, quiz: Quiz) -> Result:
+    """Score a finished path: passed, failed, or pending a trainer's grading of written answers."""
+    result = score_path(quiz, steps_of(attempt))
+    attempt.current_scene = None
+    attempt.finished_at = attempt.finished_at or utcnow()
+    attempt.score, attempt.maximum, attempt.critical = result.score, result.maximum, result.critical
+    attempt.state = PENDING if result.passed is None else (PASSED if result.passed else FAILED)
+    logger.info("attempt %s finished: %s (%s/%s)", attempt.id, attempt.state, result.score, result.maximum)
+    return result
+
+
+def grade(attempt: Attempt, quiz: Quiz, awards: dict[int, list[int]], comment: str, grader_id: int) -> bool:
+    """Award rubric points (step id -> points per criterion); False if someone graded it first."""
+    claimed = db.session.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.state == PENDING)
+        .values(graded_at=utcnow(), graded_by_id=grader_id).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        return False
+    db.session.refresh(attempt)
+    for step in attempt.steps:
+        scene = quiz.scene(step.scene_id)
+        if scene is not None and scene.kind == "written":
+            points = awards.get(step.id, [])
+            if len(points) != len(scene.rubric) or any(not 0 <= p <= c.points for p, c in zip(points, scene.rubric)):
+                raise AttemptError("Every criterion needs a score between 0 and its maximum.")
+            step.awards = list(points)
+    attempt.grader_comment = (comment or "").strip() or None
+    finish(attempt, quiz)
+    logger.info("attempt %s graded by user %s: %s", attempt.id, grader_id, attempt.state)
+    return True
+
+
+def pending_queue() -> list[Attempt]:
+    """Attempts waiting for a trainer, oldest first."""
+    return list(db.session.scalars(select(Attempt).where(Attempt.state == PENDING)
+                                   .order_by(Attempt.finished_at, Attempt.id)))
+
+
+def pending_count() -> int:
+    return db.session.scalar(select(func.count()).select_from(Attempt).where(Attempt.state == PENDING)) or 0

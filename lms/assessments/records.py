@@ -1,0 +1,15 @@
+"""Read-side queries about attempts that other features need."""
+from sqlalchemy import select
+
+from ..extensions import db
+from .models import PASSED, Attempt
+
+
+def passed_assessments(user_id: int) -> set[tuple[str, str]]:
+    """(module slug, quiz slug) of every role-play the trainee has passed, on any version."""
+    rows = db.session.execute(
+        select(Attempt.module_slug, Attempt.quiz_slug)
+        .where(Attempt.user_id == user_id, Attempt.state == PASSED, Attempt.practice.is_(False))
+        .distinct()
+    )
+    return {(m, q) for m, q in rows}

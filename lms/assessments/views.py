@@ -1,0 +1,188 @@
+"""Role-play pages: introduction, one scene at a time, results, and the trainers' grading queue."""
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from ..auth import role_required
+from ..auth.models import User
+from ..courses import catalog
+from ..extensions import db
+from .attempts import (AttemptError, answer, availability, choice_order, pending_queue, quiz_for_attempt,
+                       start_attempt, steps_of, grade)
+from .forms import ChoiceForm, GradeForm, WrittenForm, criterion_field
+from .models import OPEN, PENDING, Attempt
+from .scoring import score_path
+
+bp = Blueprint("assessments", __name__)
+
+
+def _context_or_404(course_slug: str, module_slug: str, quiz_slug: str):
+    course = catalog().course(course_slug)
+    module = catalog().module(module_slug)
+    if course is None or module is None or module_slug not in course.modules:
+        abort(404)
+    if (course.draft or module.draft) and not current_user.is_staff:
+        abort(404)
+    quiz = module.assessment(quiz_slug)
+    if quiz is None:
+        abort(404)
+    return course, module, quiz
+
+
+def _attempt_or_404(attempt_id: int, staff_may_view: bool = True) -> Attempt:
+    """The attempt if it is the current user's (or they are staff); 404 otherwise, never 403."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    if attempt.user_id != current_user.id and not (staff_may_view and current_user.is_staff):
+        abort(404)
+    return attempt
+
+
+def _current_quiz(attempt: Attempt):
+    module = catalog().module(attempt.module_slug)
+    current = module.assessment(attempt.quiz_slug) if module else None
+    return quiz_for_attempt(attempt, current)
+
+
+@bp.route("/courses/<course_slug>/<module_slug>/roleplay/<quiz_slug>/")
+@login_required
+def intro(course_slug: str, module_slug: str, quiz_slug: str):
+    course, module, quiz = _context_or_404(course_slug, module_slug, quiz_slug)
+    status = availability(current_user.id, module.slug, quiz)
+    return render_template("assessments/intro.html", course=course, module=module, quiz=quiz, status=status,
+                           form=FlaskForm())
+
+
+@bp.route("/courses/<course_slug>/<module_slug>/roleplay/<quiz_slug>/start", methods=["POST"])
+@login_required
+def start(course_slug: str, module_slug: str, quiz_slug: str):
+    course, module, quiz = _context_or_404(course_slug, module_slug, quiz_slug)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        attempt = start_attempt(current_user.id, course.slug, module.slug, quiz)
+    except AttemptError as exc:
+        if str(exc) != "wait":
+            flash(str(exc), "error")
+        return redirect(url_for(".intro", course_slug=course.slug, module_slug=module.slug, quiz_slug=quiz.slug))
+    db.session.commit()
+    return redirect(url_for(".play", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>/play")
+@login_required
+def play(attempt_id: int):
+    attempt = _attempt_or_404(attempt_id, staff_may_view=False)
+    if attempt.state != OPEN:
+        return redirect(url_for(".result", attempt_id=attempt.id))
+    return _render_scene(attempt, _current_quiz(attempt))
+
+
+def _render_scene(attempt: Attempt, quiz, form=None, status=200):
+    scene = quiz.scene(attempt.current_scene)
+    position = len(attempt.steps)
+    last = attempt.steps[-1] if attempt.steps else None
+    feedback = None
+    if quiz.feedback == "immediate" and last is not None and last.choice_index is not None:
+        previous = quiz.scene(last.scene_id)
+        feedback = (previous, previous.choices[last.choice_index])
+    if form is None:
+        form = ChoiceForm() if scene.kind == "choice" else WrittenForm()
+        form.position.data, form.scene.data = str(position), scene.id
+    order = choice_order(attempt, quiz, scene.id)
+    if scene.kind == "choice":
+        form.choice.choices = [(i, "") for i in order]
+    module = catalog().module(attempt.module_slug)
+    return render_template("assessments/scene.html", attempt=attempt, quiz=quiz, scene=scene, form=form,
+                           order=order, feedback=feedback, module=module, step_number=position + 1), status
+
+
+@bp.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
+@login_required
+def answer_step(attempt_id: int):
+    attempt = _attempt_or_404(attempt_id, staff_may_view=False)
+    if attempt.state != OPEN:
+        return redirect(url_for(".result", attempt_id=attempt.id))
+    quiz = _current_quiz(attempt)
+    scene = quiz.scene(attempt.current_scene)
+    form = ChoiceForm() if scene.kind == "choice" else WrittenForm()
+    if scene.kind == "choice":
+        form.choice.choices = [(i, "") for i in range(len(scene.choices))]
+    if request.form.get("scene") != scene.id or request.form.get("position") != str(len(attempt.steps)):
+        # A repeated or stale submit (double click, back button): show where the attempt really is.
+        return redirect(url_for(".play", attempt_id=attempt.id))
+    if not form.validate_on_submit():
+        form.position.data, form.scene.data = str(len(attempt.steps)), scene.id
+        return _render_scene(attempt, quiz, form, 422)
+    try:
+        answer(attempt, quiz, int(form.position.data), scene.id,
+               choice=form.choice.data if scene.kind == "choice" else None,
+               text=form.answer.data if scene.kind == "written" else None)
+    except AttemptError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".play", attempt_id=attempt.id))
+    db.session.commit()
+    if attempt.state != OPEN:
+        return redirect(url_for(".result", attempt_id=attempt.id))
+    return redirect(url_for(".play", attempt_id=attempt.id))
+
+
+@bp.route("/attempts/<int:attempt_id>")
+@login_required
+def result(attempt_id: int):
+    attempt = _attempt_or_404(attempt_id)
+    if attempt.state == OPEN and attempt.user_id == current_user.id:
+        return redirect(url_for(".play", attempt_id=attempt.id))
+    quiz = _current_quiz(attempt)
+    outcome = score_path(quiz, steps_of(attempt))
+    module = catalog().module(attempt.module_slug)
+    course = catalog().course(attempt.course_slug)
+    status = availability(attempt.user_id, attempt.module_slug, quiz) if module else None
+    return render_template("assessments/result.html", attempt=attempt, quiz=quiz, outcome=outcome, module=module,
+                           course=course, status=status, competencies=catalog().competencies,
+                           owner=db.session.get(User, attempt.user_id))
+
+
+@bp.route("/grading/")
+@role_required("trainer", "admin")
+def grading_queue():
+    attempts = pending_queue()
+    users = {u.id: u for u in db.session.query(User).filter(User.id.in_({a.user_id for a in attempts}))} if attempts else {}
+    return render_template("assessments/queue.html", attempts=attempts, users=users, catalog=catalog())
+
+
+@bp.route("/grading/<int:attempt_id>", methods=["GET", "POST"])
+@role_required("trainer", "admin")
+def grade_attempt(attempt_id: int):
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None:
+        abort(404)
+    if attempt.state != PENDING:
+        flash("This answer has already been graded.", "info")
+        return redirect(url_for(".result", attempt_id=attempt.id))
+    quiz = _current_quiz(attempt)
+    written = [(step, quiz.scene(step.scene_id)) for step in attempt.steps
+               if quiz.scene(step.scene_id) and quiz.scene(step.scene_id).kind == "written"]
+    form = _grade_form(written)
+    if form.validate_on_submit():
+        awards = {step.id: [form[f"c{step.id}_{c.index}"].data for c in scene.rubric] for step, scene in written}
+        if grade(attempt, quiz, awards, form.comment.data, current_user.id):
+            db.session.commit()
+            flash("Grade saved. The trainee can now see the result and your comment.", "success")
+        else:
+            flash("Another trainer graded this answer first.", "info")
+        return redirect(url_for(".grading_queue"))
+    return render_template("assessments/grade.html", attempt=attempt, quiz=quiz, written=written, form=form,
+                           owner=db.session.get(User, attempt.user_id), module=catalog().module(attempt.module_slug)), \
+        200 if request.method == "GET" else 422
+
+
+def _grade_form(written):
+    class _Form(GradeForm):
+        pass
+
+    for step, scene in written:
+        for criterion in scene.rubric:
+            setattr(_Form, f"c{step.id}_{criterion.index}", criterion_field(criterion.points))
+    return _Form()

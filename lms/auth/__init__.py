@@ -1,0 +1,45 @@
+"""Accounts: sign-up, sign-in, roles, and the `users` CLI."""
+from functools import wraps
+
+from flask import Flask, abort
+from flask_login import current_user, login_required
+
+from ..extensions import db, login_manager
+
+
+def init_app(app: Flask) -> None:
+    from . import cli, views
+    from .models import User
+
+    app.register_blueprint(views.bp)
+    app.cli.add_command(cli.users_cli)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def _load(user_id: str):
+        """Sessions carry 'id:version'; a bumped version (logout, password change) ends them all."""
+        ident, _, version = user_id.partition(":")
+        if not ident.isdigit() or not version.isdigit():
+            return None
+        user = db.session.get(User, int(ident))
+        if user is None or not user.active or user.session_version != int(version):
+            return None
+        return user
+
+
+def role_required(*roles: str):
+    """Allow only signed-in users with one of these roles; others get 403."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            if current_user.role not in roles:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

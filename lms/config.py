@@ -1,0 +1,67 @@
+"""Settings: defaults, then the environment, then the test config. Nothing is read at import time."""
+import os
+import secrets
+from pathlib import Path
+
+#: Keys that appear in tutorials and leaked configs; a deployment using one is refused.
+WELL_KNOWN_KEYS = {
+    "dev", "development", "secret", "secret-key", "secretkey", "changeme", "change-me",
+    "change_me", "default", "password", "test", "testing", "your-secret-key", "supersecret",
+}
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(RuntimeError):
+    """A setting that the app refuses to start with."""
+
+
+def database_url(instance_path: str) -> str:
+    """The SQLAlchemy URL from DATABASE_URL, or an SQLite file in the instance folder."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if not url:
+        return "sqlite:///" + str(Path(instance_path) / "lms.sqlite3")
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def secret_key(instance_path: str) -> str:
+    """SECRET_KEY from the environment, or one generated into the instance folder on first run."""
+    key = os.environ.get("SECRET_KEY")
+    if key is None:
+        path = Path(instance_path) / "secret_key"
+        if not path.exists():
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_hex(32))
+        key = path.read_text().strip()
+    check_secret_key(key)
+    return key
+
+
+def check_secret_key(key: str) -> None:
+    """Refuse a short or well-known key: a guessable key lets anyone forge a session."""
+    if key.strip().lower() in WELL_KNOWN_KEYS:
+        raise ConfigError("SECRET_KEY is a well-known value; set a long random one (python -c 'import secrets; print(secrets.token_hex(32))').")
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(f"SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters; set a long random one.")
+
+
+def env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def from_environment(instance_path: str, root_path: str) -> dict:
+    """Settings that come from the environment, with their defaults."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
+        "CONTENT_DIR": os.environ.get("LMS_CONTENT_DIR") or str(Path(root_path).parent / "content"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "SESSION_COOKIE_SECURE": env_bool("LMS_SECURE_COOKIES", False),
+        "REMEMBER_COOKIE_SECURE": env_bool("LMS_SECURE_COOKIES", False),
+    }

@@ -1,0 +1,115 @@
+"""Typed, frozen objects for everything the loader reads from `content/`."""
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from markupsafe import Markup
+
+from .markdown import TocEntry
+
+
+@dataclass(frozen=True)
+class Competency:
+    id: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Module:
+    slug: str
+    title: str
+    summary: str
+    minutes: int
+    competencies: tuple[str, ...]
+    html: Markup
+    toc: tuple[TocEntry, ...]
+    #: the lesson's own `#` heading, which the page uses as its h1 (None: the page adds one)
+    heading: str | None
+    words: int
+    fingerprint: str
+    path: Path
+    #: shown before the lesson, for lessons that discuss suicide, self-harm, abuse or trauma
+    content_note: str | None = None
+    #: hidden from trainees; trainers can preview it
+    draft: bool = False
+    #: role-plays, in file-name order (lms.assessments.model.Quiz)
+    assessments: tuple[Any, ...] = ()
+
+    @property
+    def folder(self) -> Path:
+        return self.path.parent
+
+    @property
+    def required_assessments(self) -> tuple[Any, ...]:
+        return tuple(q for q in self.assessments if q.required)
+
+    def assessment(self, slug: str):
+        return next((q for q in self.assessments if q.slug == slug), None)
+
+
+@dataclass(frozen=True)
+class CertificateSpec:
+    title: str
+    #: None: the certificate never expires
+    validity_months: int | None = None
+    approval: str = "automatic"
+
+
+@dataclass(frozen=True)
+class Course:
+    slug: str
+    title: str
+    modules: tuple[str, ...]
+    #: contact hours by domain; a single number is {"total": n}
+    hours: Mapping[str, float]
+    description: Markup
+    certificate: CertificateSpec
+    fingerprint: str
+    path: Path
+    attestation: str | None = None
+    summary: str = ""
+    draft: bool = False
+
+    @property
+    def total_hours(self) -> float:
+        return sum(self.hours.values())
+
+
+@dataclass(frozen=True)
+class Attestation:
+    slug: str
+    title: str
+    html: Markup
+    fingerprint: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Everything loaded from one content directory, as one immutable version."""
+
+    courses: Mapping[str, Course]
+    modules: Mapping[str, Module]
+    competencies: Mapping[str, Competency]
+    attestations: Mapping[str, Attestation]
+    fingerprint: str
+    root: Path
+    warnings: tuple = field(default=())
+
+    def __post_init__(self):
+        for name in ("courses", "modules", "competencies", "attestations"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+
+    def course(self, slug: str) -> Course | None:
+        return self.courses.get(slug)
+
+    def module(self, slug: str) -> Module | None:
+        return self.modules.get(slug)
+
+    def course_modules(self, course: Course) -> list[Module]:
+        return [self.modules[s] for s in course.modules if s in self.modules]
+
+    def visible_courses(self) -> list[Course]:
+        return sorted((c for c in self.courses.values() if not c.draft), key=lambda c: c.title.lower())

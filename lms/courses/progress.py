@@ -1,0 +1,144 @@
+"""Reading progress and module/course completion. Views call these; they flush, never commit."""
+from dataclasses import dataclass
+from flask import current_app
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from ..auth.models import utcnow
+from ..extensions import db
+from .content import Catalog, Course, Module
+from .models import LessonProgress
+
+NOT_STARTED, READING, ASSESSMENT, COMPLETE = "not-started", "reading", "assessment", "complete"
+STATE_LABELS = {
+    NOT_STARTED: "Not started",
+    READING: "Reading",
+    ASSESSMENT: "Role-play to pass",
+    COMPLETE: "Complete",
+}
+
+
+@dataclass(frozen=True)
+class ModuleStatus:
+    module: Module
+    state: str
+    progress: LessonProgress | None
+
+    @property
+    def label(self) -> str:
+        return STATE_LABELS[self.state]
+
+
+@dataclass(frozen=True)
+class CourseStatus:
+    course: Course
+    modules: tuple[ModuleStatus, ...]
+
+    @property
+    def complete_count(self) -> int:
+        return sum(1 for m in self.modules if m.state == COMPLETE)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.complete_count / len(self.modules)) if self.modules else 0
+
+    @property
+    def started(self) -> bool:
+        return any(m.state != NOT_STARTED for m in self.modules)
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.modules) and self.complete_count == len(self.modules)
+
+    @property
+    def next_module(self) -> Module | None:
+        return next((m.module for m in self.modules if m.state != COMPLETE), None)
+
+    @property
+    def seconds_spent(self) -> int:
+        return sum(m.progress.seconds_spent for m in self.modules if m.progress)
+
+
+def _get(user_id: int, module_slug: str) -> LessonProgress | None:
+    return db.session.scalar(select(LessonProgress).where(
+        LessonProgress.user_id == user_id, LessonProgress.module_slug == module_slug))
+
+
+def _get_or_create(user_id: int, course: Course, module: Module) -> LessonProgress:
+    row = _get(user_id, module.slug)
+    if row is not None:
+        return row
+    try:
+        with db.session.begin_nested():
+            row = LessonProgress(user_id=user_id, module_slug=module.slug, course_slug=course.slug,
+                                 module_fingerprint=module.fingerprint)
+            db.session.add(row)
+    except IntegrityError:
+        # A second tab opened the lesson at the same moment: use its row.
+        row = _get(user_id, module.slug)
+    return row
+
+
+def credit_time(row: LessonProgress, module: Module) -> None:
+    """Credit the time since the last request for this lesson as reading time.
+
+    A gap longer than the cap (twice the lesson's estimate, at least LESSON_IDLE_CAP_MINUTES) is a
+    trainee who left, not one who read, so it is not credited: hours must stand up to an audit.
+    """
+    now = utcnow()
+    cap = max(current_app.config["LESSON_IDLE_CAP_MINUTES"], 2 * module.minutes) * 60
+    gap = (now - row.last_opened_at).total_seconds()
+    if 0 < gap <= cap:
+        row.seconds_spent += int(gap)
+    row.last_opened_at = now
+
+
+def open_lesson(user_id: int, course: Course, module: Module) -> LessonProgress:
+    """Record a lesson view (the one GET that writes)."""
+    row = _get_or_create(user_id, course, module)
+    credit_time(row, module)
+    row.course_slug = course.slug
+    row.module_fingerprint = module.fingerprint
+    return row
+
+
+def finish_lesson(user_id: int, course: Course, module: Module) -> tuple[LessonProgress, bool]:
+    """Mark the lesson read; idempotent. Returns (row, True if this call finished it)."""
+    row = _get_or_create(user_id, course, module)
+    if row.finished_at is not None:
+        return row, False
+    credit_time(row, module)
+    row.finished_at = utcnow()
+    row.course_slug = course.slug
+    return row, True
+
+
+def progress_rows(user_id: int) -> dict[str, LessonProgress]:
+    rows = db.session.scalars(select(LessonProgress).where(LessonProgress.user_id == user_id))
+    return {r.module_slug: r for r in rows}
+
+
+def module_state(module: Module, row: LessonProgress | None, passed: set[tuple[str, str]]) -> str:
+    """A module is complete when its lesson is read and every required assessment passed."""
+    if row is None:
+        return NOT_STARTED
+    if row.finished_at is None:
+        return READING
+    if all((module.slug, q.slug) in passed for q in module.required_assessments):
+        return COMPLETE
+    return ASSESSMENT
+
+
+def course_status(catalog: Catalog, course: Course, rows: dict, passed: set) -> CourseStatus:
+    modules = tuple(ModuleStatus(m, module_state(m, rows.get(m.slug), passed), rows.get(m.slug))
+                    for m in catalog.course_modules(course))
+    return CourseStatus(course, modules)
+
+
+def duration(seconds: int) -> str:
+    """'1 h 5 min' for a person, not a number of seconds."""
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
+

@@ -1,0 +1,139 @@
+"""Catalogue, course pages, lessons, module assets and the trainee's dashboard."""
+from pathlib import PurePosixPath
+
+from flask import Blueprint, abort, flash, redirect, render_template, send_from_directory, url_for
+from flask_login import current_user, login_required
+from flask_wtf import FlaskForm
+
+from ..assessments.records import passed_assessments
+from ..extensions import db
+from . import catalog
+from .progress import course_status, duration, finish_lesson, open_lesson, progress_rows
+
+bp = Blueprint("courses", __name__)
+
+
+def _course_or_404(course_slug: str):
+    course = catalog().course(course_slug)
+    if course is None or (course.draft and not _is_staff()):
+        abort(404)
+    return course
+
+
+def _module_or_404(course, module_slug: str):
+    module = catalog().module(module_slug)
+    if module is None or module_slug not in course.modules or (module.draft and not _is_staff()):
+        abort(404)
+    return module
+
+
+def _is_staff() -> bool:
+    return current_user.is_authenticated and current_user.is_staff
+
+
+def _status(course):
+    if not current_user.is_authenticated:
+        return None
+    return course_status(catalog(), course, progress_rows(current_user.id), passed_assessments(current_user.id))
+
+
+@bp.app_template_filter("duration")
+def _duration(seconds: int) -> str:
+    return duration(seconds)
+
+
+@bp.route("/courses/")
+def catalogue():
+    courses = catalog().visible_courses()
+    statuses = {}
+    if current_user.is_authenticated:
+        rows, passed = progress_rows(current_user.id), passed_assessments(current_user.id)
+        statuses = {c.slug: course_status(catalog(), c, rows, passed) for c in courses}
+    return render_template("courses/catalogue.html", courses=courses, statuses=statuses, catalog=catalog())
+
+
+@bp.route("/courses/<course_slug>/")
+def course(course_slug: str):
+    course = _course_or_404(course_slug)
+    modules = [m for m in catalog().course_modules(course) if not m.draft or _is_staff()]
+    status = _status(course)
+    states = {item.module.slug: item for item in status.modules} if status else {}
+    return render_template("courses/course.html", course=course, modules=modules, status=status, states=states)
+
+
+@bp.route("/courses/<course_slug>/<module_slug>/")
+@login_required
+def lesson(course_slug: str, module_slug: str):
+    course = _course_or_404(course_slug)
+    module = _module_or_404(course, module_slug)
+    row = open_lesson(current_user.id, course, module)
+    db.session.commit()
+    slugs = list(course.modules)
+    position = slugs.index(module.slug)
+    previous = catalog().module(slugs[position - 1]) if position > 0 else None
+    following = catalog().module(slugs[position + 1]) if position + 1 < len(slugs) else None
+    return render_template("courses/lesson.html", course=course, module=module, progress=row,
+                           previous=previous, following=following, position=position + 1,
+                           count=len(slugs), form=FlaskForm(), passed=passed_assessments(current_user.id))
+
+
+@bp.route("/courses/<course_slug>/<module_slug>/finish", methods=["POST"])
+@login_required
+def finish(course_slug: str, module_slug: str):
+    course = _course_or_404(course_slug)
+    module = _module_or_404(course, module_slug)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    _, newly = finish_lesson(current_user.id, course, module)
+    db.session.commit()
+    if module.required_assessments:
+        if newly:
+            flash(f"Well done: you finished reading “{module.title}”. Next, the role-play.", "success")
+        return redirect(url_for("courses.lesson", course_slug=course.slug, module_slug=module.slug) + "#practice")
+    if newly:
+        flash(f"Well done: you finished “{module.title}”.", "success")
+    status = _status(course)
+    if status.next_module is not None:
+        return redirect(url_for("courses.lesson", course_slug=course.slug, module_slug=status.next_module.slug))
+    return redirect(url_for("courses.course", course_slug=course.slug))
+
+
+@bp.route("/courses/<course_slug>/<module_slug>/<path:asset>")
+@login_required
+def asset(course_slug: str, module_slug: str, asset: str):
+    """A file from the module folder: never Markdown, dotfiles or anything outside the folder."""
+    course = _course_or_404(course_slug)
+    module = _module_or_404(course, module_slug)
+    parts = PurePosixPath(asset).parts
+    if (not parts or asset.endswith(".md") or any(p.startswith(".") or p in ("..", "") for p in parts)
+            or "\\" in asset):
+        abort(404)
+    return send_from_directory(module.folder, asset, max_age=3600)
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard():
+    rows, passed = progress_rows(current_user.id), passed_assessments(current_user.id)
+    courses = catalog().visible_courses()
+    statuses = [course_status(catalog(), c, rows, passed) for c in courses]
+    started = [s for s in statuses if s.started]
+    latest = max(rows.values(), key=lambda r: r.last_opened_at, default=None)
+    resume = _resume(latest, statuses)
+    return render_template("courses/dashboard.html", started=started, others=[s for s in statuses if not s.started],
+                           resume=resume)
+
+
+def _resume(latest, statuses):
+    """(course, module) to continue: the lesson last opened, or the next one if it is done."""
+    if latest is None:
+        return None
+    status = next((s for s in statuses if s.course.slug == latest.course_slug), None)
+    if status is None:
+        return None
+    for item in status.modules:
+        if item.module.slug == latest.module_slug and item.state != "complete":
+            return status.course, item.module
+    if status.next_module is not None:
+        return status.course, status.next_module
+    return None

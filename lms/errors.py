@@ -1,0 +1,49 @@
+"""Error pages in the site's style; JSON for API clients. Nothing a user sends produces a bare 500."""
+import logging
+
+from flask import Flask, Response, jsonify, make_response, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+logger = logging.getLogger(__name__)
+
+MESSAGES = {
+    400: "The request could not be understood. Please go back and try again.",
+    403: "You do not have access to this page.",
+    404: "We could not find that page. It may have moved, or the address may have a typo.",
+    405: "That action is not available here.",
+    413: "That upload is too large.",
+    429: "Too many attempts in a short time. Please wait a little and try again.",
+    500: "Something went wrong on our side. Your work up to this point is saved. Please try again in a moment.",
+}
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def _csrf(error):
+        return error_response(400, "Your form session expired or the page was open for a long time. "
+                                   "Please go back, reload the page and send the form again.")
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        code = error.code or 500
+        response = error_response(code, MESSAGES.get(code, error.description or ""))
+        retry_after = error.get_response().headers.get("Retry-After")
+        if retry_after:
+            response.headers["Retry-After"] = retry_after
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        db.session.rollback()
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, MESSAGES[500])
+
+
+def error_response(code: int, message: str) -> Response:
+    """An error as JSON for the API and JSON clients, otherwise as a page."""
+    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+        return make_response(jsonify(error=message, status=code), code)
+    return make_response(render_template("error.html", code=code, message=message), code)

@@ -1,0 +1,22 @@
+"""Site-wide pages: home, support, health."""
+from flask import Blueprint, Flask, redirect, render_template, url_for
+from flask_login import current_user
+
+bp = Blueprint("web", __name__)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+
+@bp.route("/")
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for("courses.dashboard"))
+    return render_template("index.html")
+
+
+@bp.route("/support")
+def support():
+    """Crisis lines: studying this material can stir up a trainee's own history."""
+    return render_template("support.html")
