@@ -19,7 +19,7 @@ class StartupRefused(click.ClickException):
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then the environment, then `test_config`."""
-    app = Flask(__name__, instance_relative_config=True)
+    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("LMS_INSTANCE_PATH") or None)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
         AUTO_MIGRATE=True,
         LOGIN_RATE_LIMIT="10 per minute;50 per hour",
+        RATELIMIT_HEADERS_ENABLED=True,
         ARGON2_PARAMETERS={},
         LESSON_IDLE_CAP_MINUTES=30,
     )

@@ -46,4 +46,9 @@ def error_response(code: int, message: str) -> Response:
     """An error as JSON for the API and JSON clients, otherwise as a page."""
     if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
         return make_response(jsonify(error=message, status=code), code)
-    return make_response(render_template("error.html", code=code, message=message), code)
+    try:
+        page = render_template("error.html", code=code, message=message)
+    except Exception:  # the page itself failed (e.g. the database is down): answer plainly
+        logger.exception("error page failed to render")
+        page = f"<!doctype html><html lang=en><title>Error {code}</title><h1>Error {code}</h1><p>{message}</p></html>"
+    return make_response(page, code)

@@ -1,6 +1,5 @@
 """Security headers on every response, and no caching of signed-in pages."""
-from flask import Flask, request
-from flask_login import current_user
+from flask import Flask, request, session
 
 from .courses.markdown import VIDEO_HOSTS
 
@@ -22,6 +21,7 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if not app.debug and request.is_secure:
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-        if current_user.is_authenticated and not request.path.startswith("/static/"):
+        # Read the session, not current_user: loading the user here could fail inside an error page.
+        if session.get("_user_id") and not request.path.startswith("/static/"):
             headers["Cache-Control"] = "no-store"
         return response

@@ -18,8 +18,8 @@ def successors(scene: Scene) -> list[tuple[str, int]]:
     return []
 
 
-def check_graph(path: str, scenes: list[Scene], problems: Collector, pass_mark: float) -> int | None:
-    """Report cycles, unreachable scenes and an impossible pass; return the maximum score."""
+def check_graph(path: str, scenes: list[Scene], problems: Collector, pass_mark: float, scored: bool = True) -> int | None:
+    """Report cycles, unreachable scenes and (when `scored`) an impossible pass; return the maximum score."""
     by_id = {s.id: s for s in scenes}
     if _cycles(path, scenes, by_id, problems):
         return None
@@ -27,6 +27,8 @@ def check_graph(path: str, scenes: list[Scene], problems: Collector, pass_mark: 
     for scene in scenes:
         if scene.id not in reached:
             problems.error(path, scene.line, f"scene '{scene.id}' cannot be reached: no choice in the role-play leads to it")
+    if not scored:
+        return None
     maximum = best_totals(scenes)[scenes[0].id]
     if maximum is NO_PATH:
         problems.error(path, scenes[0].line, "every path through this role-play takes a critical choice, so nobody can pass")

@@ -33,9 +33,8 @@ def parse_quiz(path: str, text: str, competencies: dict | None, problems: Collec
     if not scenes:
         problems.error(path, fm.body_line, "a role-play needs at least one scene: start each scene with a '## scene-id' heading")
         return None
-    if len(problems.errors) > before:
-        return None
-    maximum = check_graph(path, scenes, problems, settings["pass_mark"])
+    # The graph is checked even after other errors, so that every problem is reported at once.
+    maximum = check_graph(path, scenes, problems, settings["pass_mark"], scored=len(problems.errors) == before)
     if len(problems.errors) > before or maximum is None:
         return None
     name = Path(path).name

@@ -6,6 +6,10 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationE
 from .passwords import MAX_LENGTH, password_problem
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 def _new_password(form, field):
     problem = password_problem(field.data or "", getattr(form, "email", None) and form.email.data or "",
                                getattr(form, "display_name", None) and form.display_name.data or "")
@@ -14,11 +18,11 @@ def _new_password(form, field):
 
 
 class RegisterForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    email = EmailField("Email address", filters=[_strip], validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
     display_name = StringField("Name to show on the site", description="What you like to be called, for example your first name.",
-                               validators=[DataRequired(), Length(max=100)])
+                               filters=[_strip], validators=[DataRequired(), Length(max=100)])
     legal_name = StringField("Full legal name", description="Printed on your certificates exactly as you type it. You can change it later.",
-                             validators=[DataRequired(), Length(max=200)])
+                             filters=[_strip], validators=[DataRequired(), Length(max=200)])
     password = PasswordField("Password", description="At least 8 characters. A short sentence works well.",
                              validators=[DataRequired(), _new_password])
     confirm = PasswordField("Type the password again", validators=[DataRequired(), EqualTo("password", message="The two passwords do not match.")])
@@ -26,7 +30,7 @@ class RegisterForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email address", validators=[DataRequired(), Length(max=254)])
+    email = EmailField("Email address", filters=[_strip], validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
     remember = BooleanField("Keep me signed in on this device")
     submit = SubmitField("Sign in")

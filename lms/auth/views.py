@@ -81,9 +81,10 @@ def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         if verify_password(current_user.password_hash, form.current.data):
-            change_password(current_user, form.password.data)
+            user = current_user._get_current_object()
+            change_password(user, form.password.data)
             db.session.commit()
-            login_user(current_user)
+            login_user(user)  # a fresh session carrying the new session version
             flash("Your password has been changed. Other devices have been signed out.", "success")
             return redirect(url_for("courses.dashboard"))
         form.current.errors.append("That is not your current password.")

@@ -1,0 +1,168 @@
+"""Fixtures: an app per test on a real database, a client, a CLI runner, and factories.
+
+The schema is built once per session by the real Alembic migrations; each test then gets a fresh
+copy (SQLite) or emptied tables (PostgreSQL, when DATABASE_URL points at one).
+"""
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from lms import create_app
+from lms.extensions import db
+
+HERE = Path(__file__).parent
+TEST_CONTENT = HERE / "content"
+BUNDLED_CONTENT = HERE.parent / "content"
+PASSWORD = "a long enough passphrase"
+CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+POSTGRES_URL = os.environ.get("DATABASE_URL", "") if os.environ.get("DATABASE_URL", "").startswith("postgres") else ""
+
+
+def base_config(database_uri: str, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "CONTENT_DIR": str(TEST_CONTENT),
+        "AUTO_MIGRATE": False,
+        "RATELIMIT_ENABLED": False,
+        "ARGON2_PARAMETERS": CHEAP_ARGON2,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def template_database(tmp_path_factory):
+    """A database migrated to head once per session: a file to copy, or the PostgreSQL URL."""
+    if POSTGRES_URL:
+        uri = POSTGRES_URL.replace("postgres://", "postgresql+psycopg://").replace("postgresql://", "postgresql+psycopg://")
+        app = create_app(base_config(uri))
+        with app.app_context():
+            db.drop_all()
+            db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            db.session.commit()
+        create_app(base_config(uri, AUTO_MIGRATE=True))
+        return uri
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    app = create_app(base_config(f"sqlite:///{path}", AUTO_MIGRATE=True))
+    with app.app_context():
+        # Fold the write-ahead log into the file, so that copying the file copies the schema.
+        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.session.remove()
+        db.engine.dispose()
+    return path
+
+
+def _empty_postgres(app) -> None:
+    with app.app_context():
+        tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+
+
+@pytest.fixture
+def database_uri(template_database, tmp_path):
+    if POSTGRES_URL:
+        return template_database
+    copy = tmp_path / "test.sqlite3"
+    shutil.copy(template_database, copy)
+    return f"sqlite:///{copy}"
+
+
+@pytest.fixture
+def app_factory(database_uri):
+    """Build an app on this test's database with extra settings (e.g. another content folder)."""
+    apps = []
+
+    def make(**overrides):
+        app = create_app(base_config(database_uri, **overrides))
+        if POSTGRES_URL and not apps:
+            _empty_postgres(app)
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory):
+    app = app_factory()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    """Factory: make_user(role="trainer", email=...) creates and commits an account."""
+    from lms.auth.operations import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "trainee", email: str | None = None, password: str = PASSWORD,
+             display_name: str = "Test Person", legal_name: str = "Test Person Legal"):
+        user = create_user(email or f"user{next(counter)}@example.org", password, display_name, legal_name, role)
+        db.session.commit()
+        return user
+
+    return make
+
+
+def csrf_token(client, page: str = "/account/login") -> str:
+    """A valid CSRF token for this client's session, read from a page with a form."""
+    html = client.get(page).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    if match is None:
+        html = client.get("/dashboard").get_data(as_text=True)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def post(client, url: str, data: dict | None = None, page: str = "/account/login", **kwargs):
+    """POST a form the way a browser does: with the CSRF token from a page."""
+    form = dict(data or {})
+    form["csrf_token"] = csrf_token(client, page)
+    return client.post(url, data=form, **kwargs)
+
+
+class AuthActions:
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, email: str, password: str = PASSWORD, **extra):
+        return post(self.client, "/account/login", {"email": email, "password": password, **extra})
+
+    def logout(self):
+        return post(self.client, "/account/logout", page="/dashboard")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def trainee(make_user, auth):
+    """A signed-in trainee."""
+    user = make_user(email="trainee@example.org")
+    auth.login("trainee@example.org")
+    return user

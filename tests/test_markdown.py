@@ -1,0 +1,70 @@
+"""Author Markdown is untrusted: render, then sanitise, in one place."""
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lms.courses.markdown import render, sanitise
+
+
+def html(source: str) -> str:
+    return str(render(source).html)
+
+
+def test_script_tags_and_their_content_are_removed():
+    out = html("Hello <script>alert('x')</script> world\n\n<script>\nsteal()\n</script>\n")
+    assert "<script" not in out and "alert" not in out and "steal" not in out
+
+
+def test_event_handlers_are_removed():
+    out = html('<img src="x.png" onerror="alert(1)">\n\n<p onclick="x()">hi</p>\n')
+    assert "onerror" not in out and "onclick" not in out and 'src="x.png"' in out
+
+
+def test_javascript_and_data_links_never_reach_the_page():
+    out = html('[a](javascript:alert(1)) <a href="javascript:alert(1)">b</a> <a href="JaVaScRiPt:alert(1)">c</a>'
+               ' <a href="data:text/html,<script>x</script>">d</a> <img src="data:image/svg+xml,<svg onload=alert(1)>">')
+    assert not re.search(r'(href|src)="\s*(javascript|data):', out, re.I)
+
+
+def test_iframes_only_from_allowed_video_hosts():
+    out = html('<iframe src="https://evil.example/x"></iframe>\n\n<iframe src="http://www.youtube-nocookie.com/embed/a"></iframe>\n\n'
+               '<iframe src="https://www.youtube-nocookie.com/embed/abc" title="Video"></iframe>\n')
+    assert out.count("<iframe") == 1
+    assert 'src="https://www.youtube-nocookie.com/embed/abc"' in out
+
+
+def test_safe_markup_survives():
+    out = html("# Title\n\n## Part one\n\n*em* **strong** [link](https://example.org) ![alt](images/a.png)\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    assert '<h2 id="part-one">Part one</h2>' in out
+    assert '<a href="https://example.org" rel="noopener noreferrer">link</a>' in out
+    assert '<img src="images/a.png" alt="alt">' in out
+    assert "<table>" in out and "<em>em</em>" in out
+
+
+def test_rendering_is_cached_by_content():
+    assert render("Same *text*") is render("Same *text*")
+
+
+def test_sanitise_marks_only_clean_html_safe():
+    assert str(sanitise('<a href="javascript:x">y</a>')) == '<a rel="noopener noreferrer">y</a>'
+
+
+_pieces = st.sampled_from([
+    "<script>alert(1)</script>", "<img src=x onerror=alert(1)>", '<a href="javascript:alert(1)">x</a>',
+    "<iframe src=https://evil.example></iframe>", '<svg onload="alert(1)">', "<style>body{}</style>",
+    '<a href="data:text/html;base64,PHNjcmlwdD4=">d</a>', "[x](javascript:alert(1))", "<object data=x></object>",
+    '<div style="background:url(javascript:alert(1))">', "**bold**", "\n\n", "# h\n", "- item\n", "<b>", "</b>",
+    '<p title="x" onmouseover="y">', "<details><summary>s</summary>t</details>", "`<script>`", "<!-- c -->",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_pieces, st.text(max_size=20)), max_size=12))
+def test_no_markdown_input_yields_script_handlers_or_dangerous_urls(parts):
+    out = html("".join(parts))
+    assert not re.search(r"<\s*(script|style|object|embed|svg)", out, re.I)
+    assert not re.search(r"\son[a-z]+\s*=", out, re.I)
+    assert not re.search(r'(href|src)\s*=\s*"\s*(javascript|data|vbscript):', out, re.I)
+    for iframe in re.findall(r"<iframe[^>]*>", out):
+        assert 'src="https://www.youtube' in iframe or 'src="https://player.vimeo.com' in iframe
