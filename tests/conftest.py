@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from lms import create_app
@@ -20,6 +21,14 @@ BUNDLED_CONTENT = HERE.parent / "content"
 PASSWORD = "a long enough passphrase"
 CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 POSTGRES_URL = os.environ.get("DATABASE_URL", "") if os.environ.get("DATABASE_URL", "").startswith("postgres") else ""
+
+
+class IsolatedClient(FlaskClient):
+    """Each request gets its own app context, as in production: no `g` or session leaks from the test's."""
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
 
 
 def base_config(database_uri: str, **overrides) -> dict:
@@ -81,6 +90,7 @@ def app_factory(database_uri):
 
     def make(**overrides):
         app = create_app(base_config(database_uri, **overrides))
+        app.test_client_class = IsolatedClient
         if POSTGRES_URL and not apps:
             _empty_postgres(app)
         apps.append(app)

@@ -52,14 +52,25 @@ def parse_yaml(text: str, path: str, problems: Collector, first_line: int = 1):
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.load(text, Loader=yaml.SafeLoader)  # nosec B506 - SafeLoader
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = first_line + (mark.line if mark else 0)
-        problems.error(path, line, f"YAML does not parse: {exc.problem or exc.context}")
+        problems.error(path, *_yaml_error(exc, text, first_line))
         return None
     except yaml.YAMLError as exc:
         problems.error(path, first_line, f"YAML does not parse: {exc}")
         return None
     return data, node_lines(node, first_line)
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, text: str, first_line: int) -> tuple[int, str]:
+    """The line and message for a YAML error, pointing at the opening bracket when one is never closed."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line if mark else 0
+    at_end = mark is not None and line >= len(text.splitlines())
+    if at_end and exc.context_mark is not None:
+        line = exc.context_mark.line
+    message = f"YAML does not parse: {exc.problem or exc.context}"
+    if exc.context and exc.context_mark is not None:
+        message += f" ({exc.context} that starts on line {first_line + exc.context_mark.line})"
+    return first_line + line, message
 
 
 def node_lines(node, first_line: int) -> dict:
