@@ -4,22 +4,16 @@ The schema is built once per session by the real Alembic migrations; each test t
 copy (SQLite) or emptied tables (PostgreSQL, when DATABASE_URL points at one).
 """
 import os
-import re
 import shutil
-from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
+from helpers import CHEAP_ARGON2, PASSWORD, base_config, post  # noqa: F401 (re-exported for tests)
 from lms import create_app
 from lms.extensions import db
 
-HERE = Path(__file__).parent
-TEST_CONTENT = HERE / "content"
-BUNDLED_CONTENT = HERE.parent / "content"
-PASSWORD = "a long enough passphrase"
-CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
 POSTGRES_URL = os.environ.get("DATABASE_URL", "") if os.environ.get("DATABASE_URL", "").startswith("postgres") else ""
 
 
@@ -29,20 +23,6 @@ class IsolatedClient(FlaskClient):
     def open(self, *args, **kwargs):
         with self.application.app_context():
             return super().open(*args, **kwargs)
-
-
-def base_config(database_uri: str, **overrides) -> dict:
-    config = {
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
-        "SQLALCHEMY_DATABASE_URI": database_uri,
-        "CONTENT_DIR": str(TEST_CONTENT),
-        "AUTO_MIGRATE": False,
-        "RATELIMIT_ENABLED": False,
-        "ARGON2_PARAMETERS": CHEAP_ARGON2,
-    }
-    config.update(overrides)
-    return config
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +35,11 @@ def template_database(tmp_path_factory):
             db.drop_all()
             db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
             db.session.commit()
-        create_app(base_config(uri, AUTO_MIGRATE=True))
+            db.session.remove()
+            db.engine.dispose()
+        migrated = create_app(base_config(uri, AUTO_MIGRATE=True))
+        with migrated.app_context():
+            db.engine.dispose()
         return uri
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     app = create_app(base_config(f"sqlite:///{path}", AUTO_MIGRATE=True))
@@ -134,24 +118,6 @@ def make_user(app):
         return user
 
     return make
-
-
-def csrf_token(client, page: str = "/account/login") -> str:
-    """A valid CSRF token for this client's session, read from a page with a form."""
-    html = client.get(page).get_data(as_text=True)
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    if match is None:
-        html = client.get("/dashboard").get_data(as_text=True)
-        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
-    assert match, "no CSRF token on the page"
-    return match.group(1)
-
-
-def post(client, url: str, data: dict | None = None, page: str = "/account/login", **kwargs):
-    """POST a form the way a browser does: with the CSRF token from a page."""
-    form = dict(data or {})
-    form["csrf_token"] = csrf_token(client, page)
-    return client.post(url, data=form, **kwargs)
 
 
 class AuthActions:

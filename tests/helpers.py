@@ -1,6 +1,46 @@
-"""Helpers for building content folders in tests."""
+"""Shared test helpers: settings, content folders, and posting forms with a CSRF token."""
+import re
 from pathlib import Path
 from textwrap import dedent
+
+HERE = Path(__file__).parent
+TEST_CONTENT = HERE / "content"
+BUNDLED_CONTENT = HERE.parent / "content"
+PASSWORD = "a long enough passphrase"
+CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
+def base_config(database_uri: str, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-0123456789",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "CONTENT_DIR": str(TEST_CONTENT),
+        "AUTO_MIGRATE": False,
+        "RATELIMIT_ENABLED": False,
+        "ARGON2_PARAMETERS": CHEAP_ARGON2,
+    }
+    config.update(overrides)
+    return config
+
+
+def csrf_token(client, page: str = "/account/login") -> str:
+    """A valid CSRF token for this client's session, read from a page with a form."""
+    html = client.get(page).get_data(as_text=True)
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    if match is None:
+        html = client.get("/dashboard").get_data(as_text=True)
+        match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def post(client, url: str, data: dict | None = None, page: str = "/account/login", **kwargs):
+    """POST a form the way a browser does: with the CSRF token from a page."""
+    form = dict(data or {})
+    form["csrf_token"] = csrf_token(client, page)
+    return client.post(url, data=form, **kwargs)
+
 
 COURSE = """\
 ---

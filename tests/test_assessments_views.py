@@ -8,7 +8,7 @@ from sqlalchemy import select
 from lms.assessments.models import Attempt, AttemptStep
 from lms.extensions import db
 
-from conftest import TEST_CONTENT, post
+from helpers import TEST_CONTENT, post
 
 SAFETY = "/courses/sample/safety/roleplay/quick-check/"
 LISTENING = "/courses/sample/listening/roleplay/first-visit/"
@@ -251,3 +251,51 @@ def test_end_feedback_is_shown_only_on_the_results_page(app_factory, tmp_path, m
     choose(client, play, "Lower your voice")
     done = choose(client, play, '"Thank you')
     assert "A clear exit helps everyone feel safer." in client.get(done.location).get_data(as_text=True)
+
+
+def test_every_bundled_role_play_can_be_taken_to_a_full_score_and_completes_its_module(app_factory, make_user):
+    from lms.assessments.graph import best_totals
+    from lms.courses import catalog
+    from helpers import BUNDLED_CONTENT
+
+    app = app_factory(CONTENT_DIR=str(BUNDLED_CONTENT))
+    client, coach = app.test_client(), app.test_client()
+    with app.app_context():
+        make_user(email="t@example.org")
+        make_user(email="coach@example.org", role="trainer")
+        modules = list(catalog().course("peer-specialist-core").modules)
+        quizzes = {m: catalog().module(m).assessments[0] for m in modules}
+    post(client, "/account/login", {"email": "t@example.org", "password": "a long enough passphrase"})
+    post(coach, "/account/login", {"email": "coach@example.org", "password": "a long enough passphrase"})
+    for module, quiz in quizzes.items():
+        lesson = f"/courses/peer-specialist-core/{module}/"
+        client.get(lesson)
+        post(client, lesson + "finish", page=lesson)
+        play = start(client, f"{lesson}roleplay/{quiz.slug}/")
+        best = best_totals(list(quiz.scenes))
+        attempt_id = play.split("/")[2]
+        while True:
+            response = client.get(play)
+            if response.status_code == 302:
+                break
+            _, position, scene_id, _ = page_state(client, play)
+            scene = quiz.scene(scene_id)
+            data = {"position": position, "scene": scene_id}
+            if scene.kind == "written":
+                data["answer"] = "What I would say, word for word."
+            else:
+                def value(c):
+                    return c.points + (0 if c.target == "end" else (best.get(c.target) or 0))
+                candidates = [c for c in scene.choices if not c.critical and (c.target == "end" or best.get(c.target) is not None)]
+                data["choice"] = max(candidates, key=value).index
+            post(client, f"/attempts/{attempt_id}/answer", data, page=play)
+        attempt = attempt_row()
+        if attempt.state == "pending":
+            steps = [s for s in attempt.steps if s.answer]
+            form = {f"c{s.id}_{c.index}": str(c.points) for s in steps for c in quiz.scene(s.scene_id).rubric}
+            post(coach, f"/grading/{attempt_id}", form, page="/grading/")
+            attempt = attempt_row()
+        assert (attempt.state, attempt.score) == ("passed", quiz.maximum), module
+        result = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+        assert f"Score: {quiz.maximum} of {quiz.maximum} points (100%)" in result
+    assert "6 of 6 modules complete" in client.get("/courses/peer-specialist-core/").get_data(as_text=True)

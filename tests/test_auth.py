@@ -4,7 +4,7 @@ from sqlalchemy import select
 from lms.auth.models import User
 from lms.extensions import db
 
-from conftest import PASSWORD, post
+from helpers import PASSWORD, post
 
 
 def register(client, **fields):

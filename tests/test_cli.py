@@ -9,7 +9,7 @@ from helpers import write_content
 from lms import StartupRefused, create_app
 from lms.courses.cli import content_cli
 
-from conftest import BUNDLED_CONTENT, TEST_CONTENT, base_config
+from helpers import BUNDLED_CONTENT, TEST_CONTENT, base_config
 
 
 def check(directory):

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from lms.courses.models import LessonProgress
 from lms.extensions import db
 
-from conftest import post
+from helpers import post
 
 LESSON = "/courses/sample/listening/"
 

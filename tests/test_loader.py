@@ -7,7 +7,7 @@ from helpers import write_content
 from lms.courses.loader import inspect, load_catalog
 from lms.courses.problems import ContentError
 
-from conftest import BUNDLED_CONTENT, TEST_CONTENT
+from helpers import BUNDLED_CONTENT, TEST_CONTENT
 
 
 def errors_of(root: Path) -> list[str]:

@@ -4,7 +4,7 @@ from pathlib import Path
 from lms.assessments.parser import parse_quiz
 from lms.courses.problems import Collector
 
-from conftest import TEST_CONTENT
+from helpers import TEST_CONTENT
 
 EXAMPLE = (TEST_CONTENT / "modules/listening/first-visit.quiz.md").read_text()
 
@@ -132,7 +132,7 @@ def test_choice_text_is_sanitised():
 
 
 def test_bundled_role_plays_have_branching_critical_choices_and_a_written_scene():
-    from conftest import BUNDLED_CONTENT
+    from helpers import BUNDLED_CONTENT
     from lms.courses.loader import load_catalog
 
     catalog = load_catalog(BUNDLED_CONTENT)

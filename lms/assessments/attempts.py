@@ -127,7 +127,8 @@ def choice_order(attempt: Attempt, quiz: Quiz, scene_id: str) -> list[int]:
     scene = quiz.scene(scene_id)
     order = list(range(len(scene.choices))) if scene else []
     if quiz.shuffle:
-        random.Random(f"{attempt.shuffle_seed}:{scene_id}").shuffle(order)  # nosec B311 - not security
+        # Display order only, not a secret: a seeded PRNG keeps it stable per attempt.
+        random.Random(f"{attempt.shuffle_seed}:{scene_id}").shuffle(order)  # nosec B311
     return order
 
 

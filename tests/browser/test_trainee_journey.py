@@ -1,0 +1,84 @@
+"""A trainee's journey in real Chromium: register, read, finish, come back; take a role-play with a resume."""
+import re
+
+from lms.assessments.graph import best_totals
+from lms.courses import catalog
+
+
+def register(page, base, email="robin@example.org"):
+    page.goto(base + "/")
+    page.get_by_role("link", name="Create a free account").click()
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Name to show on the site").fill("Robin")
+    page.get_by_label("Full legal name").fill("Robin Quinn Public")
+    page.get_by_label("Password", exact=True).fill("my long passphrase")
+    page.get_by_label("Type the password again").fill("my long passphrase")
+    page.get_by_role("button", name="Create my account").click()
+
+
+def test_register_read_a_lesson_to_the_end_and_come_back(live_app, page):
+    base = live_app.config["LIVE_URL"]
+    register(page, base)
+    page.get_by_role("link", name="Peer Specialist Core Training").click()
+    page.get_by_role("link", name="Active Listening", exact=True).first.click()
+    assert page.locator("h1").count() == 1
+    page.get_by_role("navigation", name="On this page").get_by_role("link").first.click()
+    page.get_by_role("button", name="I have finished reading").scroll_into_view_if_needed()
+    page.get_by_role("button", name="I have finished reading").click()
+    assert "Well done: you finished reading" in page.content()
+    assert page.get_by_role("heading", name="Practise with a role-play").is_visible()
+
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("link", name="Sign in").click()
+    page.get_by_label("Email address").fill("robin@example.org")
+    page.get_by_label("Password").fill("my long passphrase")
+    page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_role("heading", name="Continue where you left off").is_visible()
+    assert page.get_by_role("link", name="Active Listening").is_visible()
+    assert "0 of 6 modules complete" in page.content()
+    page.goto(base + "/courses/peer-specialist-core/")
+    assert "Role-play to pass" in page.content()
+
+
+def best_path_texts(app, module_slug):
+    """The choice texts of the highest-scoring path, worked out from the parsed role-play."""
+    with app.app_context():
+        quiz = catalog().module(module_slug).assessments[0]
+    best = best_totals(list(quiz.scenes))
+    texts, scene = [], quiz.first
+    while scene is not None and scene.kind == "choice":
+        def value(c):
+            return c.points + (0 if c.target == "end" else (best.get(c.target) or 0))
+        choice = max((c for c in scene.choices if not c.critical and (c.target == "end" or best.get(c.target) is not None)), key=value)
+        texts.append(re.sub(r"<[^>]+>", "", str(choice.text)).replace("&quot;", '"').replace("&#39;", "'"))
+        scene = quiz.scene(choice.target) if choice.target != "end" else None
+    return quiz, texts
+
+
+def answer(page, text):
+    page.locator("label", has_text=text[:40]).first.click()
+    page.get_by_role("button", name="Continue").click()
+
+
+def test_take_a_role_play_with_a_resume_and_complete_the_module(live_app, page):
+    base = live_app.config["LIVE_URL"]
+    register(page, base, "sky@example.org")
+    page.goto(base + "/courses/peer-specialist-core/de-escalation/")
+    page.get_by_role("button", name="I have finished reading").click()
+    quiz, texts = best_path_texts(live_app, "de-escalation")
+    page.get_by_role("link", name=quiz.title).click()
+    page.get_by_role("button", name="Start the role-play").click()
+    answer(page, texts[0])
+    assert page.get_by_role("heading", name="About your last response").is_visible()
+    answer(page, texts[1])
+    # Leave mid-way, then come back from the dashboard.
+    page.get_by_role("link", name="My learning").click()
+    page.goto(base + "/courses/peer-specialist-core/de-escalation/")
+    page.get_by_role("link", name=quiz.title).click()
+    page.get_by_role("button", name="Resume where you left off").click()
+    for text in texts[2:]:
+        answer(page, text)
+    assert page.get_by_role("heading", name="You passed").is_visible()
+    assert f"Score: {quiz.maximum} of {quiz.maximum} points (100%)" in page.content()
+    page.goto(base + "/courses/peer-specialist-core/")
+    assert "1 of 6 modules complete" in page.content()
