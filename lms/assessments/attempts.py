@@ -41,6 +41,13 @@ class Availability:
     attempts: tuple[Attempt, ...]
 
     @property
+    def minutes_to_wait(self) -> int:
+        """Whole minutes until the next attempt opens, rounded up (0: no wait)."""
+        if self.opens_at is None:
+            return 0
+        return max(1, -(-int((self.opens_at - utcnow()).total_seconds()) // 60))
+
+    @property
     def can_start(self) -> bool:
         return self.open_attempt is None and self.opens_at is None and (self.remaining is None or self.remaining > 0)
 
