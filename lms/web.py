@@ -16,6 +16,12 @@ def index():
     return render_template("index.html")
 
 
+@bp.route("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page says."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.route("/support")
 def support():
     """Crisis lines: studying this material can stir up a trainee's own history."""
