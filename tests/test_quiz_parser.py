@@ -145,3 +145,36 @@ def test_bundled_role_plays_have_branching_critical_choices_and_a_written_scene(
         assert any(c.critical for s in quiz.scenes for c in s.choices), quiz.slug
         assert all(c.feedback for s in quiz.scenes for c in s.choices), f"{quiz.slug}: a choice has no feedback"
     assert any(q.has_written for q in quizzes)
+
+
+def warnings_of(text: str):
+    problems = Collector()
+    parse_quiz("q.quiz.md", text, None, problems)
+    return [str(p) for p in sorted(problems.warnings)]
+
+
+def test_feedback_not_indented_under_its_choice_says_how_to_fix_it():
+    _, errors = parse(quiz_text("## a\n- x\n  +1\n> Why it helps.\n"))
+    assert errors == ["q.quiz.md:7: this feedback is not attached to a choice: indent the '>' two spaces so it sits under the choice it belongs to"]
+
+
+def test_space_after_score_sign_is_explained():
+    _, errors = parse(quiz_text("## a\n- x\n  + 2 listening\n"))
+    assert errors == ["q.quiz.md:6: a choice cannot contain a list: write score lines with no space after the sign (+2 validation, not + 2 validation)"]
+
+
+def test_score_line_inside_feedback_is_a_warning():
+    assert warnings_of(quiz_text("## a\n- x\n  +1\n  > Good.\n  > +2 listening\n")) == [
+        "q.quiz.md:8: warning: '+2 listening' is inside the feedback, so it does not count: put score lines and 'critical' before the '>' feedback"]
+
+
+def test_numbered_choices_are_warned_about_and_written_is_case_insensitive():
+    assert warnings_of(quiz_text("## a\n- go\n  +1\n\n## b\nWhat now?\n\n1. this\n2. that\n")) == [
+        "q.quiz.md:8: warning: this scene has a numbered list but no bullet list, so it is an ending; write choices as bullets ('- ') if they are meant to be choices"]
+    quiz, errors = parse(quiz_text("## w: Say it (Written)\nWrite.\n\n- Kind (1 point)\n"))
+    assert errors == [] and quiz.scene("w").kind == "written" and quiz.scene("w").title == "Say it"
+
+
+def test_yaml_errors_are_explained_in_plain_words():
+    _, errors = parse("---\ntitle: Role-play: Sam\n---\n## a\n- x\n  +1\n")
+    assert errors == ["q.quiz.md:2: YAML does not parse: a value contains a colon: put the value in quotes, e.g. title: \"Role-play: Sam's first visit\""]

@@ -14,7 +14,7 @@ from .model import END, Choice, Criterion, Quiz, Score, Scene
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 QUIZ_KEYS = {"title", "pass_mark", "max_attempts", "retry_after_minutes", "feedback", "shuffle", "required"}
-HEADING = re.compile(r"^##\s+(?P<id>[^\s:(]+)\s*(?::\s*(?P<title>.*?))?\s*(?P<written>\(written\))?\s*#*\s*$")
+HEADING = re.compile(r"^##\s+(?P<id>[^\s:(]+)\s*(?::\s*(?P<title>.*?))?\s*(?P<written>\((?i:written)\))?\s*#*\s*$")
 ARROW = re.compile(r"^(?P<text>.*?)\s*->\s*(?P<target>\S+)\s*$")
 SCORE = re.compile(r"^(?P<points>[+-]\d+)(?:\s+(?P<competency>\S+))?$")
 CRITERION = re.compile(r"^(?P<text>.+?)\s*\(\s*(?P<points>\d+)\s+points?\s*(?:,\s*(?P<competency>[^)\s]+)\s*)?\)\s*$")
@@ -138,13 +138,20 @@ class _SceneParser:
         list_at = next((i for i, t in enumerate(blocks) if t.type == "bullet_list_open"), None)
         body_start = tokens[start].map[1]
         prompt_end = blocks[list_at].map[0] if list_at is not None else self._end_line(tokens, stop)
+        if list_at is None and not match["written"] and any(t.type == "ordered_list_open" for t in blocks):
+            self.problems.warn(self.path, line, "this scene has a numbered list but no bullet list, so it is an ending; "
+                               "write choices as bullets ('- ') if they are meant to be choices")
         scene = {"id": match["id"], "title": (match["title"] or "").strip() or None, "line": line,
                  "written": bool(match["written"]), "prompt": render(self.source(body_start, prompt_end)).html,
                  "items": []}
         if list_at is not None:
             for extra in blocks[list_at + 1:]:
                 if extra.type == "bullet_list_open":
-                    self.problems.error(self.path, self.line(extra.map[0]), "a scene can have only one list of choices; this is a second list")
+                    self.problems.error(self.path, self.line(extra.map[0]), "a scene can have only one list of choices; this is a second list "
+                                        "(if the line above it is feedback, indent the '>' two spaces under its choice)")
+                elif extra.type == "blockquote_open":
+                    self.problems.error(self.path, self.line(extra.map[0]), "this feedback is not attached to a choice: "
+                                        "indent the '>' two spaces so it sits under the choice it belongs to")
                 elif extra.map:
                     self.problems.error(self.path, self.line(extra.map[0]), "nothing may follow the list of choices in a scene; move this text above the list")
             scene["items"] = self._items(tokens, tokens.index(blocks[list_at]), stop)
@@ -181,12 +188,13 @@ class _SceneParser:
                     item["lines"].append((block.map[0] + k, text.strip()))
             elif block.type == "blockquote_open" and item["feedback"] is None:
                 quote = [re.sub(r"^\s*>\s?", "", ln) for ln in self.lines[block.map[0]:block.map[1]]]
+                for k, text in enumerate(quote):
+                    if text.strip() == "critical" or SCORE.match(text.strip()):
+                        self.problems.warn(self.path, self.line(block.map[0] + k), f"'{text.strip()}' is inside the feedback, so it "
+                                           "does not count: put score lines and 'critical' before the '>' feedback")
                 item["feedback"] = render("\n".join(quote)).html
             else:
-                what = "a second feedback blockquote" if block.type == "blockquote_open" else "this block"
-                self.problems.error(self.path, self.line(block.map[0] if block.map else start),
-                                    f"{what} is not part of the choice format: a choice is one line of text, then score lines "
-                                    "(+2 competency), 'critical', and one '> feedback' blockquote")
+                self.problems.error(self.path, self.line(block.map[0] if block.map else start), _stray_block_message(block))
         if not item["lines"]:
             self.problems.error(self.path, item["line"], "a choice needs its text on the bullet's first line")
         return item
@@ -258,7 +266,21 @@ class _SceneParser:
         if competency is None:
             return
         if not SLUG.match(competency):
-            self.problems.error(self.path, self.line(body_index), f"'{competency}' is not a valid competency id")
+            self.problems.error(self.path, self.line(body_index),
+                                f"'{competency}' is not a valid competency id: ids use lowercase letters, digits and hyphens")
         elif self.competencies is not None and competency not in self.competencies:
             self.problems.error(self.path, self.line(body_index),
                                 f"unknown competency '{competency}': add it to competencies.yaml or fix the spelling")
+
+
+def _stray_block_message(block) -> str:
+    if block.type == "bullet_list_open":
+        return ("a choice cannot contain a list: write score lines with no space after the sign (+2 validation, "
+                "not + 2 validation)")
+    if block.type == "blockquote_open":
+        return "a choice can have only one feedback blockquote: join the feedback into one '>' block"
+    if block.type == "paragraph_open":
+        return ("this text is part of a choice but comes after a blank line or after the feedback: keep a choice's text, "
+                "score lines and 'critical' together, then the '> feedback' last")
+    return ("this is not part of the choice format: a choice is one line of text, then score lines (+2 competency), "
+            "'critical', and one '> feedback' blockquote")

@@ -108,8 +108,8 @@ class Catalog:
     def module(self, slug: str) -> Module | None:
         return self.modules.get(slug)
 
-    def course_modules(self, course: Course) -> list[Module]:
-        return [self.modules[s] for s in course.modules if s in self.modules]
+    def course_modules(self, course: Course, include_drafts: bool = True) -> list[Module]:
+        return [self.modules[s] for s in course.modules if s in self.modules and (include_drafts or not self.modules[s].draft)]
 
     def visible_courses(self) -> list[Course]:
         return sorted((c for c in self.courses.values() if not c.draft), key=lambda c: c.title.lower())

@@ -61,16 +61,30 @@ def parse_yaml(text: str, path: str, problems: Collector, first_line: int = 1):
 
 
 def _yaml_error(exc: yaml.MarkedYAMLError, text: str, first_line: int) -> tuple[int, str]:
-    """The line and message for a YAML error, pointing at the opening bracket when one is never closed."""
+    """The line and a plain-words message for a YAML error (trainers are not programmers)."""
     mark = exc.problem_mark or exc.context_mark
     line = mark.line if mark else 0
-    at_end = mark is not None and line >= len(text.splitlines())
-    if at_end and exc.context_mark is not None:
-        line = exc.context_mark.line
-    message = f"YAML does not parse: {exc.problem or exc.context}"
-    if exc.context and exc.context_mark is not None:
-        message += f" ({exc.context} that starts on line {first_line + exc.context_mark.line})"
-    return first_line + line, message
+    if mark is not None and line >= len(text.splitlines()) and exc.context_mark is not None:
+        line = exc.context_mark.line  # the problem is at the end: point at what was left open
+    problem = exc.problem or exc.context or ""
+    context = exc.context or ""
+    start = first_line + exc.context_mark.line if exc.context_mark is not None else first_line + line
+    if "flow sequence" in context:
+        hint = f"a list that starts with '[' on line {start} is not closed with ']' (or an item in it needs quotes)"
+    elif "flow mapping" in context:
+        hint = f"a '{{' on line {start} is not closed with '}}'"
+    elif "mapping values are not allowed" in problem:
+        hint = "a value contains a colon: put the value in quotes, e.g. title: \"Role-play: Sam's first visit\""
+    elif "'\\t'" in problem or "\t" in problem:
+        hint = "a tab character is used for indenting: use spaces instead"
+    elif "found unexpected end of stream" in problem or "found unexpected" in problem and "quot" in context:
+        hint = "a quote is opened but never closed"
+    elif "block mapping" in problem or "block end" in problem or "indentation" in problem:
+        hint = ("this line is not lined up with the lines above: keys start at the beginning of the line, "
+                "and only the keys inside a block (like certificate:) are indented, with spaces")
+    else:
+        hint = problem
+    return first_line + line, f"YAML does not parse: {hint}"
 
 
 def node_lines(node, first_line: int) -> dict:

@@ -205,6 +205,10 @@ class _Loader:
                     continue  # the module exists but has its own errors, reported there
                 self.problems.error(str(path), fm.lines.get(f"modules[{i}]", fm.line("modules")),
                                     f"unknown module '{slug}': there is no folder modules/{slug}/")
+        for i, slug in enumerate(slugs):
+            if slug in modules and modules[slug].draft:
+                self.problems.warn(str(path), fm.lines.get(f"modules[{i}]", fm.line("modules")),
+                                   f"module '{slug}' is a draft: trainees will not see it in this course until you remove 'draft: true'")
         if len(set(slugs)) != len(slugs):
             self.problems.error(str(path), fm.line("modules"), "a module is listed twice in 'modules'")
         attestation = self._text(fm, path, "attestation")

@@ -145,9 +145,18 @@ def _audit(tokens):
                 yield from ((line, m) for m in _audit_html(child.content))
             elif child.type in ("link_open", "image"):
                 attr = "href" if child.type == "link_open" else "src"
-                message = _url_problem(str(child.attrGet(attr) or ""))
+                url = str(child.attrGet(attr) or "")
+                message = _url_problem(url) or (_EXTERNAL_IMAGE if child.type == "image" and _external(url) else None)
                 if message:
                     yield line, message
+
+
+_EXTERNAL_IMAGE = ("images from other websites are not shown (the site loads only its own files): "
+                   "save the picture in the module's images/ folder and link to it as images/name.png")
+
+
+def _external(url: str) -> bool:
+    return urlsplit(url.strip()).scheme.lower() in ("http", "https") or url.strip().startswith("//")
 
 
 def _url_problem(url: str) -> str | None:
@@ -179,9 +188,11 @@ class _HtmlAudit(HTMLParser):
                     self.messages.append(problem)
                 elif tag == "iframe" and not video_host_allowed(value):
                     self.messages.append(
-                        f"<iframe> from '{urlsplit(value).hostname or value}' will be removed: "
-                        f"only https players from {', '.join(sorted(VIDEO_HOSTS))} may be embedded"
+                        f"<iframe src=\"{value[:80]}\"> will be removed: embedded players must start with https:// "
+                        f"and come from {', '.join(sorted(VIDEO_HOSTS))}"
                     )
+                elif tag == "img" and _external(value):
+                    self.messages.append(_EXTERNAL_IMAGE)
 
 
 def _audit_html(fragment: str) -> list[str]:

@@ -130,8 +130,9 @@ def module_state(module: Module, row: LessonProgress | None, passed: set[tuple[s
 
 
 def course_status(catalog: Catalog, course: Course, rows: dict, passed: set) -> CourseStatus:
+    # A draft module is hidden from trainees, so it cannot be required of them yet.
     modules = tuple(ModuleStatus(m, module_state(m, rows.get(m.slug), passed), rows.get(m.slug))
-                    for m in catalog.course_modules(course))
+                    for m in catalog.course_modules(course, include_drafts=False))
     return CourseStatus(course, modules)
 
 
