@@ -34,6 +34,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         RATELIMIT_HEADERS_ENABLED=True,
         ARGON2_PARAMETERS={},
         LESSON_IDLE_CAP_MINUTES=30,
+        VERIFY_RATE_LIMIT="60 per minute;2000 per day",
+        BULK_VERIFY_RATE_LIMIT="10 per minute;200 per day",
+        PDF_WARM_UP=True,
     )
     app.config.update(config.from_environment(app.instance_path, app.root_path))
     if test_config:
@@ -65,7 +68,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_features(app: Flask) -> None:
-    from . import assessments, auth, courses, errors, security, web
+    from . import assessments, auth, certificates, courses, errors, security, web
 
     security.init_app(app)
     errors.init_app(app)
@@ -73,11 +76,15 @@ def _register_features(app: Flask) -> None:
     auth.init_app(app)
     courses.init_app(app)
     assessments.init_app(app)
+    certificates.init_app(app)
 
 
 def _migrate(app: Flask) -> None:
     """Create or upgrade the schema with the bundled Alembic migrations."""
     from flask_migrate import upgrade
 
+    from .certificates.keys import ensure_key
+
     with app.app_context():
         upgrade(directory=MIGRATIONS)
+        ensure_key()

@@ -19,6 +19,8 @@ def base_config(database_uri: str, **overrides) -> dict:
         "AUTO_MIGRATE": False,
         "RATELIMIT_ENABLED": False,
         "ARGON2_PARAMETERS": CHEAP_ARGON2,
+        "PDF_WARM_UP": False,
+        "PUBLIC_URL": "https://lms.example.org",
     }
     config.update(overrides)
     return config

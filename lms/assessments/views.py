@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
 
 from ..auth import role_required
 from ..auth.models import User
@@ -92,7 +93,7 @@ def _render_scene(attempt: Attempt, quiz, form=None, status=200):
         form.position.data, form.scene.data = str(position), scene.id
     order = choice_order(attempt, quiz, scene.id)
     if scene.kind == "choice":
-        form.choice.choices = [(i, "") for i in order]
+        form.choice.choices = [SelectChoice(str(i), "") for i in order]
     module = catalog().module(attempt.module_slug)
     return render_template("assessments/scene.html", attempt=attempt, quiz=quiz, scene=scene, form=form,
                            order=order, feedback=feedback, module=module, step_number=position + 1), status
@@ -108,7 +109,7 @@ def answer_step(attempt_id: int):
     scene = quiz.scene(attempt.current_scene)
     form = ChoiceForm() if scene.kind == "choice" else WrittenForm()
     if scene.kind == "choice":
-        form.choice.choices = [(i, "") for i in range(len(scene.choices))]
+        form.choice.choices = [SelectChoice(str(i), "") for i in range(len(scene.choices))]
     if request.form.get("scene") != scene.id or request.form.get("position") != str(len(attempt.steps)):
         # A repeated or stale submit (double click, back button): show where the attempt really is.
         return redirect(url_for(".play", attempt_id=attempt.id))

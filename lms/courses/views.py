@@ -6,6 +6,8 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
 from ..assessments.records import passed_assessments
+from ..certificates.records import certificates_of
+from ..certificates.reminders import expiring
 from ..extensions import db
 from . import catalog
 from .progress import course_status, duration, finish_lesson, open_lesson, progress_rows
@@ -121,7 +123,8 @@ def dashboard():
     latest = max(rows.values(), key=lambda r: r.last_opened_at, default=None)
     resume = _resume(latest, statuses)
     return render_template("courses/dashboard.html", started=started, others=[s for s in statuses if not s.started],
-                           resume=resume)
+                           resume=resume, certificates=certificates_of(current_user.id),
+                           expiring=expiring(current_user.id))
 
 
 def _resume(latest, statuses):

@@ -1,0 +1,14 @@
+"""Certificates: issue, PDF, signed Open Badges 3.0 credentials, verification and lifecycle."""
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from . import cli, public, views
+    from .pdf import warm_up
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(public.bp)
+    app.cli.add_command(cli.keys_cli)
+    app.cli.add_command(cli.certificates_cli)
+    if app.config["PDF_WARM_UP"]:
+        warm_up(app.static_folder)

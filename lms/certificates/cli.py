@@ -1,0 +1,67 @@
+"""`flask --app lms keys init|rotate` and `flask --app lms certificates revoke|suspend|reinstate|remind`."""
+import click
+from flask.cli import AppGroup
+
+from ..extensions import db
+from . import keys
+from .ids import InvalidId, normalise
+from .issue import IssueError, change_status
+from .models import Certificate
+from .reminders import send_reminders
+
+keys_cli = AppGroup("keys", help="The issuer's signing keys.")
+certificates_cli = AppGroup("certificates", help="Manage issued certificates.")
+
+
+@keys_cli.command("init")
+def init_keys() -> None:
+    """Create the first signing key (does nothing when one exists)."""
+    existing = keys.published_keys()
+    if existing:
+        click.echo(f"A signing key already exists ({existing[0]['kid']}); use 'keys rotate' for a new one.")
+        return
+    key = keys.create_key()
+    db.session.commit()
+    click.echo(f"Created signing key {key.kid} (RSA {keys.KEY_BITS}).")
+
+
+@keys_cli.command("rotate")
+def rotate_keys() -> None:
+    """Sign new credentials with a new key; old public keys stay published."""
+    key = keys.create_key()
+    db.session.commit()
+    click.echo(f"New signing key {key.kid} is active; {len(keys.published_keys()) - 1} older key(s) stay published.")
+
+
+def _status_command(action: str):
+    @certificates_cli.command(action)
+    @click.argument("certificate_id")
+    @click.option("--reason", required=True, help="Why; kept in the audit log.")
+    def command(certificate_id: str, reason: str) -> None:
+        try:
+            cert = db.session.get(Certificate, normalise(certificate_id))
+        except InvalidId as exc:
+            raise click.ClickException(str(exc)) from None
+        if cert is None:
+            raise click.ClickException(f"No certificate has the ID {certificate_id}.")
+        try:
+            change_status(cert, action, reason, actor_id=None)
+        except IssueError as exc:
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+        click.echo(f"Certificate {cert.id} ({cert.holder_name}, {cert.course_title}) is now {cert.status}.")
+
+    command.__doc__ = f"{action.capitalize()} a certificate, with a reason."
+    return command
+
+
+for _action in ("revoke", "suspend", "reinstate"):
+    _status_command(_action)
+
+
+@certificates_cli.command("remind")
+def remind() -> None:
+    """Email holders whose certificates expire soon (when mail is configured); run daily."""
+    sent, due = send_reminders()
+    db.session.commit()
+    click.echo(f"{due} certificate(s) expire within 90 days; {sent} reminder email(s) sent.")

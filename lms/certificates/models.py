@@ -1,0 +1,121 @@
+"""Certificates, the signatures and approvals behind them, and the issuer's signing keys."""
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, deferred, mapped_column
+
+from ..auth.models import utcnow
+from ..extensions import db
+
+VALID, SUSPENDED, REVOKED, SUPERSEDED = "valid", "suspended", "revoked", "superseded"
+#: statuses in which a certificate is still the holder's certificate for that course version
+LIVE = (VALID, SUSPENDED)
+
+
+class SigningKey(db.Model):
+    """An RSA key the issuer signs credentials with. Retired keys stay published so old credentials verify."""
+
+    __tablename__ = "signing_key"
+    __table_args__ = (Index("uq_signing_key_one_active", "active", unique=True,
+                            sqlite_where=text("active"), postgresql_where=text("active")),)
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: PKCS#8 PEM; never sent to any client
+    private_pem: Mapped[str] = deferred(mapped_column(Text))
+    public_jwk: Mapped[dict] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    retired_at: Mapped[datetime | None]
+
+
+class AttestationSignature(db.Model):
+    """A trainee signing a course's attestation (e.g. the code of ethics) with their typed full name."""
+
+    __tablename__ = "attestation_signature"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    course_slug: Mapped[str] = mapped_column(String(100))
+    attestation_slug: Mapped[str] = mapped_column(String(100))
+    #: the version of the attestation text that was signed
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    typed_name: Mapped[str] = mapped_column(String(200))
+    signed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CertificateRequest(db.Model):
+    """A trainee waiting for a trainer to approve a certificate (courses with `approval: trainer`)."""
+
+    __tablename__ = "certificate_request"
+    __table_args__ = (Index("uq_certificate_request_pending", "user_id", "course_slug", "course_fingerprint", unique=True,
+                            sqlite_where=text("state = 'pending'"), postgresql_where=text("state = 'pending'")),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    course_slug: Mapped[str] = mapped_column(String(100))
+    course_fingerprint: Mapped[str] = mapped_column(String(64))
+    holder_name: Mapped[str] = mapped_column(String(200))
+    attestation_signed_at: Mapped[datetime | None]
+    #: pending, approved or declined
+    state: Mapped[str] = mapped_column(String(10), default="pending")
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Certificate(db.Model):
+    """An issued certificate: a snapshot of what was certified, its PDF and its signed credential."""
+
+    __tablename__ = "certificate"
+    __table_args__ = (
+        # Exactly one live certificate per trainee per course version, whatever the timing of requests.
+        Index("uq_certificate_live", "user_id", "course_slug", "course_fingerprint", unique=True,
+              sqlite_where=text("status IN ('valid', 'suspended')"),
+              postgresql_where=text("status IN ('valid', 'suspended')")),
+        UniqueConstraint("status_index", name="uq_certificate_status_index"),
+    )
+
+    #: the human-typeable ID, e.g. 7KQ2-M9XD-4RTV-H3NB-C8WE (see ids.py)
+    id: Mapped[str] = mapped_column(String(24), primary_key=True)
+    #: None once the account is deleted: the certificate stays verifiable
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)
+    course_slug: Mapped[str] = mapped_column(String(100))
+    #: the course version certified
+    course_fingerprint: Mapped[str] = mapped_column(String(64))
+    course_title: Mapped[str] = mapped_column(String(300))
+    title: Mapped[str] = mapped_column(String(300))
+    holder_name: Mapped[str] = mapped_column(String(200))
+    #: contact hours by domain, e.g. {"ethics": 16, "mentoring": 10}
+    hours: Mapped[dict] = mapped_column(JSON)
+    #: [{"id": ..., "name": ...}] of the competencies the course covers
+    competencies: Mapped[list] = mapped_column(JSON)
+    #: issuer name, accreditation, approving body and signatory at the time of issue
+    issuer: Mapped[dict] = mapped_column(JSON)
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime | None]
+    attestation_signed_at: Mapped[datetime | None]
+    #: valid, suspended, revoked or superseded; "expired" is worked out from expires_at
+    status: Mapped[str] = mapped_column(String(12), default=VALID)
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_changed_at: Mapped[datetime | None]
+    status_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    replaces_id: Mapped[str | None] = mapped_column(ForeignKey("certificate.id"))
+    superseded_by_id: Mapped[str | None] = mapped_column(ForeignKey("certificate.id"))
+    #: this certificate's random position in the published status lists
+    status_index: Mapped[int]
+    #: the signed Open Badges 3.0 credential (VC-JWT)
+    credential: Mapped[str] = deferred(mapped_column(Text))
+    pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
+    reminded_at: Mapped[datetime | None]
+
+    @property
+    def total_hours(self) -> float:
+        return float(sum(self.hours.values()))
+
+    def effective_status(self, now: datetime | None = None) -> str:
+        """What a verifier is told: expired wins over valid once the expiry date has passed."""
+        now = now or utcnow()
+        if self.status == VALID and self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return self.status

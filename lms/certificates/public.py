@@ -1,0 +1,154 @@
+"""Public verification: pages, JSON API, bulk checks, published keys and status lists. No sign-in."""
+import csv
+import io
+
+from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from ..auth.models import utcnow
+from ..extensions import csrf, db, limiter
+from . import credentials, keys
+from .forms import BulkForm
+from .issue import issuer_settings, public_base
+from .models import REVOKED, SUSPENDED, Certificate, SigningKey
+from .verification import MAX_BULK, bulk, find, public_record
+
+bp = Blueprint("verify", __name__)
+
+
+def _verify_limit() -> str:
+    return current_app.config["VERIFY_RATE_LIMIT"]
+
+
+def _bulk_limit() -> str:
+    return current_app.config["BULK_VERIFY_RATE_LIMIT"]
+
+
+@bp.route("/verify")
+@limiter.limit(_verify_limit)
+def verify_form():
+    raw = request.args.get("id")
+    if raw is None:
+        return render_template("verify/form.html", error=None, value="")
+    cert, cid, problem = find(raw)
+    if cert is not None:
+        return redirect(url_for(".verify_page", cert_id=cid))
+    return render_template("verify/form.html", error=problem, value=raw), 404 if cid else 400
+
+
+@bp.route("/verify/<cert_id>")
+@limiter.limit(_verify_limit)
+def verify_page(cert_id: str):
+    cert, cid, problem = find(cert_id)
+    if cert is None:
+        return render_template("verify/form.html", error=problem, value=cert_id), 404 if cid else 400
+    if cid != cert_id:
+        return redirect(url_for(".verify_page", cert_id=cid))
+    return render_template("verify/result.html", record=public_record(cert))
+
+
+@bp.route("/api/v1/certificates/<cert_id>")
+@limiter.limit(_verify_limit)
+def api_certificate(cert_id: str):
+    cert, cid, problem = find(cert_id)
+    if cert is None:
+        return jsonify(error=problem, status=404 if cid else 400), 404 if cid else 400
+    return jsonify(public_record(cert))
+
+
+@bp.route("/api/v1/certificates/<cert_id>/credential")
+@limiter.limit(_verify_limit)
+def api_credential(cert_id: str):
+    cert, cid, problem = find(cert_id)
+    if cert is None:
+        return jsonify(error=problem, status=404 if cid else 400), 404 if cid else 400
+    return Response(cert.credential, mimetype="application/vc+jwt")
+
+
+@bp.route("/api/v1/certificates/verify", methods=["POST"])
+@csrf.exempt  # a JSON API without cookies: nothing for a forged cross-site request to ride on
+@limiter.limit(_bulk_limit)
+def api_bulk():
+    payload = request.get_json(silent=True)
+    ids = payload.get("ids") if isinstance(payload, dict) else payload
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        return jsonify(error='Send JSON like {"ids": ["7KQ2-M9XD-4RTV-H3NB-C8WE", ...]}.', status=400), 400
+    if len(ids) > MAX_BULK:
+        return jsonify(error=f"At most {MAX_BULK} IDs per request.", status=413), 413
+    return jsonify(results=bulk(ids), checked_at=utcnow().replace(microsecond=0).isoformat() + "Z")
+
+
+@bp.route("/verify/bulk", methods=["GET", "POST"])
+@limiter.limit(_bulk_limit, methods=["POST"])
+def bulk_page():
+    form = BulkForm()
+    if form.validate_on_submit():
+        text = form.file.data.read(MAX_BULK * 64 + 1024).decode("utf-8-sig", errors="replace")
+        ids = [row[0].strip() for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
+        if ids and ids[0].strip().lower() in ("id", "certificate id", "certificate_id", "certificate"):
+            ids = ids[1:]
+        if not ids or len(ids) > MAX_BULK:
+            form.file.errors.append(f"The file must list between 1 and {MAX_BULK} IDs, one per row.")
+        else:
+            return _csv_response(bulk(ids))
+    return render_template("verify/bulk.html", form=form), 200 if request.method == "GET" else 422
+
+
+def _csv_response(rows: list[dict]) -> Response:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["id", "status", "holder", "course", "hours", "issued", "expires", "replaced_by", "note"])
+    for row in rows:
+        writer.writerow([row["id"], row["status"], _cell(row.get("holder")), _cell(row.get("course")),
+                         row.get("hours", {}).get("total", ""), row.get("issued", ""), row.get("expires") or "",
+                         row.get("replaced_by", ""), row["status_text"]])
+    return Response(out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": 'attachment; filename="verification.csv"'})
+
+
+def _cell(value) -> str:
+    """Neutralise spreadsheet formulas: a name starting with = must not run in Excel."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.route("/.well-known/jwks.json")
+def jwks():
+    base = public_base()
+    published = [dict(jwk, kid=f"{base}/keys/{jwk['kid']}") for jwk in keys.published_keys()]
+    return _cacheable(jsonify(keys=published))
+
+
+@bp.route("/keys/<kid>")
+def public_key(kid: str):
+    key = db.session.get(SigningKey, kid)
+    if key is None:
+        return jsonify(error="No such key.", status=404), 404
+    return _cacheable(jsonify(dict(key.public_jwk, kid=f"{public_base()}/keys/{kid}")))
+
+
+@bp.route("/issuer")
+def issuer():
+    return jsonify(credentials.issuer_profile(issuer_settings(), public_base()))
+
+
+@bp.route("/status/<purpose>")
+def status_list(purpose: str):
+    """The signed Bitstring Status List for revocation or suspension."""
+    if purpose not in credentials.PURPOSES:
+        return jsonify(error="No such status list.", status=404), 404
+    flagged = REVOKED if purpose == "revocation" else SUSPENDED
+    indexes = set(db.session.scalars(select(Certificate.status_index).where(Certificate.status == flagged)))
+    base = public_base()
+    body = credentials.status_list_credential(purpose, indexes, base, issuer_settings(), utcnow())
+    key = keys.active_key()
+    token = keys.sign(credentials.jwt_claims(body), key, f"{base}/keys/{key.kid}")
+    db.session.commit()
+    response = Response(token, mimetype="application/vc+jwt")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def _cacheable(response: Response) -> Response:
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response

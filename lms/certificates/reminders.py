@@ -1,0 +1,62 @@
+"""Reminders before a certificate expires: on the dashboard always, by email when mail is configured."""
+import logging
+import smtplib
+from email.message import EmailMessage
+
+from flask import current_app, url_for
+from sqlalchemy import select
+
+from ..auth.models import User, utcnow
+from ..extensions import db
+from .issue import RENEWAL_WINDOW, public_base
+from .models import VALID, Certificate
+
+logger = logging.getLogger(__name__)
+
+
+def expiring(user_id: int | None = None) -> list[Certificate]:
+    """Valid certificates that expire within the renewal window (or have expired), soonest first."""
+    stmt = select(Certificate).where(Certificate.status == VALID, Certificate.expires_at.is_not(None),
+                                     Certificate.expires_at <= utcnow() + RENEWAL_WINDOW)
+    if user_id is not None:
+        stmt = stmt.where(Certificate.user_id == user_id)
+    return list(db.session.scalars(stmt.order_by(Certificate.expires_at)))
+
+
+def send_reminders() -> tuple[int, int]:
+    """Email each holder once per certificate; returns (sent, due)."""
+    due = [c for c in expiring() if c.expires_at > utcnow()]
+    if not current_app.config.get("MAIL_SERVER"):
+        return 0, len(due)
+    sent = 0
+    for cert in due:
+        if cert.reminded_at is not None or cert.user_id is None:
+            continue
+        user = db.session.get(User, cert.user_id)
+        if user is None or not user.active:
+            continue
+        _send(user.email, f"Your certificate expires on {cert.expires_at:%-d %B %Y}", _body(cert))
+        cert.reminded_at = utcnow()
+        sent += 1
+    return sent, len(due)
+
+
+def _body(cert: Certificate) -> str:
+    link = public_base() + url_for("certificates.claim_page", course_slug=cert.course_slug)
+    return (f"Hello {cert.holder_name},\n\nYour certificate \"{cert.title}\" ({cert.id}) expires on "
+            f"{cert.expires_at:%-d %B %Y}.\n\nTo renew it, pass each role-play of the course again and sign the "
+            f"attestation; a new certificate is then issued and the old one points to it:\n{link}\n")
+
+
+def _send(to: str, subject: str, body: str) -> None:
+    config = current_app.config
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = config["MAIL_DEFAULT_SENDER"], to, subject
+    message.set_content(body)
+    with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)), timeout=10) as smtp:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(message)
+    logger.info("expiry reminder sent for a certificate")

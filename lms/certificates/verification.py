@@ -1,0 +1,72 @@
+"""What the public is told about a certificate: status, holder, course, hours, dates. Nothing else."""
+from sqlalchemy import select
+
+from ..auth.models import utcnow
+from ..extensions import db
+from .ids import InvalidId, normalise
+from .models import Certificate
+
+STATUS_TEXT = {
+    "valid": "Valid: this certificate is genuine and current.",
+    "expired": "Expired: this certificate was genuine but is past its expiry date.",
+    "suspended": "Suspended: this certificate is temporarily not valid.",
+    "revoked": "Revoked: this certificate is no longer valid.",
+    "superseded": "Replaced: a newer certificate replaces this one.",
+}
+MAX_BULK = 1000
+
+
+def find(raw: str) -> tuple[Certificate | None, str | None, str | None]:
+    """(certificate, canonical id, problem): a mistyped ID is caught before any lookup."""
+    try:
+        cid = normalise(raw)
+    except InvalidId as exc:
+        return None, None, str(exc)
+    cert = db.session.get(Certificate, cid)
+    if cert is None:
+        return None, cid, "No certificate has this ID. Please check it against the certificate."
+    return cert, cid, None
+
+
+def public_record(cert: Certificate) -> dict:
+    status = cert.effective_status(utcnow())
+    record = {
+        "id": cert.id,
+        "status": status,
+        "status_text": STATUS_TEXT[status],
+        "holder": cert.holder_name,
+        "course": cert.course_title,
+        "certificate": cert.title,
+        "course_version": cert.course_fingerprint[:12],
+        "hours": {"total": cert.total_hours, "by_domain": dict(cert.hours)},
+        "issued": cert.issued_at.date().isoformat(),
+        "expires": cert.expires_at.date().isoformat() if cert.expires_at else None,
+        "issuer": {k: v for k, v in cert.issuer.items() if k in ("name", "accreditation", "accredited_by")},
+    }
+    if status in ("suspended", "revoked", "superseded") and cert.status_changed_at:
+        record["status_changed"] = cert.status_changed_at.date().isoformat()
+    if cert.superseded_by_id:
+        record["replaced_by"] = cert.superseded_by_id
+    return record
+
+
+def bulk(raw_ids: list[str]) -> list[dict]:
+    """One row per requested ID, in order: found, mistyped or unknown."""
+    rows = []
+    canonical = {}
+    for raw in raw_ids:
+        try:
+            canonical[raw] = normalise(raw)
+        except InvalidId:
+            canonical[raw] = None
+    found = {c.id: c for c in db.session.scalars(select(Certificate).where(
+        Certificate.id.in_({c for c in canonical.values() if c})))}
+    for raw in raw_ids:
+        cid = canonical[raw]
+        if cid is None:
+            rows.append({"id": raw, "status": "invalid", "status_text": "This is not a valid certificate ID (check for typing mistakes)."})
+        elif cid not in found:
+            rows.append({"id": cid, "status": "not_found", "status_text": "No certificate has this ID."})
+        else:
+            rows.append(public_record(found[cid]))
+    return rows
