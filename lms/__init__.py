@@ -22,7 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("LMS_INSTANCE_PATH") or None)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SQLALCHEMY_ENGINE_OPTIONS={},
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
@@ -41,6 +41,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(config.from_environment(app.instance_path, app.root_path))
     if test_config:
         app.config.update(test_config)
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # A server database can drop idle connections; a local SQLite file cannot, so no ping there.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     try:
         if "SECRET_KEY" in (test_config or {}):
             config.check_secret_key(app.config["SECRET_KEY"])

@@ -160,7 +160,7 @@ def test_feedback_not_indented_under_its_choice_says_how_to_fix_it():
 
 def test_space_after_score_sign_is_explained():
     _, errors = parse(quiz_text("## a\n- x\n  + 2 listening\n"))
-    assert errors == ["q.quiz.md:6: a choice cannot contain a list: write score lines with no space after the sign (+2 validation, not + 2 validation)"]
+    assert errors == ["q.quiz.md:6: this line starts a list inside the choice: write score lines with no space after the sign (+2 validation, not + 2 validation)"]
 
 
 def test_score_line_inside_feedback_is_a_warning():
@@ -177,4 +177,4 @@ def test_numbered_choices_are_warned_about_and_written_is_case_insensitive():
 
 def test_yaml_errors_are_explained_in_plain_words():
     _, errors = parse("---\ntitle: Role-play: Sam\n---\n## a\n- x\n  +1\n")
-    assert errors == ["q.quiz.md:2: YAML does not parse: a value contains a colon: put the value in quotes, e.g. title: \"Role-play: Sam's first visit\""]
+    assert errors == ["q.quiz.md:2: YAML does not parse: a value contains a colon (put the value in quotes, e.g. title: \"Role-play: Sam's first visit\") or this line is indented further than the lines above"]

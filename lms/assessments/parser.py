@@ -275,10 +275,11 @@ class _SceneParser:
 
 def _stray_block_message(block) -> str:
     if block.type == "bullet_list_open":
-        return ("a choice cannot contain a list: write score lines with no space after the sign (+2 validation, "
-                "not + 2 validation)")
+        return ("this line starts a list inside the choice: write score lines with no space after the sign "
+                "(+2 validation, not + 2 validation)")
     if block.type == "blockquote_open":
-        return "a choice can have only one feedback blockquote: join the feedback into one '>' block"
+        return ("a choice can have only one piece of feedback: put all of it in one block of lines that start with '>', "
+                "with no blank line between them")
     if block.type == "paragraph_open":
         return ("this text is part of a choice but comes after a blank line or after the feedback: keep a choice's text, "
                 "score lines and 'critical' together, then the '> feedback' last")

@@ -63,9 +63,12 @@ def detail(cert_id: str):
 @bp.route("/certificates/<cert_id>/certificate.pdf")
 @login_required
 def pdf(cert_id: str):
-    cert = _own_or_staff(cert_id)
-    return Response(cert.pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="certificate-{cert.id}.pdf"'})
+    """The PDF stored at issue: one plain query for two columns, no rendering."""
+    row = db.session.execute(select(Certificate.user_id, Certificate.pdf).where(Certificate.id == cert_id)).first()
+    if row is None or (row.user_id != current_user.id and not current_user.is_staff):
+        abort(404)
+    return Response(row.pdf, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="certificate-{cert_id}.pdf"'})
 
 
 @bp.route("/certificates/<cert_id>/credential.jwt")

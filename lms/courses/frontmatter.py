@@ -74,7 +74,8 @@ def _yaml_error(exc: yaml.MarkedYAMLError, text: str, first_line: int) -> tuple[
     elif "flow mapping" in context:
         hint = f"a '{{' on line {start} is not closed with '}}'"
     elif "mapping values are not allowed" in problem:
-        hint = "a value contains a colon: put the value in quotes, e.g. title: \"Role-play: Sam's first visit\""
+        hint = ("a value contains a colon (put the value in quotes, e.g. title: \"Role-play: Sam's first visit\") "
+                "or this line is indented further than the lines above")
     elif "'\\t'" in problem or "\t" in problem:
         hint = "a tab character is used for indenting: use spaces instead"
     elif "found unexpected end of stream" in problem or "found unexpected" in problem and "quot" in context:

@@ -55,13 +55,24 @@ def page(browser):
 
 
 @pytest.fixture
-def live_app(app_factory):
-    """The app on the bundled content, served by a real HTTP server in a thread."""
-    app = app_factory(CONTENT_DIR=str(BUNDLED_CONTENT))
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    app.config["LIVE_URL"] = f"http://127.0.0.1:{server.server_port}"
-    yield app
-    server.shutdown()
-    thread.join(timeout=10)
+def serve(app_factory):
+    """Start the app on some content, served by a real HTTP server in a thread; returns the app."""
+    servers = []
+
+    def start(content_dir=BUNDLED_CONTENT):
+        app = app_factory(CONTENT_DIR=str(content_dir))
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        app.config["LIVE_URL"] = app.config["PUBLIC_URL"] = f"http://127.0.0.1:{server.server_port}"
+        return app
+
+    yield start
+    for server in servers:
+        server.shutdown()
+
+
+@pytest.fixture
+def live_app(serve):
+    """The app on the bundled content."""
+    return serve()

@@ -1,0 +1,94 @@
+"""Certificate issue and download speed, as ratios to baselines measured in the same run.
+
+    python bench/certificates.py [--rounds 30]
+
+1. first issue (record + signed credential + PDF + commit) against a bare weasyprint render of the
+   same certificate HTML with the same stylesheet and a reused font configuration (target <= 1.3x);
+2. a repeat PDF download through the app against the first issue (target >= 100x faster).
+Runs on a throwaway SQLite database with the bundled content.
+"""
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+
+def median_ms(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=30)
+    args = parser.parse_args()
+
+    import weasyprint
+
+    from helpers import BUNDLED_CONTENT, base_config
+    from lms import create_app
+    from lms.auth.operations import create_user
+    from lms.certificates import pdf as pdfmod
+    from lms.certificates.issue import issue, render_certificate_html
+    from lms.courses import catalog
+    from lms.extensions import db
+
+    workdir = tempfile.mkdtemp(prefix="lms-bench-")
+    app = create_app(base_config(f"sqlite:///{workdir}/bench.sqlite3", CONTENT_DIR=str(BUNDLED_CONTENT),
+                                 AUTO_MIGRATE=True, PDF_WARM_UP=True))
+    client = app.test_client()
+    with app.test_request_context():
+        course = catalog().course("peer-specialist-core")
+        users = [create_user(f"bench{i}@example.org", "bench passphrase", f"Bench {i}", f"Bench Person {i}")
+                 for i in range(args.rounds + 1)]
+        db.session.commit()
+        issue(users[-1], catalog(), course, "Warm Up", None)  # the first credential creates the signing key cache
+        db.session.commit()
+
+        fonts, css, fetcher = pdfmod._shared(app.static_folder)
+        base_url = Path(app.static_folder).as_uri() + "/"
+        issued, first, bare = [], [], []
+        # Alternate the two measurements so that drift in the machine's speed affects both alike.
+        for user in users[:-1]:
+            start = time.perf_counter()
+            cert = issue(user, catalog(), course, user.legal_name, None)
+            db.session.commit()
+            first.append(time.perf_counter() - start)
+            issued.append(cert)
+            html = render_certificate_html(cert, "https://lms.example.org")
+            start = time.perf_counter()
+            weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(stylesheets=[css], font_config=fonts)
+            bare.append(time.perf_counter() - start)
+        ids = [c.id for c in issued]
+        owner = {c.id: users[i].email for i, c in enumerate(issued)}
+
+    from helpers import PASSWORD  # noqa: F401  (the bench users have their own password)
+    from helpers import post
+
+    post(client, "/account/login", {"email": owner[ids[0]], "password": "bench passphrase"})
+    downloads = []
+    for _ in range(max(200, args.rounds * 5)):
+        start = time.perf_counter()
+        response = client.get(f"/certificates/{ids[0]}/certificate.pdf")
+        downloads.append(time.perf_counter() - start)
+        assert response.status_code == 200 and response.data.startswith(b"%PDF")
+
+    issue_ms, bare_ms, download_ms = median_ms(first), median_ms(bare), median_ms(downloads)
+    print(f"{'measure':44} {'median':>10}")
+    print(f"{'bare weasyprint render (baseline)':44} {bare_ms:8.1f} ms")
+    print(f"{'first issue: record + credential + PDF':44} {issue_ms:8.1f} ms")
+    print(f"{'repeat PDF download through the app':44} {download_ms:8.2f} ms")
+    print()
+    ratio_issue = issue_ms / bare_ms
+    ratio_download = issue_ms / download_ms
+    print(f"first issue / bare render   = {ratio_issue:5.2f}x  (target <= 1.3x)  {'OK' if ratio_issue <= 1.3 else 'MISSED'}")
+    print(f"first issue / repeat download = {ratio_download:7.0f}x  (target >= 100x) {'OK' if ratio_download >= 100 else 'MISSED'}")
+
+
+if __name__ == "__main__":
+    main()

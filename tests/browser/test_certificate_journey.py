@@ -1,0 +1,51 @@
+"""A trainee completes a small course and downloads the PDF; a visitor verifies it."""
+import re
+import shutil
+
+from helpers import TEST_CONTENT
+from test_trainee_journey import register
+
+
+def small_course(tmp_path):
+    root = tmp_path / "content"
+    shutil.copytree(TEST_CONTENT, root)
+    course = root / "courses/sample.md"
+    course.write_text(course.read_text().replace("modules: [listening, safety]", "modules: [safety]"))
+    return root
+
+
+def test_complete_download_the_pdf_and_a_visitor_verifies_it(serve, browser, page, tmp_path):
+    app = serve(small_course(tmp_path))
+    base = app.config["LIVE_URL"]
+    register(page, base, "cert@example.org")
+    page.goto(base + "/courses/sample/safety/")
+    page.get_by_role("button", name="I have finished reading").click()
+    page.get_by_role("link", name="Quick safety check").click()
+    page.get_by_role("button", name="Start the role-play").click()
+    for label in ["To one side", "Lower your voice", "Thank you for telling me"]:
+        page.locator("label", has_text=label).click()
+        page.get_by_role("button", name="Continue").click()
+    assert page.get_by_role("heading", name="You passed").is_visible()
+    page.goto(base + "/courses/sample/")
+    page.get_by_role("link", name="Get your certificate").click()
+    assert page.get_by_label("Your full legal name, as it will be printed").input_value() == "Robin Quinn Public"
+    page.get_by_role("button", name="Receive my certificate").click()
+    assert "Congratulations! Your certificate has been issued." in page.content()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download PDF").click()
+    pdf = download_info.value
+    target = tmp_path / pdf.suggested_filename
+    pdf.save_as(target)
+    assert target.read_bytes().startswith(b"%PDF")
+    cert_id = re.search(r"certificate-([0-9A-Z-]{24})\.pdf", pdf.suggested_filename).group(1)
+
+    visitor = browser.new_context(viewport={"width": 360, "height": 780}).new_page()
+    visitor.goto(base + "/verify")
+    visitor.get_by_label("Certificate ID").fill(cert_id.lower().replace("-", " "))
+    visitor.get_by_role("button", name="Check").click()
+    assert visitor.get_by_role("heading", name="Valid").is_visible()
+    assert "Robin Quinn Public" in visitor.content() and "Sample Course" in visitor.content()
+    assert "cert@example.org" not in visitor.content()
+    visitor.goto(base + "/verify?id=" + cert_id[:-1] + ("0" if cert_id[-1] != "0" else "1"))
+    assert "typing mistake" in visitor.content()
+    visitor.context.close()
