@@ -358,3 +358,47 @@ def test_verification_is_rate_limited(app_factory, certified):
     codes = [visitor.get(f"/api/v1/certificates/{certified.id}").status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     assert visitor.get(f"/api/v1/certificates/{certified.id}").headers.get("Retry-After")
+
+
+def test_expiry_reminders_are_emailed_once_through_a_real_smtp_server(app_factory, tmp_path, make_user):
+    from aiosmtpd.controller import Controller
+
+    class Inbox:
+        def __init__(self):
+            self.messages = []
+
+        async def handle_DATA(self, server, session, envelope):
+            self.messages.append((envelope.rcpt_tos, envelope.content.decode()))
+            return "250 OK"
+
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        root = content_variant(tmp_path, "certificate:\n  validity_months: 12\n")
+        app = app_factory(CONTENT_DIR=str(root), MAIL_SERVER="127.0.0.1", MAIL_PORT=port)
+        client = app.test_client()
+        with app.app_context():
+            user_id = make_user(email="t@example.org").id
+        post(client, "/account/login", {"email": "t@example.org", "password": PASSWORD})
+        pass_everything(app, client, user_id)
+        claim(client)
+        runner = app.test_cli_runner()
+        with app.app_context():  # the command runs in this app, not the test's default one
+            assert "0 certificate(s) expire within 90 days" in runner.invoke(args=["certificates", "remind"]).output
+            cert = db.session.scalars(select(Certificate)).one()
+            cert.expires_at = utcnow() + timedelta(days=30)
+            db.session.commit()
+            first = runner.invoke(args=["certificates", "remind"])
+            again = runner.invoke(args=["certificates", "remind"])
+        assert "1 reminder email(s) sent" in first.output and "0 reminder email(s) sent" in again.output
+        assert len(inbox.messages) == 1
+        recipients, body = inbox.messages[0]
+        assert recipients == ["t@example.org"] and "To renew it" in body and "/courses/sample/certificate" in body
+    finally:
+        controller.stop()

@@ -3,7 +3,7 @@ import logging
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app, url_for
+from flask import current_app
 from sqlalchemy import select
 
 from ..auth.models import User, utcnow
@@ -42,7 +42,8 @@ def send_reminders() -> tuple[int, int]:
 
 
 def _body(cert: Certificate) -> str:
-    link = public_base() + url_for("certificates.claim_page", course_slug=cert.course_slug)
+    # Built by hand: the daily command runs outside any request, where url_for cannot build addresses.
+    link = f"{public_base()}/courses/{cert.course_slug}/certificate"
     return (f"Hello {cert.holder_name},\n\nYour certificate \"{cert.title}\" ({cert.id}) expires on "
             f"{cert.expires_at:%-d %B %Y}.\n\nTo renew it, pass each role-play of the course again and sign the "
             f"attestation; a new certificate is then issued and the old one points to it:\n{link}\n")
