@@ -37,10 +37,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         VERIFY_RATE_LIMIT="60 per minute;2000 per day",
         BULK_VERIFY_RATE_LIMIT="10 per minute;200 per day",
         PDF_WARM_UP=True,
+        WRITTEN_ANSWER_RETENTION_DAYS=730,
     )
     app.config.update(config.from_environment(app.instance_path, app.root_path))
     if test_config:
         app.config.update(test_config)
+    # Session cookies are Secure unless running the debug server or the tests (browsers accept Secure
+    # cookies from http://localhost and 127.0.0.1, so `flask run` still works); LMS_SECURE_COOKIES decides.
+    secure = config.env_bool("LMS_SECURE_COOKIES", not (app.debug or app.testing))
+    for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
+        if name not in (test_config or {}):
+            app.config[name] = secure
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A server database can drop idle connections; a local SQLite file cannot, so no ping there.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
@@ -80,6 +87,9 @@ def _register_features(app: Flask) -> None:
     courses.init_app(app)
     assessments.init_app(app)
     certificates.init_app(app)
+    from .privacy import data_cli
+
+    app.cli.add_command(data_cli)
 
 
 def _migrate(app: Flask) -> None:

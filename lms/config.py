@@ -74,6 +74,7 @@ def from_environment(instance_path: str, root_path: str) -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "no-reply@localhost",
-        "SESSION_COOKIE_SECURE": env_bool("LMS_SECURE_COOKIES", False),
-        "REMEMBER_COOKIE_SECURE": env_bool("LMS_SECURE_COOKIES", False),
+        **({"WRITTEN_ANSWER_RETENTION_DAYS": int(os.environ["LMS_ANSWER_RETENTION_DAYS"])}
+           if os.environ.get("LMS_ANSWER_RETENTION_DAYS") else {}),
+        "REQUIRE_STAFF_2FA": env_bool("LMS_REQUIRE_STAFF_2FA", False),
     }

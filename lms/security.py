@@ -19,7 +19,8 @@ def init_app(app: Flask) -> None:
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
-        if not app.debug and request.is_secure:
+        if not app.debug:
+            # Browsers ignore HSTS over plain http, so sending it always is harmless and never forgotten.
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         # Read the session, not current_user: loading the user here could fail inside an error page.
         if session.get("_user_id") and not request.path.startswith("/static/"):

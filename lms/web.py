@@ -22,6 +22,12 @@ def favicon():
     return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
+@bp.route("/privacy")
+def privacy():
+    """The privacy notice trainees accept at registration."""
+    return render_template("privacy.html")
+
+
 @bp.route("/support")
 def support():
     """Crisis lines: studying this material can stir up a trainee's own history."""

@@ -13,6 +13,7 @@ from functools import lru_cache
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from .. import audit
 from ..auth.models import utcnow
 from ..courses.problems import Collector
 from ..extensions import db
@@ -211,7 +212,8 @@ def grade(attempt: Attempt, quiz: Quiz, awards: dict[int, list[int]], comment: s
             step.awards = list(points)
     attempt.grader_comment = (comment or "").strip() or None
     finish(attempt, quiz)
-    logger.info("attempt %s graded by user %s: %s", attempt.id, grader_id, attempt.state)
+    audit.record("attempt.graded", f"attempt:{attempt.id}", actor_id=grader_id, outcome=attempt.state,
+                 score=attempt.score, maximum=attempt.maximum)
     return True
 
 

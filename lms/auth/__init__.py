@@ -1,7 +1,7 @@
 """Accounts: sign-up, sign-in, roles, and the `users` CLI."""
 from functools import wraps
 
-from flask import Flask, abort
+from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db, login_manager
@@ -17,6 +17,14 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
 
+    @app.before_request
+    def _require_staff_two_factor():
+        """Where the admin requires it, staff must turn on two-factor sign-in before anything else."""
+        if (app.config["REQUIRE_STAFF_2FA"] and current_user.is_authenticated and current_user.is_staff
+                and not current_user.two_factor and request.endpoint not in _TWO_FACTOR_EXEMPT):
+            return redirect(url_for("auth.two_factor_setup"))
+        return None
+
     @login_manager.user_loader
     def _load(user_id: str):
         """Sessions carry 'id:version'; a bumped version (logout, password change) ends them all."""
@@ -27,6 +35,9 @@ def init_app(app: Flask) -> None:
         if user is None or not user.active or user.session_version != int(version):
             return None
         return user
+
+
+_TWO_FACTOR_EXEMPT = {"auth.two_factor_setup", "auth.logout", "static", "web.support", "web.favicon", "web.privacy"}
 
 
 def role_required(*roles: str):

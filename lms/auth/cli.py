@@ -4,7 +4,8 @@ from flask.cli import AppGroup
 
 from ..extensions import db
 from .models import ROLES
-from .operations import create_user, find_user
+from .mail import reset_link
+from .operations import create_reset, create_user, find_user
 from .passwords import password_problem
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -29,3 +30,15 @@ def create(email: str, role: str, display_name: str | None, legal_name: str | No
     user = create_user(email, password, display_name, legal_name or display_name, role)
     db.session.commit()
     click.echo(f"Created {role} account {user.email} (id {user.id}).")
+
+
+@users_cli.command("reset-link")
+@click.argument("email")
+def reset_link_command(email: str) -> None:
+    """Print a single-use link (valid two hours) for the user to set a new password."""
+    user = find_user(email)
+    if user is None:
+        raise click.ClickException(f"No account uses {email}.")
+    token = create_reset(user)
+    db.session.commit()
+    click.echo(f"Send this link to {user.email} (works once, for two hours):\n{reset_link(token)}")

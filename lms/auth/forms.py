@@ -26,6 +26,8 @@ class RegisterForm(FlaskForm):
     password = PasswordField("Password", description="At least 8 characters. A short sentence works well.",
                              validators=[DataRequired(), _new_password])
     confirm = PasswordField("Type the password again", validators=[DataRequired(), EqualTo("password", message="The two passwords do not match.")])
+    privacy = BooleanField("I have read the privacy notice and agree to how my information is used.",
+                           validators=[DataRequired(message="Please read and accept the privacy notice to create an account.")])
     submit = SubmitField("Create my account")
 
 
@@ -42,3 +44,26 @@ class ChangePasswordForm(FlaskForm):
                              validators=[DataRequired(), _new_password])
     confirm = PasswordField("Type the new password again", validators=[DataRequired(), EqualTo("password", message="The two passwords do not match.")])
     submit = SubmitField("Change password")
+
+
+class ForgotForm(FlaskForm):
+    email = EmailField("Email address", filters=[_strip], validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField("Send me a reset link")
+
+
+class ResetForm(FlaskForm):
+    password = PasswordField("New password", description="At least 8 characters. A short sentence works well.",
+                             validators=[DataRequired(), _new_password])
+    confirm = PasswordField("Type the new password again", validators=[DataRequired(), EqualTo("password", message="The two passwords do not match.")])
+    submit = SubmitField("Set my new password")
+
+
+class CodeForm(FlaskForm):
+    code = StringField("6-digit code from your authenticator app", filters=[_strip],
+                       validators=[DataRequired(message="Please type the 6-digit code."), Length(max=12)])
+    submit = SubmitField("Continue")
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    submit = SubmitField("Turn off two-factor sign-in")

@@ -1,10 +1,14 @@
 """Account operations: plain functions the views and CLI call. They flush, never commit."""
+import hashlib
 import logging
+import secrets
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from .. import audit
 from ..extensions import db
-from .models import ROLES, User, utcnow
+from .models import ROLES, PasswordReset, User, utcnow
 from .passwords import hash_password, needs_rehash, verify_password
 
 logger = logging.getLogger(__name__)
@@ -20,27 +24,38 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def create_user(email: str, password: str, display_name: str, legal_name: str, role: str = "trainee") -> User:
+def create_user(email: str, password: str, display_name: str, legal_name: str, role: str = "trainee",
+                privacy_accepted: bool = False) -> User:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     user = User(email=normalise_email(email), password_hash=hash_password(password),
-                display_name=display_name.strip(), legal_name=legal_name.strip(), role=role)
+                display_name=display_name.strip(), legal_name=legal_name.strip(), role=role,
+                privacy_accepted_at=utcnow() if privacy_accepted else None)
     db.session.add(user)
     db.session.flush()
     logger.info("account created: user %s with role %s", user.id, role)
     return user
 
 
+def spend_hash_time(password: str) -> None:
+    """Verify against a dummy hash, so an unknown email costs as long as a known one."""
+    global _DUMMY_HASH
+    if _DUMMY_HASH is None:
+        _DUMMY_HASH = hash_password("not-a-real-password")
+    verify_password(_DUMMY_HASH, password)
+
+
 def authenticate(email: str, password: str) -> User | None:
     """The active user with this email and password, or None; upgrades an outdated hash."""
-    global _DUMMY_HASH
     user = find_user(email)
     if user is None:
-        if _DUMMY_HASH is None:
-            _DUMMY_HASH = hash_password("not-a-real-password")
-        verify_password(_DUMMY_HASH, password)
+        spend_hash_time(password)
+        audit.record("auth.login_failed", None, actor_id=None, reason="unknown email",
+                     email_sha256=hashlib.sha256(normalise_email(email).encode()).hexdigest()[:16])
         return None
     if not verify_password(user.password_hash, password) or not user.active:
+        audit.record("auth.login_failed", f"user:{user.id}", actor_id=user.id,
+                     reason="wrong password" if user.active else "deactivated")
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -56,4 +71,35 @@ def end_sessions(user: User) -> None:
 def change_password(user: User, new_password: str) -> None:
     user.password_hash = hash_password(new_password)
     end_sessions(user)
-    logger.info("password changed: user %s", user.id)
+    audit.record("auth.password_changed", f"user:{user.id}", actor_id=user.id)
+
+
+RESET_LIFETIME = timedelta(hours=2)
+
+
+def create_reset(user: User) -> str:
+    """A single-use reset token (returned once; only its hash is stored)."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(PasswordReset(user_id=user.id, token_hash=hashlib.sha256(token.encode()).hexdigest(),
+                                 expires_at=utcnow() + RESET_LIFETIME))
+    audit.record("auth.reset_link_created", f"user:{user.id}")
+    return token
+
+
+def find_reset(token: str) -> PasswordReset | None:
+    reset = db.session.scalar(select(PasswordReset).where(
+        PasswordReset.token_hash == hashlib.sha256((token or "").encode()).hexdigest()))
+    if reset is None or reset.used_at is not None or reset.expires_at < utcnow():
+        return None
+    return reset
+
+
+def use_reset(reset: PasswordReset, new_password: str) -> User | None:
+    """Set the new password once; a second use of the same link (or a race) changes nothing."""
+    claimed = db.session.execute(update(PasswordReset).where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
+                                 .values(used_at=utcnow()).execution_options(synchronize_session=False))
+    if claimed.rowcount != 1:
+        return None
+    user = db.session.get(User, reset.user_id)
+    change_password(user, new_password)
+    return user

@@ -31,8 +31,12 @@ def needs_rehash(stored: str) -> bool:
 
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
+    """zxcvbn's 30,000 most common leaked passwords, plus a short list of words from this field."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     text = resources.files("lms").joinpath("data/common-passwords.txt").read_text()
-    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip())
+    bundled = {line.strip().lower() for line in text.splitlines() if line.strip()}
+    return frozenset(bundled | {p.lower() for p in FREQUENCY_LISTS["passwords"]})
 
 
 def password_problem(password: str, *personal: str) -> str | None:

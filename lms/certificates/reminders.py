@@ -1,11 +1,10 @@
 """Reminders before a certificate expires: on the dashboard always, by email when mail is configured."""
 import logging
-import smtplib
-from email.message import EmailMessage
 
 from flask import current_app
 from sqlalchemy import select
 
+from ..auth.mail import send
 from ..auth.models import User, utcnow
 from ..extensions import db
 from .issue import RENEWAL_WINDOW, public_base
@@ -35,7 +34,7 @@ def send_reminders() -> tuple[int, int]:
         user = db.session.get(User, cert.user_id)
         if user is None or not user.active:
             continue
-        _send(user.email, f"Your certificate expires on {cert.expires_at:%-d %B %Y}", _body(cert))
+        send(user.email, f"Your certificate expires on {cert.expires_at:%-d %B %Y}", _body(cert))
         cert.reminded_at = utcnow()
         sent += 1
     return sent, len(due)
@@ -47,17 +46,3 @@ def _body(cert: Certificate) -> str:
     return (f"Hello {cert.holder_name},\n\nYour certificate \"{cert.title}\" ({cert.id}) expires on "
             f"{cert.expires_at:%-d %B %Y}.\n\nTo renew it, pass each role-play of the course again and sign the "
             f"attestation; a new certificate is then issued and the old one points to it:\n{link}\n")
-
-
-def _send(to: str, subject: str, body: str) -> None:
-    config = current_app.config
-    message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = config["MAIL_DEFAULT_SENDER"], to, subject
-    message.set_content(body)
-    with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)), timeout=10) as smtp:
-        if config.get("MAIL_USE_TLS"):
-            smtp.starttls()
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(message)
-    logger.info("expiry reminder sent for a certificate")
