@@ -59,6 +59,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     except config.ConfigError as exc:
         raise StartupRefused(str(exc)) from None
 
+    proxies = int(os.environ.get("LMS_PROXY_COUNT") or app.config.get("PROXY_COUNT", 0))
+    if proxies:
+        # Behind a reverse proxy: take the client's address and scheme from its X-Forwarded-* headers,
+        # so rate limits apply per client rather than to the proxy.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     _init_extensions(app)
     _register_features(app)
     if app.config["AUTO_MIGRATE"]:

@@ -402,3 +402,49 @@ def test_expiry_reminders_are_emailed_once_through_a_real_smtp_server(app_factor
         assert recipients == ["t@example.org"] and "To renew it" in body and "/courses/sample/certificate" in body
     finally:
         controller.stop()
+
+
+def test_a_replaced_certificate_is_flagged_in_the_revocation_list(app, certified, make_user):
+    from lms.certificates.issue import reissue
+    from lms.courses import catalog
+
+    new = reissue(certified, catalog(), "Another Name", "Name change", actor_id=None)
+    db.session.commit()
+    visitor = app.test_client()
+    assert _status_bit(visitor, "revocation", certified.status_index) == 1
+    assert _status_bit(visitor, "revocation", new.status_index) == 0
+
+
+def test_bulk_csv_reads_every_row_of_a_large_upload(app, certified):
+    from helpers import csrf_token
+
+    visitor = app.test_client()
+    rows = [f"{certified.id},{'extra column ' * 8}"] * 999
+    upload = visitor.post("/verify/bulk", data={"csrf_token": csrf_token(visitor, "/verify/bulk"),
+                                                "file": (io.BytesIO(("\n".join(rows) + "\n").encode()), "ids.csv")},
+                          content_type="multipart/form-data")
+    result = list(csv.DictReader(io.StringIO(upload.get_data(as_text=True))))
+    assert len(result) == 999 and all(r["status"] == "valid" for r in result)
+    assert result[0]["hours"] == "3"
+    too_many = visitor.post("/verify/bulk", data={"csrf_token": csrf_token(visitor, "/verify/bulk"),
+                                                  "file": (io.BytesIO(("x\n" * 1001).encode()), "ids.csv")},
+                            content_type="multipart/form-data")
+    assert too_many.status_code == 422 and "lists 1001 IDs" in too_many.get_data(as_text=True)
+
+
+def test_verification_rate_limit_is_one_allowance_across_endpoints(app_factory, certified):
+    limited_app = app_factory(RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="3 per minute")
+    visitor = limited_app.test_client()
+    codes = [visitor.get(url).status_code for url in [
+        f"/api/v1/certificates/{certified.id}", f"/verify/{certified.id}", f"/api/v1/certificates/{certified.id}/credential",
+        f"/api/v1/certificates/{certified.id}"]]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_pasted_ids_with_en_dashes_and_public_data_for_browser_verifiers(app, certified):
+    visitor = app.test_client()
+    pasted = certified.id.replace("-", "\u2013")
+    assert visitor.get(f"/api/v1/certificates/{pasted}").get_json()["id"] == certified.id
+    for url in [f"/api/v1/certificates/{certified.id}", "/.well-known/jwks.json", "/status/revocation"]:
+        assert visitor.get(url).headers.get("Access-Control-Allow-Origin") == "*", url
+    assert visitor.get(f"/verify/{certified.id}").headers.get("Access-Control-Allow-Origin") is None

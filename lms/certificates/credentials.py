@@ -7,7 +7,7 @@ The holder's percent score is never included: `result` says only that the course
 import base64
 import gzip
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from .models import Certificate
 
@@ -122,6 +122,8 @@ def status_list_credential(purpose: str, indexes: set[int], base: str, issuer: d
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": issuer_profile(issuer, base)["id"],
         "validFrom": _iso(now),
+        # Verifiers should fetch a fresh list rather than trust an old copy after a day.
+        "validUntil": _iso(now + timedelta(days=1)),
         "credentialSubject": {"id": f"{url}#list", "type": "BitstringStatusList", "statusPurpose": purpose,
                               "encodedList": encode_bitstring(indexes)},
     }

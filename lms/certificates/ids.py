@@ -1,6 +1,6 @@
 """Certificate IDs: 95 random bits as 19 Crockford base32 characters plus a check character.
 
-Shown in five groups of four, e.g. `7KQ2-M9XD-4RTV-H3NB-C8WE`. The check character is Luhn mod 32
+Shown in five groups of four, e.g. `7KQ2-M9XD-4RTV-H3NB-C8WF`. The check character is Luhn mod 32
 over the same alphabet (Crockford's own check symbols include *~$= that are awkward to type or put
 in a URL); it catches every single mistyped character and nearly every swap of two neighbours, so a typo
 is answered before any lookup.
@@ -40,10 +40,11 @@ def format_id(compact: str) -> str:
 
 def normalise(text: str) -> str:
     """The canonical form of a typed or pasted ID, or InvalidId with a helpful message."""
-    compact = "".join(ch for ch in (text or "").upper() if ch not in " -\t\n\r")
+    # Spaces and every kind of dash people paste (hyphen, en dash, em dash, minus sign) are ignored.
+    compact = "".join(ch for ch in (text or "").upper() if ch not in " -\t\n\r\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
     compact = "".join(_ALIASES.get(ch, ch) for ch in compact)
     if not compact:
-        raise InvalidId("Please type the certificate ID, for example 7KQ2-M9XD-4RTV-H3NB-C8WE.")
+        raise InvalidId("Please type the certificate ID, for example 7KQ2-M9XD-4RTV-H3NB-C8WF.")
     bad = sorted({ch for ch in compact if ch not in _VALUE})
     if bad:
         raise InvalidId(f"A certificate ID never contains {', '.join(repr(c) for c in bad)}. Please check the ID.")

@@ -30,6 +30,7 @@ def create_key() -> SigningKey:
     private = rsa.generate_private_key(public_exponent=65537, key_size=KEY_BITS)
     public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(private.public_key()))
     kid = _thumbprint(public_jwk)
+    public_jwk.pop("key_ops", None)  # RFC 7517: use "use" or "key_ops", not both
     public_jwk.update({"kid": kid, "alg": "RS256", "use": "sig"})
     pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption()).decode()

@@ -76,7 +76,7 @@ class Certificate(db.Model):
         UniqueConstraint("status_index", name="uq_certificate_status_index"),
     )
 
-    #: the human-typeable ID, e.g. 7KQ2-M9XD-4RTV-H3NB-C8WE (see ids.py)
+    #: the human-typeable ID, e.g. 7KQ2-M9XD-4RTV-H3NB-C8WF (see ids.py)
     id: Mapped[str] = mapped_column(String(24), primary_key=True)
     #: None once the account is deleted: the certificate stays verifiable
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"), index=True)

@@ -10,14 +10,28 @@ from ..extensions import csrf, db, limiter
 from . import credentials, keys
 from .forms import BulkForm
 from .issue import issuer_settings, public_base
-from .models import REVOKED, SUSPENDED, Certificate, SigningKey
+from .models import REVOKED, SUPERSEDED, SUSPENDED, Certificate, SigningKey
 from .verification import MAX_BULK, bulk, find, public_record
 
 bp = Blueprint("verify", __name__)
+#: public, read-only data that verifiers' own web pages may fetch
+CORS_ENDPOINTS = {"verify.api_certificate", "verify.api_credential", "verify.api_bulk", "verify.jwks",
+                  "verify.public_key", "verify.issuer", "verify.status_list"}
+
+
+@bp.after_app_request
+def _cors(response):
+    if request.endpoint in CORS_ENDPOINTS:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 def _verify_limit() -> str:
     return current_app.config["VERIFY_RATE_LIMIT"]
+
+
+#: one allowance per client across every way of looking a certificate up
+verify_limit = limiter.shared_limit(_verify_limit, scope="verify")
 
 
 def _bulk_limit() -> str:
@@ -25,7 +39,7 @@ def _bulk_limit() -> str:
 
 
 @bp.route("/verify")
-@limiter.limit(_verify_limit)
+@verify_limit
 def verify_form():
     raw = request.args.get("id")
     if raw is None:
@@ -37,7 +51,7 @@ def verify_form():
 
 
 @bp.route("/verify/<cert_id>")
-@limiter.limit(_verify_limit)
+@verify_limit
 def verify_page(cert_id: str):
     cert, cid, problem = find(cert_id)
     if cert is None:
@@ -48,20 +62,20 @@ def verify_page(cert_id: str):
 
 
 @bp.route("/api/v1/certificates/<cert_id>")
-@limiter.limit(_verify_limit)
+@verify_limit
 def api_certificate(cert_id: str):
     cert, cid, problem = find(cert_id)
     if cert is None:
-        return jsonify(error=problem, status=404 if cid else 400), 404 if cid else 400
+        return jsonify(error=problem, code=404 if cid else 400), 404 if cid else 400
     return jsonify(public_record(cert))
 
 
 @bp.route("/api/v1/certificates/<cert_id>/credential")
-@limiter.limit(_verify_limit)
+@verify_limit
 def api_credential(cert_id: str):
     cert, cid, problem = find(cert_id)
     if cert is None:
-        return jsonify(error=problem, status=404 if cid else 400), 404 if cid else 400
+        return jsonify(error=problem, code=404 if cid else 400), 404 if cid else 400
     return Response(cert.credential, mimetype="application/vc+jwt")
 
 
@@ -72,9 +86,9 @@ def api_bulk():
     payload = request.get_json(silent=True)
     ids = payload.get("ids") if isinstance(payload, dict) else payload
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
-        return jsonify(error='Send JSON like {"ids": ["7KQ2-M9XD-4RTV-H3NB-C8WE", ...]}.', status=400), 400
+        return jsonify(error='Send JSON like {"ids": ["7KQ2-M9XD-4RTV-H3NB-C8WF", ...]}.', code=400), 400
     if len(ids) > MAX_BULK:
-        return jsonify(error=f"At most {MAX_BULK} IDs per request.", status=413), 413
+        return jsonify(error=f"At most {MAX_BULK} IDs per request.", code=413), 413
     return jsonify(results=bulk(ids), checked_at=utcnow().replace(microsecond=0).isoformat() + "Z")
 
 
@@ -83,12 +97,14 @@ def api_bulk():
 def bulk_page():
     form = BulkForm()
     if form.validate_on_submit():
-        text = form.file.data.read(MAX_BULK * 64 + 1024).decode("utf-8-sig", errors="replace")
+        # The whole upload (MAX_CONTENT_LENGTH bounds it): a cut-off file would silently lose rows.
+        text = form.file.data.read().decode("utf-8-sig", errors="replace")
         ids = [row[0].strip() for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
         if ids and ids[0].strip().lower() in ("id", "certificate id", "certificate_id", "certificate"):
             ids = ids[1:]
         if not ids or len(ids) > MAX_BULK:
-            form.file.errors.append(f"The file must list between 1 and {MAX_BULK} IDs, one per row.")
+            form.file.errors.append(f"The file lists {len(ids)} IDs; it must list between 1 and {MAX_BULK}, one per row. "
+                                    "Split a longer list into several files.")
         else:
             return _csv_response(bulk(ids))
     return render_template("verify/bulk.html", form=form), 200 if request.method == "GET" else 422
@@ -97,10 +113,10 @@ def bulk_page():
 def _csv_response(rows: list[dict]) -> Response:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["id", "status", "holder", "course", "hours", "issued", "expires", "replaced_by", "note"])
+    writer.writerow(["query", "id", "status", "holder", "course", "hours", "issued", "expires", "replaced_by", "note"])
     for row in rows:
-        writer.writerow([row["id"], row["status"], _cell(row.get("holder")), _cell(row.get("course")),
-                         row.get("hours", {}).get("total", ""), row.get("issued", ""), row.get("expires") or "",
+        writer.writerow([_cell(row["query"]), row["id"], row["status"], _cell(row.get("holder")), _cell(row.get("course")),
+                         "%g" % row["hours"]["total"] if "hours" in row else "", row.get("issued", ""), row.get("expires") or "",
                          row.get("replaced_by", ""), row["status_text"]])
     return Response(out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": 'attachment; filename="verification.csv"'})
@@ -123,7 +139,7 @@ def jwks():
 def public_key(kid: str):
     key = db.session.get(SigningKey, kid)
     if key is None:
-        return jsonify(error="No such key.", status=404), 404
+        return jsonify(error="No such key.", code=404), 404
     return _cacheable(jsonify(dict(key.public_jwk, kid=f"{public_base()}/keys/{kid}")))
 
 
@@ -133,17 +149,19 @@ def issuer():
 
 
 @bp.route("/status/<purpose>")
+@verify_limit
 def status_list(purpose: str):
     """The signed Bitstring Status List for revocation or suspension."""
     if purpose not in credentials.PURPOSES:
-        return jsonify(error="No such status list.", status=404), 404
-    flagged = REVOKED if purpose == "revocation" else SUSPENDED
-    indexes = set(db.session.scalars(select(Certificate.status_index).where(Certificate.status == flagged)))
+        return jsonify(error="No such status list.", code=404), 404
+    # A replaced (superseded) certificate is no longer valid either: it is flagged as revoked, so an
+    # offline check of an old credential fails and sends the verifier to the replacement.
+    flagged = (REVOKED, SUPERSEDED) if purpose == "revocation" else (SUSPENDED,)
+    indexes = set(db.session.scalars(select(Certificate.status_index).where(Certificate.status.in_(flagged))))
     base = public_base()
     body = credentials.status_list_credential(purpose, indexes, base, issuer_settings(), utcnow())
     key = keys.active_key()
     token = keys.sign(credentials.jwt_claims(body), key, f"{base}/keys/{key.kid}")
-    db.session.commit()
     response = Response(token, mimetype="application/vc+jwt")
     response.headers["Cache-Control"] = "public, max-age=300"
     return response

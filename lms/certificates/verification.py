@@ -53,20 +53,20 @@ def public_record(cert: Certificate) -> dict:
 def bulk(raw_ids: list[str]) -> list[dict]:
     """One row per requested ID, in order: found, mistyped or unknown."""
     rows = []
-    canonical = {}
+    canonical, problems = {}, {}
     for raw in raw_ids:
         try:
             canonical[raw] = normalise(raw)
-        except InvalidId:
-            canonical[raw] = None
+        except InvalidId as exc:
+            canonical[raw], problems[raw] = None, str(exc)
     found = {c.id: c for c in db.session.scalars(select(Certificate).where(
         Certificate.id.in_({c for c in canonical.values() if c})))}
     for raw in raw_ids:
         cid = canonical[raw]
         if cid is None:
-            rows.append({"id": raw, "status": "invalid", "status_text": "This is not a valid certificate ID (check for typing mistakes)."})
+            rows.append({"query": raw, "id": raw, "status": "invalid", "status_text": problems[raw]})
         elif cid not in found:
-            rows.append({"id": cid, "status": "not_found", "status_text": "No certificate has this ID."})
+            rows.append({"query": raw, "id": cid, "status": "not_found", "status_text": "No certificate has this ID."})
         else:
-            rows.append(public_record(found[cid]))
+            rows.append({"query": raw, **public_record(found[cid])})
     return rows
