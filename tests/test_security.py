@@ -1,0 +1,324 @@
+"""Security controls, each proven by a test: CSRF everywhere, no writes on GET, a role x route matrix,
+ownership, two-factor sign-in, reset links, retention, audit, cookies and headers, safe parsers."""
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from lms.auth.models import User, utcnow
+from lms.extensions import db
+
+from certificate_helpers import claim, pass_everything
+from helpers import PASSWORD, csrf_token, post
+
+PUBLIC, SIGNED_IN, STAFF = "public", "signed-in", "staff"
+#: Every route and who may reach it. A new route fails test_every_route_is_classified until it is added here.
+ACCESS = {
+    "static": PUBLIC, "web.index": PUBLIC, "web.support": PUBLIC, "web.privacy": PUBLIC, "web.favicon": PUBLIC,
+    "courses.catalogue": PUBLIC, "courses.course": PUBLIC,
+    "auth.register": PUBLIC, "auth.login": PUBLIC, "auth.two_factor": PUBLIC, "auth.logout": PUBLIC,
+    "auth.forgot": PUBLIC, "auth.reset": PUBLIC,
+    "verify.verify_form": PUBLIC, "verify.verify_page": PUBLIC, "verify.api_certificate": PUBLIC,
+    "verify.api_credential": PUBLIC, "verify.api_bulk": PUBLIC, "verify.bulk_page": PUBLIC, "verify.jwks": PUBLIC,
+    "verify.public_key": PUBLIC, "verify.issuer": PUBLIC, "verify.status_list": PUBLIC,
+    "courses.lesson": SIGNED_IN, "courses.finish": SIGNED_IN, "courses.asset": SIGNED_IN, "courses.dashboard": SIGNED_IN,
+    "assessments.intro": SIGNED_IN, "assessments.start": SIGNED_IN, "assessments.play": SIGNED_IN,
+    "assessments.answer_step": SIGNED_IN, "assessments.result": SIGNED_IN,
+    "auth.password": SIGNED_IN, "auth.two_factor_off": SIGNED_IN,
+    "certificates.claim_page": SIGNED_IN, "certificates.detail": SIGNED_IN, "certificates.pdf": SIGNED_IN,
+    "certificates.credential_download": SIGNED_IN,
+    "auth.two_factor_setup": STAFF, "assessments.grading_queue": STAFF, "assessments.grade_attempt": STAFF,
+    "certificates.staff_list": STAFF, "certificates.decide": STAFF, "certificates.manage": STAFF,
+    "certificates.audit_log": STAFF,
+}
+#: POST endpoints that take no CSRF token because they use no cookies (a JSON API).
+CSRF_EXEMPT = {"verify.api_bulk"}
+
+
+@pytest.fixture
+def world(app, client, make_user):
+    """A trainee with an attempt and a certificate, another trainee, a trainer and an admin, plus real URL values."""
+    owner = make_user(email="owner@example.org")
+    post(client, "/account/login", {"email": "owner@example.org", "password": PASSWORD})
+    pass_everything(app, client, owner.id)
+    claim(client)
+    start = post(client, "/courses/sample/listening/roleplay/first-visit/start", page="/courses/")
+    from lms.certificates.models import Certificate
+    from lms.assessments.models import Attempt
+
+    cert = db.session.scalars(select(Certificate)).one()
+    attempt = db.session.scalars(select(Attempt).where(Attempt.state == "open")).one()
+    assert start.location == f"/attempts/{attempt.id}/play"
+    for email, role in [("other@example.org", "trainee"), ("coach@example.org", "trainer"), ("admin@example.org", "admin")]:
+        make_user(email=email, role=role)
+    values = {"course_slug": "sample", "module_slug": "listening", "quiz_slug": "first-visit", "attempt_id": attempt.id,
+              "cert_id": cert.id, "asset": "images/loop.png", "purpose": "revocation", "kid": "nope", "token": "nope",
+              "request_id": 999999, "filename": "css/site.css"}
+    return {"owner": client, "values": values, "cert": cert, "attempt": attempt}
+
+
+def signed_in(app, email):
+    client = app.test_client()
+    post(client, "/account/login", {"email": email, "password": PASSWORD})
+    return client
+
+
+def rules(app):
+    for rule in app.url_map.iter_rules():
+        yield rule, rule.endpoint
+
+
+def build(rule, values):
+    return rule.build({k: values[k] for k in rule.arguments}, append_unknown=False)[1]
+
+
+def test_every_route_is_classified(app):
+    assert {endpoint for _, endpoint in rules(app)} == set(ACCESS)
+
+
+def test_role_by_route_matrix(app, world):
+    visitors = {"anonymous": app.test_client(), "trainee": signed_in(app, "other@example.org"),
+                "trainer": signed_in(app, "coach@example.org"), "admin": signed_in(app, "admin@example.org")}
+    checked = 0
+    for rule, endpoint in rules(app):
+        if "GET" not in rule.methods:
+            continue
+        url = build(rule, world["values"])
+        for who, client in visitors.items():
+            response = client.get(url)
+            response.close()
+            access = ACCESS[endpoint]
+            if access == SIGNED_IN and who == "anonymous" or access == STAFF and who == "anonymous":
+                assert response.status_code == 302 and "/account/login" in response.location, (who, url)
+            elif access == STAFF and who == "trainee":
+                assert response.status_code in (403, 404), (who, url, response.status_code)
+            else:
+                assert response.status_code < 500 and response.status_code != 403, (who, url, response.status_code)
+            checked += 1
+    assert checked > 100
+
+
+def test_another_trainees_records_answer_404(app, world):
+    other = signed_in(app, "other@example.org")
+    attempt, cert = world["attempt"].id, world["cert"].id
+    for url in [f"/attempts/{attempt}/play", f"/attempts/{attempt}", f"/certificates/{cert}",
+                f"/certificates/{cert}/certificate.pdf", f"/certificates/{cert}/credential.jwt"]:
+        assert other.get(url).status_code == 404, url
+    assert post(other, f"/attempts/{attempt}/answer", {"position": "0", "scene": "opening", "choice": "0"},
+                page="/dashboard").status_code == 404
+    assert world["owner"].get(f"/certificates/{cert}/certificate.pdf").status_code == 200
+
+
+def row_counts() -> dict:
+    counts = {}
+    for table in db.metadata.sorted_tables:
+        counts[table.name] = db.session.execute(select(func.count()).select_from(table)).scalar()
+    return counts
+
+
+def test_every_state_changing_request_needs_a_csrf_token(app, world):
+    clients = [app.test_client(), world["owner"], signed_in(app, "coach@example.org")]
+    before = row_counts()
+    posts = 0
+    for rule, endpoint in rules(app):
+        if "POST" not in rule.methods or endpoint in CSRF_EXEMPT:
+            continue
+        for client in clients:
+            response = client.post(build(rule, world["values"]), data={"reason": "x", "decision": "approve", "form": "status"})
+            assert response.status_code == 400, (rule.rule, response.status_code)
+            posts += 1
+    db.session.expire_all()
+    assert row_counts() == before, "a refused POST changed nothing"
+    assert posts >= 30
+
+
+def test_no_state_change_on_get_except_recording_a_lesson_view(app, world):
+    clients = [app.test_client(), world["owner"], signed_in(app, "coach@example.org"), signed_in(app, "admin@example.org")]
+    db.session.execute(text("DELETE FROM audit_event"))
+    db.session.commit()
+    before = row_counts()
+    snapshot = _table_digest()
+    for rule, endpoint in rules(app):
+        if "GET" in rule.methods:
+            for client in clients:
+                client.get(build(rule, world["values"])).close()
+    db.session.expire_all()
+    after, digest = row_counts(), _table_digest()
+    before.pop("lesson_progress"), after.pop("lesson_progress")  # recording a lesson view is the one allowed write
+    assert after == before
+    changed = {name for name in digest if digest[name] != snapshot[name]}
+    assert changed <= {"lesson_progress"}, changed
+
+
+def _table_digest() -> dict:
+    import hashlib
+
+    digests = {}
+    for table in db.metadata.sorted_tables:
+        rows = db.session.execute(select(table).order_by(*table.primary_key.columns)).all()
+        digests[table.name] = hashlib.sha256(repr(rows).encode()).hexdigest()
+    return digests
+
+
+def test_two_factor_sign_in_for_staff(app, make_user):
+    import pyotp
+
+    make_user(email="coach@example.org", role="trainer")
+    coach = signed_in(app, "coach@example.org")
+    page = coach.get("/account/two-factor").get_data(as_text=True)
+    secret = re.search(r'Key: <span class="mono">([A-Z2-7]+)</span>', page).group(1)
+    assert "<svg" in page
+    wrong = post(coach, "/account/two-factor", {"code": "000000"}, page="/account/two-factor")
+    assert wrong.status_code == 422
+    assert post(coach, "/account/two-factor", {"code": pyotp.TOTP(secret).now()}, page="/account/two-factor").status_code == 302
+    post(coach, "/account/logout", page="/dashboard")
+    fresh = app.test_client()
+    after_password = post(fresh, "/account/login", {"email": "coach@example.org", "password": PASSWORD})
+    assert after_password.location == "/account/login/code"
+    assert fresh.get("/dashboard").status_code == 302, "a password alone does not sign in"
+    used = pyotp.TOTP(secret).now()
+    replay = post(fresh, "/account/login/code", {"code": used}, page="/account/login/code")
+    assert replay.status_code == 422, "the code used to turn 2FA on cannot be replayed"
+    user = db.session.scalar(select(User).where(User.email == "coach@example.org"))
+    user.totp_last_step -= 1  # the next 30-second window, without waiting for it
+    db.session.commit()
+    assert post(fresh, "/account/login/code", {"code": used}, page="/account/login/code").status_code == 302
+    assert fresh.get("/dashboard").status_code == 200
+
+
+def test_an_admin_can_require_two_factor_for_staff(app_factory, make_user):
+    app = app_factory(REQUIRE_STAFF_2FA=True)
+    with app.app_context():
+        make_user(email="coach@example.org", role="trainer")
+        make_user(email="t@example.org")
+    coach = signed_in(app, "coach@example.org")
+    assert coach.get("/grading/").location == "/account/two-factor"
+    assert signed_in(app, "t@example.org").get("/dashboard").status_code == 200, "trainees are not asked"
+
+
+def test_trainees_cannot_set_up_two_factor(client, trainee):
+    assert client.get("/account/two-factor").status_code == 404
+
+
+def test_forgot_password_answers_the_same_and_reset_links_work_once(app, client, make_user, runner):
+    make_user(email="a@example.org")
+    known = post(client, "/account/forgot", {"email": "a@example.org"}, page="/account/forgot")
+    unknown = post(client, "/account/forgot", {"email": "nobody@example.org"}, page="/account/forgot")
+    assert (known.status_code, known.location) == (unknown.status_code, unknown.location)
+    link = runner.invoke(args=["users", "reset-link", "a@example.org"]).output.strip().splitlines()[-1]
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    assert post(client, "/" + path, {"password": "my new passphrase", "confirm": "my new passphrase"}, page="/" + path).status_code == 302
+    assert client.get("/" + path).status_code == 404, "single use"
+    assert post(client, "/account/login", {"email": "a@example.org", "password": "my new passphrase"}).status_code == 302
+    from lms.auth.models import PasswordReset
+
+    assert all(len(r.token_hash) == 64 for r in db.session.scalars(select(PasswordReset)))
+    assert path.rsplit("/", 1)[1] not in repr(db.session.execute(select(PasswordReset)).all())
+
+
+def test_audit_log_records_sign_ins_and_failures_never_passwords_or_answers(app, client, make_user):
+    from lms.audit import AuditEvent
+
+    make_user(email="a@example.org")
+    post(client, "/account/login", {"email": "a@example.org", "password": "wrong horse battery"})
+    post(client, "/account/login", {"email": "a@example.org", "password": PASSWORD})
+    actions = [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert actions[-2:] == ["auth.login_failed", "auth.login"]
+    dump = repr([(e.action, e.details, e.subject) for e in db.session.scalars(select(AuditEvent))])
+    assert PASSWORD not in dump and "wrong horse battery" not in dump
+    assert all(e.ip == "127.0.0.1" for e in db.session.scalars(select(AuditEvent)))
+
+
+def test_audit_log_lines_cannot_be_forged(app, caplog):
+    import json
+    import logging
+
+    from lms import audit
+
+    with app.test_request_context(), caplog.at_level(logging.INFO, logger="lms.audit"):
+        audit.record("test.event", "x", reason='ok"}\n{"action": "certificate.revoked", "forged": true')
+    lines = [r.getMessage() for r in caplog.records if r.name == "lms.audit"]
+    assert len(lines) == 1 and "\n" not in lines[0]
+    assert json.loads(lines[0])["action"] == "test.event"
+
+
+def test_written_answers_are_deleted_after_the_retention_period_but_scores_stay(app, runner, client, trainee):
+    from lms.assessments.models import Attempt, AttemptStep
+    from lms.privacy import REMOVED
+
+    from test_assessments_views import take_listening_to_the_written_scene
+
+    attempt_id, _ = take_listening_to_the_written_scene(client)
+    attempt = db.session.get(Attempt, int(attempt_id))
+    attempt.state, attempt.score, attempt.graded_at = "passed", 5, utcnow() - timedelta(days=731)
+    db.session.commit()
+    assert "Deleted 1 written answer(s)" in runner.invoke(args=["data", "purge-answers"]).output
+    db.session.expire_all()
+    step = db.session.scalars(select(AttemptStep).where(AttemptStep.answer.is_not(None))).one()
+    assert step.answer == REMOVED and db.session.get(Attempt, int(attempt_id)).score == 5
+    assert "Deleted 0 written answer(s)" in runner.invoke(args=["data", "purge-answers"]).output
+
+
+def test_cookies_and_headers(app_factory, make_user):
+    prod = app_factory(TESTING=False)
+    with prod.app_context():
+        make_user(email="a@example.org")
+    client = prod.test_client()
+    response = post(client, "https://localhost/account/login", {"email": "a@example.org", "password": PASSWORD})
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    headers = client.get("https://localhost/courses/").headers
+    assert headers["Strict-Transport-Security"].startswith("max-age=")
+    assert headers["X-Frame-Options"] == "DENY" and "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert "frame-src https://player.vimeo.com https://www.youtube-nocookie.com https://www.youtube.com" in headers["Content-Security-Policy"]
+
+
+def test_no_eval_exec_or_template_rendering_of_author_text():
+    source = Path(__file__).resolve().parents[1] / "lms"
+    for path in source.rglob("*.py"):
+        code = path.read_text()
+        for banned in ("eval(", "exec(", "render_template_string", "Template(", "yaml.load(", "pickle"):
+            if banned == "yaml.load(":
+                assert all("SafeLoader" in line for line in code.splitlines() if banned in line), path
+            else:
+                assert banned not in code, (path, banned)
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_quiz_bits = st.sampled_from(["---\n", "title: Q\n", "pass_mark: 70\n", "## a\n", "## b (written)\n", "## end\n",
+                              "- choice -> b\n", "- x -> a\n", "  +2 listening\n", "  -1\n", "  critical\n", "  > why\n",
+                              "> stray\n", "1. numbered\n", "text\n", "\n", "- [x](javascript:1)\n", "  + 2\n", "## \n",
+                              "title: [\n", "feedback: end\n", "\t\n", "<script>x</script>\n", "- (3 points, a)\n"])
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(_quiz_bits, st.text(max_size=30)), max_size=25))
+def test_content_parsers_never_raise_anything_but_reported_problems(parts):
+    from lms.assessments.parser import parse_quiz
+    from lms.courses.frontmatter import split
+    from lms.courses.problems import Collector
+
+    source = "".join(parts)
+    problems = Collector()
+    parse_quiz("fuzz.quiz.md", source, None, problems)
+    split(source, "fuzz.md", Collector())
+    assert all(p.line >= 1 for p in problems.problems)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(st.one_of(_quiz_bits, st.text(max_size=20)), max_size=12))
+def test_the_loader_raises_only_its_own_error_type(tmp_path_factory, parts):
+    from helpers import write_content
+    from lms.courses.loader import load_catalog
+    from lms.courses.problems import ContentError
+
+    root = write_content(tmp_path_factory.mktemp("fuzz"), {"modules/m/q.quiz.md": "".join(parts),
+                                                           "modules/m/index.md": "".join(reversed(parts))})
+    try:
+        load_catalog(root)
+    except ContentError:
+        pass
