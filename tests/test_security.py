@@ -322,3 +322,15 @@ def test_the_loader_raises_only_its_own_error_type(tmp_path_factory, parts):
         load_catalog(root)
     except ContentError:
         pass
+
+
+def test_signing_in_starts_a_fresh_session(app, client, make_user):
+    make_user(email="a@example.org")
+    client.get("/account/login")
+    with client.session_transaction() as session:
+        session["planted"] = "by someone before sign-in"
+        anonymous_token = session.get("csrf_token")
+    post(client, "/account/login", {"email": "a@example.org", "password": PASSWORD})
+    with client.session_transaction() as session:
+        assert "planted" not in session and session.get("csrf_token") != anonymous_token
+        assert session.get("_user_id")
