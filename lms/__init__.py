@@ -85,8 +85,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_features(app: Flask) -> None:
-    from . import assessments, auth, certificates, courses, errors, security, web
+    from . import assessments, assets, auth, certificates, courses, errors, security, web
 
+    assets.init_app(app)
     security.init_app(app)
     errors.init_app(app)
     web.init_app(app)

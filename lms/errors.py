@@ -44,7 +44,8 @@ def init_app(app: Flask) -> None:
 
 def error_response(code: int, message: str) -> Response:
     """An error as JSON for the API and JSON clients, otherwise as a page."""
-    if request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json":
+    machine = ("/api/", "/status/", "/keys/", "/.well-known/", "/issuer")
+    if request.path.startswith(machine) or request.accept_mimetypes.best == "application/json":
         return make_response(jsonify(error=message, code=code), code)
     try:
         page = render_template("error.html", code=code, message=message)

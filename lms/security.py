@@ -23,6 +23,6 @@ def init_app(app: Flask) -> None:
             # Browsers ignore HSTS over plain http, so sending it always is harmless and never forgotten.
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         # Read the session, not current_user: loading the user here could fail inside an error page.
-        if session.get("_user_id") and not request.path.startswith("/static/"):
+        if session.get("_user_id") and not request.path.startswith(("/static/", "/assets/")):
             headers["Cache-Control"] = "no-store"
         return response

@@ -31,4 +31,6 @@ def privacy():
 @bp.route("/support")
 def support():
     """Crisis lines: studying this material can stir up a trainee's own history."""
-    return render_template("support.html")
+    from .courses import catalog
+
+    return render_template("support.html", custom=catalog().support)

@@ -448,3 +448,16 @@ def test_pasted_ids_with_en_dashes_and_public_data_for_browser_verifiers(app, ce
     for url in [f"/api/v1/certificates/{certified.id}", "/.well-known/jwks.json", "/status/revocation"]:
         assert visitor.get(url).headers.get("Access-Control-Allow-Origin") == "*", url
     assert visitor.get(f"/verify/{certified.id}").headers.get("Access-Control-Allow-Origin") is None
+
+
+def test_browser_verifiers_can_call_the_bulk_api_and_read_rate_limit_headers(app, certified):
+    visitor = app.test_client()
+    preflight = visitor.options("/api/v1/certificates/verify", headers={
+        "Origin": "https://board.example", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type"})
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Content-Type" in preflight.headers["Access-Control-Allow-Headers"]
+    assert "Retry-After" in visitor.get("/status/revocation").headers["Access-Control-Expose-Headers"]
+    assert visitor.get(f"/api/v1/certificates/\u200b{certified.id}\u00a0").get_json()["id"] == certified.id
+    assert visitor.get("/status/nope").is_json and visitor.get("/keys/nope").is_json

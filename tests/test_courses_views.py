@@ -142,3 +142,31 @@ def test_signed_in_pages_are_not_cached_and_headers_are_set(client, trainee):
 def test_finish_needs_csrf_and_post(client, trainee):
     assert client.post(LESSON + "finish").status_code == 400
     assert client.get(LESSON + "finish").status_code in (404, 405)
+
+
+def test_stylesheet_has_a_fingerprinted_name_cached_for_a_year(client):
+    import re
+
+    html = client.get("/courses/").get_data(as_text=True)
+    href = re.search(r'<link rel="stylesheet" href="(/assets/css/site\.[0-9a-f]{10}\.css)">', html).group(1)
+    with client.get(href) as response:
+        assert response.status_code == 200 and response.mimetype == "text/css"
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert client.get("/assets/css/site.0000000000.css").status_code == 404
+    assert client.get("/assets/../__init__.py").status_code == 404
+    assert html.count("<script") == 0, "pages work without JavaScript"
+
+
+def test_support_page_lists_988_by_default_and_a_deployments_own_lines(app_factory, tmp_path):
+    import shutil
+
+    from helpers import TEST_CONTENT
+
+    default = app_factory().test_client().get("/support").get_data(as_text=True)
+    assert "988" in default and "Need support now?" in default
+    root = tmp_path / "content"
+    shutil.copytree(TEST_CONTENT, root)
+    (root / "support.md").write_text("---\ntitle: Support in Ontario\n---\nCall or text **9-8-8**, or Good2Talk.\n")
+    custom = app_factory(CONTENT_DIR=str(root)).test_client().get("/support").get_data(as_text=True)
+    assert "<h1>Support in Ontario</h1>" in custom and "Good2Talk" in custom and "Veterans Crisis Line" not in custom
+    assert 'href="/support"' in app_factory().test_client().get("/courses/").get_data(as_text=True), "linked from every page"

@@ -6,6 +6,7 @@ in a URL); it catches every single mistyped character and nearly every swap of t
 is answered before any lookup.
 """
 import secrets
+import unicodedata
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
@@ -40,8 +41,10 @@ def format_id(compact: str) -> str:
 
 def normalise(text: str) -> str:
     """The canonical form of a typed or pasted ID, or InvalidId with a helpful message."""
-    # Spaces and every kind of dash people paste (hyphen, en dash, em dash, minus sign) are ignored.
-    compact = "".join(ch for ch in (text or "").upper() if ch not in " -\t\n\r\u2010\u2011\u2012\u2013\u2014\u2015\u2212")
+    # Spaces of every kind, dashes of every kind (hyphen, en dash, minus sign) and invisible characters
+    # that come along with copy and paste (zero-width space, byte-order mark) are ignored.
+    compact = "".join(ch for ch in (text or "").upper()
+                      if not (ch.isspace() or ch == "\u2212" or unicodedata.category(ch) in ("Pd", "Cf", "Zs")))
     compact = "".join(_ALIASES.get(ch, ch) for ch in compact)
     if not compact:
         raise InvalidId("Please type the certificate ID, for example 7KQ2-M9XD-4RTV-H3NB-C8WF.")

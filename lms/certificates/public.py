@@ -23,6 +23,10 @@ CORS_ENDPOINTS = {"verify.api_certificate", "verify.api_credential", "verify.api
 def _cors(response):
     if request.endpoint in CORS_ENDPOINTS:
         response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response.headers["Access-Control-Expose-Headers"] = ("Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, "
+                                                             "X-RateLimit-Reset")
     return response
 
 

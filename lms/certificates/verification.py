@@ -14,6 +14,7 @@ STATUS_TEXT = {
     "superseded": "Replaced: a newer certificate replaces this one.",
 }
 MAX_BULK = 1000
+NOT_FOUND = "No certificate has this ID. Please check it against the certificate."
 
 
 def find(raw: str) -> tuple[Certificate | None, str | None, str | None]:
@@ -24,7 +25,7 @@ def find(raw: str) -> tuple[Certificate | None, str | None, str | None]:
         return None, None, str(exc)
     cert = db.session.get(Certificate, cid)
     if cert is None:
-        return None, cid, "No certificate has this ID. Please check it against the certificate."
+        return None, cid, NOT_FOUND
     return cert, cid, None
 
 
@@ -66,7 +67,7 @@ def bulk(raw_ids: list[str]) -> list[dict]:
         if cid is None:
             rows.append({"query": raw, "id": raw, "status": "invalid", "status_text": problems[raw]})
         elif cid not in found:
-            rows.append({"query": raw, "id": cid, "status": "not_found", "status_text": "No certificate has this ID."})
+            rows.append({"query": raw, "id": cid, "status": "not_found", "status_text": NOT_FOUND})
         else:
             rows.append({"query": raw, **public_record(found[cid])})
     return rows

@@ -97,6 +97,8 @@ class Catalog:
     fingerprint: str
     root: Path
     warnings: tuple = field(default=())
+    #: content/support.md: the deployment's own crisis lines (None: the built-in United States list)
+    support: Attestation | None = None
 
     def __post_init__(self):
         for name in ("courses", "modules", "competencies", "attestations"):

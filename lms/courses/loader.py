@@ -58,6 +58,7 @@ class _Loader:
             return None, self.problems.problems
         competencies, competencies_fp = self._competencies()
         attestations = self._attestations()
+        support = self._support()
         modules = self._modules(competencies)
         courses = self._courses(modules, attestations, competencies_fp)
         if self.problems.errors:
@@ -71,6 +72,7 @@ class _Loader:
                                     *(m.fingerprint for m in modules.values())),
             root=self.root,
             warnings=tuple(self.problems.warnings),
+            support=support,
         )
         return catalog, self.problems.problems
 
@@ -121,6 +123,18 @@ class _Loader:
             result[path.stem] = Attestation(path.stem, title or path.stem, rendered.html,
                                             fingerprint(path.read_bytes()), path)
         return result
+
+    def _support(self) -> Attestation | None:
+        """content/support.md (optional): crisis lines for this deployment's trainees."""
+        path = self.root / "support.md"
+        if not path.is_file():
+            return None
+        fm = self._front_matter(path, ATTESTATION_KEYS)
+        if fm is None:
+            return None
+        rendered = self._render(fm, path)
+        return Attestation("support", self._text(fm, path, "title", required=True) or "Need support now?",
+                           rendered.html, fingerprint(path.read_bytes()), path)
 
     # -- modules -----------------------------------------------------------------------------
 

@@ -90,3 +90,33 @@ def test_take_a_role_play_with_a_resume_and_complete_the_module(live_app, page):
     assert f"Score: {quiz.maximum} of {quiz.maximum} points (100%)" in page.content()
     page.goto(base + "/courses/peer-specialist-core/")
     assert "1 of 6 modules complete" in page.content()
+
+
+def test_a_role_play_scene_works_with_the_keyboard_alone(live_app, page):
+    base = live_app.config["LIVE_URL"]
+    register(page, base, "keys@example.org")
+    page.goto(base + "/courses/peer-specialist-core/boundaries/")
+    quiz, texts = best_path_texts(live_app, "boundaries")
+    page.get_by_role("link", name=quiz.title).focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    page.get_by_role("button", name="Start the role-play").focus()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    # Tab from the top of the page to the first choice, as a keyboard user would.
+    page.locator("body").focus()
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.type") == "radio":
+            break
+    assert page.evaluate("document.activeElement.type") == "radio"
+    assert page.evaluate("document.activeElement.closest('fieldset').querySelector('legend').textContent") == "What do you say or do?"
+    page.keyboard.press("Space")
+    assert page.evaluate("document.activeElement.checked")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Continue"
+    focus_ring = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert focus_ring != "none", "focus is visible"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.get_by_role("heading", name="About your last response").is_visible()

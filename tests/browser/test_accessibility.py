@@ -1,0 +1,176 @@
+"""Every page of the trainee, trainer and verifier journeys, checked in real Chromium by axe-core
+(zero violations at any impact, WCAG 2.2 AA rules included), by the Nu Html Checker (zero errors),
+for no horizontal scrolling at 360 px, and screenshotted at 360 and 1280 px for people to look at."""
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from certificate_helpers import pass_everything
+from helpers import PASSWORD, TEST_CONTENT
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "node_modules/axe-core/axe.min.js"
+VNU = ROOT / "node_modules/vnu-jar/build/dist/vnu.jar"
+SCREENSHOT_PAGES = {"dashboard", "lesson", "scene", "result", "certificate", "verify-result"}
+
+
+def need_tools():
+    missing = [str(p.relative_to(ROOT)) for p in (AXE, VNU) if not p.exists()]
+    if shutil.which("java") is None:
+        missing.append("java (apt-get install -y default-jre-headless)")
+    if missing:
+        message = f"accessibility checkers missing ({', '.join(missing)}): run `npm install` in the project folder"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def sign_in(page, base, email):
+    page.goto(base + "/account/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def build_world(app, page, base):
+    """A trainee part-way through and finished, with a result, a pending written answer and a certificate."""
+    from lms.auth.operations import create_user
+    from lms.extensions import db
+
+    with app.app_context():
+        trainee = create_user("trainee@example.org", PASSWORD, "Robin", "Robin Quinn Public", privacy_accepted=True)
+        create_user("coach@example.org", PASSWORD, "Casey", "Casey Coach", role="trainer")
+        db.session.commit()
+        trainee_id = trainee.id
+    sign_in(page, base, "trainee@example.org")
+    page.goto(base + "/courses/sample/safety/roleplay/quick-check/")
+    page.get_by_role("button", name="Start the role-play").click()
+    for label in ["Between the peer", "Lower your voice", "Thank you for telling me"]:
+        page.locator("label", has_text=label).click()
+        page.get_by_role("button", name="Continue").click()
+    result_url = page.url
+    page.goto(base + "/courses/sample/listening/roleplay/first-visit/")
+    page.get_by_role("button", name="Start the role-play").click()
+    page.locator("label", has_text="It sounds like").click()
+    page.get_by_role("button", name="Continue").click()
+    scene_url = page.url
+    page.locator("label", has_text="Have you tried").click()
+    page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Write what you would say").fill("It sounds like you feel really alone. Can you tell me more?")
+    page.get_by_role("button", name="Submit my answer").click()
+    pending_url = page.url
+    from playwright.sync_api import Page  # noqa: F401
+
+    # Unfinished attempts: a choice scene showing immediate feedback, and a written scene.
+    page.goto(base + "/courses/sample/safety/roleplay/quick-check/")
+    page.get_by_role("button", name="Try again").click()
+    page.locator("label", has_text="To one side").click()
+    page.get_by_role("button", name="Continue").click()
+    feedback_scene_url = page.url
+    page.goto(base + "/courses/sample/listening/roleplay/first-visit/")
+    page.get_by_role("button", name="Try again").click()
+    page.locator("label", has_text="It sounds like").click()
+    page.get_by_role("button", name="Continue").click()
+    page.locator("label", has_text="What's that been like").click()
+    page.get_by_role("button", name="Continue").click()
+    written_scene_url = page.url
+    client = app.test_client()
+    from helpers import post
+
+    post(client, "/account/login", {"email": "trainee@example.org", "password": PASSWORD})
+    pass_everything(app, client, trainee_id)
+    page.goto(base + "/courses/sample/certificate")
+    claim_url = page.url
+    page.get_by_role("button", name="Receive my certificate").click()
+    certificate_url = page.url
+    with app.app_context():
+        from lms.assessments.models import Attempt
+        from lms.certificates.models import Certificate
+
+        cert_id = db.session.scalars(select(Certificate)).one().id
+        pending_id = db.session.scalars(select(Attempt).where(Attempt.state == "pending")).first().id
+    return {"result": result_url, "scene": feedback_scene_url, "scene-written": written_scene_url, "pending": pending_url,
+            "claim": claim_url, "certificate": certificate_url, "cert_id": cert_id, "pending_id": pending_id,
+            "scene_first": scene_url}
+
+
+def page_list(base, world):
+    anonymous = {
+        "home": "/", "register": "/account/register", "login": "/account/login", "forgot": "/account/forgot",
+        "catalogue": "/courses/", "course-public": "/courses/sample/", "support": "/support", "privacy": "/privacy",
+        "verify": "/verify", "verify-result": f"/verify/{world['cert_id']}", "verify-mistyped": "/verify?id=7KQ2-M9XD-4RTV-H3NB-C8WE",
+        "verify-bulk": "/verify/bulk", "not-found": "/no/such/page",
+    }
+    trainee = {
+        "dashboard": "/dashboard", "course": "/courses/sample/", "lesson": "/courses/sample/listening/",
+        "lesson-content-note": "/courses/sample/safety/", "roleplay-intro": "/courses/sample/safety/roleplay/quick-check/",
+        "scene": world["scene"], "scene-written": world["scene-written"],
+        "result": world["result"], "pending-result": world["pending"], "claim": "/courses/sample/certificate",
+        "certificate": world["certificate"], "account": "/account/password",
+    }
+    trainer = {
+        "grading-queue": "/grading/", "grade": f"/grading/{world['pending_id']}", "staff-certificates": "/staff/certificates/",
+        "manage-certificate": f"/staff/certificates/{world['cert_id']}", "audit-log": "/staff/audit/",
+        "two-factor-setup": "/account/two-factor",
+    }
+    absolute = lambda pages: {name: url if url.startswith("http") else base + url for name, url in pages.items()}  # noqa: E731
+    return absolute(anonymous), absolute(trainee), absolute(trainer)
+
+
+def check_page(page, name, url, html_dir, shots_dir, findings):
+    response = page.goto(url)
+    (html_dir / f"{name}.html").write_text(response.text())
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {rules: {'target-size': {enabled: true}}});
+        return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                       nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+    }""")
+    for violation in result:
+        findings.append(f"axe {name} ({url}): {violation['id']} [{violation['impact']}] {violation['help']} at {violation['nodes']}")
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    if overflow > 0:
+        widest = page.evaluate("""() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
+            .slice(-3).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').trim().slice(0, 40))""")
+        findings.append(f"{name}: scrolls sideways by {overflow}px at 360 px wide ({widest})")
+    if name in SCREENSHOT_PAGES:
+        page.screenshot(path=str(shots_dir / f"{name}-360.png"), full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.screenshot(path=str(shots_dir / f"{name}-1280.png"), full_page=True)
+        page.set_viewport_size({"width": 360, "height": 780})
+
+
+def test_every_page_of_the_three_journeys_is_accessible(serve, browser, tmp_path_factory):
+    need_tools()
+    app = serve(TEST_CONTENT)
+    base = app.config["LIVE_URL"]
+    html_dir = tmp_path_factory.mktemp("html")
+    shots_dir = Path(os.environ.get("LMS_SCREENSHOT_DIR") or tmp_path_factory.mktemp("screenshots"))
+    shots_dir.mkdir(parents=True, exist_ok=True)
+    findings: list[str] = []
+    # bypass_csp lets axe be injected; the pages themselves are unchanged.
+    contexts = {who: browser.new_context(viewport={"width": 360, "height": 780}, bypass_csp=True)
+                for who in ("anonymous", "trainee", "trainer")}
+    pages = {who: context.new_page() for who, context in contexts.items()}
+    world = build_world(app, pages["trainee"], base)
+    sign_in(pages["trainer"], base, "coach@example.org")
+    anonymous, trainee, trainer = page_list(base, world)
+    for who, listing in (("anonymous", anonymous), ("trainee", trainee), ("trainer", trainer)):
+        for name, url in listing.items():
+            check_page(pages[who], name, url, html_dir, shots_dir, findings)
+    # The scene pages: a choice with immediate feedback shown, and a written answer.
+    for context in contexts.values():
+        context.close()
+    vnu = subprocess.run(["java", "-jar", str(VNU), "--format", "json", "--errors-only", *sorted(map(str, html_dir.glob("*.html")))],
+                         capture_output=True, text=True, timeout=300)
+    for message in json.loads(vnu.stderr or '{"messages": []}')["messages"]:
+        findings.append(f"vnu {Path(message.get('url', '')).name}:{message.get('lastLine')}: {message['message']}")
+    assert findings == [], "\n".join(findings)
+    assert {p.name for p in shots_dir.glob("*.png")} >= {f"{n}-{w}.png" for n in SCREENSHOT_PAGES for w in (360, 1280)}
