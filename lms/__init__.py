@@ -85,7 +85,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_features(app: Flask) -> None:
-    from . import assessments, assets, auth, certificates, courses, errors, security, web
+    from . import admin, assessments, assets, auth, certificates, courses, errors, security, trainers, web
 
     assets.init_app(app)
     security.init_app(app)
@@ -95,6 +95,8 @@ def _register_features(app: Flask) -> None:
     courses.init_app(app)
     assessments.init_app(app)
     certificates.init_app(app)
+    trainers.init_app(app)
+    admin.init_app(app)
     from .privacy import data_cli
 
     app.cli.add_command(data_cli)

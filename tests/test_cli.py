@@ -34,7 +34,7 @@ def test_check_reports_every_error_with_file_and_line_and_exits_1(tmp_path):
     lines = result.output.strip().splitlines()
     assert lines[:3] == [
         f"{root}/courses/t.md:3: unknown module 'ghost': there is no folder modules/ghost/",
-        f"{root}/modules/m/index.md:3: unknown front-matter key 'author' (allowed: competencies, content_note, draft, minutes, summary, title)",
+        f"{root}/modules/m/index.md:3: unknown front-matter key 'author' (allowed: competencies, content_note, domain, draft, minutes, summary, title)",
         f"{root}/modules/m/q.quiz.md:5: arrow to unknown scene 'nowhere'",
     ]
     assert lines[3].startswith("3 error(s), 0 warning(s)")

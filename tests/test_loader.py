@@ -51,7 +51,7 @@ def test_unknown_module_in_course_is_reported_at_its_line(tmp_path):
 def test_unknown_front_matter_key_is_reported_at_its_line(tmp_path):
     root = write_content(tmp_path, {"modules/m/index.md": "---\ntitle: M\nminutes: 5\ncolour: blue\n---\nText\n"})
     assert errors_of(root) == [f"{root}/modules/m/index.md:4: unknown front-matter key 'colour' "
-                               "(allowed: competencies, content_note, draft, minutes, summary, title)"]
+                               "(allowed: competencies, content_note, domain, draft, minutes, summary, title)"]
 
 
 def test_bad_yaml_is_reported_at_the_line_of_the_problem(tmp_path):

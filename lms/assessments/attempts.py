@@ -60,16 +60,21 @@ def attempts_for(user_id: int, module_slug: str, quiz_slug: str) -> list[Attempt
 
 
 def availability(user_id: int, module_slug: str, quiz: Quiz) -> Availability:
+    """Attempts used and left, and any wait, including a trainer's extra attempts and lifted waits."""
+    from ..trainers.records import grants
+
     attempts = attempts_for(user_id, module_slug, quiz.slug)
+    extra, waits_lifted_at = grants(user_id, module_slug, quiz.slug)
     open_attempt = next((a for a in attempts if a.state == OPEN), None)
     used = len(attempts)
-    remaining = None if quiz.max_attempts == 0 else max(quiz.max_attempts - used, 0)
+    remaining = None if quiz.max_attempts == 0 else max(quiz.max_attempts + extra - used, 0)
     opens_at = None
     finished = [a for a in attempts if a.finished_at is not None]
     last = max(finished, key=lambda a: a.finished_at, default=None)
     if last is not None and last.state == FAILED and quiz.retry_after_minutes:
         wait_until = last.finished_at + timedelta(minutes=quiz.retry_after_minutes)
-        if wait_until > utcnow():
+        lifted = waits_lifted_at is not None and waits_lifted_at >= last.finished_at
+        if wait_until > utcnow() and not lifted:
             opens_at = wait_until
     decided = [a for a in attempts if a.state in (PASSED, FAILED)]
     best = max(decided, key=lambda a: (a.state == PASSED, a.score or 0, -a.number), default=None)
@@ -217,10 +222,21 @@ def grade(attempt: Attempt, quiz: Quiz, awards: dict[int, list[int]], comment: s
     return True
 
 
-def pending_queue() -> list[Attempt]:
-    """Attempts waiting for a trainer, oldest first."""
-    return list(db.session.scalars(select(Attempt).where(Attempt.state == PENDING)
-                                   .order_by(Attempt.finished_at, Attempt.id)))
+def pending_queue(cohort_id: int | None = None) -> list[Attempt]:
+    """Attempts waiting for a trainer, oldest first (optionally only one cohort's)."""
+    from ..trainers.models import CohortMember
+
+    stmt = select(Attempt).where(Attempt.state == PENDING).order_by(Attempt.finished_at, Attempt.id)
+    if cohort_id is not None:
+        stmt = stmt.where(Attempt.user_id.in_(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)))
+    return list(db.session.scalars(stmt))
+
+
+def recently_graded(user_id: int, days: int = 14) -> list[Attempt]:
+    """The trainee's written answers graded in the last `days` days, newest first."""
+    return list(db.session.scalars(select(Attempt).where(
+        Attempt.user_id == user_id, Attempt.graded_at.is_not(None), Attempt.graded_at > utcnow() - timedelta(days=days))
+        .order_by(Attempt.graded_at.desc())))
 
 
 def pending_count() -> int:

@@ -148,9 +148,16 @@ def result(attempt_id: int):
 @bp.route("/grading/")
 @role_required("trainer", "admin")
 def grading_queue():
-    attempts = pending_queue()
+    from ..trainers.cohorts import visible_cohorts
+
+    cohorts = visible_cohorts(current_user)
+    cohort_id = request.args.get("cohort", type=int)
+    if cohort_id is not None and cohort_id not in {c.id for c in cohorts}:
+        abort(404)
+    attempts = pending_queue(cohort_id)
     users = {u.id: u for u in db.session.query(User).filter(User.id.in_({a.user_id for a in attempts}))} if attempts else {}
-    return render_template("assessments/queue.html", attempts=attempts, users=users, catalog=catalog())
+    return render_template("assessments/queue.html", attempts=attempts, users=users, catalog=catalog(),
+                           cohorts=cohorts, cohort_id=cohort_id)
 
 
 @bp.route("/grading/<int:attempt_id>", methods=["GET", "POST"])

@@ -86,7 +86,10 @@ def eligibility(user: User, catalog: Catalog, course: Course) -> Eligibility:
     current = current_certificate(user.id, course.slug)
     renewing = current is not None and current.expires_at is not None and current.expires_at - RENEWAL_WINDOW <= utcnow()
     since = current.issued_at if renewing else None
-    status = course_status(catalog, course, progress_rows(user.id), _passes_since(user.id, since))
+    from ..trainers.records import completed_by_override
+
+    status = course_status(catalog, course, progress_rows(user.id), _passes_since(user.id, since),
+                           completed_by_override(user.id, since))
     missing = [item.module.title for item in status.modules if item.state != COMPLETE]
     pending = db.session.scalar(select(CertificateRequest).where(
         CertificateRequest.user_id == user.id, CertificateRequest.course_slug == course.slug,

@@ -34,6 +34,8 @@ class Module:
     content_note: str | None = None
     #: hidden from trainees; trainers can preview it
     draft: bool = False
+    #: the hours domain its reading and role-play time counts towards on transcripts (e.g. ethics)
+    domain: str | None = None
     #: role-plays, in file-name order (lms.assessments.model.Quiz)
     assessments: tuple[Any, ...] = ()
 

@@ -16,7 +16,7 @@ from .problems import Collector, ContentError, Problem
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_RULE = "use lowercase letters, digits and hyphens"
-MODULE_KEYS = {"title", "summary", "minutes", "competencies", "content_note", "draft"}
+MODULE_KEYS = {"title", "summary", "minutes", "competencies", "content_note", "draft", "domain"}
 COURSE_KEYS = {"title", "modules", "hours", "attestation", "certificate", "summary", "draft"}
 CERTIFICATE_KEYS = {"title", "validity_months", "approval"}
 ATTESTATION_KEYS = {"title"}
@@ -188,8 +188,16 @@ class _Loader:
             path=index,
             content_note=self._text(fm, index, "content_note"),
             draft=self._bool(fm, index, "draft"),
+            domain=self._domain(fm, index),
             assessments=tuple(quizzes),
         )
+
+    def _domain(self, fm: FrontMatter, path: Path) -> str | None:
+        domain = self._text(fm, path, "domain")
+        if domain is not None and not SLUG.match(domain):
+            self.problems.error(str(path), fm.line("domain"), f"domain '{domain}' is not valid: {SLUG_RULE} (e.g. ethics)")
+            return None
+        return domain
 
     @staticmethod
     def _folder_fingerprint(folder: Path) -> str:

@@ -113,13 +113,25 @@ def finish_lesson(user_id: int, course: Course, module: Module) -> tuple[LessonP
     return row, True
 
 
+def learner(user_id: int) -> tuple[dict, set, frozenset]:
+    """Everything module completion depends on: lessons read, role-plays passed, modules completed by a trainer."""
+    from ..assessments.records import passed_assessments
+    from ..trainers.records import completed_by_override
+
+    return progress_rows(user_id), passed_assessments(user_id), completed_by_override(user_id)
+
+
 def progress_rows(user_id: int) -> dict[str, LessonProgress]:
     rows = db.session.scalars(select(LessonProgress).where(LessonProgress.user_id == user_id))
     return {r.module_slug: r for r in rows}
 
 
-def module_state(module: Module, row: LessonProgress | None, passed: set[tuple[str, str]]) -> str:
-    """A module is complete when its lesson is read and every required assessment passed."""
+def module_state(module: Module, row: LessonProgress | None, passed: set[tuple[str, str]],
+                 overridden: frozenset[str] = frozenset()) -> str:
+    """A module is complete when its lesson is read and every required assessment passed
+    (or a trainer recorded it complete, e.g. done in class)."""
+    if module.slug in overridden:
+        return COMPLETE
     if row is None:
         return NOT_STARTED
     if row.finished_at is None:
@@ -129,9 +141,10 @@ def module_state(module: Module, row: LessonProgress | None, passed: set[tuple[s
     return ASSESSMENT
 
 
-def course_status(catalog: Catalog, course: Course, rows: dict, passed: set) -> CourseStatus:
+def course_status(catalog: Catalog, course: Course, rows: dict, passed: set,
+                  overridden: frozenset[str] = frozenset()) -> CourseStatus:
     # A draft module is hidden from trainees, so it cannot be required of them yet.
-    modules = tuple(ModuleStatus(m, module_state(m, rows.get(m.slug), passed), rows.get(m.slug))
+    modules = tuple(ModuleStatus(m, module_state(m, rows.get(m.slug), passed, overridden), rows.get(m.slug))
                     for m in catalog.course_modules(course, include_drafts=False))
     return CourseStatus(course, modules)
 

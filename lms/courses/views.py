@@ -5,12 +5,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, send_from_
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 
+from ..assessments.attempts import recently_graded
 from ..assessments.records import passed_assessments
 from ..certificates.records import certificates_of
 from ..certificates.reminders import expiring
 from ..extensions import db
 from . import catalog
-from .progress import course_status, duration, finish_lesson, open_lesson, progress_rows
+from .progress import course_status, duration, finish_lesson, learner, open_lesson
 
 bp = Blueprint("courses", __name__)
 
@@ -36,7 +37,7 @@ def _is_staff() -> bool:
 def _status(course):
     if not current_user.is_authenticated:
         return None
-    return course_status(catalog(), course, progress_rows(current_user.id), passed_assessments(current_user.id))
+    return course_status(catalog(), course, *learner(current_user.id))
 
 
 @bp.app_template_filter("duration")
@@ -49,8 +50,8 @@ def catalogue():
     courses = catalog().visible_courses()
     statuses = {}
     if current_user.is_authenticated:
-        rows, passed = progress_rows(current_user.id), passed_assessments(current_user.id)
-        statuses = {c.slug: course_status(catalog(), c, rows, passed) for c in courses}
+        state = learner(current_user.id)
+        statuses = {c.slug: course_status(catalog(), c, *state) for c in courses}
     return render_template("courses/catalogue.html", courses=courses, statuses=statuses, catalog=catalog())
 
 
@@ -116,15 +117,15 @@ def asset(course_slug: str, module_slug: str, asset: str):
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    rows, passed = progress_rows(current_user.id), passed_assessments(current_user.id)
+    rows, passed, overridden = learner(current_user.id)
     courses = catalog().visible_courses()
-    statuses = [course_status(catalog(), c, rows, passed) for c in courses]
+    statuses = [course_status(catalog(), c, rows, passed, overridden) for c in courses]
     started = [s for s in statuses if s.started]
     latest = max(rows.values(), key=lambda r: r.last_opened_at, default=None)
     resume = _resume(latest, statuses)
     return render_template("courses/dashboard.html", started=started, others=[s for s in statuses if not s.started],
                            resume=resume, certificates=certificates_of(current_user.id),
-                           expiring=expiring(current_user.id))
+                           expiring=expiring(current_user.id), graded=recently_graded(current_user.id), catalog=catalog())
 
 
 def _resume(latest, statuses):

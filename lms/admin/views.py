@@ -1,0 +1,65 @@
+"""Admin pages: the user list with search, and one page per account."""
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from sqlalchemy import func, or_, select
+
+from ..auth import role_required
+from ..auth.mail import reset_link, send_reset
+from ..auth.models import User
+from ..auth.operations import create_reset
+from ..extensions import db
+from .forms import ActiveForm, RoleForm
+from .operations import AdminError, change_role, set_active
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PAGE = 50
+
+
+@bp.route("/users/")
+@role_required("admin")
+def users():
+    query = request.args.get("q", "").strip()
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    stmt = select(User).order_by(User.created_at.desc())
+    if query:
+        like = f"%{query.lower()}%"
+        stmt = stmt.where(or_(User.email.like(like), func.lower(User.display_name).like(like),
+                              func.lower(User.legal_name).like(like)))
+    rows = db.session.scalars(stmt.limit(PAGE + 1).offset((page - 1) * PAGE)).all()
+    return render_template("admin/users.html", users=rows[:PAGE], more=len(rows) > PAGE, page=page, query=query)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@role_required("admin")
+def user(user_id: int):
+    account = db.session.get(User, user_id)
+    if account is None:
+        abort(404)
+    role_form, active_form = RoleForm(prefix="role"), ActiveForm(prefix="active")
+    link = None
+    try:
+        if request.form.get("form") == "role" and role_form.validate_on_submit():
+            change_role(account, role_form.role.data, role_form.reason.data, current_user)
+            db.session.commit()
+            flash(f"{account.email} is now a {account.role}. Their sessions were ended.", "success")
+            return redirect(url_for(".user", user_id=account.id))
+        if request.form.get("form") == "active" and active_form.validate_on_submit():
+            set_active(account, not account.active, active_form.reason.data, current_user)
+            db.session.commit()
+            flash(f"{account.email} is now {'active' if account.active else 'deactivated'}.", "success")
+            return redirect(url_for(".user", user_id=account.id))
+        if request.form.get("form") == "reset" and FlaskForm().validate_on_submit():
+            token = create_reset(account)
+            db.session.commit()
+            if current_app.config.get("MAIL_SERVER"):
+                send_reset(account, token)
+                flash(f"A reset link was emailed to {account.email}.", "success")
+            else:
+                link = reset_link(token)
+    except AdminError as exc:
+        flash(str(exc), "error")
+    if request.method == "GET":
+        role_form.role.data = account.role
+    return render_template("admin/user.html", account=account, role_form=role_form, active_form=active_form,
+                           reset_form=FlaskForm(), link=link), 200 if request.method == "GET" or link else 422

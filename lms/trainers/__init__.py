@@ -1,0 +1,7 @@
+"""Trainers: cohorts, live sessions, progress, transcripts, analytics and overrides."""
+
+
+def init_app(app) -> None:
+    from . import cli, views  # noqa: F401 (cli adds `users import` to the users group)
+
+    app.register_blueprint(views.bp)

@@ -1,0 +1,26 @@
+"""`flask --app lms users import FILE.csv --cohort NAME`."""
+import click
+from sqlalchemy import select
+
+from ..auth.cli import users_cli
+from ..extensions import db
+from .cohorts import import_roster
+from .models import Cohort
+
+
+@users_cli.command("import")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.option("--cohort", "cohort_name", required=True, help="The cohort's name, as created by a trainer.")
+def import_command(csv_file, cohort_name: str) -> None:
+    """Import trainees (email, display name, legal name) into a cohort; nothing is imported if any row is bad."""
+    cohort = db.session.scalar(select(Cohort).where(Cohort.name == cohort_name))
+    if cohort is None:
+        raise click.ClickException(f"No cohort is called “{cohort_name}”.")
+    created, added, problems = import_roster(cohort, csv_file.read(), actor_id=None)
+    if problems:
+        for problem in problems:
+            click.echo(f"{csv_file.name}: {problem}", err=True)
+        raise click.ClickException(f"{len(problems)} row(s) have problems; nothing was imported. Fix them and run again.")
+    db.session.commit()
+    click.echo(f"Imported into “{cohort.name}”: {added} trainee(s) added, {created} new account(s) created. "
+               "New trainees set their password with 'Forgot your password?' or a reset link.")

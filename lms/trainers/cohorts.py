@@ -1,0 +1,136 @@
+"""Cohorts: create, join, import from CSV (all rows or none), and who a trainer may see."""
+import csv
+import io
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import exists, select
+
+from .. import audit
+from ..auth.models import User
+from ..auth.operations import create_user, find_user, normalise_email
+from ..extensions import db
+from .models import Cohort, CohortMember, CohortTrainer
+
+JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+HEADER = ["email", "display name", "legal name"]
+
+
+class CohortError(Exception):
+    """A cohort request that cannot be carried out, in words for the trainer."""
+
+
+def new_join_code() -> str:
+    return "".join(secrets.choice(JOIN_ALPHABET) for _ in range(8))
+
+
+def create_cohort(name: str, course_slug: str, starts_on, ends_on, trainer: User) -> Cohort:
+    if ends_on < starts_on:
+        raise CohortError("The end date must be on or after the start date.")
+    if db.session.scalar(select(Cohort.id).where(Cohort.name == name.strip())) is not None:
+        raise CohortError(f"A cohort called “{name.strip()}” already exists; choose another name.")
+    cohort = Cohort(name=name.strip(), course_slug=course_slug, starts_on=starts_on, ends_on=ends_on,
+                    join_code=new_join_code(), created_by_id=trainer.id)
+    db.session.add(cohort)
+    db.session.flush()
+    db.session.add(CohortTrainer(cohort_id=cohort.id, user_id=trainer.id))
+    audit.record("cohort.created", f"cohort:{cohort.id}", actor_id=trainer.id, name=cohort.name, course=course_slug)
+    return cohort
+
+
+def add_member(cohort: Cohort, user: User) -> bool:
+    """Add a trainee to a cohort; False if they were already in it."""
+    if db.session.scalar(select(CohortMember.id).where(CohortMember.cohort_id == cohort.id,
+                                                      CohortMember.user_id == user.id)) is not None:
+        return False
+    db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id))
+    return True
+
+
+def cohort_by_code(code: str) -> Cohort | None:
+    return db.session.scalar(select(Cohort).where(Cohort.join_code == (code or "").strip().upper()))
+
+
+def visible_cohorts(user: User) -> list[Cohort]:
+    """Admins see every cohort; trainers the ones they run."""
+    stmt = select(Cohort).order_by(Cohort.starts_on.desc(), Cohort.name)
+    if user.role != "admin":
+        stmt = stmt.where(exists().where(CohortTrainer.cohort_id == Cohort.id, CohortTrainer.user_id == user.id))
+    return list(db.session.scalars(stmt))
+
+
+def can_see_cohort(user: User, cohort: Cohort) -> bool:
+    return user.role == "admin" or db.session.scalar(select(CohortTrainer.id).where(
+        CohortTrainer.cohort_id == cohort.id, CohortTrainer.user_id == user.id)) is not None
+
+
+def can_see_trainee(user: User, trainee_id: int) -> bool:
+    """Admins see everyone; a trainer sees trainees in the cohorts they run and trainees in no cohort."""
+    if user.role == "admin":
+        return True
+    in_any = db.session.scalar(select(CohortMember.id).where(CohortMember.user_id == trainee_id).limit(1))
+    if in_any is None:
+        return True
+    return db.session.scalar(select(CohortMember.id).join(CohortTrainer, CohortTrainer.cohort_id == CohortMember.cohort_id)
+                             .where(CohortMember.user_id == trainee_id, CohortTrainer.user_id == user.id).limit(1)) is not None
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    line: int
+    email: str
+    display_name: str
+    legal_name: str
+
+
+def parse_roster(text: str) -> tuple[list[ImportRow], list[str]]:
+    """Rows of `email, display name, legal name` (a header row is optional); every bad row as 'line N: ...'."""
+    rows, problems, seen = [], [], {}
+    reader = csv.reader(io.StringIO(text))
+    for number, record in enumerate(reader, start=1):
+        cells = [c.strip() for c in record]
+        if not any(cells):
+            continue
+        if number == 1 and [c.lower() for c in cells[:3]] in (HEADER, ["email", "display_name", "legal_name"]):
+            continue
+        if len(cells) < 3 or not all(cells[:3]):
+            problems.append(f"line {number}: needs three values: email, display name, legal name")
+            continue
+        email = normalise_email(cells[0])
+        if "@" not in email or " " in email or email.startswith("@") or email.endswith("@"):
+            problems.append(f"line {number}: '{cells[0]}' is not an email address")
+            continue
+        if email in seen:
+            problems.append(f"line {number}: {email} is already on line {seen[email]}")
+            continue
+        seen[email] = number
+        rows.append(ImportRow(number, email, cells[1][:100], cells[2][:200]))
+    if not rows and not problems:
+        problems.append("line 1: the file has no trainees: one row per trainee, email, display name, legal name")
+    return rows, problems
+
+
+def import_roster(cohort: Cohort, text: str, actor_id: int | None) -> tuple[int, int, list[str]]:
+    """Import trainees into a cohort: all rows or none. Returns (accounts created, added to cohort, problems).
+
+    New accounts get a random password they never see: they set their own with a reset link.
+    """
+    rows, problems = parse_roster(text)
+    if problems:
+        return 0, 0, problems
+    created = added = 0
+    for row in rows:
+        user = find_user(row.email)
+        if user is None:
+            user = create_user(row.email, secrets.token_urlsafe(24), row.display_name, row.legal_name)
+            created += 1
+        elif user.role != "trainee":
+            problems.append(f"line {row.line}: {row.email} is a {user.role} account, not a trainee")
+            continue
+        added += add_member(cohort, user)
+    if problems:
+        db.session.rollback()
+        return 0, 0, problems
+    db.session.flush()
+    audit.record("cohort.imported", f"cohort:{cohort.id}", actor_id=actor_id, created=created, added=added)
+    return created, added, []

@@ -1,0 +1,282 @@
+"""Trainer pages: cohorts, progress, live sessions, trainees, overrides, transcripts, analytics."""
+import csv
+import io
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import exists, select
+from wtforms.fields.choices import SelectChoice
+
+from ..assessments.models import Attempt
+from ..auth import role_required
+from ..auth.models import User, utcnow
+from ..certificates.records import certificates_of
+from ..courses import catalog
+from ..courses.progress import course_status, duration, learner
+from ..extensions import db
+from . import analytics, transcript
+from .cohorts import (CohortError, add_member, can_see_cohort, can_see_trainee, cohort_by_code, create_cohort,
+                      import_roster, visible_cohorts)
+from .forms import CohortForm, ImportForm, JoinForm, OverrideForm, SessionForm
+from .models import Cohort, CohortMember, LiveSession, Override
+from .operations import KINDS, OverrideError, add_override, record_session
+from .progress import cohort_matrix, inactive, state_label
+
+bp = Blueprint("trainers", __name__)
+
+
+def _cohort_or_404(cohort_id: int) -> Cohort:
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None or not can_see_cohort(current_user, cohort):
+        abort(404)
+    return cohort
+
+
+def _trainee_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None or user.role != "trainee" or not can_see_trainee(current_user, user.id):
+        abort(404)
+    return user
+
+
+def _cohort_form() -> CohortForm:
+    form = CohortForm()
+    form.course.choices = [SelectChoice(c.slug, c.title) for c in catalog().visible_courses()]
+    return form
+
+
+@bp.route("/staff/")
+@role_required("trainer", "admin")
+def home():
+    unassigned = db.session.scalars(select(User).where(User.role == "trainee", ~exists().where(CohortMember.user_id == User.id))
+                                    .order_by(User.display_name).limit(200)).all()
+    return render_template("trainers/home.html", cohorts=visible_cohorts(current_user), form=_cohort_form(),
+                           unassigned=unassigned, catalog=catalog())
+
+
+@bp.route("/staff/cohorts", methods=["POST"])
+@role_required("trainer", "admin")
+def create():
+    form = _cohort_form()
+    if form.validate_on_submit():
+        try:
+            cohort = create_cohort(form.name.data, form.course.data, form.starts_on.data, form.ends_on.data, current_user)
+            db.session.commit()
+            flash(f"Cohort “{cohort.name}” created. Share its join link, or import its trainees.", "success")
+            return redirect(url_for(".cohort", cohort_id=cohort.id))
+        except CohortError as exc:
+            form.name.errors.append(str(exc))
+    return render_template("trainers/home.html", cohorts=visible_cohorts(current_user), form=form, unassigned=[],
+                           catalog=catalog()), 422
+
+
+@bp.route("/staff/cohorts/<int:cohort_id>")
+@role_required("trainer", "admin")
+def cohort(cohort_id: int):
+    cohort = _cohort_or_404(cohort_id)
+    course = catalog().course(cohort.course_slug)
+    if course is None:
+        abort(404)
+    modules, rows = cohort_matrix(catalog(), course, cohort.id)
+    days = request.args.get("inactive", type=int)
+    shown = inactive(rows, days) if days else rows
+    sessions = db.session.scalars(select(LiveSession).where(LiveSession.cohort_id == cohort.id)
+                                  .order_by(LiveSession.held_on.desc())).all()
+    return render_template("trainers/cohort.html", cohort=cohort, course=course, modules=modules, rows=shown,
+                           total=len(rows), days=days, sessions=sessions, import_form=ImportForm(),
+                           session_form=_session_form(course, rows), state_label=state_label, now=utcnow(),
+                           join_url=url_for(".join", code=cohort.join_code, _external=True))
+
+
+def _session_form(course, rows) -> SessionForm:
+    form = SessionForm()
+    domains = [d for d in course.hours if d != "total"] or ["general"]
+    form.domain.choices = [SelectChoice(d, d.replace("-", " ").capitalize()) for d in domains]
+    form.attendees.choices = [SelectChoice(str(r.user.id), r.user.display_name) for r in rows]
+    return form
+
+
+@bp.route("/staff/cohorts/<int:cohort_id>/import", methods=["POST"])
+@role_required("trainer", "admin")
+def import_trainees(cohort_id: int):
+    cohort = _cohort_or_404(cohort_id)
+    form = ImportForm()
+    if not form.validate_on_submit():
+        for error in form.file.errors:
+            flash(error, "error")
+        return redirect(url_for(".cohort", cohort_id=cohort.id))
+    text = form.file.data.read().decode("utf-8-sig", errors="replace")
+    created, added, problems = import_roster(cohort, text, current_user.id)
+    if problems:
+        flash("Nothing was imported. Fix these rows and upload the file again: " + "; ".join(problems[:20])
+              + (f"; and {len(problems) - 20} more" if len(problems) > 20 else ""), "error")
+        return redirect(url_for(".cohort", cohort_id=cohort_id))
+    db.session.commit()
+    flash(f"Imported: {added} trainee(s) added, {created} new account(s). New trainees set their password with "
+          "“Forgot your password?” (or a reset link from an admin).", "success")
+    return redirect(url_for(".cohort", cohort_id=cohort.id))
+
+
+@bp.route("/staff/cohorts/<int:cohort_id>/sessions", methods=["POST"])
+@role_required("trainer", "admin")
+def add_session(cohort_id: int):
+    cohort = _cohort_or_404(cohort_id)
+    course = catalog().course(cohort.course_slug)
+    _, rows = cohort_matrix(catalog(), course, cohort.id)
+    form = _session_form(course, rows)
+    if form.validate_on_submit():
+        try:
+            record_session(cohort, form.title.data, form.held_on.data, form.minutes.data, form.domain.data,
+                           form.attendees.data or [], {r.user.id for r in rows}, current_user.id)
+            db.session.commit()
+            flash("Live session recorded; attendees' transcripts now include it.", "success")
+        except OverrideError as exc:
+            flash(str(exc), "error")
+    else:
+        flash("The session was not recorded: " + "; ".join(f"{form[k].label.text}: {' '.join(v)}"
+                                                           for k, v in form.errors.items()), "error")
+    return redirect(url_for(".cohort", cohort_id=cohort.id) + "#sessions")
+
+
+@bp.route("/staff/cohorts/<int:cohort_id>/progress.csv")
+@role_required("trainer", "admin")
+def cohort_csv(cohort_id: int):
+    cohort = _cohort_or_404(cohort_id)
+    course = catalog().course(cohort.course_slug)
+    modules, rows = cohort_matrix(catalog(), course, cohort.id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["trainee", "email"] + [m.title for m in modules] + ["modules complete", "reading minutes",
+                                                                           "live minutes", "last activity"])
+    for row in rows:
+        writer.writerow([_cell(row.user.display_name), row.user.email] + [state_label(s) for s in row.states]
+                        + [row.complete, round(row.reading_seconds / 60), row.live_minutes,
+                           row.last_activity.isoformat(timespec="minutes") if row.last_activity else ""])
+    return _csv(out.getvalue(), f"cohort-{cohort.id}-progress.csv")
+
+
+def _cell(text: str) -> str:
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _csv(body: str, filename: str) -> Response:
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/staff/trainees/<int:user_id>", methods=["GET", "POST"])
+@role_required("trainer", "admin")
+def trainee(user_id: int):
+    person = _trainee_or_404(user_id)
+    form = _override_form()
+    if form.validate_on_submit():
+        kind, target = form.kind.data, form.target.data
+        module_slug, _, quiz_slug = target.partition("/")
+        try:
+            add_override(catalog(), person.id, kind, module_slug, quiz_slug or None, form.reason.data, current_user.id)
+            db.session.commit()
+            flash(f"Recorded: {KINDS[kind]} for {person.display_name}.", "success")
+            return redirect(url_for(".trainee", user_id=person.id))
+        except OverrideError as exc:
+            form.target.errors.append(str(exc))
+    state = learner(person.id)
+    statuses = [course_status(catalog(), c, *state) for c in catalog().visible_courses()]
+    attempts = db.session.scalars(select(Attempt).where(Attempt.user_id == person.id).order_by(Attempt.started_at.desc())).all()
+    overrides = db.session.scalars(select(Override).where(Override.user_id == person.id).order_by(Override.created_at.desc())).all()
+    cohorts = db.session.scalars(select(Cohort).join(CohortMember, CohortMember.cohort_id == Cohort.id)
+                                 .where(CohortMember.user_id == person.id)).all()
+    return render_template("trainers/trainee.html", person=person, statuses=statuses, attempts=attempts, form=form,
+                           overrides=overrides, cohorts=cohorts, certificates=certificates_of(person.id),
+                           catalog=catalog(), kinds=KINDS), 200 if request.method == "GET" else 422
+
+
+def _override_form() -> OverrideForm:
+    form = OverrideForm()
+    form.kind.choices = [SelectChoice(k, label.capitalize()) for k, label in KINDS.items()]
+    targets = []
+    for module in catalog().modules.values():
+        targets.append(SelectChoice(module.slug, f"Module: {module.title}"))
+        targets += [SelectChoice(f"{module.slug}/{q.slug}", f"Role-play: {q.title}") for q in module.assessments]
+    form.target.choices = targets
+    return form
+
+
+@bp.route("/staff/trainees/<int:user_id>/transcript.<fmt>")
+@role_required("trainer", "admin")
+def transcript_download(user_id: int, fmt: str):
+    person = _trainee_or_404(user_id)
+    return _transcript(person, fmt)
+
+
+@bp.route("/transcript.<fmt>")
+@login_required
+def my_transcript(fmt: str):
+    return _transcript(current_user, fmt)
+
+
+def _transcript(person: User, fmt: str) -> Response:
+    items = transcript.entries(catalog(), person.id)
+    totals = transcript.totals(items)
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow(["date", "activity", "title", "domain", "minutes"])
+        for item in items:
+            writer.writerow([item.on.isoformat(), item.kind, _cell(item.title), item.domain, f"{item.minutes:g}"])
+        writer.writerow([])
+        for domain, hours in totals.items():
+            writer.writerow(["total", "", "", domain, f"{hours * 60:g}"])
+        return _csv(out.getvalue(), f"transcript-{person.id}.csv")
+    if fmt == "pdf":
+        from flask import current_app
+
+        from ..certificates.pdf import render_pdf
+
+        html = render_template("trainers/transcript_pdf.html", person=person, items=items, totals=totals,
+                               generated=transcript.generated_at(), issuer=current_app.config["ISSUER_NAME"])
+        return Response(render_pdf(html, current_app.static_folder), mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="transcript-{person.id}.pdf"'})
+    abort(404)
+
+
+@bp.route("/staff/analytics/<module_slug>/<quiz_slug>")
+@role_required("trainer", "admin")
+def quiz_analytics(module_slug: str, quiz_slug: str):
+    module = catalog().module(module_slug)
+    quiz = module.assessment(quiz_slug) if module else None
+    if quiz is None:
+        abort(404)
+    cohort_id = request.args.get("cohort", type=int)
+    cohort = _cohort_or_404(cohort_id) if cohort_id else None
+    if cohort is None and current_user.role != "admin":
+        cohorts = visible_cohorts(current_user)
+        if not cohorts:
+            abort(404)
+        cohort = cohorts[0]
+    stats = analytics.quiz_stats(module.slug, quiz, cohort.id if cohort else None)
+    names = catalog().competencies
+    return render_template("trainers/analytics.html", module=module, quiz=quiz, stats=stats, cohort=cohort,
+                           cohorts=visible_cohorts(current_user), chart=analytics.bar_chart, names=names)
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@bp.route("/join/<code>", methods=["GET", "POST"])
+@login_required
+def join(code: str | None = None):
+    form = JoinForm()
+    if request.method == "GET" and code:
+        form.code.data = code
+    if form.validate_on_submit():
+        found = cohort_by_code(form.code.data)
+        if found is None:
+            form.code.errors.append("No cohort has that code. Check it with your trainer.")
+        else:
+            added = add_member(found, current_user)
+            db.session.commit()
+            flash(f"You have joined “{found.name}”." if added else f"You are already in “{found.name}”.", "success")
+            return redirect(url_for("courses.course", course_slug=found.course_slug))
+    return render_template("trainers/join.html", form=form), 200 if request.method == "GET" else 422
+
+
+@bp.app_template_filter("minutes")
+def _minutes(seconds: int) -> str:
+    return duration(seconds)
