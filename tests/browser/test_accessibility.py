@@ -44,10 +44,17 @@ def build_world(app, page, base):
     from lms.extensions import db
 
     with app.app_context():
+        from datetime import date
+
+        from lms.trainers.cohorts import add_member, create_cohort
+
         trainee = create_user("trainee@example.org", PASSWORD, "Robin", "Robin Quinn Public", privacy_accepted=True)
-        create_user("coach@example.org", PASSWORD, "Casey", "Casey Coach", role="trainer")
+        coach = create_user("coach@example.org", PASSWORD, "Casey", "Casey Coach", role="trainer")
+        create_user("admin@example.org", PASSWORD, "Ari", "Ari Admin", role="admin")
+        cohort = create_cohort("Spring 2027", "sample", date(2027, 3, 1), date(2027, 6, 1), coach)
+        add_member(cohort, trainee)
         db.session.commit()
-        trainee_id = trainee.id
+        trainee_id, cohort_id = trainee.id, cohort.id
     sign_in(page, base, "trainee@example.org")
     page.goto(base + "/courses/sample/safety/roleplay/quick-check/")
     page.get_by_role("button", name="Start the role-play").click()
@@ -97,6 +104,7 @@ def build_world(app, page, base):
         pending_id = db.session.scalars(select(Attempt).where(Attempt.state == "pending")).first().id
     return {"result": result_url, "scene": feedback_scene_url, "scene-written": written_scene_url, "pending": pending_url,
             "claim": claim_url, "certificate": certificate_url, "cert_id": cert_id, "pending_id": pending_id,
+            "cohort_id": cohort_id, "trainee_id": trainee_id,
             "scene_first": scene_url}
 
 
@@ -112,15 +120,19 @@ def page_list(base, world):
         "lesson-content-note": "/courses/sample/safety/", "roleplay-intro": "/courses/sample/safety/roleplay/quick-check/",
         "scene": world["scene"], "scene-written": world["scene-written"],
         "result": world["result"], "pending-result": world["pending"], "claim": "/courses/sample/certificate",
-        "certificate": world["certificate"], "account": "/account/password",
+        "certificate": world["certificate"], "account": "/account/password", "join": "/join",
     }
     trainer = {
         "grading-queue": "/grading/", "grade": f"/grading/{world['pending_id']}", "staff-certificates": "/staff/certificates/",
         "manage-certificate": f"/staff/certificates/{world['cert_id']}", "audit-log": "/staff/audit/",
-        "two-factor-setup": "/account/two-factor",
+        "two-factor-setup": "/account/two-factor", "trainer-home": "/staff/",
+        "cohort": f"/staff/cohorts/{world['cohort_id']}", "cohort-inactive": f"/staff/cohorts/{world['cohort_id']}?inactive=7",
+        "trainee-record": f"/staff/trainees/{world['trainee_id']}",
+        "analytics": f"/staff/analytics/safety/quick-check?cohort={world['cohort_id']}",
     }
+    admin = {"users": "/admin/users/", "user": f"/admin/users/{world['trainee_id']}"}
     absolute = lambda pages: {name: url if url.startswith("http") else base + url for name, url in pages.items()}  # noqa: E731
-    return absolute(anonymous), absolute(trainee), absolute(trainer)
+    return absolute(anonymous), absolute(trainee), absolute(trainer), absolute(admin)
 
 
 def check_page(page, name, url, html_dir, shots_dir, findings):
@@ -157,12 +169,13 @@ def test_every_page_of_the_three_journeys_is_accessible(serve, browser, tmp_path
     findings: list[str] = []
     # bypass_csp lets axe be injected; the pages themselves are unchanged.
     contexts = {who: browser.new_context(viewport={"width": 360, "height": 780}, bypass_csp=True)
-                for who in ("anonymous", "trainee", "trainer")}
+                for who in ("anonymous", "trainee", "trainer", "admin")}
     pages = {who: context.new_page() for who, context in contexts.items()}
     world = build_world(app, pages["trainee"], base)
     sign_in(pages["trainer"], base, "coach@example.org")
-    anonymous, trainee, trainer = page_list(base, world)
-    for who, listing in (("anonymous", anonymous), ("trainee", trainee), ("trainer", trainer)):
+    sign_in(pages["admin"], base, "admin@example.org")
+    anonymous, trainee, trainer, admin = page_list(base, world)
+    for who, listing in (("anonymous", anonymous), ("trainee", trainee), ("trainer", trainer), ("admin", admin)):
         for name, url in listing.items():
             check_page(pages[who], name, url, html_dir, shots_dir, findings)
     # The scene pages: a choice with immediate feedback shown, and a written answer.
