@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         VERIFY_RATE_LIMIT="60 per minute;2000 per day",
         BULK_VERIFY_RATE_LIMIT="10 per minute;200 per day",
         PDF_WARM_UP=True,
+        CONTENT_CHECK_SECONDS=5,
         WRITTEN_ANSWER_RETENTION_DAYS=730,
     )
     app.config.update(config.from_environment(app.instance_path, app.root_path))
@@ -67,9 +68,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     _init_extensions(app)
-    _register_features(app)
     if app.config["AUTO_MIGRATE"]:
-        _migrate(app)
+        _migrate(app)  # before the features: content versions live in the database
+    _register_features(app)
     return app
 
 
@@ -111,3 +112,4 @@ def _migrate(app: Flask) -> None:
     with app.app_context():
         upgrade(directory=MIGRATIONS)
         ensure_key()
+        db.session.remove()

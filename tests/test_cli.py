@@ -50,10 +50,18 @@ def test_check_through_the_flask_command_even_when_content_is_broken(tmp_path):
     assert bad.returncode == 1 and "courses/t.md:3: unknown module 'ghost'" in bad.stdout
 
 
-def test_the_app_refuses_to_start_on_broken_content(tmp_path):
+def test_the_app_refuses_to_start_on_broken_content_with_no_good_version_stored(tmp_path, database_uri):
+    from lms.extensions import db
+    from sqlalchemy import text
+
     root = write_content(tmp_path, {"modules/m/index.md": "---\ntitle: [unclosed\n---\n"})
+    plain = create_app(base_config(database_uri))
+    with plain.app_context():
+        db.session.execute(text("DELETE FROM content_version"))
+        db.session.commit()
+        db.engine.dispose()
     with pytest.raises(StartupRefused) as refused:
-        create_app(base_config("sqlite://", CONTENT_DIR=str(root)))
+        create_app(base_config(database_uri, CONTENT_DIR=str(root)))
     assert f"{root}/modules/m/index.md:2: YAML does not parse" in refused.value.message
 
 

@@ -37,6 +37,7 @@ ACCESS = {
     "trainers.add_session": STAFF, "trainers.cohort_csv": STAFF, "trainers.trainee": STAFF,
     "trainers.transcript_download": STAFF, "trainers.quiz_analytics": STAFF,
     "admin.users": ADMIN, "admin.user": ADMIN,
+    "authoring.status": STAFF, "authoring.reload": STAFF, "authoring.preview": STAFF,
 }
 #: POST endpoints that take no CSRF token because they use no cookies (a JSON API).
 CSRF_EXEMPT = {"verify.api_bulk"}

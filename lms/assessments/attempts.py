@@ -53,17 +53,23 @@ class Availability:
         return self.open_attempt is None and self.opens_at is None and (self.remaining is None or self.remaining > 0)
 
 
-def attempts_for(user_id: int, module_slug: str, quiz_slug: str) -> list[Attempt]:
+def attempts_for(user_id: int, module_slug: str, quiz_slug: str, practice: bool = False) -> list[Attempt]:
     return list(db.session.scalars(select(Attempt).where(
         Attempt.user_id == user_id, Attempt.module_slug == module_slug, Attempt.quiz_slug == quiz_slug,
-        Attempt.practice.is_(False)).order_by(Attempt.number)))
+        Attempt.practice.is_(practice)).order_by(Attempt.number)))
 
 
-def availability(user_id: int, module_slug: str, quiz: Quiz) -> Availability:
-    """Attempts used and left, and any wait, including a trainer's extra attempts and lifted waits."""
+def availability(user_id: int, module_slug: str, quiz: Quiz, practice: bool = False) -> Availability:
+    """Attempts used and left, and any wait, including a trainer's extra attempts and lifted waits.
+
+    Practice attempts (a trainer trying a role-play) have no limits and never count.
+    """
     from ..trainers.records import grants
 
-    attempts = attempts_for(user_id, module_slug, quiz.slug)
+    attempts = attempts_for(user_id, module_slug, quiz.slug, practice)
+    if practice:
+        open_attempt = next((a for a in attempts if a.state == OPEN), None)
+        return Availability(open_attempt, len(attempts), None, None, None, tuple(attempts))
     extra, waits_lifted_at = grants(user_id, module_slug, quiz.slug)
     open_attempt = next((a for a in attempts if a.state == OPEN), None)
     used = len(attempts)
@@ -93,9 +99,9 @@ def ensure_version(module_slug: str, quiz: Quiz) -> None:
         pass  # stored by a concurrent request
 
 
-def start_attempt(user_id: int, course_slug: str, module_slug: str, quiz: Quiz) -> Attempt:
+def start_attempt(user_id: int, course_slug: str, module_slug: str, quiz: Quiz, practice: bool = False) -> Attempt:
     """Start an attempt, or return the open one (so a double click starts only one)."""
-    status = availability(user_id, module_slug, quiz)
+    status = availability(user_id, module_slug, quiz, practice)
     if status.open_attempt is not None:
         return status.open_attempt
     if status.opens_at is not None:
@@ -105,13 +111,13 @@ def start_attempt(user_id: int, course_slug: str, module_slug: str, quiz: Quiz) 
     ensure_version(module_slug, quiz)
     attempt = Attempt(user_id=user_id, course_slug=course_slug, module_slug=module_slug, quiz_slug=quiz.slug,
                       fingerprint=quiz.fingerprint, number=status.used + 1, state=OPEN,
-                      current_scene=quiz.first.id, shuffle_seed=secrets.randbelow(2**31))
+                      current_scene=quiz.first.id, shuffle_seed=secrets.randbelow(2**31), practice=practice)
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
     except IntegrityError:
         # Another request started one at the same moment: resume that one.
-        existing = availability(user_id, module_slug, quiz).open_attempt
+        existing = availability(user_id, module_slug, quiz, practice).open_attempt
         if existing is None:
             raise AttemptError("Please try again.") from None
         return existing

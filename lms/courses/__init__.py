@@ -12,18 +12,28 @@ logger = logging.getLogger(__name__)
 
 def init_app(app: Flask) -> None:
     from .. import StartupRefused
-    from . import views
-    from .loader import load_catalog
+    from . import versions, views
     from .problems import ContentError
 
     try:
-        loaded = load_catalog(app.config["CONTENT_DIR"])
+        state = versions.start(app)
     except ContentError as exc:
-        raise StartupRefused(f"the content in {app.config['CONTENT_DIR']} has errors, so the app will not start:\n{exc}") from None
-    for warning in loaded.warnings:
+        raise StartupRefused(f"the content in {app.config['CONTENT_DIR']} has errors and no earlier good version "
+                             f"is stored, so the app will not start:\n{exc}") from None
+    for warning in app.extensions["lms.catalog"].warnings:
         logger.warning("%s", warning)
-    app.extensions["lms.catalog"] = loaded
+    app.extensions["lms.content"] = state
+
+    @app.before_request
+    def _follow_content():
+        state.follow()
+
     app.register_blueprint(views.bp)
+
+
+def content_state():
+    """This process's ContentState (lms.courses.versions)."""
+    return current_app.extensions["lms.content"]
 
 
 def catalog():

@@ -2,6 +2,7 @@
 
 
 def init_app(app) -> None:
-    from . import cli, views  # noqa: F401 (cli adds `users import` to the users group)
+    from . import authoring, cli, views  # noqa: F401 (cli adds `users import` to the users group)
 
     app.register_blueprint(views.bp)
+    app.register_blueprint(authoring.bp)
