@@ -65,22 +65,27 @@ def verify_page(cert_id: str):
     return render_template("verify/result.html", record=public_record(cert))
 
 
+def _api_lookup(cert_id: str):
+    """(certificate, None) or (None, a JSON error: 400 for a mistyped ID, 404 for an unknown one)."""
+    cert, cid, problem = find(cert_id)
+    if cert is None:
+        code = 404 if cid else 400
+        return None, (jsonify(error=problem, code=code), code)
+    return cert, None
+
+
 @bp.route("/api/v1/certificates/<cert_id>")
 @verify_limit
 def api_certificate(cert_id: str):
-    cert, cid, problem = find(cert_id)
-    if cert is None:
-        return jsonify(error=problem, code=404 if cid else 400), 404 if cid else 400
-    return jsonify(public_record(cert))
+    cert, error = _api_lookup(cert_id)
+    return error or jsonify(public_record(cert))
 
 
 @bp.route("/api/v1/certificates/<cert_id>/credential")
 @verify_limit
 def api_credential(cert_id: str):
-    cert, cid, problem = find(cert_id)
-    if cert is None:
-        return jsonify(error=problem, code=404 if cid else 400), 404 if cid else 400
-    return Response(cert.credential, mimetype="application/vc+jwt")
+    cert, error = _api_lookup(cert_id)
+    return error or Response(cert.credential, mimetype="application/vc+jwt")
 
 
 @bp.route("/api/v1/certificates/verify", methods=["POST"])
