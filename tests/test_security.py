@@ -36,7 +36,7 @@ ACCESS = {
     "trainers.home": STAFF, "trainers.create": STAFF, "trainers.cohort": STAFF, "trainers.import_trainees": STAFF,
     "trainers.add_session": STAFF, "trainers.cohort_csv": STAFF, "trainers.trainee": STAFF,
     "trainers.transcript_download": STAFF, "trainers.quiz_analytics": STAFF,
-    "admin.users": ADMIN, "admin.user": ADMIN,
+    "admin.users": ADMIN, "admin.user": ADMIN, "admin.require_two_factor": ADMIN,
     "authoring.status": STAFF, "authoring.reload": STAFF, "authoring.preview": STAFF,
 }
 #: POST endpoints that take no CSRF token because they use no cookies (a JSON API).
@@ -108,7 +108,7 @@ def test_role_by_route_matrix(app, world):
             if access in (SIGNED_IN, STAFF, ADMIN) and who == "anonymous":
                 assert response.status_code == 302 and "/account/login" in response.location, (who, url)
             elif access == STAFF and who == "trainee" or access == ADMIN and who in ("trainee", "trainer"):
-                assert response.status_code in (403, 404), (who, url, response.status_code)
+                assert response.status_code == 403, (who, url, response.status_code)
             else:
                 assert response.status_code < 500 and response.status_code != 403, (who, url, response.status_code)
             checked += 1
@@ -213,8 +213,22 @@ def test_an_admin_can_require_two_factor_for_staff(app_factory, make_user):
     assert signed_in(app, "t@example.org").get("/dashboard").status_code == 200, "trainees are not asked"
 
 
+def test_an_admin_can_require_two_factor_from_the_users_page(app, make_user):
+    make_user(email="admin@example.org", role="admin")
+    make_user(email="coach@example.org", role="trainer")
+    admin = signed_in(app, "admin@example.org")
+    coach = signed_in(app, "coach@example.org")
+    assert coach.get("/grading/").status_code == 200
+    post(admin, "/admin/two-factor", {"required": "1"}, page="/admin/users/")
+    assert coach.get("/grading/").location == "/account/two-factor"
+    assert admin.get("/admin/users/").location == "/account/two-factor", "admins too"
+    from lms.audit import AuditEvent
+
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "settings.staff_two_factor")) is not None
+
+
 def test_trainees_cannot_set_up_two_factor(client, trainee):
-    assert client.get("/account/two-factor").status_code == 404
+    assert client.get("/account/two-factor").status_code == 403
 
 
 def test_forgot_password_answers_the_same_and_reset_links_work_once(app, client, make_user, runner):

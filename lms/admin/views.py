@@ -4,6 +4,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 
+from .. import audit, settings
 from ..auth import role_required
 from ..auth.mail import reset_link, send_reset
 from ..auth.models import User
@@ -14,6 +15,21 @@ from .operations import AdminError, change_role, set_active
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 50
+
+
+@bp.route("/two-factor", methods=["POST"])
+@role_required("admin")
+def require_two_factor():
+    """Require (or stop requiring) two-factor sign-in for every trainer and admin."""
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    required = request.form.get("required") == "1"
+    settings.put("require_staff_2fa", "1" if required else "0")
+    audit.record("settings.staff_two_factor", None, required=required)
+    db.session.commit()
+    flash("Two-factor sign-in is now required for staff." if required else "Two-factor sign-in is now optional for staff.",
+          "success")
+    return redirect(url_for(".users"))
 
 
 @bp.route("/users/")
@@ -27,7 +43,9 @@ def users():
         stmt = stmt.where(or_(User.email.like(like), func.lower(User.display_name).like(like),
                               func.lower(User.legal_name).like(like)))
     rows = db.session.scalars(stmt.limit(PAGE + 1).offset((page - 1) * PAGE)).all()
-    return render_template("admin/users.html", users=rows[:PAGE], more=len(rows) > PAGE, page=page, query=query)
+    return render_template("admin/users.html", users=rows[:PAGE], more=len(rows) > PAGE, page=page, query=query,
+                           required=settings.staff_two_factor_required(current_app.config),
+                           forced=current_app.config["REQUIRE_STAFF_2FA"], form=FlaskForm())
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])

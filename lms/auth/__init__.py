@@ -5,6 +5,7 @@ from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from ..extensions import db, login_manager
+from ..settings import staff_two_factor_required
 
 
 def init_app(app: Flask) -> None:
@@ -20,8 +21,8 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _require_staff_two_factor():
         """Where the admin requires it, staff must turn on two-factor sign-in before anything else."""
-        if (app.config["REQUIRE_STAFF_2FA"] and current_user.is_authenticated and current_user.is_staff
-                and not current_user.two_factor and request.endpoint not in _TWO_FACTOR_EXEMPT):
+        if (current_user.is_authenticated and current_user.is_staff and not current_user.two_factor
+                and request.endpoint not in _TWO_FACTOR_EXEMPT and staff_two_factor_required(app.config)):
             return redirect(url_for("auth.two_factor_setup"))
         return None
 

@@ -7,6 +7,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..extensions import db, limiter
+from ..settings import staff_two_factor_required
 from .forms import ChangePasswordForm, CodeForm, DisableTwoFactorForm, ForgotForm, LoginForm, RegisterForm, ResetForm
 from .models import User
 from .operations import (authenticate, change_password, create_reset, create_user, end_sessions, find_reset, find_user,
@@ -139,7 +140,8 @@ def password():
             flash("Your password has been changed. Other devices have been signed out.", "success")
             return redirect(url_for("courses.dashboard"))
         form.current.errors.append("That is not your current password.")
-    return render_template("auth/password.html", form=form, disable_form=DisableTwoFactorForm()), \
+    return render_template("auth/password.html", form=form, disable_form=DisableTwoFactorForm(),
+                           two_factor_required=staff_two_factor_required(current_app.config)), \
         200 if request.method == "GET" else 422
 
 
@@ -183,7 +185,7 @@ def reset(token: str):
 def two_factor_setup():
     """Staff turn on two-factor sign-in: scan the QR code, then confirm one code."""
     if not current_user.is_staff:
-        abort(404)
+        abort(403)
     if current_user.two_factor:
         return redirect(url_for("auth.password"))
     secret = session.get("2fa_setup") or new_secret()
@@ -201,7 +203,8 @@ def two_factor_setup():
             return redirect(url_for("courses.dashboard"))
         form.code.errors.append("That code is not right. Check the time on your phone and try the next code.")
     uri, qr = provisioning(secret, current_user.email)
-    return render_template("auth/two_factor_setup.html", form=form, secret=secret, qr=qr), \
+    return render_template("auth/two_factor_setup.html", form=form, secret=secret, qr=qr,
+                           required=staff_two_factor_required(current_app.config)), \
         200 if request.method == "GET" else 422
 
 
@@ -209,7 +212,7 @@ def two_factor_setup():
 @login_required
 def two_factor_off():
     form = DisableTwoFactorForm()
-    if current_app.config["REQUIRE_STAFF_2FA"] and current_user.is_staff:
+    if current_user.is_staff and staff_two_factor_required(current_app.config):
         flash("Two-factor sign-in is required for staff accounts here, so it cannot be turned off.", "error")
         return redirect(url_for("auth.password"))
     if form.validate_on_submit() and verify_password(current_user.password_hash, form.password.data):
