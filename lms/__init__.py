@@ -98,8 +98,10 @@ def _register_features(app: Flask) -> None:
     certificates.init_app(app)
     trainers.init_app(app)
     admin.init_app(app)
+    from . import operations
     from .privacy import data_cli
 
+    app.register_blueprint(operations.bp)
     app.cli.add_command(data_cli)
 
 

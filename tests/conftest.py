@@ -29,14 +29,14 @@ class IsolatedClient(FlaskClient):
 def template_database(tmp_path_factory):
     """A database migrated to head once per session: a file to copy, or the PostgreSQL URL."""
     if POSTGRES_URL:
+        from sqlalchemy import create_engine
+
         uri = POSTGRES_URL.replace("postgres://", "postgresql+psycopg://").replace("postgresql://", "postgresql+psycopg://")
-        app = create_app(base_config(uri))
-        with app.app_context():
-            db.drop_all()
-            db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))
-            db.session.commit()
-            db.session.remove()
-            db.engine.dispose()
+        engine = create_engine(uri)
+        with engine.begin() as connection:  # start from an empty schema, whatever an earlier run left
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
         migrated = create_app(base_config(uri, AUTO_MIGRATE=True))
         with migrated.app_context():
             db.engine.dispose()

@@ -37,6 +37,7 @@ ACCESS = {
     "trainers.add_session": STAFF, "trainers.cohort_csv": STAFF, "trainers.trainee": STAFF,
     "trainers.transcript_download": STAFF, "trainers.quiz_analytics": STAFF,
     "admin.users": ADMIN, "admin.user": ADMIN, "admin.require_two_factor": ADMIN,
+    "ops.healthz": PUBLIC, "auth.my_data": SIGNED_IN, "auth.delete_account": SIGNED_IN,
     "authoring.status": STAFF, "authoring.reload": STAFF, "authoring.preview": STAFF,
 }
 #: POST endpoints that take no CSRF token because they use no cookies (a JSON API).

@@ -140,9 +140,43 @@ def password():
             flash("Your password has been changed. Other devices have been signed out.", "success")
             return redirect(url_for("courses.dashboard"))
         form.current.errors.append("That is not your current password.")
-    return render_template("auth/password.html", form=form, disable_form=DisableTwoFactorForm(),
+    return render_template("auth/password.html", form=form, disable_form=DisableTwoFactorForm(prefix="off"),
                            two_factor_required=staff_two_factor_required(current_app.config)), \
         200 if request.method == "GET" else 422
+
+
+@bp.route("/data.json")
+@login_required
+def my_data():
+    """Everything held about the signed-in person, as a JSON download."""
+    import json
+
+    from flask import Response
+
+    from ..operations import export
+
+    body = json.dumps(export(current_user), indent=2, ensure_ascii=False)
+    return Response(body, mimetype="application/json",
+                    headers={"Content-Disposition": 'attachment; filename="my-training-data.json"'})
+
+
+@bp.route("/delete", methods=["POST"])
+@login_required
+def delete_account():
+    """Close the account: answers and progress are deleted; certificates stay verifiable."""
+    from ..operations import delete_account as delete
+
+    form = DisableTwoFactorForm()
+    if not form.validate_on_submit() or not verify_password(current_user.password_hash, form.password.data):
+        flash("That is not your password; your account has not been closed.", "error")
+        return redirect(url_for("auth.password"))
+    user = current_user._get_current_object()
+    logout_user()
+    delete(user, actor_id=user.id)
+    db.session.commit()
+    session.clear()
+    flash("Your account is closed and your answers are deleted. Your certificates can still be verified.", "info")
+    return redirect(url_for("web.index"))
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
@@ -211,7 +245,7 @@ def two_factor_setup():
 @bp.route("/two-factor/off", methods=["POST"])
 @login_required
 def two_factor_off():
-    form = DisableTwoFactorForm()
+    form = DisableTwoFactorForm(prefix="off")
     if current_user.is_staff and staff_two_factor_required(current_app.config):
         flash("Two-factor sign-in is required for staff accounts here, so it cannot be turned off.", "error")
         return redirect(url_for("auth.password"))

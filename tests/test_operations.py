@@ -1,0 +1,103 @@
+"""Operations: health, backup and restore, a person's data, account deletion, migrations with data."""
+import json
+
+from sqlalchemy import func, select, text
+
+from lms.assessments.models import Attempt, AttemptStep
+from lms.auth.models import User
+from lms.certificates.models import Certificate
+from lms.extensions import db
+
+from certificate_helpers import claim, pass_everything
+from helpers import PASSWORD, post
+
+
+def test_healthz_reports_database_and_content(client):
+    response = client.get("/healthz")
+    body = response.get_json()
+    assert response.status_code == 200 and body["status"] == "ok" and body["database"] and body["content"]
+    assert len(body["content_version"]) == 12
+
+
+def test_backup_and_restore_round_trip(app, runner, make_user, tmp_path):
+    make_user(email="kept@example.org")
+    backup = tmp_path / "backup.sqlite3"
+    result = runner.invoke(args=["data", "backup", str(backup)])
+    assert result.exit_code == 0 and "Backed up the database" in result.output
+    make_user(email="after-backup@example.org")
+    db.session.execute(text("DELETE FROM \"user\" WHERE email = 'kept@example.org'"))
+    db.session.commit()
+    assert runner.invoke(args=["data", "restore", str(backup)]).exit_code == 1, "needs --yes"
+    result = runner.invoke(args=["data", "restore", str(backup), "--yes"])
+    assert result.exit_code == 0, result.output
+    emails = set(db.session.scalars(select(User.email)))
+    assert "kept@example.org" in emails and "after-backup@example.org" not in emails
+
+
+def test_a_trainee_downloads_everything_held_about_them(app, client, trainee):
+    from test_assessments_views import take_listening_to_the_written_scene
+
+    take_listening_to_the_written_scene(client)
+    with client.get("/account/data.json") as response:
+        data = json.loads(response.get_data(as_text=True))
+        assert response.headers["Content-Disposition"].startswith("attachment")
+    assert data["account"]["email"] == "trainee@example.org"
+    assert "password_hash" not in data["account"] and "totp_secret" not in data["account"]
+    answers = [s["answer"] for a in data["role_play_attempts"] for s in a["steps"] if s["answer"]]
+    assert answers == ["That sounds really lonely. Tell me more?"]
+    assert any(e["action"] == "auth.login" for e in data["audit_events"])
+
+
+def test_data_export_cli(runner, trainee):
+    result = runner.invoke(args=["data", "export", "trainee@example.org"])
+    assert result.exit_code == 0 and json.loads(result.output)["account"]["display_name"] == "Test Person"
+    assert runner.invoke(args=["data", "export", "nobody@example.org"]).exit_code == 1
+
+
+def test_closing_an_account_deletes_answers_but_keeps_certificates_verifiable(app, client, trainee):
+    from test_assessments_views import take_listening_to_the_written_scene
+
+    take_listening_to_the_written_scene(client)
+    pass_everything(app, client, trainee.id)
+    claim(client)
+    cert_id = db.session.scalars(select(Certificate)).one().id
+    wrong = post(client, "/account/delete", {"password": "not my password"}, page="/account/password")
+    assert wrong.location == "/account/password" and db.session.get(User, trainee.id) is not None
+    post(client, "/account/delete", {"password": PASSWORD}, page="/account/password")
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(User)) == 0
+    assert db.session.scalar(select(func.count()).select_from(Attempt)) == 0
+    assert db.session.scalar(select(func.count()).select_from(AttemptStep)) == 0
+    record = app.test_client().get(f"/api/v1/certificates/{cert_id}").get_json()
+    assert record["status"] == "valid" and record["holder"] == "Test Person Legal"
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_migrations_upgrade_a_database_with_data_from_the_previous_revision(tmp_path):
+    """Upgrade from the revision before the newest, with data in it, to head: nothing is lost."""
+    import flask_migrate
+    from alembic.script import ScriptDirectory
+    from flask import Flask
+
+    from lms import MIGRATIONS
+    from lms.extensions import migrate
+
+    app = Flask("migrations")
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path}/old.sqlite3"
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    with app.app_context():
+        scripts = ScriptDirectory.from_config(migrate.get_config(MIGRATIONS))
+        head = scripts.get_current_head()
+        previous = scripts.get_revision(head).down_revision
+        flask_migrate.upgrade(directory=MIGRATIONS, revision=previous)
+        db.session.execute(text("INSERT INTO user (email, display_name, legal_name, password_hash, role, active, "
+                                "session_version, created_at) VALUES ('old@example.org', 'Old', 'Old Person', 'x', "
+                                "'trainee', 1, 1, '2026-01-01 00:00:00')"))
+        db.session.commit()
+        flask_migrate.upgrade(directory=MIGRATIONS)
+        assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
+        assert db.session.execute(text("SELECT legal_name FROM user")).scalar() == "Old Person"
+        flask_migrate.downgrade(directory=MIGRATIONS, revision=previous)
+        flask_migrate.upgrade(directory=MIGRATIONS)
+        db.engine.dispose()
