@@ -68,9 +68,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     _init_extensions(app)
-    if app.config["AUTO_MIGRATE"]:
-        _migrate(app)  # before the features: content versions live in the database
-    _register_features(app)
+    from .database import startup_lock
+
+    with startup_lock(app):  # several workers may start at once
+        if app.config["AUTO_MIGRATE"]:
+            _migrate(app)  # before the features: content versions live in the database
+        _register_features(app)
     return app
 
 

@@ -21,6 +21,12 @@ class IsolatedClient(FlaskClient):
     """Each request gets its own app context, as in production: no `g` or session leaks from the test's."""
 
     def open(self, *args, **kwargs):
+        from flask import has_app_context
+
+        if has_app_context():
+            # End the test's own transaction first, as a finished request would: its changes become
+            # visible to the request, and its next query sees what the request wrote.
+            db.session.commit()
         with self.application.app_context():
             return super().open(*args, **kwargs)
 
@@ -45,8 +51,10 @@ def template_database(tmp_path_factory):
     app = create_app(base_config(f"sqlite:///{path}", AUTO_MIGRATE=True))
     with app.app_context():
         # Fold the write-ahead log into the file, so that copying the file copies the schema.
-        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         db.session.remove()
+        raw = db.engine.raw_connection()  # outside any transaction: a checkpoint cannot run inside one
+        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        raw.close()
         db.engine.dispose()
     return path
 

@@ -9,6 +9,7 @@ from ..assessments.attempts import recently_graded
 from ..assessments.records import passed_assessments
 from ..certificates.records import certificates_of
 from ..certificates.reminders import expiring
+from ..database import begin_write
 from ..extensions import db
 from . import catalog
 from .progress import course_status, duration, finish_lesson, learner, open_lesson
@@ -69,6 +70,7 @@ def course(course_slug: str):
 def lesson(course_slug: str, module_slug: str):
     course = _course_or_404(course_slug)
     module = _module_or_404(course, module_slug)
+    begin_write()  # recording the view is the one GET that writes
     row = open_lesson(current_user.id, course, module)
     db.session.commit()
     slugs = list(course.modules)
