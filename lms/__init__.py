@@ -70,10 +70,15 @@ def create_app(test_config: dict | None = None) -> Flask:
     _init_extensions(app)
     from .database import startup_lock
 
-    with startup_lock(app):  # several workers may start at once
-        if app.config["AUTO_MIGRATE"]:
-            _migrate(app)  # before the features: content versions live in the database
-        _register_features(app)
+    try:
+        with startup_lock(app):  # several workers may start at once
+            if app.config["AUTO_MIGRATE"]:
+                _migrate(app)  # before the features: content versions live in the database
+            _register_features(app)
+    except BaseException:
+        with app.app_context():
+            db.engine.dispose()  # a refused start leaves no open connections behind
+        raise
     return app
 
 
