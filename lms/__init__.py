@@ -94,8 +94,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_features(app: Flask) -> None:
-    from . import admin, assessments, assets, auth, certificates, courses, errors, security, trainers, web
+    from . import admin, assessments, assets, auth, certificates, courses, errors, logs, security, trainers, web
 
+    logs.init_app(app)
     assets.init_app(app)
     security.init_app(app)
     errors.init_app(app)

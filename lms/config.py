@@ -77,6 +77,7 @@ def from_environment(instance_path: str, root_path: str) -> dict:
         **({"WRITTEN_ANSWER_RETENTION_DAYS": int(os.environ["LMS_ANSWER_RETENTION_DAYS"])}
            if os.environ.get("LMS_ANSWER_RETENTION_DAYS") else {}),
         "REQUIRE_STAFF_2FA": env_bool("LMS_REQUIRE_STAFF_2FA", False),
+        "LOG_FORMAT": os.environ.get("LMS_LOG_FORMAT", "json"),
         **{key: os.environ[env] for key, env in (("LOGIN_RATE_LIMIT", "LMS_LOGIN_RATE_LIMIT"),
                                                  ("VERIFY_RATE_LIMIT", "LMS_VERIFY_RATE_LIMIT"),
                                                  ("BULK_VERIFY_RATE_LIMIT", "LMS_BULK_VERIFY_RATE_LIMIT"))

@@ -101,3 +101,18 @@ def test_migrations_upgrade_a_database_with_data_from_the_previous_revision(tmp_
         flask_migrate.downgrade(directory=MIGRATIONS, revision=previous)
         flask_migrate.upgrade(directory=MIGRATIONS)
         db.engine.dispose()
+
+
+def test_logs_are_json_lines_with_the_request(app):
+    import logging
+
+    from lms.logs import JsonFormatter
+
+    formatter = JsonFormatter()
+    with app.test_request_context("/courses/", headers={"X-Request-Id": "abc123"}):
+        app.preprocess_request()
+        record = logging.LogRecord("lms.audit", logging.INFO, __file__, 1, 'line one\nline "two"', None, None)
+        line = formatter.format(record)
+    entry = json.loads(line)
+    assert "\n" not in line and entry["message"] == 'line one\nline "two"'
+    assert entry["path"] == "/courses/" and entry["request_id"] == "abc123" and entry["level"] == "info"

@@ -30,9 +30,9 @@ def _context_or_404(course_slug: str, module_slug: str, quiz_slug: str):
     return course, module, quiz
 
 
-def _attempt_or_404(attempt_id: int, staff_may_view: bool = True) -> Attempt:
+def _attempt_or_404(attempt_id: int, staff_may_view: bool = True, lock: bool = False) -> Attempt:
     """The attempt if it is the current user's (or they are staff); 404 otherwise, never 403."""
-    attempt = db.session.get(Attempt, attempt_id)
+    attempt = db.session.get(Attempt, attempt_id, with_for_update=lock or None)
     if attempt is None:
         abort(404)
     if attempt.user_id != current_user.id and not (staff_may_view and current_user.is_staff):
@@ -103,7 +103,8 @@ def _render_scene(attempt: Attempt, quiz, form=None, status=200):
 @bp.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
 @login_required
 def answer_step(attempt_id: int):
-    attempt = _attempt_or_404(attempt_id, staff_may_view=False)
+    # Locked: a double submit waits here and then sees the step the first one recorded.
+    attempt = _attempt_or_404(attempt_id, staff_may_view=False, lock=True)
     if attempt.state != OPEN:
         return redirect(url_for(".result", attempt_id=attempt.id))
     quiz = _current_quiz(attempt)

@@ -120,7 +120,7 @@ def decide(request_id: int):
 @bp.route("/staff/certificates/<cert_id>", methods=["GET", "POST"])
 @role_required("trainer", "admin")
 def manage(cert_id: str):
-    cert = db.session.get(Certificate, cert_id)
+    cert = db.session.get(Certificate, cert_id, with_for_update=request.method == "POST" or None)
     if cert is None:
         abort(404)
     status_form, reissue_form = StatusForm(prefix="status"), ReissueForm(prefix="reissue")

@@ -60,8 +60,10 @@ class CourseStatus:
 
 
 def _get(user_id: int, module_slug: str) -> LessonProgress | None:
+    # FOR UPDATE: two requests adding reading time to the same row must not overwrite each other
+    # (PostgreSQL at READ COMMITTED would lose one; SQLite's BEGIN IMMEDIATE already serialises them).
     return db.session.scalar(select(LessonProgress).where(
-        LessonProgress.user_id == user_id, LessonProgress.module_slug == module_slug))
+        LessonProgress.user_id == user_id, LessonProgress.module_slug == module_slug).with_for_update())
 
 
 def _get_or_create(user_id: int, course: Course, module: Module) -> LessonProgress:
