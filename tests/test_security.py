@@ -35,7 +35,7 @@ ACCESS = {
     "trainers.join": SIGNED_IN, "trainers.my_transcript": SIGNED_IN,
     "trainers.home": STAFF, "trainers.create": STAFF, "trainers.cohort": STAFF, "trainers.import_trainees": STAFF,
     "trainers.add_session": STAFF, "trainers.cohort_csv": STAFF, "trainers.trainee": STAFF,
-    "trainers.transcript_download": STAFF, "trainers.quiz_analytics": STAFF,
+    "trainers.transcript_download": STAFF, "trainers.trainee_csv": STAFF, "trainers.quiz_analytics": STAFF,
     "admin.users": ADMIN, "admin.user": ADMIN, "admin.require_two_factor": ADMIN,
     "ops.healthz": PUBLIC, "auth.my_data": SIGNED_IN, "auth.delete_account": SIGNED_IN,
     "authoring.status": STAFF, "authoring.reload": STAFF, "authoring.preview": STAFF,

@@ -288,3 +288,22 @@ def test_admin_changes_roles_deactivates_and_makes_reset_links(app, make_user):
     actions = [e.action for e in db.session.scalars(select(AuditEvent))]
     assert "user.role_changed" in actions and "user.deactivated" in actions
     assert login(app, "coach-nope@example.org").get("/admin/users/").status_code == 302
+
+
+def test_trainee_record_as_csv_lists_lessons_attempts_with_choices_and_certificates(app, coach, client, trainee):
+    from certificate_helpers import claim, pass_everything
+
+    play = start(client)
+    for text in ("To one side", "Lower your voice", '"Thank you'):
+        choose(client, play, text)
+    pass_everything(app, client, trainee.id)
+    claim(client)
+    with coach.get(f"/staff/trainees/{trainee.id}/record.csv") as response:
+        text = response.get_data(as_text=True)
+    import csv as csvlib
+
+    rows = list(csvlib.DictReader(io.StringIO(text)))
+    assert {"lesson", "role-play", "certificate"} == {r["kind"] for r in rows}
+    played = [r for r in rows if r["kind"] == "role-play" and r["detail"]]
+    assert played[0]["state"] == "passed" and played[0]["score"] == "6/6"
+    assert played[0]["detail"].startswith("space: To one side, leaving the way out clear. | voice: Lower your voice")

@@ -95,6 +95,23 @@ def credit_time(row: LessonProgress, module: Module) -> None:
     row.last_opened_at = now
 
 
+#: a view this soon after the last one (a refresh, a jump to a heading) changes nothing worth writing:
+#: the time until the next recorded request is credited to the earlier view instead
+QUIET_SECONDS = 60
+
+
+def view_needs_write(row: LessonProgress | None, course: Course, module: Module) -> bool:
+    if row is None or row.course_slug != course.slug or row.module_fingerprint != module.fingerprint:
+        return True
+    return (utcnow() - row.last_opened_at).total_seconds() >= QUIET_SECONDS
+
+
+def read_progress(user_id: int, module_slug: str) -> LessonProgress | None:
+    """The row without a lock, for the read-only path of a lesson view."""
+    return db.session.scalar(select(LessonProgress).where(
+        LessonProgress.user_id == user_id, LessonProgress.module_slug == module_slug))
+
+
 def open_lesson(user_id: int, course: Course, module: Module) -> LessonProgress:
     """Record a lesson view (the one GET that writes)."""
     row = _get_or_create(user_id, course, module)

@@ -12,7 +12,7 @@ from ..certificates.reminders import expiring
 from ..database import begin_write
 from ..extensions import db
 from . import catalog
-from .progress import course_status, duration, finish_lesson, learner, open_lesson
+from .progress import course_status, duration, finish_lesson, learner, open_lesson, read_progress, view_needs_write
 
 bp = Blueprint("courses", __name__)
 
@@ -70,9 +70,11 @@ def course(course_slug: str):
 def lesson(course_slug: str, module_slug: str):
     course = _course_or_404(course_slug)
     module = _module_or_404(course, module_slug)
-    begin_write()  # recording the view is the one GET that writes
-    row = open_lesson(current_user.id, course, module)
-    db.session.commit()
+    row = read_progress(current_user.id, module.slug)
+    if view_needs_write(row, course, module):
+        begin_write()  # recording the view is the one GET that writes
+        row = open_lesson(current_user.id, course, module)
+        db.session.commit()
     slugs = list(course.modules)
     position = slugs.index(module.slug)
     previous = catalog().module(slugs[position - 1]) if position > 0 else None

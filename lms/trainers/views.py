@@ -200,6 +200,39 @@ def _override_form() -> OverrideForm:
     return form
 
 
+@bp.route("/staff/trainees/<int:user_id>/record.csv")
+@role_required("trainer", "admin")
+def trainee_csv(user_id: int):
+    """The trainee page as CSV: every lesson, every attempt (with its choices and score) and every certificate."""
+    from ..assessments.attempts import quiz_for_attempt
+
+    person = _trainee_or_404(user_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["kind", "module", "item", "started", "finished", "state", "score", "detail"])
+    rows, _, _ = learner(person.id)
+    for slug, row in sorted(rows.items()):
+        module = catalog().module(slug)
+        writer.writerow(["lesson", slug, _cell(module.title if module else slug), row.first_opened_at.isoformat(timespec="minutes"),
+                         row.finished_at.isoformat(timespec="minutes") if row.finished_at else "",
+                         "read" if row.finished_at else "reading", "", f"{round(row.seconds_spent / 60)} min reading"])
+    for attempt in db.session.scalars(select(Attempt).where(Attempt.user_id == person.id).order_by(Attempt.started_at)):
+        module = catalog().module(attempt.module_slug)
+        quiz = quiz_for_attempt(attempt, module.assessment(attempt.quiz_slug) if module else None)
+        path = " | ".join(
+            f"{step.scene_id}: " + (str(quiz.scene(step.scene_id).choices[step.choice_index].text) if step.choice_index is not None
+                                    else ("written answer" if step.answer else "end"))
+            for step in attempt.steps if quiz.scene(step.scene_id))
+        writer.writerow(["role-play", attempt.module_slug, _cell(quiz.title), attempt.started_at.isoformat(timespec="minutes"),
+                         attempt.finished_at.isoformat(timespec="minutes") if attempt.finished_at else "", attempt.state,
+                         f"{attempt.score}/{attempt.maximum}" if attempt.maximum is not None else "", _cell(path)])
+    for cert in certificates_of(person.id):
+        writer.writerow(["certificate", cert.course_slug, _cell(cert.title), cert.issued_at.isoformat(timespec="minutes"),
+                         cert.expires_at.isoformat(timespec="minutes") if cert.expires_at else "", cert.effective_status(),
+                         "", cert.id])
+    return _csv(out.getvalue(), f"trainee-{person.id}-record.csv")
+
+
 @bp.route("/staff/trainees/<int:user_id>/transcript.<fmt>")
 @role_required("trainer", "admin")
 def transcript_download(user_id: int, fmt: str):

@@ -1,0 +1,216 @@
+"""HTTP throughput under gunicorn on loopback, each as a ratio to a bare Flask endpoint in the same run.
+
+    python bench/throughput.py [--seconds 10] [--workers 2]
+
+Uses wrk (apt-get install -y wrk) for GET endpoints, and a Python client for role-play steps, where
+every request must answer the next scene. Also reports content load time for a generated 40-module
+course and each worker's peak memory after issuing certificates.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+TARGETS = {"lesson page (signed in)": 0.35, "verification JSON": 0.50, "role-play step (a write)": 0.20}
+
+
+def wrk(url: str, seconds: int, cookie: str | None = None) -> float:
+    command = ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: {cookie}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if non2xx:
+        raise RuntimeError(f"{url}: {non2xx.group(1)} failed responses\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def gunicorn(app_spec: str, port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
+    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
+                                app_spec], cwd=ROOT / ("bench" if app_spec.startswith("bare") else "."), env=env,
+                               stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    import urllib.request
+
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
+            return process
+        except Exception:
+            time.sleep(0.1)
+    raise RuntimeError(log.read_text()[-2000:])
+
+
+def role_play_steps(base: str, cookies: list[str], seconds: int) -> float:
+    """Each client answers scene after scene of a long role-play; every POST records a new step."""
+    from load_support import Browser
+
+    count, stop = [0], time.monotonic() + seconds
+
+    def run(cookie):
+        browser = Browser(base)
+        name, _, value = cookie.partition("=")
+        import http.cookiejar
+
+        browser.jar.set_cookie(http.cookiejar.Cookie(0, name, value, None, False, "127.0.0.1", False, False, "/", True,
+                                                     False, None, False, None, None, {}))
+        intro = "/courses/bench/long/roleplay/steps/"
+        while time.monotonic() < stop:
+            status, _, play = browser.post(intro + "start", page=intro)
+            while time.monotonic() < stop:
+                status, html, _ = browser.get(play)
+                if status != 200:
+                    break
+                position = re.search(r'name="position" type="hidden" value="(\d+)"', html).group(1)
+                scene = re.search(r'name="scene" type="hidden" value="([^"]+)"', html).group(1)
+                token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+                status, _, _ = browser.request(f"/attempts/{play.split('/')[-2]}/answer",
+                                               {"csrf_token": token, "position": position, "scene": scene, "choice": "0"})
+                assert status == 302, status
+                count[0] += 1
+
+    threads = [threading.Thread(target=run, args=(c,)) for c in cookies]
+    start = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return count[0] / (time.monotonic() - start)
+
+
+def bench_content(workdir: Path) -> Path:
+    """The test content plus a long role-play (200 linear scenes) and a 40-module course."""
+    content = workdir / "content"
+    shutil.copytree(ROOT / "content", content)
+    long = content / "modules/long"
+    long.mkdir()
+    (long / "index.md").write_text("---\ntitle: Long\n---\nA module for benchmarks.\n")
+    scenes = "\n".join(f"## s{i}\nScene {i}.\n\n- Go on.\n  +1 validation\n- Stop here. -> end\n" for i in range(200))
+    (long / "steps.quiz.md").write_text(f"---\ntitle: Steps\nmax_attempts: 0\n---\n{scenes}")
+    (content / "courses/bench.md").write_text("---\ntitle: Bench\nmodules: [long]\n---\nBench.\n")
+    return content
+
+
+def forty_modules(workdir: Path) -> tuple[float, int]:
+    from lms.courses.loader import load_catalog
+    from lms.courses.markdown import _cache
+
+    root = workdir / "forty"
+    lesson = (ROOT / "content/modules/ethics/index.md").read_text()
+    quiz = next((ROOT / "content/modules/ethics").glob("*.quiz.md")).read_text()
+    for i in range(40):
+        folder = root / "modules" / f"m{i:02d}"
+        folder.mkdir(parents=True)
+        (folder / "index.md").write_text(lesson.replace("# ", f"# {i} ", 1))
+        (folder / "q.quiz.md").write_text(quiz.replace('title: "', f'title: "{i} ', 1))
+    (root / "courses").mkdir()
+    (root / "courses/big.md").write_text("---\ntitle: Big\nmodules: [" + ", ".join(f"m{i:02d}" for i in range(40)) + "]\n---\n")
+    shutil.copy(ROOT / "content/competencies.yaml", root / "competencies.yaml")
+    _cache.clear()
+    start = time.perf_counter()
+    catalog = load_catalog(root)
+    return time.perf_counter() - start, len(catalog.modules)
+
+
+def worker_rss(master: subprocess.Popen) -> list[int]:
+    """Peak resident memory (VmHWM, MB) of each gunicorn worker."""
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    peaks = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        peaks.append(int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) // 1024)
+    return peaks
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install -y wrk")
+
+    from helpers import PASSWORD
+    from load_support import Browser, free_port
+
+    workdir = Path(tempfile.mkdtemp(prefix="lms-http-bench-"))
+    content = bench_content(workdir)
+    env = {**os.environ, "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3",
+           "LMS_CONTENT_DIR": str(content), "SECRET_KEY": "b" * 48, "LMS_INSTANCE_PATH": str(workdir / "instance"),
+           "LMS_LOGIN_RATE_LIMIT": "1000000 per minute", "LMS_VERIFY_RATE_LIMIT": "100000000 per minute",
+           "LMS_SECURE_COOKIES": "0", "LMS_LOG_FORMAT": "text"}
+    bare_port, app_port = free_port(), free_port()
+    env["LMS_PUBLIC_URL"] = f"http://127.0.0.1:{app_port}"
+    # Before the servers start: the schema, a trainee with a certificate, and trainees for role-play steps.
+    from certificate_helpers import pass_everything
+    from helpers import post
+    from lms import create_app
+    from lms.auth.operations import create_user
+    from lms.extensions import db
+
+    setup = create_app({"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"),
+                        "SECRET_KEY": env["SECRET_KEY"], "CONTENT_DIR": str(content), "AUTO_MIGRATE": True,
+                        "PDF_WARM_UP": False, "LOG_FORMAT": "text", "PUBLIC_URL": env["LMS_PUBLIC_URL"],
+                        "RATELIMIT_ENABLED": False})
+    with setup.app_context():
+        trainee_id = create_user("bench@example.org", PASSWORD, "Bench", "Bench Person", privacy_accepted=True).id
+        step_ids = [create_user(f"step{i}@example.org", PASSWORD, "S", "S").email for i in range(8)]
+        db.session.commit()
+    client = setup.test_client()
+    post(client, "/account/login", {"email": "bench@example.org", "password": PASSWORD})
+    pass_everything(setup, client, trainee_id, course_slug="peer-specialist-core")
+    post(client, "/courses/peer-specialist-core/certificate", {"holder_name": "Bench Person", "typed_name": "Bench Person",
+                                                                "confirm": "y"}, page="/courses/peer-specialist-core/certificate")
+    with setup.app_context():
+        from lms.certificates.models import Certificate
+
+        cert_id = db.session.scalars(db.select(Certificate.id)).one()
+        db.engine.dispose()
+    bare = gunicorn("bare:app", bare_port, args.workers, env, workdir / "bare.log")
+    app = gunicorn("lms:create_app()", app_port, args.workers, env, workdir / "app.log")
+    base = f"http://127.0.0.1:{app_port}"
+    try:
+        trainee = Browser(base)
+        trainee.login("bench@example.org", PASSWORD)
+        session_cookie = next(f"{c.name}={c.value}" for c in trainee.jar if c.name == "session")
+        lesson = "/courses/peer-specialist-core/active-listening/"
+        results = {}
+        results["bare Flask endpoint (baseline)"] = wrk(f"http://127.0.0.1:{bare_port}/", args.seconds)
+        results["lesson page (signed in)"] = wrk(base + lesson, args.seconds, session_cookie)
+        results["verification JSON"] = wrk(f"{base}/api/v1/certificates/{cert_id}", args.seconds)
+        results["certificate download (signed in)"] = wrk(f"{base}/certificates/{cert_id}/certificate.pdf", args.seconds, session_cookie)
+        step_cookies = []
+        for email in step_ids:
+            b = Browser(base)
+            b.login(email, PASSWORD)
+            step_cookies.append(next(f"{c.name}={c.value}" for c in b.jar if c.name == "session"))
+        results["role-play step (a write)"] = role_play_steps(base, step_cookies, args.seconds)
+        baseline = results["bare Flask endpoint (baseline)"]
+        seconds, modules = forty_modules(workdir)
+        rss = worker_rss(app)
+        print(f"{'endpoint':38} {'req/s':>9} {'ratio':>7}  target")
+        for name, value in results.items():
+            target = TARGETS.get(name)
+            verdict = "" if target is None else (f">= {target:.0%}  " + ("OK" if value / baseline >= target else "MISSED"))
+            print(f"{name:38} {value:9.0f} {value / baseline:7.0%}  {verdict}")
+        print(f"content load, generated {modules}-module course: {seconds * 1000:.0f} ms (cold cache)")
+        print(f"peak memory per worker: {', '.join(f'{m} MB' for m in rss)} (target <= 150 MB)")
+        print(json.dumps({"results": results, "content_load_ms": round(seconds * 1000), "worker_rss_mb": rss}))
+    finally:
+        for process in (bare, app):
+            process.terminate()
+            process.wait(timeout=15)
+
+
+if __name__ == "__main__":
+    main()
