@@ -174,3 +174,11 @@ def test_users_create_cli(runner):
     assert again.exit_code == 1 and "already exists" in again.output
     weak = runner.invoke(args=["users", "create", "boss@example.org", "--role", "admin", "--password", "short"])
     assert weak.exit_code == 1 and "at least 8" in weak.output
+
+
+def test_account_page_has_a_plain_title(client, trainee):
+    import re
+
+    html = client.get("/account/password").get_data(as_text=True)
+    assert re.search(r"<title>Your account · Peer Specialist Training</title>", html)
+    assert html.count("Close my account") == 1
