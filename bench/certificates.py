@@ -26,6 +26,8 @@ def median_ms(samples: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--memory", type=int, default=0, metavar="N",
+                        help="also issue N more certificates and report the process's memory before and after")
     args = parser.parse_args()
 
     import weasyprint
@@ -78,6 +80,8 @@ def main() -> None:
         downloads.append(time.perf_counter() - start)
         assert response.status_code == 200 and response.data.startswith(b"%PDF")
 
+    if args.memory:
+        report_memory(app, args.memory)
     issue_ms, bare_ms, download_ms = median_ms(first), median_ms(bare), median_ms(downloads)
     print(f"{'measure':44} {'median':>10}")
     print(f"{'bare weasyprint render (baseline)':44} {bare_ms:8.1f} ms")
@@ -88,6 +92,34 @@ def main() -> None:
     ratio_download = issue_ms / download_ms
     print(f"first issue / bare render   = {ratio_issue:5.2f}x  (target <= 1.3x)  {'OK' if ratio_issue <= 1.3 else 'MISSED'}")
     print(f"first issue / repeat download = {ratio_download:7.0f}x  (target >= 100x) {'OK' if ratio_download >= 100 else 'MISSED'}")
+
+
+def rss_mb() -> float:
+    import re
+
+    with open("/proc/self/status") as fh:
+        return int(re.search(r"VmRSS:\s+(\d+)", fh.read()).group(1)) / 1024
+
+
+def report_memory(app, count: int) -> None:
+    """Resident memory after warm-up, after half of `count` issues and after all: flat means no growth per PDF."""
+    from lms.auth.operations import create_user
+    from lms.certificates.issue import issue
+    from lms.courses import catalog
+    from lms.extensions import db
+
+    with app.test_request_context():
+        course = catalog().course("peer-specialist-core")
+        readings = [rss_mb()]
+        for i in range(count):
+            user = create_user(f"mem{i}@example.org", "bench passphrase", "M", f"Memory {i}")
+            issue(user, catalog(), course, user.legal_name, None)
+            db.session.commit()
+            db.session.expunge_all()
+            if i + 1 in (count // 2, count):
+                readings.append(rss_mb())
+    print(f"process memory: {readings[0]:.0f} MB after warm-up, {readings[1]:.0f} MB after {count // 2} more certificates, "
+          f"{readings[2]:.0f} MB after {count}")
 
 
 if __name__ == "__main__":
