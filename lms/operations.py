@@ -2,7 +2,8 @@
 import json
 import shutil
 import sqlite3
-import subprocess  # nosec B404 - pg_dump and psql for PostgreSQL backups, with fixed arguments
+# pg_dump and pg_restore for PostgreSQL backups, with fixed arguments.
+import subprocess  # nosec B404
 from datetime import datetime
 from pathlib import Path
 
