@@ -146,12 +146,23 @@ def check_page(page, name, url, html_dir, shots_dir, findings):
     }""")
     for violation in result:
         findings.append(f"axe {name} ({url}): {violation['id']} [{violation['impact']}] {violation['help']} at {violation['nodes']}")
+    title, h1s = page.title(), page.locator("h1").count()
+    if not title.endswith("· Peer Specialist Training") or "<" in title or len(title) > 120:
+        findings.append(f"{name}: page title does not say where you are: {title[:80]!r}")
+    if h1s != 1:
+        findings.append(f"{name}: {h1s} h1 headings (one expected)")
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     if overflow > 0:
         widest = page.evaluate("""() => [...document.querySelectorAll('body *')]
             .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth)
             .slice(-3).map(e => e.tagName + '.' + e.className + ' ' + (e.textContent || '').trim().slice(0, 40))""")
         findings.append(f"{name}: scrolls sideways by {overflow}px at 360 px wide ({widest})")
+    if name == "lesson":
+        page.emulate_media(media="print")
+        hidden = page.evaluate("['.site-header', '.site-footer', '.pager'].every(s => getComputedStyle(document.querySelector(s)).display === 'none')")
+        if not hidden:
+            findings.append("lesson: the print stylesheet still shows navigation")
+        page.emulate_media(media="screen")
     if name in SCREENSHOT_PAGES:
         page.screenshot(path=str(shots_dir / f"{name}-360.png"), full_page=True)
         page.set_viewport_size({"width": 1280, "height": 900})
