@@ -1,5 +1,4 @@
 """Parsing and validating role-plays: CONTENT-FORMAT.md rules 1-8, at their true lines."""
-from pathlib import Path
 
 from lms.assessments.parser import parse_quiz
 from lms.courses.problems import Collector

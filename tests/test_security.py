@@ -11,7 +11,7 @@ from lms.auth.models import User, utcnow
 from lms.extensions import db
 
 from certificate_helpers import claim, pass_everything
-from helpers import PASSWORD, csrf_token, post
+from helpers import PASSWORD, post
 
 PUBLIC, SIGNED_IN, STAFF, ADMIN = "public", "signed-in", "staff", "admin"
 #: Every route and who may reach it. A new route fails test_every_route_is_classified until it is added here.

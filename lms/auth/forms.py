@@ -3,11 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
+from ..formats import strip as _strip
 from .passwords import MAX_LENGTH, password_problem
-
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
 
 
 def _new_password(form, field):

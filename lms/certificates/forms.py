@@ -5,9 +5,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
-
-def _strip(value):
-    return " ".join(value.split()) if isinstance(value, str) else value
+from ..formats import collapse_spaces as _strip
 
 
 class ClaimForm(FlaskForm):

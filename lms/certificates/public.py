@@ -8,6 +8,8 @@ from sqlalchemy import select
 from ..auth.models import utcnow
 from ..extensions import csrf, db, limiter
 from . import credentials, keys
+from ..formats import csv_response
+from ..formats import safe_cell as _cell
 from .forms import BulkForm
 from .issue import issuer_settings, public_base
 from .models import REVOKED, SUPERSEDED, SUSPENDED, Certificate, SigningKey
@@ -127,14 +129,7 @@ def _csv_response(rows: list[dict]) -> Response:
         writer.writerow([_cell(row["query"]), row["id"], row["status"], _cell(row.get("holder")), _cell(row.get("course")),
                          "%g" % row["hours"]["total"] if "hours" in row else "", row.get("issued", ""), row.get("expires") or "",
                          row.get("replaced_by", ""), row["status_text"]])
-    return Response(out.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": 'attachment; filename="verification.csv"'})
-
-
-def _cell(value) -> str:
-    """Neutralise spreadsheet formulas: a name starting with = must not run in Excel."""
-    text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return csv_response(out.getvalue(), "verification.csv")
 
 
 @bp.route("/.well-known/jwks.json")

@@ -62,8 +62,7 @@ class CourseStatus:
 def _get(user_id: int, module_slug: str) -> LessonProgress | None:
     # FOR UPDATE: two requests adding reading time to the same row must not overwrite each other
     # (PostgreSQL at READ COMMITTED would lose one; SQLite's BEGIN IMMEDIATE already serialises them).
-    return db.session.scalar(select(LessonProgress).where(
-        LessonProgress.user_id == user_id, LessonProgress.module_slug == module_slug).with_for_update())
+    return read_progress(user_id, module_slug, lock=True)
 
 
 def _get_or_create(user_id: int, course: Course, module: Module) -> LessonProgress:
@@ -106,10 +105,10 @@ def view_needs_write(row: LessonProgress | None, course: Course, module: Module)
     return (utcnow() - row.last_opened_at).total_seconds() >= QUIET_SECONDS
 
 
-def read_progress(user_id: int, module_slug: str) -> LessonProgress | None:
-    """The row without a lock, for the read-only path of a lesson view."""
-    return db.session.scalar(select(LessonProgress).where(
-        LessonProgress.user_id == user_id, LessonProgress.module_slug == module_slug))
+def read_progress(user_id: int, module_slug: str, lock: bool = False) -> LessonProgress | None:
+    """A trainee's row for one lesson; unlocked for the read-only path of a lesson view."""
+    stmt = select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.module_slug == module_slug)
+    return db.session.scalar(stmt.with_for_update() if lock else stmt)
 
 
 def open_lesson(user_id: int, course: Course, module: Module) -> LessonProgress:

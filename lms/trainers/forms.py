@@ -4,9 +4,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-
-def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+from ..formats import strip as _strip
 
 
 class CohortForm(FlaskForm):

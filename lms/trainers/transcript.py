@@ -5,11 +5,12 @@ A board audits these, so only time the app can stand behind is counted: reading 
 attempt), and live sessions with their recorded length and attendance.
 """
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 
 from ..assessments.models import Attempt
+from ..auth.models import utcnow
 from ..courses.content import Catalog
 from ..courses.models import LessonProgress
 from ..extensions import db
@@ -63,6 +64,4 @@ def totals(items: list[Entry]) -> dict[str, float]:
 
 
 def generated_at() -> str:
-    from ..auth.models import utcnow
-
     return utcnow().strftime("%Y-%m-%d %H:%M UTC")

@@ -14,6 +14,8 @@ from ..certificates.records import certificates_of
 from ..courses import catalog
 from ..courses.progress import course_status, duration, learner
 from ..extensions import db
+from ..formats import csv_response as _csv
+from ..formats import safe_cell as _cell
 from . import analytics, transcript
 from .cohorts import (CohortError, add_member, can_see_cohort, can_see_trainee, cohort_by_code, create_cohort,
                       import_roster, visible_cohorts)
@@ -153,14 +155,6 @@ def cohort_csv(cohort_id: int):
                         + [row.complete, round(row.reading_seconds / 60), row.live_minutes,
                            row.last_activity.isoformat(timespec="minutes") if row.last_activity else ""])
     return _csv(out.getvalue(), f"cohort-{cohort.id}-progress.csv")
-
-
-def _cell(text: str) -> str:
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-def _csv(body: str, filename: str) -> Response:
-    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
 @bp.route("/staff/trainees/<int:user_id>", methods=["GET", "POST"])

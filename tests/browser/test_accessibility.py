@@ -3,7 +3,6 @@
 for no horizontal scrolling at 360 px, and screenshotted at 360 and 1280 px for people to look at."""
 import json
 import os
-import re
 import shutil
 import subprocess
 from pathlib import Path
