@@ -25,15 +25,27 @@ sys.path.insert(0, str(ROOT / "tests"))
 TARGETS = {"lesson page (signed in)": 0.35, "verification JSON": 0.50, "role-play step (a write)": 0.20}
 
 
-def wrk(url: str, seconds: int, cookie: str | None = None) -> float:
-    command = ["wrk", "-t2", "-c8", f"-d{seconds}s", "--latency", url]
+#: wrk and the Python client send the same User-Agent, so a session cookie taken from one is "the same
+#: browser" to the other (Flask-Login would otherwise mark the session non-fresh and re-sign it each time)
+USER_AGENT = "lms-bench/1"
+
+
+def wrk(url: str, seconds: int, cookie: str | None = None, script: Path | None = None,
+        connections: int = 8, threads: int = 2) -> tuple[float, float]:
+    """Requests per second, and the run's duration in seconds."""
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"User-Agent: {USER_AGENT}"]
     if cookie:
-        command[1:1] = ["-H", f"Cookie: {cookie}"]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+        command += ["-H", f"Cookie: {cookie}"]
+    if script:
+        command += ["-s", str(script)]
+    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if non2xx:
         raise RuntimeError(f"{url}: {non2xx.group(1)} failed responses\n{output}")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    duration = re.search(r"requests in ([\d.]+)(ms|s|m)", output)
+    elapsed = float(duration.group(1)) * {"ms": 0.001, "s": 1, "m": 60}[duration.group(2)]
+    return rate, elapsed
 
 
 def gunicorn(app_spec: str, port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
@@ -51,41 +63,58 @@ def gunicorn(app_spec: str, port: int, workers: int, env: dict, log: Path) -> su
     raise RuntimeError(log.read_text()[-2000:])
 
 
-def role_play_steps(base: str, cookies: list[str], seconds: int) -> float:
-    """Each client answers scene after scene of a long role-play; every POST records a new step."""
-    from load_support import Browser
+#: Each wrk thread has one connection and is one trainee, answering scene after scene of a 200-scene
+#: role-play and starting a new attempt at the end; every POST records a step (wrk does not follow the
+#: redirect to the next scene). The rate is counted in the database afterwards, not from wrk's requests.
+STEPS_LUA = """
+local trainees = {%s}
+local intro = "/courses/bench/long/roleplay/steps/"
+local threads, n = {}, 0
+function setup(thread)
+  n = n + 1
+  thread:set("index", n)
+  table.insert(threads, thread)
+end
+function init(args)
+  local t = trainees[index]
+  cookie, token, attempt, position = t[1], t[2], t[3], 0
+end
+local function form(body, path)
+  return wrk.format("POST", path, {["Cookie"] = cookie, ["User-Agent"] = "%s",
+    ["Content-Type"] = "application/x-www-form-urlencoded"}, body)
+end
+function request()
+  if attempt == nil then
+    return form("csrf_token=" .. token, intro .. "start")
+  end
+  return form("csrf_token=" .. token .. "&position=" .. position .. "&scene=s" .. position .. "&choice=0",
+              "/attempts/" .. attempt .. "/answer")
+end
+function response(status, headers, body)
+  if attempt == nil then
+    attempt = string.match(headers["Location"] or "", "/attempts/(%%d+)/play")
+  else
+    position = position + 1
+    if position == 200 then attempt, position = nil, 0 end
+  end
+end
+"""
 
-    count, stop = [0], time.monotonic() + seconds
 
-    def run(cookie):
-        browser = Browser(base)
-        name, _, value = cookie.partition("=")
-        import http.cookiejar
-
-        browser.jar.set_cookie(http.cookiejar.Cookie(0, name, value, None, False, "127.0.0.1", False, False, "/", True,
-                                                     False, None, False, None, None, {}))
-        intro = "/courses/bench/long/roleplay/steps/"
-        while time.monotonic() < stop:
-            status, _, play = browser.post(intro + "start", page=intro)
-            while time.monotonic() < stop:
-                status, html, _ = browser.get(play)
-                if status != 200:
-                    break
-                position = re.search(r'name="position" type="hidden" value="(\d+)"', html).group(1)
-                scene = re.search(r'name="scene" type="hidden" value="([^"]+)"', html).group(1)
-                token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
-                status, _, _ = browser.request(f"/attempts/{play.split('/')[-2]}/answer",
-                                               {"csrf_token": token, "position": position, "scene": scene, "choice": "0"})
-                assert status == 302, status
-                count[0] += 1
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in cookies]
-    start = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return count[0] / (time.monotonic() - start)
+def role_play_steps(base: str, trainees: list, seconds: int, workdir: Path, count_steps) -> float:
+    """Role-play steps recorded per second: wrk POSTs answers, the database counts what was recorded."""
+    rows = []
+    intro = "/courses/bench/long/roleplay/steps/"
+    for browser in trainees:
+        token = browser.token(intro)
+        status, _, play = browser.request(intro + "start", {"csrf_token": token})
+        assert status == 302, status
+        rows.append('{"%s", "%s", "%s"}' % (browser.cookie(), token, play.split("/")[-2]))
+    script = workdir / "steps.lua"
+    script.write_text(STEPS_LUA % (", ".join(rows), USER_AGENT))
+    before = count_steps()
+    _, elapsed = wrk(base + "/", seconds, script=script, connections=len(trainees), threads=len(trainees))
+    return (count_steps() - before) / elapsed
 
 
 def bench_content(workdir: Path) -> Path:
@@ -136,6 +165,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--only", default="", help="comma-separated words: run only the endpoints whose names contain one")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
@@ -180,21 +210,42 @@ def main() -> None:
     app = gunicorn("lms:create_app()", app_port, args.workers, env, workdir / "app.log")
     base = f"http://127.0.0.1:{app_port}"
     try:
-        trainee = Browser(base)
+        trainee = Browser(base, USER_AGENT)
         trainee.login("bench@example.org", PASSWORD)
-        session_cookie = next(f"{c.name}={c.value}" for c in trainee.jar if c.name == "session")
+        trainee.get("/dashboard")  # as in a browser, the cookie now carries the session's CSRF token
+        session_cookie = trainee.cookie()
         lesson = "/courses/peer-specialist-core/active-listening/"
-        results = {}
-        results["bare Flask endpoint (baseline)"] = wrk(f"http://127.0.0.1:{bare_port}/", args.seconds)
-        results["lesson page (signed in)"] = wrk(base + lesson, args.seconds, session_cookie)
-        results["verification JSON"] = wrk(f"{base}/api/v1/certificates/{cert_id}", args.seconds)
-        results["certificate download (signed in)"] = wrk(f"{base}/certificates/{cert_id}/certificate.pdf", args.seconds, session_cookie)
-        step_cookies = []
-        for email in step_ids:
-            b = Browser(base)
-            b.login(email, PASSWORD)
-            step_cookies.append(next(f"{c.name}={c.value}" for c in b.jar if c.name == "session"))
-        results["role-play step (a write)"] = role_play_steps(base, step_cookies, args.seconds)
+        wanted = [w for w in args.only.split(",") if w]
+
+        def run(name, measure):
+            if not wanted or any(w in name for w in wanted):
+                results[name] = measure()
+
+        results = {"bare Flask endpoint (baseline)": wrk(f"http://127.0.0.1:{bare_port}/", args.seconds)[0]}
+        run("lesson page (signed in)", lambda: wrk(base + lesson, args.seconds, session_cookie)[0])
+        run("verification JSON", lambda: wrk(f"{base}/api/v1/certificates/{cert_id}", args.seconds)[0])
+        run("certificate download (signed in)",
+            lambda: wrk(f"{base}/certificates/{cert_id}/certificate.pdf", args.seconds, session_cookie)[0])
+
+        def steps():
+            trainees = []
+            for email in step_ids:
+                browser = Browser(base, USER_AGENT)
+                browser.login(email, PASSWORD)
+                trainees.append(browser)
+            return role_play_steps(base, trainees, args.seconds, workdir, count_steps)
+
+        def count_steps() -> int:
+            from lms.assessments.models import AttemptStep
+
+            with setup.app_context():
+                try:
+                    return db.session.scalar(db.select(db.func.count()).select_from(AttemptStep))
+                finally:
+                    db.session.remove()
+                    db.engine.dispose()
+
+        run("role-play step (a write)", steps)
         baseline = results["bare Flask endpoint (baseline)"]
         seconds, modules = forty_modules(workdir)
         rss = worker_rss(app)

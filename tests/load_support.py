@@ -68,10 +68,11 @@ class Server:
 class Browser:
     """Cookies, CSRF tokens and status codes, like a person's browser without JavaScript."""
 
-    def __init__(self, base: str):
+    def __init__(self, base: str, user_agent: str = "lms-tests"):
         self.base = base
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
+        self.opener.addheaders = [("User-Agent", user_agent)]
         self.statuses: list[int] = []
 
     def request(self, path: str, data: dict | None = None) -> tuple[int, str, str]:
@@ -100,6 +101,9 @@ class Browser:
     def login(self, email: str, password: str):
         status, _, location = self.post("/account/login", {"email": email, "password": password})
         assert status == 302 and "/account/login" not in location, (status, location)
+
+    def cookie(self, name: str = "session") -> str:
+        return next(f"{c.name}={c.value}" for c in self.jar if c.name == name)
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
