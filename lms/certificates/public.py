@@ -59,7 +59,7 @@ def verify_form():
 @bp.route("/verify/<cert_id>")
 @verify_limit
 def verify_page(cert_id: str):
-    cert, cid, problem = find(cert_id)
+    cert, cid, problem = find(cert_id, read_only=True)
     if cert is None:
         return render_template("verify/form.html", error=problem, value=cert_id), 404 if cid else 400
     if cid != cert_id:
@@ -67,9 +67,9 @@ def verify_page(cert_id: str):
     return render_template("verify/result.html", record=public_record(cert))
 
 
-def _api_lookup(cert_id: str):
+def _api_lookup(cert_id: str, read_only: bool = False):
     """(certificate, None) or (None, a JSON error: 400 for a mistyped ID, 404 for an unknown one)."""
-    cert, cid, problem = find(cert_id)
+    cert, cid, problem = find(cert_id, read_only)
     if cert is None:
         code = 404 if cid else 400
         return None, (jsonify(error=problem, code=code), code)
@@ -79,7 +79,7 @@ def _api_lookup(cert_id: str):
 @bp.route("/api/v1/certificates/<cert_id>")
 @verify_limit
 def api_certificate(cert_id: str):
-    cert, error = _api_lookup(cert_id)
+    cert, error = _api_lookup(cert_id, read_only=True)
     return error or jsonify(public_record(cert))
 
 

@@ -2,6 +2,7 @@
 from sqlalchemy import select
 
 from ..auth.models import utcnow
+from .. import fastread
 from ..extensions import db
 from .ids import InvalidId, normalise
 from .models import Certificate
@@ -17,13 +18,16 @@ MAX_BULK = 1000
 NOT_FOUND = "No certificate has this ID. Please check it against the certificate."
 
 
-def find(raw: str) -> tuple[Certificate | None, str | None, str | None]:
-    """(certificate, canonical id, problem): a mistyped ID is caught before any lookup."""
+def find(raw: str, read_only: bool = False) -> tuple[Certificate | None, str | None, str | None]:
+    """(certificate, canonical id, problem): a mistyped ID is caught before any lookup.
+
+    read_only: for the public page and JSON, a detached copy from one plain query (lms.fastread),
+    without its PDF or credential; much cheaper than the ORM on the path certifying bodies hit most."""
     try:
         cid = normalise(raw)
     except InvalidId as exc:
         return None, None, str(exc)
-    cert = db.session.get(Certificate, cid)
+    cert = fastread.get(Certificate, cid) if read_only else db.session.get(Certificate, cid)
     if cert is None:
         return None, cid, NOT_FOUND
     return cert, cid, None

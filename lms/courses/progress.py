@@ -1,5 +1,7 @@
 """Reading progress and module/course completion. Views call these; they flush, never commit."""
 from dataclasses import dataclass
+from datetime import datetime
+
 from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -99,7 +101,7 @@ def credit_time(row: LessonProgress, module: Module) -> None:
 QUIET_SECONDS = 60
 
 
-def view_needs_write(row: LessonProgress | None, course: Course, module: Module) -> bool:
+def view_needs_write(row: "LessonProgress | ProgressSnapshot | None", course: Course, module: Module) -> bool:
     if row is None or row.course_slug != course.slug or row.module_fingerprint != module.fingerprint:
         return True
     return (utcnow() - row.last_opened_at).total_seconds() >= QUIET_SECONDS
@@ -109,6 +111,29 @@ def read_progress(user_id: int, module_slug: str, lock: bool = False) -> LessonP
     """A trainee's row for one lesson; unlocked for the read-only path of a lesson view."""
     stmt = select(LessonProgress).where(LessonProgress.user_id == user_id, LessonProgress.module_slug == module_slug)
     return db.session.scalar(stmt.with_for_update() if lock else stmt)
+
+
+@dataclass(frozen=True)
+class ProgressSnapshot:
+    """What a lesson page shows of a LessonProgress row, read without the ORM."""
+
+    course_slug: str
+    module_fingerprint: str
+    last_opened_at: datetime
+    finished_at: datetime | None
+    seconds_spent: int
+
+
+def peek_progress(user_id: int, module_slug: str) -> ProgressSnapshot | None:
+    """read_progress for a page view: one plain read (lms.fastread) rather than an ORM load."""
+    from .. import fastread
+
+    row = fastread.one("SELECT course_slug, module_fingerprint, last_opened_at, finished_at, seconds_spent "
+                       "FROM lesson_progress WHERE user_id = :user AND module_slug = :module",
+                       user=user_id, module=module_slug)
+    if row is None:
+        return None
+    return ProgressSnapshot(row[0], row[1], fastread.timestamp(row[2]), fastread.timestamp(row[3]), row[4])
 
 
 def open_lesson(user_id: int, course: Course, module: Module) -> LessonProgress:
