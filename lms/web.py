@@ -1,5 +1,7 @@
-"""Site-wide pages: home, support, health."""
-from flask import Blueprint, Flask, redirect, render_template, url_for
+"""Site-wide pages: home, support, health; and path_for, the layout's cached links."""
+from functools import lru_cache
+
+from flask import Blueprint, Flask, redirect, render_template, request, url_for
 from flask_login import current_user
 
 bp = Blueprint("web", __name__)
@@ -7,6 +9,18 @@ bp = Blueprint("web", __name__)
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.jinja_env.globals["path_for"] = path_for
+
+
+def path_for(endpoint: str) -> str:
+    """url_for(endpoint) for an endpoint without arguments, worked out once: the layout links to ten
+    of them on every page, and url_for costs about 8 microseconds each time."""
+    return _path(endpoint, request.script_root)
+
+
+@lru_cache(maxsize=256)
+def _path(endpoint: str, script_root: str) -> str:
+    return url_for(endpoint)
 
 
 @bp.route("/")
