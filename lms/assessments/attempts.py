@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
@@ -155,48 +156,77 @@ def steps_of(attempt: Attempt) -> list[Step]:
     return [Step(s.scene_id, s.choice_index, tuple(s.awards) if s.awards is not None else None) for s in attempt.steps]
 
 
+_STEP_COUNT = (select(func.count()).select_from(AttemptStep)
+               .where(AttemptStep.attempt_id == bindparam("attempt")))
+_LAST_STEP = select(AttemptStep).where(AttemptStep.attempt_id == bindparam("attempt")) \
+    .order_by(AttemptStep.position.desc()).limit(1)
+
+
+def step_count(attempt: Attempt) -> int:
+    """Steps recorded so far, counted in the database: loading them all on every step would make a
+    long role-play slower with each answer."""
+    return db.session.scalar(_STEP_COUNT, {"attempt": attempt.id})
+
+
+def last_step(attempt: Attempt) -> AttemptStep | None:
+    return db.session.scalar(_LAST_STEP, {"attempt": attempt.id})
+
+
 def answer(attempt: Attempt, quiz: Quiz, position: int, scene_id: str, choice: int | None = None,
            text: str | None = None) -> bool:
-    """Record the answer to the current scene; False (and nothing recorded) for a repeat or stale submit."""
-    if attempt.state != OPEN or attempt.current_scene != scene_id or position != len(attempt.steps):
+    """Record the answer to the current scene; False (and nothing recorded) for a repeat or stale submit.
+
+    The caller holds the attempt's row lock, and (attempt, position) is unique: should two submits
+    ever race past the checks, the second fails with IntegrityError and the caller rolls it back.
+    Steps are written with single Core statements: this is the app's busiest write."""
+    if attempt.state != OPEN or attempt.current_scene != scene_id or position != step_count(attempt):
         return False
     scene = quiz.scene(scene_id)
     if scene.kind == "choice":
         if choice is None or not 0 <= choice < len(scene.choices):
             raise AttemptError("Please choose one of the responses.")
-        step = AttemptStep(position=position, scene_id=scene_id, choice_index=choice)
+        _insert_step(attempt, position, scene_id, choice_index=choice)
     elif scene.kind == "written":
         text = (text or "").strip()
         if not text:
             raise AttemptError("Please write your answer before you continue.")
         if len(text) > MAX_ANSWER_LENGTH:
             raise AttemptError(f"Please keep your answer under {MAX_ANSWER_LENGTH:,} characters.")
-        step = AttemptStep(position=position, scene_id=scene_id, answer=text)
+        _insert_step(attempt, position, scene_id, answer=text)
     else:
         return False
-    try:
-        with db.session.begin_nested():
-            attempt.steps.append(step)
-    except IntegrityError:
-        db.session.refresh(attempt)
-        return False
-    _advance(attempt, quiz, next_scene(quiz, scene_id, choice))
+    _advance(attempt, quiz, next_scene(quiz, scene_id, choice), position + 1)
     return True
 
 
-def _advance(attempt: Attempt, quiz: Quiz, target: str) -> None:
+_INSERT_STEP = insert(AttemptStep.__table__)
+_MOVE_ON = update(Attempt.__table__).where(Attempt.__table__.c.id == bindparam("attempt")) \
+    .values(current_scene=bindparam("target"))
+
+
+def _insert_step(attempt: Attempt, position: int, scene_id: str, choice_index: int | None = None,
+                 answer: str | None = None) -> None:
+    db.session.execute(_INSERT_STEP, {"attempt_id": attempt.id, "position": position, "scene_id": scene_id,
+                                      "choice_index": choice_index, "answer": answer,
+                                      "created_at": utcnow()})
+
+
+def _advance(attempt: Attempt, quiz: Quiz, target: str, position: int) -> None:
     """Move to the next scene; an ending scene is recorded and ends the attempt."""
     if target != END and quiz.scene(target).kind == "ending":
-        attempt.steps.append(AttemptStep(position=len(attempt.steps), scene_id=target))
+        _insert_step(attempt, position, target)
         target = END
     if target == END:
         finish(attempt, quiz)
     else:
-        attempt.current_scene = target
+        db.session.execute(_MOVE_ON, {"attempt": attempt.id, "target": target})
+        set_committed_value(attempt, "current_scene", target)
 
 
 def finish(attempt: Attempt, quiz: Quiz) -> Result:
     """Score a finished path: passed, failed, or pending a trainer's grading of written answers."""
+    db.session.flush()
+    db.session.expire(attempt, ["steps"])  # steps are inserted directly, not through the collection
     result = score_path(quiz, steps_of(attempt))
     attempt.current_scene = None
     attempt.finished_at = attempt.finished_at or utcnow()

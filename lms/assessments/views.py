@@ -2,14 +2,16 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
+from .. import fastread
 from ..auth import role_required
 from ..auth.models import User
 from ..courses import catalog
 from ..extensions import db
-from .attempts import (AttemptError, answer, availability, choice_order, pending_queue, quiz_for_attempt,
-                       start_attempt, steps_of, grade)
+from .attempts import (AttemptError, answer, availability, choice_order, grade, last_step, pending_queue,
+                       quiz_for_attempt, start_attempt, step_count, steps_of)
 from .forms import ChoiceForm, GradeForm, WrittenForm, criterion_field
 from .models import OPEN, PENDING, Attempt
 from .scoring import score_path
@@ -32,7 +34,10 @@ def _context_or_404(course_slug: str, module_slug: str, quiz_slug: str):
 
 def _attempt_or_404(attempt_id: int, staff_may_view: bool = True, lock: bool = False) -> Attempt:
     """The attempt if it is the current user's (or they are staff); 404 otherwise, never 403."""
-    attempt = db.session.get(Attempt, attempt_id, with_for_update=lock or None)
+    if attempt_id > 2**62:
+        abort(404)  # no such row, and more than the database's integers hold
+    # The busiest page: one plain statement (lms.fastread) rather than an ORM load.
+    attempt = fastread.get_for_update(Attempt, attempt_id) if lock else db.session.get(Attempt, attempt_id)
     if attempt is None:
         abort(404)
     if attempt.user_id != current_user.id and not (staff_may_view and current_user.is_staff):
@@ -83,10 +88,10 @@ def play(attempt_id: int):
 
 def _render_scene(attempt: Attempt, quiz, form=None, status=200):
     scene = quiz.scene(attempt.current_scene)
-    position = len(attempt.steps)
-    last = attempt.steps[-1] if attempt.steps else None
+    position = step_count(attempt)
     feedback = None
-    if quiz.feedback == "immediate" and last is not None and last.choice_index is not None:
+    last = last_step(attempt) if quiz.feedback == "immediate" and position else None
+    if last is not None and last.choice_index is not None:
         previous = quiz.scene(last.scene_id)
         feedback = (previous, previous.choices[last.choice_index])
     if form is None:
@@ -106,29 +111,47 @@ def answer_step(attempt_id: int):
     # Locked: a double submit waits here and then sees the step the first one recorded.
     attempt = _attempt_or_404(attempt_id, staff_may_view=False, lock=True)
     if attempt.state != OPEN:
-        return redirect(url_for(".result", attempt_id=attempt.id))
+        return redirect(url_for(".result", attempt_id=attempt_id))
     quiz = _current_quiz(attempt)
     scene = quiz.scene(attempt.current_scene)
-    form = ChoiceForm() if scene.kind == "choice" else WrittenForm()
-    if scene.kind == "choice":
-        form.choice.choices = [SelectChoice(str(i), "") for i in range(len(scene.choices))]
-    if request.form.get("scene") != scene.id or request.form.get("position") != str(len(attempt.steps)):
+    position = request.form.get("position", "")
+    if request.form.get("scene") != scene.id or not position.isdigit() or len(position) > 6:
         # A repeated or stale submit (double click, back button): show where the attempt really is.
-        return redirect(url_for(".play", attempt_id=attempt.id))
-    if not form.validate_on_submit():
-        form.position.data, form.scene.data = str(len(attempt.steps)), scene.id
-        return _render_scene(attempt, quiz, form, 422)
+        return redirect(url_for(".play", attempt_id=attempt_id))
+    choice, text = _quick_choice(scene), None
+    if choice is None:
+        # A written answer, or a choice that is missing or not one offered: the form validates it and,
+        # if need be, shows the scene again with the trainee's input and a message. (CSRFProtect has
+        # already checked the token, as it does for every POST.)
+        form = ChoiceForm() if scene.kind == "choice" else WrittenForm()
+        if scene.kind == "choice":
+            form.choice.choices = [SelectChoice(str(i), "") for i in range(len(scene.choices))]
+        if not form.validate_on_submit():
+            form.position.data, form.scene.data = str(step_count(attempt)), scene.id
+            return _render_scene(attempt, quiz, form, 422)
+        choice, text = (form.choice.data, None) if scene.kind == "choice" else (None, form.answer.data)
     try:
-        answer(attempt, quiz, int(form.position.data), scene.id,
-               choice=form.choice.data if scene.kind == "choice" else None,
-               text=form.answer.data if scene.kind == "written" else None)
+        recorded = answer(attempt, quiz, int(position), scene.id, choice=choice, text=text)
+        ended = attempt.state != OPEN  # read before the commit, which expires the attempt
+        db.session.commit()
     except AttemptError as exc:
+        db.session.rollback()
         flash(str(exc), "error")
-        return redirect(url_for(".play", attempt_id=attempt.id))
-    db.session.commit()
-    if attempt.state != OPEN:
-        return redirect(url_for(".result", attempt_id=attempt.id))
-    return redirect(url_for(".play", attempt_id=attempt.id))
+        return redirect(url_for(".play", attempt_id=attempt_id))
+    except IntegrityError:
+        db.session.rollback()  # another submit recorded this position first: nothing is counted twice
+        return redirect(url_for(".play", attempt_id=attempt_id))
+    return redirect(url_for(".result" if recorded and ended else ".play", attempt_id=attempt_id))
+
+
+def _quick_choice(scene) -> int | None:
+    """The chosen response's index when the form holds exactly one valid choice, else None."""
+    if scene.kind != "choice":
+        return None
+    values = request.form.getlist("choice")
+    if len(values) != 1 or not values[0].isdigit() or int(values[0]) >= len(scene.choices):
+        return None
+    return int(values[0])
 
 
 @bp.route("/attempts/<int:attempt_id>")

@@ -1,0 +1,110 @@
+"""The busiest requests skip the ORM's loading machinery (lms.fastread) and write steps with single
+statements. These tests hold them to the same answers as the ORM, and to a fixed number of queries."""
+import re
+import shutil
+
+import pytest
+from sqlalchemy import event, inspect, select
+
+from lms import fastread
+from lms.assessments.models import Attempt, AttemptStep
+from lms.auth.models import User
+from lms.certificates.models import Certificate
+from lms.extensions import db
+
+from certificate_helpers import claim, pass_everything
+from helpers import TEST_CONTENT, post, write_content
+
+
+def columns(instance) -> dict:
+    return {attr.key: getattr(instance, attr.key) for attr in inspect(type(instance)).column_attrs
+            if not attr.deferred}
+
+
+def test_quick_reads_return_what_the_orm_returns(app, client, trainee):
+    """Dates, booleans and JSON come back as the ORM gives them, on SQLite (text) and PostgreSQL alike."""
+    pass_everything(app, client, trainee.id)
+    assert claim(client, typed="Test Person Legal").status_code == 302
+    cert_id = db.session.scalar(select(Certificate.id))
+    attempt_id = db.session.scalar(select(Attempt.id))
+    with app.test_request_context("/"):
+        for model, key in ((User, trainee.id), (Certificate, cert_id), (Attempt, attempt_id)):
+            quick = fastread.get(model, key)
+            db.session.expire_all()
+            orm = db.session.get(model, key)
+            assert columns(quick) == columns(orm), model.__name__
+            assert inspect(quick).detached
+        assert fastread.get(User, 10**9) is None
+
+
+def test_a_page_view_gets_a_read_only_user_and_a_write_saves_changes_to_it(app, client, trainee):
+    """GET: a detached copy of the user; POST: the user in the session, so a logout is saved."""
+    assert client.get("/dashboard").status_code == 200
+    version = trainee.session_version
+    assert post(client, "/account/logout", page="/dashboard").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, trainee.id).session_version == version + 1
+    assert client.get("/dashboard").status_code == 302, "the old session no longer works"
+
+
+@pytest.mark.parametrize("path", ["/attempts/99999999999999999999999999/play",
+                                  "/attempts/99999999999999999999999999/answer"])
+def test_huge_ids_are_404s_not_errors(client, trainee, path):
+    response = client.get(path) if path.endswith("play") else post(client, path, {}, page="/dashboard")
+    assert response.status_code in (404, 405)
+
+
+def long_role_play(tmp_path, scenes: int = 60):
+    root = tmp_path / "content"
+    shutil.copytree(TEST_CONTENT, root)
+    body = "\n".join(f"## s{i}\nScene {i}.\n\n- Go on.\n  +1 reflective-listening\n- Stop here. -> end\n" for i in range(scenes))
+    write_content(root, {
+        "modules/long/index.md": "---\ntitle: Long\n---\nA long role-play.\n",
+        "modules/long/steps.quiz.md": f"---\ntitle: Steps\nmax_attempts: 0\n---\n{body}",
+        "courses/long.md": "---\ntitle: Long course\nmodules: [long]\n---\nLong.\n",
+    })
+    return root
+
+
+
+
+def test_a_role_play_step_costs_the_same_at_step_2_and_step_50(app_factory, tmp_path, make_user):
+    """Steps are counted in the database and written with single statements: no step loads the
+    steps before it, so a long role-play does not slow down as it goes."""
+    app = app_factory(CONTENT_DIR=str(long_role_play(tmp_path)))
+    client = app.test_client()
+    with app.app_context():
+        make_user(email="long@example.org")
+    post(client, "/account/login", {"email": "long@example.org", "password": "a long enough passphrase"})
+    intro = "/courses/long/long/roleplay/steps/"
+    play = post(client, intro + "start", page=intro).location
+    attempt_id = play.split("/")[2]
+    html = client.get(play).get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    counts = {}
+    with app.app_context():
+        engine = db.engine
+    for position in range(52):
+        seen = []
+
+        def before(*args, **kwargs):
+            seen.append(args[2])
+
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            response = client.post(f"/attempts/{attempt_id}/answer", data={
+                "csrf_token": token, "position": str(position), "scene": f"s{position}", "choice": "0"})
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+        assert response.status_code == 302 and response.location.endswith("/play")
+        counts[position] = len(seen)
+        loads_steps = [sql for sql in seen if sql.lstrip().startswith("SELECT") and "FROM attempt_step" in sql
+                       and "count(" not in sql]
+        assert not loads_steps, loads_steps
+    assert counts[2] == counts[50], counts
+    assert counts[50] <= 6, counts
+    with app.app_context():
+        steps = db.session.scalars(select(AttemptStep.position).where(AttemptStep.attempt_id == int(attempt_id))
+                                   .order_by(AttemptStep.position)).all()
+        assert steps == list(range(52))
+        assert db.session.get(Attempt, int(attempt_id)).current_scene == "s52"
