@@ -5,7 +5,7 @@ from flask import Flask, abort, redirect, request, url_for
 from flask_login import current_user, login_required
 
 from .. import fastread
-from ..extensions import db, login_manager
+from ..extensions import login_manager
 from ..settings import staff_two_factor_required
 
 

@@ -32,10 +32,6 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
-
-
 def _start_session(user: User, remember: bool) -> None:
     """A fresh session at sign-in: nothing from before signing in carries over."""
     session.clear()
@@ -44,7 +40,7 @@ def _start_session(user: User, remember: bool) -> None:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit("LOGIN_RATE_LIMIT", methods=("POST",))
 def register():
     """The answer is the same for a new and a known email, so registration reveals nobody's account."""
     if current_user.is_authenticated:
@@ -67,7 +63,7 @@ def register():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit("LOGIN_RATE_LIMIT", methods=("POST",))
 def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")))
@@ -91,7 +87,7 @@ def login():
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit("LOGIN_RATE_LIMIT", methods=("POST",))
 def two_factor():
     pending = session.get("2fa")
     if not pending:
@@ -180,7 +176,7 @@ def delete_account():
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit("LOGIN_RATE_LIMIT", methods=("POST",))
 def forgot():
     """The same answer whether or not the email has an account."""
     form = ForgotForm()
@@ -199,7 +195,7 @@ def forgot():
 
 
 @bp.route("/reset/<token>", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit("LOGIN_RATE_LIMIT", methods=("POST",))
 def reset(token: str):
     found = find_reset(token)
     if found is None:

@@ -2,7 +2,7 @@
 import csv
 import io
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
 from ..auth.models import utcnow
@@ -32,17 +32,8 @@ def _cors(response):
     return response
 
 
-def _verify_limit() -> str:
-    return current_app.config["VERIFY_RATE_LIMIT"]
-
-
 #: one allowance per client across every way of looking a certificate up
-verify_limit = limiter.shared_limit(_verify_limit, scope="verify")
-
-
-def _bulk_limit() -> str:
-    return current_app.config["BULK_VERIFY_RATE_LIMIT"]
-
+verify_limit = limiter.limit("VERIFY_RATE_LIMIT", scope="verify")
 
 @bp.route("/verify")
 @verify_limit
@@ -92,7 +83,7 @@ def api_credential(cert_id: str):
 
 @bp.route("/api/v1/certificates/verify", methods=["POST"])
 @csrf.exempt  # a JSON API without cookies: nothing for a forged cross-site request to ride on
-@limiter.limit(_bulk_limit)
+@limiter.limit("BULK_VERIFY_RATE_LIMIT")
 def api_bulk():
     payload = request.get_json(silent=True)
     ids = payload.get("ids") if isinstance(payload, dict) else payload
@@ -104,7 +95,7 @@ def api_bulk():
 
 
 @bp.route("/verify/bulk", methods=["GET", "POST"])
-@limiter.limit(_bulk_limit, methods=["POST"])
+@limiter.limit("BULK_VERIFY_RATE_LIMIT", methods=("POST",))
 def bulk_page():
     form = BulkForm()
     if form.validate_on_submit():
