@@ -194,7 +194,19 @@ def main() -> None:
     with setup.app_context():
         trainee_id = create_user("bench@example.org", PASSWORD, "Bench", "Bench Person", privacy_accepted=True).id
         step_ids = [create_user(f"step{i}@example.org", PASSWORD, "S", "S").email for i in range(8)]
+        # A trainer's cohort of 30 trainees: the bench trainee (course complete) and 29 just starting.
+        from datetime import date, timedelta
+
+        from lms.auth.models import User
+        from lms.trainers.cohorts import add_member, create_cohort
+
+        coach = create_user("coach@example.org", PASSWORD, "Coach", "Coach", role="trainer")
+        cohort = create_cohort("Bench cohort", "peer-specialist-core", date.today(), date.today() + timedelta(days=90), coach)
+        add_member(cohort, db.session.get(User, trainee_id))
+        for i in range(29):
+            add_member(cohort, create_user(f"member{i}@example.org", PASSWORD, "M", "M"))
         db.session.commit()
+        cohort_id = cohort.id
     client = setup.test_client()
     post(client, "/account/login", {"email": "bench@example.org", "password": PASSWORD})
     pass_everything(setup, client, trainee_id, course_slug="peer-specialist-core")
@@ -225,6 +237,14 @@ def main() -> None:
         run("verification JSON", lambda: wrk(f"{base}/api/v1/certificates/{cert_id}", args.seconds)[0])
         run("certificate download (signed in)",
             lambda: wrk(f"{base}/certificates/{cert_id}/certificate.pdf", args.seconds, session_cookie)[0])
+
+        def cohort_page():
+            coach = Browser(base, USER_AGENT)
+            coach.login("coach@example.org", PASSWORD)
+            coach.get("/staff/")
+            return wrk(f"{base}/staff/cohorts/{cohort_id}", args.seconds, coach.cookie())[0]
+
+        run("trainer cohort page (30 trainees)", cohort_page)
 
         def steps():
             trainees = []
