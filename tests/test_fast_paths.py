@@ -108,3 +108,24 @@ def test_a_role_play_step_costs_the_same_at_step_2_and_step_50(app_factory, tmp_
                                    .order_by(AttemptStep.position)).all()
         assert steps == list(range(52))
         assert db.session.get(Attempt, int(attempt_id)).current_scene == "s52"
+
+
+def test_a_session_cookie_verified_once_is_still_refused_when_tampered_or_too_old(app_factory, make_user, monkeypatch):
+    """The session cookie's verification is remembered per cookie string; a changed string is checked
+    from scratch, and the age limit applies on every request."""
+    import time
+    from datetime import timedelta
+
+    app = app_factory(PERMANENT_SESSION_LIFETIME=timedelta(hours=1))
+    make_user(email="cookie@example.org")
+    client = app.test_client()
+    post(client, "/account/login", {"email": "cookie@example.org", "password": "a long enough passphrase"})
+    cookie = client.get_cookie("session").value
+    assert client.get("/dashboard").status_code == 200
+    assert client.get("/dashboard").status_code == 200  # the remembered verification
+    tampered = app.test_client()
+    tampered.set_cookie("session", cookie[:-3] + ("AAA" if not cookie.endswith("AAA") else "BBB"))
+    assert tampered.get("/dashboard").status_code == 302
+    later = time.time() + 2 * 3600
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert client.get("/dashboard").status_code == 302, "an expired cookie is refused even when remembered"
