@@ -15,12 +15,12 @@ def passed_assessments(user_id: int) -> set[tuple[str, str]]:
     return {(m, q) for m, q in rows}
 
 
-def peek_passed_assessments(user_id: int) -> set[tuple[str, str]]:
-    """passed_assessments for a page view: one plain read (lms.fastread), outside the ORM session.
-    Not for a request that writes: it would not see that request's own changes."""
+def peek_passed_in_module(user_id: int, module_slug: str) -> set[tuple[str, str]]:
+    """passed_assessments, for one module, for a page view: one plain read (lms.fastread), outside
+    the ORM session. Not for a request that writes: it would not see that request's own changes."""
     from .. import fastread
 
-    rows = fastread.all_rows("SELECT DISTINCT module_slug, quiz_slug FROM attempt "
-                             "WHERE user_id = :user AND state = :state AND practice = :practice",
-                             user=user_id, state=PASSED, practice=False)
-    return {(m, q) for m, q in rows}
+    rows = fastread.all_rows("SELECT DISTINCT quiz_slug FROM attempt WHERE user_id = :user AND module_slug = :module "
+                             "AND state = :state AND practice = :practice",
+                             user=user_id, module=module_slug, state=PASSED, practice=False)
+    return {(module_slug, quiz) for (quiz,) in rows}

@@ -1,12 +1,14 @@
 """Catalogue, course pages, lessons, module assets and the trainee's dashboard."""
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_from_directory, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
+from markupsafe import Markup
 
 from ..assessments.attempts import recently_graded
-from ..assessments.records import peek_passed_assessments
+from ..assessments.records import peek_passed_in_module
 from ..certificates.records import certificates_of
 from ..certificates.reminders import expiring
 from ..database import begin_write
@@ -46,6 +48,14 @@ def _duration(seconds: int) -> str:
     return duration(seconds)
 
 
+@bp.app_template_filter("toc_items")
+@lru_cache(maxsize=512)
+def _toc_items(toc: tuple) -> Markup:
+    """A lesson's "On this page" list items, built once per content version (the same for every reader)."""
+    item = Markup('<li><a href="#{}">{}</a></li>')
+    return Markup("").join(item.format(entry.anchor, entry.text) for entry in toc if entry.level == 2)
+
+
 @bp.route("/courses/")
 def catalogue():
     courses = catalog().visible_courses()
@@ -81,7 +91,7 @@ def lesson(course_slug: str, module_slug: str):
     following = catalog().module(slugs[position + 1]) if position + 1 < len(slugs) else None
     return render_template("courses/lesson.html", course=course, module=module, progress=row,
                            previous=previous, following=following, position=position + 1,
-                           count=len(slugs), passed=peek_passed_assessments(current_user.id))
+                           count=len(slugs), passed=peek_passed_in_module(current_user.id, module.slug))
 
 
 @bp.route("/courses/<course_slug>/<module_slug>/finish", methods=["POST"])
