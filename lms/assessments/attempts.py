@@ -164,8 +164,9 @@ _LAST_STEP = select(AttemptStep).where(AttemptStep.attempt_id == bindparam("atte
 
 def step_count(attempt: Attempt) -> int:
     """Steps recorded so far, counted in the database: loading them all on every step would make a
-    long role-play slower with each answer."""
-    return db.session.scalar(_STEP_COUNT, {"attempt": attempt.id})
+    long role-play slower with each answer. (Steps are only ever written by statements on the
+    session's connection, never left pending in the ORM, so there is nothing to flush first.)"""
+    return db.session.connection().execute(_STEP_COUNT, {"attempt": attempt.id}).scalar()
 
 
 def last_step(attempt: Attempt) -> AttemptStep | None:
@@ -206,9 +207,9 @@ _MOVE_ON = update(Attempt.__table__).where(Attempt.__table__.c.id == bindparam("
 
 def _insert_step(attempt: Attempt, position: int, scene_id: str, choice_index: int | None = None,
                  answer: str | None = None) -> None:
-    db.session.execute(_INSERT_STEP, {"attempt_id": attempt.id, "position": position, "scene_id": scene_id,
-                                      "choice_index": choice_index, "answer": answer,
-                                      "created_at": utcnow()})
+    values = {"attempt_id": attempt.id, "position": position, "scene_id": scene_id, "choice_index": choice_index,
+              "answer": answer, "created_at": utcnow()}
+    db.session.connection().execute(_INSERT_STEP, values)
 
 
 def _advance(attempt: Attempt, quiz: Quiz, target: str, position: int) -> None:
@@ -219,7 +220,7 @@ def _advance(attempt: Attempt, quiz: Quiz, target: str, position: int) -> None:
     if target == END:
         finish(attempt, quiz)
     else:
-        db.session.execute(_MOVE_ON, {"attempt": attempt.id, "target": target})
+        db.session.connection().execute(_MOVE_ON, {"attempt": attempt.id, "target": target})
         set_committed_value(attempt, "current_scene", target)
 
 
