@@ -7,16 +7,20 @@ throughput, so the reads every signed-in request makes (the user, a lesson's pro
 certificate being verified or downloaded) use this module; everything else, and every write, uses
 the ORM.
 
-SQL is written once with ``:name`` parameters (SQLite's style) and translated for psycopg. Each
-request borrows one connection from the engine's pool, on first use, and gives it back when the
-request ends. On SQLite the connection is in autocommit mode (lms.database), so each read sees the
-latest commit; on PostgreSQL the pool rolls the read transaction back when it is returned.
+SQL is written once with ``:name`` parameters (SQLite's style) and translated for psycopg. On
+PostgreSQL each request borrows a connection from the engine's pool on first use, and the pool
+rolls its read transaction back when the request gives it back. On a SQLite file each thread keeps
+one connection of its own in autocommit mode, so each read sees the latest commit, and a request
+pays neither a pool check-out nor a check-in (about 20 microseconds together).
 """
 import json
+import os
 import re
+import sqlite3
+import threading
 from datetime import datetime
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from sqlalchemy import JSON, Boolean, DateTime, inspect
 from sqlalchemy.orm import make_transient_to_detached
 from sqlalchemy.orm.util import identity_key
@@ -28,11 +32,30 @@ _translated: dict[str, str] = {}
 
 
 def init_app(app: Flask) -> None:
+    with app.app_context():
+        url = db.engine.url
+    database = url.database if url.get_backend_name() == "sqlite" else None
+    own = database not in (None, "", ":memory:") and not database.startswith("file:")
+    app.extensions["lms.fastread"] = _ThreadConnections(database) if own else None
+
     @app.teardown_appcontext
     def _give_back(_exc):
         connection = g.pop("fastread_connection", None)
         if connection is not None:
             connection.close()  # back to the pool, which resets it
+
+
+class _ThreadConnections(threading.local):
+    """One read connection per thread (and process: never one inherited across a fork)."""
+
+    def __init__(self, database: str):
+        self.database, self.connection, self.pid = database, None, None
+
+    def get(self) -> sqlite3.Connection:
+        if self.connection is None or self.pid != os.getpid():
+            self.connection = sqlite3.connect(self.database, timeout=10, isolation_level=None, check_same_thread=False)
+            self.pid = os.getpid()
+        return self.connection
 
 
 def _sql(statement: str) -> str:
@@ -45,6 +68,9 @@ def _sql(statement: str) -> str:
 
 
 def _cursor():
+    own = current_app.extensions.get("lms.fastread")
+    if own is not None:
+        return own.get().cursor()
     connection = g.get("fastread_connection")
     if connection is None:
         connection = g.fastread_connection = db.engine.raw_connection()
