@@ -3,7 +3,7 @@ import copy
 import time
 from functools import wraps
 
-from flask import Flask, abort, redirect, request, url_for
+from flask import Flask, abort, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 from flask_login import current_user, login_required
@@ -24,9 +24,13 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
 
+    remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+
     @app.before_request
     def _require_staff_two_factor():
         """Where the admin requires it, staff must turn on two-factor sign-in before anything else."""
+        if "_user_id" not in session and remember_cookie not in request.cookies:
+            return None  # nobody signed in: no user to load (most API and verification requests)
         if (current_user.is_authenticated and current_user.is_staff and not current_user.two_factor
                 and request.endpoint not in _TWO_FACTOR_EXEMPT and staff_two_factor_required(app.config)):
             return redirect(url_for("auth.two_factor_setup"))

@@ -7,6 +7,7 @@ is answered before any lookup.
 """
 import secrets
 import unicodedata
+from functools import lru_cache
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 _VALUE = {c: i for i, c in enumerate(ALPHABET)}
@@ -41,6 +42,17 @@ def format_id(compact: str) -> str:
 
 def normalise(text: str) -> str:
     """The canonical form of a typed or pasted ID, or InvalidId with a helpful message."""
+    if text and len(text) <= 64:
+        return _normalise_short(text)  # IDs verified again and again: remembered (errors are not)
+    return _normalise(text)
+
+
+@lru_cache(maxsize=4096)
+def _normalise_short(text: str) -> str:
+    return _normalise(text)
+
+
+def _normalise(text: str) -> str:
     # Spaces of every kind, dashes of every kind (hyphen, en dash, minus sign) and invisible characters
     # that come along with copy and paste (zero-width space, byte-order mark) are ignored.
     compact = "".join(ch for ch in (text or "").upper()
