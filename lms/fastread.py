@@ -154,12 +154,42 @@ def get_for_update(model: type, key):
     sql, names, converters = _model_query(model)
     if db.engine.dialect.name == "postgresql":
         sql += " FOR UPDATE"
-    row = db.session.connection().exec_driver_sql(_sql(sql), {"key": key}).first()
+    cursor = session_cursor()
+    try:
+        cursor.execute(_sql(sql), {"key": key})
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
     if row is None:
         return None
     instance = _instance(model, names, converters, row)
     db.session.add(instance)
     return instance
+
+
+def session_cursor():
+    """A DB-API cursor on the ORM session's own connection, inside its transaction (starting it if
+    need be: BEGIN IMMEDIATE for a writing request on SQLite)."""
+    return db.session.connection().connection.cursor()
+
+
+def in_session(statement: str, **params):
+    """Run one statement on the session's connection, inside its transaction; returns the cursor's
+    first row for a query, else None. For the busiest write (a role-play step); dates are bound as
+    the ORM stores them. Nothing the ORM holds is flushed first: use it only where the ORM has nothing
+    pending for these tables."""
+    if db.engine.dialect.name == "sqlite":
+        params = {k: v.strftime(_SQLITE_TIME) if isinstance(v, datetime) else v for k, v in params.items()}
+    cursor = session_cursor()
+    try:
+        cursor.execute(_sql(statement), params)
+        return cursor.fetchone() if cursor.description else None
+    finally:
+        cursor.close()
+
+
+#: how SQLAlchemy's SQLite dialect stores a DateTime
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 
 
 def get(model: type, key, *, attach: bool = False):

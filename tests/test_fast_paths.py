@@ -107,6 +107,9 @@ def test_a_role_play_step_costs_the_same_at_step_2_and_step_50(app_factory, tmp_
         steps = db.session.scalars(select(AttemptStep.position).where(AttemptStep.attempt_id == int(attempt_id))
                                    .order_by(AttemptStep.position)).all()
         assert steps == list(range(52))
+        first = db.session.scalar(select(AttemptStep).where(AttemptStep.attempt_id == int(attempt_id),
+                                                            AttemptStep.position == 0))
+        assert first.choice_index == 0 and first.answer is None and first.created_at.year >= 2026
         assert db.session.get(Attempt, int(attempt_id)).current_scene == "s52"
 
 
@@ -129,3 +132,42 @@ def test_a_session_cookie_verified_once_is_still_refused_when_tampered_or_too_ol
     later = time.time() + 2 * 3600
     monkeypatch.setattr(time, "time", lambda: later)
     assert client.get("/dashboard").status_code == 302, "an expired cookie is refused even when remembered"
+
+
+def test_remembered_csrf_tokens_are_only_good_for_their_own_session(app_factory, make_user):
+    """A page's token is remembered per session's raw token; a POST is accepted without a fresh
+    signature check only with exactly that token in that session. Another session's token, an
+    altered token or none at all is refused as before."""
+    app = app_factory()
+    make_user(email="a@example.org")
+    make_user(email="b@example.org")
+    alice, bob = app.test_client(), app.test_client()
+    for client, email in ((alice, "a@example.org"), (bob, "b@example.org")):
+        post(client, "/account/login", {"email": email, "password": "a long enough passphrase"})
+
+    def token(client):
+        html = client.get("/dashboard").get_data(as_text=True)
+        return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+
+    alice_token, bob_token = token(alice), token(bob)
+    assert alice_token == token(alice), "the session's next page reuses the remembered token"
+    lesson = "/courses/sample/safety/"
+    alice.get(lesson)
+    assert bob.post(lesson + "finish", data={"csrf_token": alice_token}).status_code == 400
+    assert alice.post(lesson + "finish", data={"csrf_token": alice_token[:-2] + "xx"}).status_code == 400
+    assert alice.post(lesson + "finish", data={}).status_code == 400
+    assert alice.post(lesson + "finish", data={"csrf_token": alice_token}).status_code == 302
+
+
+def test_csrf_tokens_still_expire_when_a_time_limit_is_set(app_factory, make_user, monkeypatch):
+    import time
+
+    app = app_factory(WTF_CSRF_TIME_LIMIT=60)
+    make_user(email="a@example.org")
+    client = app.test_client()
+    post(client, "/account/login", {"email": "a@example.org", "password": "a long enough passphrase"})
+    html = client.get("/dashboard").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
+    later = time.time() + 120
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert client.post("/courses/sample/safety/finish", data={"csrf_token": token}).status_code == 400

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import bindparam, func, insert, select, update
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import audit
+from .. import audit, fastread
 from ..auth.models import utcnow
 from ..courses.problems import Collector
 from ..extensions import db
@@ -156,8 +156,6 @@ def steps_of(attempt: Attempt) -> list[Step]:
     return [Step(s.scene_id, s.choice_index, tuple(s.awards) if s.awards is not None else None) for s in attempt.steps]
 
 
-_STEP_COUNT = (select(func.count()).select_from(AttemptStep)
-               .where(AttemptStep.attempt_id == bindparam("attempt")))
 _LAST_STEP = select(AttemptStep).where(AttemptStep.attempt_id == bindparam("attempt")) \
     .order_by(AttemptStep.position.desc()).limit(1)
 
@@ -166,7 +164,7 @@ def step_count(attempt: Attempt) -> int:
     """Steps recorded so far, counted in the database: loading them all on every step would make a
     long role-play slower with each answer. (Steps are only ever written by statements on the
     session's connection, never left pending in the ORM, so there is nothing to flush first.)"""
-    return db.session.connection().execute(_STEP_COUNT, {"attempt": attempt.id}).scalar()
+    return fastread.in_session("SELECT count(*) FROM attempt_step WHERE attempt_id = :attempt", attempt=attempt.id)[0]
 
 
 def last_step(attempt: Attempt) -> AttemptStep | None:
@@ -179,7 +177,7 @@ def answer(attempt: Attempt, quiz: Quiz, position: int, scene_id: str, choice: i
 
     The caller holds the attempt's row lock, and (attempt, position) is unique: should two submits
     ever race past the checks, the second fails with IntegrityError and the caller rolls it back.
-    Steps are written with single Core statements: this is the app's busiest write."""
+    Steps are written with single plain statements (lms.fastread): this is the app's busiest write."""
     if attempt.state != OPEN or attempt.current_scene != scene_id or position != step_count(attempt):
         return False
     scene = quiz.scene(scene_id)
@@ -200,16 +198,11 @@ def answer(attempt: Attempt, quiz: Quiz, position: int, scene_id: str, choice: i
     return True
 
 
-_INSERT_STEP = insert(AttemptStep.__table__)
-_MOVE_ON = update(Attempt.__table__).where(Attempt.__table__.c.id == bindparam("attempt")) \
-    .values(current_scene=bindparam("target"))
-
-
 def _insert_step(attempt: Attempt, position: int, scene_id: str, choice_index: int | None = None,
                  answer: str | None = None) -> None:
-    values = {"attempt_id": attempt.id, "position": position, "scene_id": scene_id, "choice_index": choice_index,
-              "answer": answer, "created_at": utcnow()}
-    db.session.connection().execute(_INSERT_STEP, values)
+    fastread.in_session("INSERT INTO attempt_step (attempt_id, position, scene_id, choice_index, answer, created_at) "
+                        "VALUES (:attempt, :position, :scene, :choice, :answer, :created)", attempt=attempt.id,
+                        position=position, scene=scene_id, choice=choice_index, answer=answer, created=utcnow())
 
 
 def _advance(attempt: Attempt, quiz: Quiz, target: str, position: int) -> None:
@@ -220,7 +213,8 @@ def _advance(attempt: Attempt, quiz: Quiz, target: str, position: int) -> None:
     if target == END:
         finish(attempt, quiz)
     else:
-        db.session.connection().execute(_MOVE_ON, {"attempt": attempt.id, "target": target})
+        fastread.in_session("UPDATE attempt SET current_scene = :target WHERE id = :attempt",
+                            attempt=attempt.id, target=target)
         set_committed_value(attempt, "current_scene", target)
 
 
