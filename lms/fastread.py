@@ -126,7 +126,8 @@ def _model_query(model: type) -> tuple[str, tuple[str, ...], tuple]:
         converters = tuple(next((f for kind, f in _SQLITE_CONVERTERS if isinstance(c.type, kind)), None) for c in columns)
         (key,) = mapper.primary_key
         quoted = ", ".join(f'"{c.name}"' for c in columns)
-        sql = f'SELECT {quoted} FROM "{mapper.local_table.name}" WHERE "{key.name}" = :key'
+        # Names come from the model's own table definition, never from a request; the key is a parameter.
+        sql = f'SELECT {quoted} FROM "{mapper.local_table.name}" WHERE "{key.name}" = :key'  # nosec B608
         spec = _models[model] = (sql, names, converters)
     return spec
 
