@@ -171,3 +171,18 @@ def test_csrf_tokens_still_expire_when_a_time_limit_is_set(app_factory, make_use
     later = time.time() + 120
     monkeypatch.setattr(time, "time", lambda: later)
     assert client.post("/courses/sample/safety/finish", data={"csrf_token": token}).status_code == 400
+
+
+def test_a_kept_read_connection_that_dies_is_replaced(app, make_user):
+    """Each thread keeps its read connection; if the database closes it (a restart, an idle timeout),
+    the next read opens another instead of failing the request."""
+    user = make_user(email="kept@example.org")
+    kept = app.extensions["lms.fastread"]
+    with app.test_request_context("/"):
+        assert fastread.get(User, user.id).email == "kept@example.org"
+        connection = kept.get()
+        getattr(connection, "dbapi_connection", connection).close()  # the driver's connection, as a restart would
+        assert fastread.get(User, user.id).email == "kept@example.org"
+    db.session.remove()
+    db.engine.dispose()
+    assert kept.opened == [], "disposing of the engine closes the kept connections"
