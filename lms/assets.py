@@ -4,7 +4,9 @@ import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Flask, abort, request, send_from_directory, url_for
+from flask import Flask, abort, send_from_directory
+
+from .web import path_for
 
 ONE_YEAR = 365 * 24 * 3600
 
@@ -16,13 +18,9 @@ def init_app(app: Flask) -> None:
     def fingerprint(filename: str) -> str:
         return hashlib.sha256((static / filename).read_bytes()).hexdigest()[:10]
 
-    @lru_cache(maxsize=256)
-    def _asset_url(filename: str, script_root: str) -> str:
-        stem, dot, ext = filename.rpartition(".")
-        return url_for("asset", name=f"{stem}.{fingerprint(filename)}.{ext}")
-
     def asset_url(filename: str) -> str:
-        return _asset_url(filename, request.script_root)
+        stem, dot, ext = filename.rpartition(".")
+        return path_for("asset", name=f"{stem}.{fingerprint(filename)}.{ext}")
 
     @app.route("/assets/<path:name>")
     def asset(name: str):

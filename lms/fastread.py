@@ -183,15 +183,11 @@ def _model_query(model: type) -> tuple[str, tuple[str, ...], tuple]:
     return spec
 
 
-def _new_instance(model: type):
-    return inspect(model).class_manager.new_instance()
-
-
 def _instance(model: type, names: tuple[str, ...], converters: tuple, row):
     if db.engine.dialect.name == "sqlite":
         row = [v if f is None else f(v) for v, f in zip(row, converters)]
     # As the ORM's own loader does: values go straight into the instance, no change events.
-    instance = _new_instance(model)
+    instance = inspect(model).class_manager.new_instance()
     instance.__dict__.update(zip(names, row))
     make_transient_to_detached(instance)
     return instance

@@ -1,6 +1,7 @@
 """Read-side queries about attempts that other features need."""
 from sqlalchemy import select
 
+from .. import fastread
 from ..extensions import db
 from .models import PASSED, Attempt
 
@@ -18,8 +19,6 @@ def passed_assessments(user_id: int) -> set[tuple[str, str]]:
 def peek_passed_in_module(user_id: int, module_slug: str) -> set[tuple[str, str]]:
     """passed_assessments, for one module, for a page view: one plain read (lms.fastread), outside
     the ORM session. Not for a request that writes: it would not see that request's own changes."""
-    from .. import fastread
-
     rows = fastread.all_rows("SELECT DISTINCT quiz_slug FROM attempt WHERE user_id = :user AND module_slug = :module "
                              "AND state = :state AND practice = :practice",
                              user=user_id, module=module_slug, state=PASSED, practice=False)

@@ -57,10 +57,12 @@ class _SessionCookies(SecureCookieSessionInterface):
     and decompressed again (its age still is). A browser sends the same cookie until the session
     changes, and checking it cost about 35 microseconds per request."""
 
-    _serializer: tuple = (None, None)
-    #: cookie string -> (session data, time signed), for cookies this process has verified
-    _verified: dict = {}
     VERIFIED_MAX = 4096
+
+    def __init__(self):
+        self._serializer: tuple = (None, None)
+        #: cookie string -> (session data, time signed), for cookies this process has verified
+        self._verified: dict = {}
 
     def get_signing_serializer(self, app: Flask):
         key = (app.secret_key, tuple(app.config.get("SECRET_KEY_FALLBACKS") or ()))

@@ -35,6 +35,7 @@ def _cors(response):
 #: one allowance per client across every way of looking a certificate up
 verify_limit = limiter.limit("VERIFY_RATE_LIMIT", scope="verify")
 
+
 @bp.route("/verify")
 @verify_limit
 def verify_form():

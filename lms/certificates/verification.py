@@ -1,8 +1,8 @@
 """What the public is told about a certificate: status, holder, course, hours, dates. Nothing else."""
 from sqlalchemy import select
 
-from ..auth.models import utcnow
 from .. import fastread
+from ..auth.models import utcnow
 from ..extensions import db
 from .ids import InvalidId, normalise
 from .models import Certificate

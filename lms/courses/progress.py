@@ -6,6 +6,7 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from .. import fastread
 from ..auth.models import utcnow
 from ..extensions import db
 from .content import Catalog, Course, Module
@@ -126,8 +127,6 @@ class ProgressSnapshot:
 
 def peek_progress(user_id: int, module_slug: str) -> ProgressSnapshot | None:
     """read_progress for a page view: one plain read (lms.fastread) rather than an ORM load."""
-    from .. import fastread
-
     row = fastread.one("SELECT course_slug, module_fingerprint, last_opened_at, finished_at, seconds_spent "
                        "FROM lesson_progress WHERE user_id = :user AND module_slug = :module",
                        user=user_id, module=module_slug)
