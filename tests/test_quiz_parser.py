@@ -78,13 +78,13 @@ def test_bad_values_and_unknown_keys():
         "q.quiz.md:3: 'pass_mark' must be a number from 0 to 100, not '120'",
         "q.quiz.md:4: 'feedback' must be 'immediate' or 'end', not 'later'",
         "q.quiz.md:5: 'shuffle' must be true or false, not 'maybe'",
-        "q.quiz.md:6: unknown front-matter key 'lives' (allowed: feedback, max_attempts, pass_mark, required, retry_after_minutes, shuffle, title)",
+        "q.quiz.md:6: unknown front-matter key 'lives' (allowed: content_note, feedback, max_attempts, pass_mark, required, retry_after_minutes, shuffle, title, unsafe_endings)",
     ]
 
 
 def test_maximum_zero_with_a_pass_mark_is_an_error():
     _, errors = parse(quiz_text("## a\n- x\n- y\n  -1\n"))
-    assert errors == ["q.quiz.md:4: the best path scores 0 points, so nobody can reach pass_mark 80; add points to the good choices or set pass_mark: 0"]
+    assert errors == ["q.quiz.md:4: no scene offers any points, so pass_mark 80 means nothing; add points to the good choices or set pass_mark: 0"]
     quiz, errors = parse(quiz_text("## a\n- x\n", front="title: Q\npass_mark: 0"))
     assert errors == [] and quiz.maximum == 0
 
