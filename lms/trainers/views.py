@@ -219,7 +219,7 @@ def trainee_csv(user_id: int):
             for step in attempt.steps if quiz.scene(step.scene_id))
         writer.writerow(["role-play", attempt.module_slug, _cell(quiz.title), attempt.started_at.isoformat(timespec="minutes"),
                          attempt.finished_at.isoformat(timespec="minutes") if attempt.finished_at else "", attempt.state,
-                         f"{attempt.score}/{attempt.maximum}" if attempt.maximum is not None else "", _cell(path)])
+                         f"{attempt.score}/{attempt.possible}" if attempt.possible is not None else "", _cell(path)])
     for cert in certificates_of(person.id):
         writer.writerow(["certificate", cert.course_slug, _cell(cert.title), cert.issued_at.isoformat(timespec="minutes"),
                          cert.expires_at.isoformat(timespec="minutes") if cert.expires_at else "", cert.effective_status(),
