@@ -92,7 +92,7 @@ def cohort(cohort_id: int):
 
 def _session_form(course, rows) -> SessionForm:
     form = SessionForm()
-    domains = [d for d in course.hours if d != "total"] or ["general"]
+    domains = sorted((set(course.hours) | set(course.live)) - {"total"}) or ["general"]
     form.domain.choices = [SelectChoice(d, d.replace("-", " ").capitalize()) for d in domains]
     form.attendees.choices = [SelectChoice(str(r.user.id), r.user.display_name) for r in rows]
     return form
@@ -204,7 +204,7 @@ def trainee_csv(user_id: int):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["kind", "module", "item", "started", "finished", "state", "score", "detail"])
-    rows, _, _ = learner(person.id)
+    rows = learner(person.id)[0]
     for slug, row in sorted(rows.items()):
         module = catalog().module(slug)
         writer.writerow(["lesson", slug, _cell(module.title if module else slug), row.first_opened_at.isoformat(timespec="minutes"),
