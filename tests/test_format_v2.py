@@ -114,3 +114,12 @@ def _version():
     quiz = catalog().module("safety").assessment("quick-check")
     ensure_version("safety", quiz)
     return quiz.fingerprint
+
+
+def test_the_transcript_credits_completed_modules_at_their_minutes_and_totals_match_the_course(app, client, trainee):
+    pass_everything(app, client, trainee.id)
+    with client.get("/transcript.csv") as response:
+        text = response.get_data(as_text=True)
+    assert ",module,Listening,mentoring,120," in text and ",module,Safety First,ethics,60," in text
+    # The totals are the evidence behind the certificate's {mentoring: 2, ethics: 1}.
+    assert "total,,,ethics,60," in text and "total,,,mentoring,120," in text

@@ -246,12 +246,13 @@ def _transcript(person: User, fmt: str) -> Response:
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["date", "activity", "title", "domain", "minutes"])
+        writer.writerow(["date", "activity", "title", "domain", "minutes credited", "minutes recorded"])
         for item in items:
-            writer.writerow([item.on.isoformat(), item.kind, _cell(item.title), item.domain, f"{item.minutes:g}"])
+            writer.writerow([item.on.isoformat(), item.kind, _cell(item.title), item.domain, f"{item.minutes:g}",
+                             "" if item.recorded is None else f"{item.recorded:g}"])
         writer.writerow([])
-        for domain, hours in totals.items():
-            writer.writerow(["total", "", "", domain, f"{hours * 60:g}"])
+        for domain, minutes in totals.items():
+            writer.writerow(["total", "", "", domain, f"{minutes:g}", ""])
         return _csv(out.getvalue(), f"transcript-{person.id}.csv")
     if fmt == "pdf":
         from flask import current_app
