@@ -123,3 +123,9 @@ def test_the_transcript_credits_completed_modules_at_their_minutes_and_totals_ma
     assert ",module,Listening,mentoring,120," in text and ",module,Safety First,ethics,60," in text
     # The totals are the evidence behind the certificate's {mentoring: 2, ethics: 1}.
     assert "total,,,ethics,60," in text and "total,,,mentoring,120," in text
+
+
+def test_a_role_plays_content_note_is_shown_before_it_starts(client, trainee):
+    html = client.get("/courses/sample/listening/roleplay/first-visit/").get_data(as_text=True)
+    assert "Content note:</strong> Sam talks about feeling alone." in html
+    assert html.index("Content note") < html.index("Start the role-play")
