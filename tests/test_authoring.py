@@ -80,6 +80,8 @@ def test_trainers_preview_drafts_that_trainees_cannot_see(app_factory, tmp_path,
     root = copy_content(tmp_path)
     lesson = root / "modules/safety/index.md"
     lesson.write_text(lesson.read_text().replace("title: Safety First", "title: Safety First\ndraft: true"))
+    course = root / "courses/sample.md"  # a draft module is not delivered, so it backs no hours
+    course.write_text(course.read_text().replace("hours: {mentoring: 2, ethics: 1}", "hours: {mentoring: 2}"))
     app = app_factory(CONTENT_DIR=str(root))
     with app.app_context():
         make_user(email="coach@example.org", role="trainer")

@@ -35,7 +35,7 @@ def test_lesson_page_has_one_h1_a_toc_time_and_a_finish_action(client, trainee):
     html = client.get(LESSON).get_data(as_text=True)
     assert html.count("<h1") == 1 and "<h1>Listening well</h1>" in html
     assert '<nav class="toc" aria-label="On this page">' in html and 'href="#reflecting-feelings"' in html
-    assert "about 20 minutes" in html and "Module 1 of 2" in html
+    assert "about 120 minutes" in html and "Module 1 of 2" in html
     assert "I have finished reading" in html
     assert 'rel="next" href="/courses/sample/safety/"' in html
 

@@ -26,7 +26,8 @@ def small_course(tmp_path):
     root = tmp_path / "content"
     shutil.copytree(TEST_CONTENT, root)
     course = root / "courses/sample.md"
-    course.write_text(course.read_text().replace("modules: [listening, safety]", "modules: [safety]"))
+    course.write_text(course.read_text().replace("modules: [listening, safety]", "modules: [safety]")
+                      .replace("hours: {mentoring: 2, ethics: 1}", "hours: {ethics: 1}"))
     return root
 
 

@@ -154,3 +154,64 @@ def test_duplicate_and_non_utf8_files(tmp_path):
 
 def test_missing_content_folder(tmp_path):
     assert errors_of(tmp_path / "nope") == [f"{tmp_path}/nope:1: content folder not found"]
+
+
+def test_the_graders_guide_is_attached_to_its_role_play():
+    quiz = load_catalog(TEST_CONTENT).module("listening").assessment("first-visit")
+    assert set(quiz.guide) == {"reflect"} and "Common mistakes" in quiz.guide["reflect"]
+
+
+def test_a_guide_section_naming_no_written_scene_and_a_guide_without_role_play_are_errors(tmp_path):
+    quiz = (TEST_CONTENT / "modules/listening/first-visit.quiz.md").read_text()
+    root = write_content(tmp_path, {
+        "modules/m/index.md": "---\ntitle: M\n---\nText\n",
+        "modules/m/visit.quiz.md": quiz,
+        "modules/m/visit.guide.md": "## reflect\nGood.\n\n## feelings\nNot a written scene.\n",
+        "modules/m/ghost.guide.md": "## reflect\nNo role-play.\n",
+    })
+    assert errors_of(root) == [
+        f"{root}/modules/m/ghost.guide.md:1: this grader's guide has no role-play beside it: expected ghost.quiz.md",
+        f"{root}/modules/m/visit.guide.md:4: guide section 'feelings' names no written scene of visit.quiz.md (its written scenes: reflect)",
+    ]
+
+
+HOURS_MODULES = {
+    "modules/a/index.md": "---\ntitle: A\nminutes: 90\ndomain: ethics\n---\nText\n",
+    "modules/b/index.md": "---\ntitle: B\nminutes: 30\ndomain: mentoring\n---\nText\n",
+}
+
+
+def course_with(front: str) -> dict:
+    return {**HOURS_MODULES, "courses/c.md": f"---\ntitle: C\nmodules: [a, b]\n{front}---\nText\n"}
+
+
+@pytest.mark.parametrize("front", [
+    "hours: {ethics: 1.5, mentoring: 0.5}\n",              # exactly the module minutes
+    "hours: {ethics: 3.5}\nlive: {ethics: 2}\n",           # 1.5 h of modules + 2 live hours
+    "hours: 2\n",                                          # a single number: all minutes (2 h)
+    "hours: 6\nlive: {ethics: 2, advocacy: 2}\n",          # 2 h of modules + 4 live hours
+])
+def test_hours_backed_by_module_minutes_and_live_hours_are_accepted(tmp_path, front):
+    catalog, problems = inspect(write_content(tmp_path, course_with(front)))
+    assert problems == [] and catalog is not None
+
+
+def test_hours_a_domain_does_not_back_are_rejected_naming_the_domain_and_the_evidence(tmp_path):
+    root = write_content(tmp_path, course_with("hours:\n  ethics: 16\n  mentoring: 0.5\n  advocacy: 1\nlive: {ethics: 8}\n"))
+    assert errors_of(root) == [
+        f"{root}/courses/c.md:5: hours for 'ethics' claim 16, but the course backs only 9.5 hours "
+        "(90 minutes of modules with domain: ethics + 8 live hours)",
+        f"{root}/courses/c.md:7: hours for 'advocacy' claim 1, but the course backs only 0 hours "
+        "(0 minutes of modules with domain: advocacy + 0 live hours)",
+    ]
+    root = write_content(tmp_path / "single", course_with("hours: 46\n"))
+    assert errors_of(root) == [f"{root}/courses/c.md:4: hours: 46 is more than the course backs: 2 hours "
+                               "(120 minutes of modules + 0 live hours); lower hours, or add module minutes or live hours"]
+
+
+def test_live_hours_must_be_positive_numbers_per_domain(tmp_path):
+    root = write_content(tmp_path, course_with("live: {ethics: none, Bad Domain: 2}\n"))
+    assert errors_of(root) == [
+        f"{root}/courses/c.md:4: live domain 'Bad Domain' is not valid: use lowercase letters, digits and hyphens",
+        f"{root}/courses/c.md:4: live hours for 'ethics' must be a number of hours above 0",
+    ]

@@ -78,13 +78,13 @@ def test_bad_values_and_unknown_keys():
         "q.quiz.md:3: 'pass_mark' must be a number from 0 to 100, not '120'",
         "q.quiz.md:4: 'feedback' must be 'immediate' or 'end', not 'later'",
         "q.quiz.md:5: 'shuffle' must be true or false, not 'maybe'",
-        "q.quiz.md:6: unknown front-matter key 'lives' (allowed: feedback, max_attempts, pass_mark, required, retry_after_minutes, shuffle, title)",
+        "q.quiz.md:6: unknown front-matter key 'lives' (allowed: content_note, feedback, max_attempts, pass_mark, required, retry_after_minutes, shuffle, title, unsafe_endings)",
     ]
 
 
 def test_maximum_zero_with_a_pass_mark_is_an_error():
     _, errors = parse(quiz_text("## a\n- x\n- y\n  -1\n"))
-    assert errors == ["q.quiz.md:4: the best path scores 0 points, so nobody can reach pass_mark 80; add points to the good choices or set pass_mark: 0"]
+    assert errors == ["q.quiz.md:4: no scene offers any points, so pass_mark 80 means nothing; add points to the good choices or set pass_mark: 0"]
     quiz, errors = parse(quiz_text("## a\n- x\n", front="title: Q\npass_mark: 0"))
     assert errors == [] and quiz.maximum == 0
 
@@ -177,3 +177,71 @@ def test_numbered_choices_are_warned_about_and_written_is_case_insensitive():
 def test_yaml_errors_are_explained_in_plain_words():
     _, errors = parse("---\ntitle: Role-play: Sam\n---\n## a\n- x\n  +1\n")
     assert errors == ["q.quiz.md:2: YAML does not parse: a value contains a colon (put the value in quotes, e.g. title: \"Role-play: Sam's first visit\") or this line is indented further than the lines above"]
+
+
+def test_rubric_anchors_are_parsed_highest_first():
+    quiz, errors = parse(EXAMPLE)
+    assert errors == []
+    reflect = quiz.scene("reflect")
+    assert [a.score for a in reflect.rubric[0].anchors] == [2, 1, 0]
+    assert "names being alone" in reflect.rubric[0].anchor(2).text
+    assert reflect.rubric[1].anchors == ()
+    assert quiz.content_note == "Sam talks about feeling alone."
+
+
+def test_anchor_out_of_range_or_repeated_is_an_error_at_its_line():
+    text = quiz_text("## w (written)\nSay it.\n\n- Kind (2 points)\n  - 3: too high\n  - 1: fine\n  - 1: again\n  - two: words\n")
+    _, errors = parse(text)
+    assert errors == [
+        "q.quiz.md:8: anchor score 3 is outside 0..2, the points of this criterion",
+        "q.quiz.md:10: anchor score 1 is given twice for this criterion",
+        "q.quiz.md:11: a score anchor is written '- K: what an answer worth K points looks like' (K from 0 to 2), not 'two: words'",
+    ]
+
+
+def test_a_cycle_does_not_hide_an_unreachable_scene():
+    _, errors = parse(quiz_text("## a\n- go -> b\n  +1\n\n## b\n- back -> a\n- out -> end\n\n## lost\n- x -> end\n"))
+    assert errors == ["q.quiz.md:9: this choice makes a cycle, so a path could visit a scene twice: a -> b -> a",
+                      "q.quiz.md:12: scene 'lost' cannot be reached: no choice in the role-play leads to it"]
+
+
+UNSAFE = """## a
+- Stay with them and call the crisis line together -> safe
+  +2 crisis-support
+- Say you'll check in tomorrow and leave -> alone
+  critical
+  > Leaving a person with a plan and the means alone is unsafe.
+- Say nothing much -> b
+
+## b
+- Leave now -> alone
+- Stay -> safe
+  +1
+
+## safe
+They stay with you while you call.
+
+## alone
+They are alone tonight.
+"""
+
+
+def test_an_unsafe_ending_reached_only_through_critical_choices_is_accepted():
+    fixed = UNSAFE.replace("- Leave now -> alone\n", "- Leave now -> alone\n  critical\n")
+    quiz, errors = parse(quiz_text(fixed, front="title: Q\npass_mark: 70\nunsafe_endings: [alone]"))
+    assert errors == [] and quiz.unsafe_endings == ("alone",)
+
+
+def test_an_unsafe_ending_a_passing_route_reaches_is_an_error_naming_the_route():
+    _, errors = parse(quiz_text(UNSAFE, front="title: Q\npass_mark: 0\nunsafe_endings: [alone]"))
+    assert errors == ["q.quiz.md:4: the unsafe ending 'alone' can be reached by a passing route (a -> b -> alone); "
+                      "mark the unsafe choice that leads there 'critical'"]
+    # At pass_mark 70 the route a -> b -> alone scores 0 of 2 + 1: it fails, so the ending is not reachable by a pass.
+    _, errors = parse(quiz_text(UNSAFE, front="title: Q\npass_mark: 70\nunsafe_endings: [alone]"))
+    assert errors == []
+
+
+def test_unsafe_endings_must_name_endings():
+    _, errors = parse(quiz_text(UNSAFE, front="title: Q\nunsafe_endings: [ghost, b]"))
+    assert errors == ["q.quiz.md:3: unsafe_endings names 'b', which is not an ending (a scene with no choices)",
+                      "q.quiz.md:3: unsafe_endings names 'ghost', which is not a scene of this role-play"]

@@ -1,4 +1,6 @@
-"""Scoring (CONTENT-FORMAT.md rule 7): maximum over paths, percent, pass mark, critical, competencies."""
+"""Scoring decision by decision (format rule 7): possible over the scenes visited, pass mark, critical, competencies."""
+import pytest
+
 from lms.assessments.graph import best_totals
 from lms.assessments.scoring import Step, is_finished, next_scene, passes, score_path
 
@@ -11,12 +13,56 @@ def example():
     return quiz
 
 
-def test_worked_example_from_the_spec():
+# The worked example table of the content format, row by row: (steps, score, possible, percent, passed).
+WORKED_EXAMPLE = [
+    ([Step("opening", 0), Step("feelings", 0), Step("reflect", awards=(2, 1))], 7, 7, 100, True),
+    ([Step("opening", 0), Step("feelings", 1), Step("reflect", awards=(2, 1))], 5, 7, 71.4, True),
+    ([Step("opening", 1), Step("feelings", 0), Step("reflect", awards=(2, 1))], 5, 7, 71.4, True),
+    ([Step("opening", 2), Step("story", 0), Step("feelings", 0), Step("reflect", awards=(2, 1))], 5, 8, 62.5, False),
+]
+
+
+@pytest.mark.parametrize("steps, score, possible, percent, passed", WORKED_EXAMPLE)
+def test_worked_example_table_row_by_row(steps, score, possible, percent, passed):
+    result = score_path(example(), steps)
+    assert (result.score, result.possible, round(result.percent, 1), result.passed) == (score, possible, percent, passed)
+    assert not result.critical
+
+
+def test_worked_example_critical_row_fails_whatever_the_score():
+    result = score_path(example(), [Step("opening", 2), Step("story", 1)])
+    assert result.passed is False and result.critical and result.critical_scene == "story"
+
+
+def test_possible_per_scene_matches_the_spec():
     quiz = example()
-    assert quiz.maximum == 7  # opening (+2) -> feelings (+2) -> reflect (+3)
-    result = score_path(quiz, [Step("opening", 0), Step("feelings", 1), Step("reflect", awards=(2, 1))])
-    assert (result.score, result.maximum, round(result.percent)) == (5, 7, 71)
-    assert result.passed is True and not result.critical
+    assert {s.id: s.possible for s in quiz.scenes} == {"opening": 2, "story": 1, "feelings": 2, "reflect": 3}
+    assert quiz.maximum == 7  # the most points any one route earns
+
+
+def test_a_short_route_of_best_answers_scores_100_percent():
+    # The long route offers 6 points, the short one 2: both score 100% with the best answer at each turn.
+    quiz, errors = parse(quiz_text("## a\n- short -> end\n  +2\n- long -> b\n  +2\n\n## b\n- best -> end\n  +4\n- weak -> end\n  +1\n"))
+    assert errors == [] and quiz.maximum == 6
+    short = score_path(quiz, [Step("a", 0)])
+    assert (short.score, short.possible, short.percent, short.passed) == (2, 2, 100, True)
+    long = score_path(quiz, [Step("a", 1), Step("b", 0)])
+    assert (long.score, long.possible, long.percent) == (6, 6, 100)
+
+
+def test_results_list_each_decision_with_what_was_earned_of_what_was_possible():
+    result = score_path(example(), WORKED_EXAMPLE[3][0])
+    assert [(d.scene, d.earned, d.possible) for d in result.decisions] == [
+        ("opening", -1, 2), ("story", 1, 1), ("feelings", 2, 2), ("reflect", 3, 3)]
+    pending = score_path(example(), [Step("opening", 0), Step("feelings", 0), Step("reflect")])
+    assert pending.decisions[-1].earned is None and pending.pending
+
+
+def test_a_route_with_nothing_possible_scores_100_percent():
+    quiz, errors = parse(quiz_text("## a\n- calm -> end\n- go on -> b\n\n## b\n- x -> end\n  +1\n"))
+    assert errors == []
+    result = score_path(quiz, [Step("a", 0)])
+    assert (result.score, result.possible, result.percent, result.passed) == (0, 0, 100, True)
 
 
 def test_critical_choice_fails_whatever_the_score():
@@ -47,10 +93,10 @@ def test_pass_mark_uses_exact_arithmetic():
     assert passes(1, 3, 33.333333) and not passes(1, 3, 33.34)
 
 
-def test_ties_between_paths_give_the_same_maximum():
+def test_a_weaker_first_choice_costs_points_even_when_the_detour_offers_more():
     quiz, errors = parse(quiz_text("## a\n- left -> l\n  +1\n- right -> r\n  +2\n\n## l\n- x -> end\n  +3\n\n## r\n- y -> end\n  +2\n"))
     assert errors == [] and quiz.maximum == 4
-    assert score_path(quiz, [Step("a", 0), Step("l", 0)]).percent == 100
+    assert score_path(quiz, [Step("a", 0), Step("l", 0)]).percent == 80  # 4 of 2 + 3
     assert score_path(quiz, [Step("a", 1), Step("r", 0)]).percent == 100
 
 

@@ -21,7 +21,7 @@ from ..extensions import db
 from .model import END, Quiz
 from .models import FAILED, OPEN, PASSED, PENDING, Attempt, AttemptStep, QuizVersion
 from .parser import parse_quiz
-from .scoring import Result, Step, next_scene, score_path
+from .scoring import RULE, Result, Step, next_scene, score_path
 
 logger = logging.getLogger(__name__)
 MAX_ANSWER_LENGTH = 10_000
@@ -225,9 +225,10 @@ def finish(attempt: Attempt, quiz: Quiz) -> Result:
     result = score_path(quiz, steps_of(attempt))
     attempt.current_scene = None
     attempt.finished_at = attempt.finished_at or utcnow()
-    attempt.score, attempt.maximum, attempt.critical = result.score, result.maximum, result.critical
+    attempt.score, attempt.possible, attempt.critical = result.score, result.possible, result.critical
+    attempt.scoring_rule = RULE
     attempt.state = PENDING if result.passed is None else (PASSED if result.passed else FAILED)
-    logger.info("attempt %s finished: %s (%s/%s)", attempt.id, attempt.state, result.score, result.maximum)
+    logger.info("attempt %s finished: %s (%s/%s)", attempt.id, attempt.state, result.score, result.possible)
     return result
 
 
@@ -249,7 +250,7 @@ def grade(attempt: Attempt, quiz: Quiz, awards: dict[int, list[int]], comment: s
     attempt.grader_comment = (comment or "").strip() or None
     finish(attempt, quiz)
     audit.record("attempt.graded", f"attempt:{attempt.id}", actor_id=grader_id, outcome=attempt.state,
-                 score=attempt.score, maximum=attempt.maximum)
+                 score=attempt.score, possible=attempt.possible)
     return True
 
 

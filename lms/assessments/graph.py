@@ -1,7 +1,8 @@
-"""The scene graph of a role-play: targets, cycles, reachability and the maximum score.
+"""The scene graph of a role-play: targets, cycles, reachability, the best route and unsafe endings.
 
-The maximum (rule 7) is a longest-path computation over the acyclic scene graph, memoised per
-scene, so a 200-scene role-play costs one visit per choice rather than one per path.
+Route questions (the most points a route earns, whether a passing route reaches an unsafe ending)
+are longest-path computations over the acyclic scene graph, one visit per choice rather than one
+per path.
 """
 from ..courses.problems import Collector
 from .model import END, Scene
@@ -18,26 +19,79 @@ def successors(scene: Scene) -> list[tuple[str, int]]:
     return []
 
 
-def check_graph(path: str, scenes: list[Scene], problems: Collector, pass_mark: float, scored: bool = True) -> int | None:
-    """Report cycles, unreachable scenes and (when `scored`) an impossible pass; return the maximum score."""
+def check_graph(path: str, scenes: list[Scene], problems: Collector, pass_mark: float, scored: bool = True,
+                unsafe_endings: dict[str, int] | None = None) -> int | None:
+    """Report cycles, unreachable scenes and (when `scored`) an impossible pass or an unsafe ending a
+    passing route reaches; return the most points any route earns (None when there is an error).
+
+    Every problem is reported at once: a cycle does not hide an unreachable scene.
+    """
     by_id = {s.id: s for s in scenes}
-    if _cycles(path, scenes, by_id, problems):
-        return None
+    cyclic = _cycles(path, scenes, by_id, problems)
     reached = _reachable(scenes[0], by_id)
     for scene in scenes:
         if scene.id not in reached:
             problems.error(path, scene.line, f"scene '{scene.id}' cannot be reached: no choice in the role-play leads to it")
-    if not scored:
+    for scene_id, line in (unsafe_endings or {}).items():
+        if scene_id not in by_id:
+            problems.error(path, line, f"unsafe_endings names '{scene_id}', which is not a scene of this role-play")
+        elif not by_id[scene_id].is_ending:
+            problems.error(path, line, f"unsafe_endings names '{scene_id}', which is not an ending (a scene with no choices)")
+    if cyclic or not scored:
         return None
     maximum = best_totals(scenes)[scenes[0].id]
     if maximum is NO_PATH:
         problems.error(path, scenes[0].line, "every path through this role-play takes a critical choice, so nobody can pass")
         return None
-    if maximum <= 0 and pass_mark > 0:
-        problems.error(path, scenes[0].line, f"the best path scores {maximum} points, so nobody can reach pass_mark {pass_mark:g}; "
+    if pass_mark > 0 and all(s.possible == 0 for s in scenes):
+        problems.error(path, scenes[0].line, f"no scene offers any points, so pass_mark {pass_mark:g} means nothing; "
                        "add points to the good choices or set pass_mark: 0")
         return None
+    for scene_id, line in (unsafe_endings or {}).items():
+        route = passing_route_to(scenes, by_id, scene_id, pass_mark)
+        if route is not None:
+            problems.error(path, line, f"the unsafe ending '{scene_id}' can be reached by a passing route "
+                           f"({' -> '.join(route)}); mark the unsafe choice that leads there 'critical'")
     return maximum
+
+
+def passing_route_to(scenes: list[Scene], by_id: dict, target: str, pass_mark: float) -> list[str] | None:
+    """A route with no critical choice that reaches `target` and passes (written scenes at full marks), or None.
+
+    A route passes when the sum over its decisions of 100 × earned − pass_mark × possible is at least 0,
+    or when nothing on it was possible (the score is floored at 0): two longest-path searches.
+    """
+    margin, route = _best_route(scenes, by_id, target, lambda scene, points: 100 * points - pass_mark * scene.possible)
+    if route is not None and margin >= 0:
+        return route
+    least, route = _best_route(scenes, by_id, target, lambda scene, points: -scene.possible)
+    return route if route is not None and least == 0 else None
+
+
+def _best_route(scenes: list[Scene], by_id: dict, target: str, weight) -> tuple[float, list[str] | None]:
+    """The route from the first scene to `target`, without critical choices, with the largest total weight."""
+    best: dict[str, tuple[float, str | None] | None] = {}
+    for scene in reversed(topological_order(scenes, by_id)):
+        if scene.id == target:
+            best[scene.id] = (0.0, None)
+            continue
+        options = [(weight(scene, points) + best[to][0], to) for to, points, critical in _edges(scene)
+                   if not critical and best.get(to) is not None]
+        best[scene.id] = max(options) if options else None
+    start = best.get(scenes[0].id)
+    if start is None:
+        return 0.0, None
+    route, here = [scenes[0].id], start[1]
+    while here is not None:
+        route.append(here)
+        here = best[here][1]
+    return start[0], route
+
+
+def _edges(scene: Scene) -> list[tuple[str, int, bool]]:
+    if scene.kind == "written":
+        return [(scene.next, scene.rubric_points, False)]
+    return [(c.target, c.points, c.critical) for c in scene.choices]
 
 
 def _cycles(path, scenes, by_id, problems) -> bool:

@@ -1,6 +1,7 @@
 """A role-play as frozen data: scenes, choices, rubrics. No Flask, no database."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Mapping
 
 from markupsafe import Markup
 
@@ -38,12 +39,25 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """What an answer worth `score` points looks like on one rubric criterion (rule 5)."""
+
+    score: int
+    text: Markup
+
+
+@dataclass(frozen=True)
 class Criterion:
     index: int
     text: Markup
     points: int
     competency: str | None
     line: int
+    #: score anchors, highest score first; graders see them beside the score they choose
+    anchors: tuple[Anchor, ...] = ()
+
+    def anchor(self, score: int) -> Anchor | None:
+        return next((a for a in self.anchors if a.score == score), None)
 
 
 @dataclass(frozen=True)
@@ -67,6 +81,28 @@ class Scene:
     def rubric_points(self) -> int:
         return sum(c.points for c in self.rubric)
 
+    @property
+    def possible(self) -> int:
+        """The most this one decision can earn (rule 7): the best non-critical choice, never below 0,
+        or the whole rubric of a written scene."""
+        if self.kind == "written":
+            return self.rubric_points
+        return max([0, *(c.points for c in self.choices if not c.critical)])
+
+    def possible_by_competency(self) -> dict[str, int]:
+        """Per competency, the most any one non-critical choice (or the rubric) gives it, never below 0."""
+        best: dict[str, int] = {}
+        if self.kind == "written":
+            for criterion in self.rubric:
+                if criterion.competency:
+                    best[criterion.competency] = best.get(criterion.competency, 0) + criterion.points
+        for choice in self.choices:
+            if choice.critical:
+                continue
+            for competency, points in choice.competency_points().items():
+                best[competency] = max(best.get(competency, 0), points)
+        return {c: max(p, 0) for c, p in best.items()}
+
 
 @dataclass(frozen=True)
 class Quiz:
@@ -80,11 +116,18 @@ class Quiz:
     shuffle: bool
     required: bool
     scenes: tuple[Scene, ...]
-    #: best total over complete paths that take no critical choice (rule 7)
+    #: the most points any one route can earn (the longest path); shown to authors, and the
+    #: denominator of attempts scored under format version 1
     maximum: int
     fingerprint: str
     source: str
     path: Path
+    #: shown before the role-play starts (suicide, overdose, self-harm...)
+    content_note: str | None = None
+    #: endings in which the peer is harmed, left alone or lost to services: no passing route reaches them
+    unsafe_endings: tuple[str, ...] = ()
+    #: the grader's guide (`<slug>.guide.md`), one rendered section per written scene; staff only
+    guide: Mapping[str, Markup] = field(default_factory=dict)
 
     @property
     def first(self) -> Scene:

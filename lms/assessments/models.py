@@ -50,7 +50,10 @@ class Attempt(db.Model):
     #: a trainer trying the role-play: never counts towards completion
     practice: Mapped[bool] = mapped_column(default=False)
     score: Mapped[int | None]
-    maximum: Mapped[int | None]
+    #: the points possible over the scenes visited (scoring rule 2), or the longest route's maximum (rule 1)
+    possible: Mapped[int | None]
+    #: which rule scored the attempt: 1 = format v1 (percent of the longest route), 2 = decision by decision
+    scoring_rule: Mapped[int | None]
     critical: Mapped[bool] = mapped_column(default=False)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
@@ -65,6 +68,13 @@ class Attempt(db.Model):
     @property
     def is_open(self) -> bool:
         return self.state == OPEN
+
+    @property
+    def percent(self) -> float | None:
+        """The shown percentage of a finished attempt (None while open)."""
+        if self.score is None:
+            return None
+        return 100.0 * self.score / self.possible if self.possible else 100.0
 
 
 class AttemptStep(db.Model):

@@ -1,22 +1,26 @@
 """Parse a `*.quiz.md` role-play into a Quiz, reporting every problem at its true line.
 
-Follows CONTENT-FORMAT.md rules 1-8. Pure: no Flask, no database.
+Follows the numbered rules of the content format (docs/authoring.md). Pure: no Flask, no database.
 """
 import hashlib
 import re
 from pathlib import Path
 
+from markupsafe import Markup
+
 from ..courses.frontmatter import split
 from ..courses.markdown import block_tokens, render, render_inline
 from ..courses.problems import Collector
 from .graph import check_graph
-from .model import END, Choice, Criterion, Quiz, Score, Scene
+from .model import END, Anchor, Choice, Criterion, Quiz, Score, Scene
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-QUIZ_KEYS = {"title", "pass_mark", "max_attempts", "retry_after_minutes", "feedback", "shuffle", "required"}
+QUIZ_KEYS = {"title", "pass_mark", "max_attempts", "retry_after_minutes", "feedback", "shuffle", "required",
+             "content_note", "unsafe_endings"}
 HEADING = re.compile(r"^##\s+(?P<id>[^\s:(]+)\s*(?::\s*(?P<title>.*?))?\s*(?P<written>\((?i:written)\))?\s*#*\s*$")
 ARROW = re.compile(r"^(?P<text>.*?)\s*->\s*(?P<target>\S+)\s*$")
 SCORE = re.compile(r"^(?P<points>[+-]\d+)(?:\s+(?P<competency>\S+))?$")
+ANCHOR = re.compile(r"^(?P<score>\d+)\s*:\s*(?P<text>.+)$", re.S)
 CRITERION = re.compile(r"^(?P<text>.+?)\s*\(\s*(?P<points>\d+)\s+points?\s*(?:,\s*(?P<competency>[^)\s]+)\s*)?\)\s*$")
 
 
@@ -34,7 +38,8 @@ def parse_quiz(path: str, text: str, competencies: dict | None, problems: Collec
         problems.error(path, fm.body_line, "a role-play needs at least one scene: start each scene with a '## scene-id' heading")
         return None
     # The graph is checked even after other errors, so that every problem is reported at once.
-    maximum = check_graph(path, scenes, problems, settings["pass_mark"], scored=len(problems.errors) == before)
+    maximum = check_graph(path, scenes, problems, settings["pass_mark"], scored=len(problems.errors) == before,
+                          unsafe_endings=settings.pop("unsafe_lines"))
     if len(problems.errors) > before or maximum is None:
         return None
     name = Path(path).name
@@ -46,8 +51,39 @@ def parse_quiz(path: str, text: str, competencies: dict | None, problems: Collec
         intro=intro,
         scenes=tuple(scenes),
         maximum=maximum,
+        unsafe_endings=tuple(settings.pop("unsafe")),
         **settings,
     )
+
+
+def parse_guide(path: str, text: str, quiz: Quiz, problems: Collector) -> dict[str, Markup]:
+    """A grader's guide: one `## scene-id` section per written scene of its role-play, rendered for staff."""
+    body, first_line = text, 1
+    if text.startswith("---"):
+        fm = split(text, path, problems)
+        if fm is None:
+            return {}
+        for key in fm.data:
+            if key != "title":
+                problems.error(path, fm.line(str(key)), f"unknown front-matter key '{key}' in a grader's guide (allowed: title)")
+        body, first_line = fm.body, fm.body_line
+    lines = body.splitlines()
+    tokens = block_tokens(body)
+    headings = [t for t in tokens if t.type == "heading_open" and t.tag == "h2" and t.level == 0]
+    written = {s.id for s in quiz.scenes if s.kind == "written"}
+    sections: dict[str, Markup] = {}
+    for n, heading in enumerate(headings):
+        start = heading.map[0]
+        stop = headings[n + 1].map[0] if n + 1 < len(headings) else len(lines)
+        match = HEADING.match(lines[start].strip())
+        scene_id = match["id"] if match else lines[start].strip("# ").strip()
+        if scene_id not in written:
+            names = ", ".join(sorted(written)) or "none"
+            problems.error(path, first_line + start, f"guide section '{scene_id}' names no written scene of "
+                           f"{quiz.slug}.quiz.md (its written scenes: {names})")
+            continue
+        sections[scene_id] = render("\n".join(lines[start + 1:stop])).html
+    return sections
 
 
 def _settings(fm, path: str, problems: Collector) -> dict:
@@ -81,7 +117,23 @@ def _settings(fm, path: str, problems: Collector) -> dict:
     if feedback not in ("immediate", "end"):
         problems.error(path, fm.line("feedback"), f"'feedback' must be 'immediate' or 'end', not '{feedback}'")
         feedback = "immediate"
+    content_note = data.get("content_note")
+    if content_note is not None and (not isinstance(content_note, str) or not content_note.strip()):
+        problems.error(path, fm.line("content_note"), "'content_note' must be text")
+        content_note = None
+    unsafe = data.get("unsafe_endings", [])
+    unsafe_lines: dict[str, int] = {}
+    if isinstance(unsafe, str):
+        unsafe = [unsafe]
+    if not isinstance(unsafe, list) or not all(isinstance(u, str) for u in unsafe):
+        problems.error(path, fm.line("unsafe_endings"), "'unsafe_endings' must be a list of ending scene ids, e.g. [left-alone]")
+        unsafe = []
+    for i, scene_id in enumerate(unsafe):
+        unsafe_lines[scene_id] = fm.lines.get(f"unsafe_endings[{i}]", fm.line("unsafe_endings"))
     return {
+        "content_note": content_note.strip() if content_note else None,
+        "unsafe": list(unsafe_lines),
+        "unsafe_lines": unsafe_lines,
         "title": title.strip(),
         "pass_mark": number("pass_mark", 80, 0, 100, integer=False),
         "max_attempts": number("max_attempts", 0, 0),
@@ -179,7 +231,7 @@ class _SceneParser:
     def _item(self, tokens, open_at, close_at):
         start = tokens[open_at].map[0]
         depth = tokens[open_at].level + 1
-        item = {"line": self.line(start), "lines": [], "feedback": None}
+        item = {"line": self.line(start), "lines": [], "feedback": None, "sublist": None}
         blocks = [i for i in range(open_at + 1, close_at) if tokens[i].level == depth and tokens[i].nesting >= 0]
         for n, i in enumerate(blocks):
             block = tokens[i]
@@ -193,11 +245,26 @@ class _SceneParser:
                         self.problems.warn(self.path, self.line(block.map[0] + k), f"'{text.strip()}' is inside the feedback, so it "
                                            "does not count: put score lines and 'critical' before the '>' feedback")
                 item["feedback"] = render("\n".join(quote)).html
+            elif block.type == "bullet_list_open" and n > 0 and item["sublist"] is None and item["feedback"] is None:
+                item["sublist"] = self._sublist(tokens, i, close_at, depth)
             else:
                 self.problems.error(self.path, self.line(block.map[0] if block.map else start), _stray_block_message(block))
         if not item["lines"]:
             self.problems.error(self.path, item["line"], "a choice needs its text on the bullet's first line")
         return item
+
+    def _sublist(self, tokens, list_open, close_at, depth):
+        """A list nested in a list item, as [(body index, text)]: a rubric criterion's anchors."""
+        entries = []
+        for j in range(list_open + 1, close_at):
+            token = tokens[j]
+            if token.type == "bullet_list_close" and token.level == depth:
+                break
+            if token.type == "list_item_open" and token.level == depth + 1:
+                inline = next((tokens[k] for k in range(j + 1, close_at) if tokens[k].type == "inline"), None)
+                text = " ".join(part.strip() for part in inline.content.split("\n")) if inline else ""
+                entries.append((token.map[0], text))
+        return entries
 
     def _resolve(self, raw, ids):
         scenes = []
@@ -229,6 +296,10 @@ class _SceneParser:
                 self.problems.error(self.path, self.line(first_index), f"arrow to unknown scene '{target}'")
         if not first.strip():
             self.problems.error(self.path, self.line(first_index), "a choice needs text before its arrow")
+        if item["sublist"]:
+            self.problems.error(self.path, self.line(item["sublist"][0][0]),
+                                "this line starts a list inside the choice: write score lines with no space after the sign "
+                                "(+2 validation, not + 2 validation)")
         scores, critical = [], False
         for body_index, text in item["lines"][1:]:
             score = SCORE.match(text)
@@ -260,7 +331,26 @@ class _SceneParser:
         if item["feedback"] is not None:
             self.problems.error(self.path, self.line(body_index), "rubric criteria take no feedback blockquote; the trainer writes a comment when grading")
         return Criterion(index=index, text=render_inline(match["text"]), points=points,
-                         competency=match["competency"], line=self.line(body_index))
+                         competency=match["competency"], line=self.line(body_index),
+                         anchors=self._anchors(item["sublist"] or [], points))
+
+    def _anchors(self, entries, points):
+        """`- K: description` lines under a criterion: one per score K from 0 to its points, none repeated."""
+        anchors = {}
+        for body_index, text in entries:
+            match = ANCHOR.match(text)
+            if not match:
+                self.problems.error(self.path, self.line(body_index),
+                                    f"a score anchor is written '- K: what an answer worth K points looks like' (K from 0 to {points}), not '{text}'")
+                continue
+            score = int(match["score"])
+            if score > points:
+                self.problems.error(self.path, self.line(body_index), f"anchor score {score} is outside 0..{points}, the points of this criterion")
+            elif score in anchors:
+                self.problems.error(self.path, self.line(body_index), f"anchor score {score} is given twice for this criterion")
+            else:
+                anchors[score] = Anchor(score, render_inline(match["text"].strip()))
+        return tuple(anchors[k] for k in sorted(anchors, reverse=True))
 
     def _check_competency(self, competency, body_index):
         if competency is None:

@@ -1,8 +1,18 @@
-"""Score a path through a role-play (CONTENT-FORMAT.md rule 7). Pure: no Flask, no database."""
+"""Score a path through a role-play, decision by decision (format v2, rule 7). Pure: no Flask, no database.
+
+Each scene the trainee visited has a possible score (its best non-critical choice, never below 0, or
+its whole rubric); the attempt's possible is the sum over the scenes visited and its score the sum of
+what was earned, floored at 0 only at the end. A route of best answers therefore scores 100% however
+short it is.
+"""
 from dataclasses import dataclass
 from fractions import Fraction
 
 from .model import END, Quiz
+
+#: attempts record which rule scored them: 1 = percent of the longest path's maximum (format v1),
+#: 2 = decision by decision (format v2). Attempts finished under rule 1 keep the result they were given.
+RULE = 2
 
 
 @dataclass(frozen=True)
@@ -22,10 +32,26 @@ class CompetencyScore:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """What one visited scene earned of what was possible there."""
+
+    scene: str
+    title: str | None
+    kind: str
+    #: the choice taken (choice scenes), else None
+    choice: int | None
+    #: None while a written answer waits for a trainer
+    earned: int | None
+    possible: int
+    critical: bool = False
+
+
+@dataclass(frozen=True)
 class Result:
     #: the final sum, floored at 0
     score: int
-    maximum: int
+    #: the sum of the possible scores of the scenes visited
+    possible: int
     #: True / False once decided; None while a written answer waits for a trainer
     passed: bool | None
     critical: bool
@@ -33,12 +59,18 @@ class Result:
     critical_scene: str | None
     competencies: tuple[CompetencyScore, ...]
     pending: bool
+    decisions: tuple[Decision, ...] = ()
 
     @property
     def percent(self) -> float:
-        if self.maximum <= 0:
-            return 100.0
-        return 100.0 * self.score / self.maximum
+        return percent(self.score, self.possible)
+
+
+def percent(score: int, possible: int | None) -> float:
+    """The shown percentage; a route with nothing possible scores 100%."""
+    if not possible or possible <= 0:
+        return 100.0
+    return 100.0 * score / possible
 
 
 def next_scene(quiz: Quiz, scene_id: str, choice: int | None = None) -> str:
@@ -51,38 +83,47 @@ def next_scene(quiz: Quiz, scene_id: str, choice: int | None = None) -> str:
     return scene.choices[choice].target
 
 
-def passes(score: int, maximum: int, pass_mark: float) -> bool:
-    """100 × score >= pass_mark × maximum, in exact arithmetic."""
-    return 100 * Fraction(score) >= Fraction(str(pass_mark)) * maximum
+def passes(score: int, possible: int, pass_mark: float) -> bool:
+    """100 × score >= pass_mark × possible, in exact arithmetic."""
+    return 100 * Fraction(score) >= Fraction(str(pass_mark)) * possible
 
 
 def score_path(quiz: Quiz, steps: list[Step]) -> Result:
-    """Total, pass/fail and per-competency earned/possible for the scenes visited."""
-    raw = 0
+    """Score, possible, pass/fail, per-competency and per-decision figures for the scenes visited."""
+    raw = possible = 0
     critical_scene = None
     pending = False
     earned: dict[str, int] = {}
-    possible: dict[str, int] = {}
+    possible_by: dict[str, int] = {}
+    decisions = []
     for step in steps:
         scene = quiz.scene(step.scene)
         if scene is None:
             continue
-        _add_possible(scene, possible)
+        possible += scene.possible
+        for competency, points in scene.possible_by_competency().items():
+            possible_by[competency] = possible_by.get(competency, 0) + points
+        got: int | None = 0
+        critical = False
         if scene.kind == "choice" and step.choice is not None:
             choice = scene.choices[step.choice]
-            raw += choice.points
+            got = choice.points
             for competency, points in choice.competency_points().items():
                 earned[competency] = earned.get(competency, 0) + points
-            if choice.critical and critical_scene is None:
+            critical = choice.critical
+            if critical and critical_scene is None:
                 critical_scene = scene.id
         elif scene.kind == "written":
             if step.awards is None:
-                pending = True
-                continue
-            for criterion, awarded in zip(scene.rubric, step.awards):
-                raw += awarded
-                if criterion.competency:
-                    earned[criterion.competency] = earned.get(criterion.competency, 0) + awarded
+                pending, got = True, None
+            else:
+                got = sum(step.awards)
+                for criterion, awarded in zip(scene.rubric, step.awards, strict=False):
+                    if criterion.competency:
+                        earned[criterion.competency] = earned.get(criterion.competency, 0) + awarded
+        raw += got or 0
+        if scene.kind != "ending":
+            decisions.append(Decision(scene.id, scene.title, scene.kind, step.choice, got, scene.possible, critical))
     score = max(raw, 0)
     critical = critical_scene is not None
     if critical:
@@ -90,27 +131,12 @@ def score_path(quiz: Quiz, steps: list[Step]) -> Result:
     elif pending:
         passed = None
     else:
-        passed = passes(score, quiz.maximum, quiz.pass_mark)
+        passed = passes(score, possible, quiz.pass_mark)
     competencies = tuple(
-        CompetencyScore(c, earned.get(c, 0), possible[c]) for c in sorted(possible)
-    ) + tuple(CompetencyScore(c, earned[c], 0) for c in sorted(earned) if c not in possible)
-    return Result(score=score, maximum=quiz.maximum, passed=passed, critical=critical,
-                  critical_scene=critical_scene, competencies=competencies, pending=pending and not critical)
-
-
-def _add_possible(scene, possible: dict[str, int]) -> None:
-    """A scene's possible points per competency: the most any one choice (or its rubric) gives, never below 0."""
-    best: dict[str, int] = {}
-    if scene.kind == "choice":
-        for choice in scene.choices:
-            for competency, points in choice.competency_points().items():
-                best[competency] = max(best.get(competency, 0), points)
-    elif scene.kind == "written":
-        for criterion in scene.rubric:
-            if criterion.competency:
-                best[criterion.competency] = best.get(criterion.competency, 0) + criterion.points
-    for competency, points in best.items():
-        possible[competency] = possible.get(competency, 0) + max(points, 0)
+        CompetencyScore(c, earned.get(c, 0), possible_by[c]) for c in sorted(possible_by)
+    ) + tuple(CompetencyScore(c, earned[c], 0) for c in sorted(earned) if c not in possible_by)
+    return Result(score=score, possible=possible, passed=passed, critical=critical, critical_scene=critical_scene,
+                  competencies=competencies, pending=pending and not critical, decisions=tuple(decisions))
 
 
 def is_finished(quiz: Quiz, steps: list[Step]) -> bool:

@@ -206,7 +206,13 @@ def grade_attempt(attempt_id: int):
         else:
             flash("Another trainer graded this answer first.", "info")
         return redirect(url_for(".grading_queue"))
-    return render_template("assessments/grade.html", attempt=attempt, quiz=quiz, written=written, form=form,
+    route = [(step, quiz.scene(step.scene_id)) for step in attempt.steps if quiz.scene(step.scene_id)]
+    module = catalog().module(attempt.module_slug)
+    current = module.assessment(attempt.quiz_slug) if module else None
+    # An attempt on an older version keeps its own scenes; the grader's guide is the current one.
+    guide = quiz.guide or (current.guide if current else {})
+    return render_template("assessments/grade.html", attempt=attempt, quiz=quiz, written=written, form=form, route=route,
+                           guide=guide,
                            owner=db.session.get(User, attempt.user_id), module=catalog().module(attempt.module_slug)), \
         200 if request.method == "GET" else 422
 

@@ -86,11 +86,12 @@ def eligibility(user: User, catalog: Catalog, course: Course) -> Eligibility:
     current = current_certificate(user.id, course.slug)
     renewing = current is not None and current.expires_at is not None and current.expires_at - RENEWAL_WINDOW <= utcnow()
     since = current.issued_at if renewing else None
-    from ..trainers.records import completed_by_override
+    from ..trainers.records import completed_by_override, live_minutes_attended
 
     status = course_status(catalog, course, progress_rows(user.id), _passes_since(user.id, since),
-                           completed_by_override(user.id, since))
+                           completed_by_override(user.id, since), live_minutes_attended(user.id))
     missing = [item.module.title for item in status.modules if item.state != COMPLETE]
+    missing += [item.label for item in status.live_missing]
     pending = db.session.scalar(select(CertificateRequest).where(
         CertificateRequest.user_id == user.id, CertificateRequest.course_slug == course.slug,
         CertificateRequest.state == "pending"))
@@ -105,7 +106,7 @@ def claim(user: User, catalog: Catalog, course: Course, holder_name: str, typed_
     if status.current is not None and not status.renewing:
         return status.current
     if not status.complete:
-        raise IssueError("Complete every module first: " + ", ".join(status.missing) + ".")
+        raise IssueError("Complete the course first: " + ", ".join(status.missing) + ".")
     signed_at = None
     if course.attestation:
         attestation = catalog.attestations[course.attestation]

@@ -73,10 +73,16 @@ class Course:
     attestation: str | None = None
     summary: str = ""
     draft: bool = False
+    #: hours of trainer-led live sessions per domain that a trainee must attend to complete the course
+    live: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def total_hours(self) -> float:
         return sum(self.hours.values())
+
+    @property
+    def live_hours(self) -> float:
+        return sum(self.live.values())
 
 
 @dataclass(frozen=True)

@@ -3,12 +3,14 @@
 The same function backs the app's start-up, `flask --app lms content check` and the tests. A
 course is never half-loaded: any error means no Catalog at all.
 """
+import dataclasses
 import hashlib
 import re
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ..assessments.parser import parse_quiz
+from ..assessments.parser import parse_guide, parse_quiz
 from .content import Attestation, Catalog, CertificateSpec, Competency, Course, Module
 from .frontmatter import FrontMatter, parse_yaml, split
 from .markdown import render
@@ -17,7 +19,7 @@ from .problems import Collector, ContentError, Problem
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_RULE = "use lowercase letters, digits and hyphens"
 MODULE_KEYS = {"title", "summary", "minutes", "competencies", "content_note", "draft", "domain"}
-COURSE_KEYS = {"title", "modules", "hours", "attestation", "certificate", "summary", "draft"}
+COURSE_KEYS = {"title", "modules", "hours", "live", "attestation", "certificate", "summary", "draft"}
 CERTIFICATE_KEYS = {"title", "validity_months", "approval"}
 ATTESTATION_KEYS = {"title"}
 COMPETENCY_KEYS = {"name", "description"}
@@ -173,7 +175,8 @@ class _Loader:
             if text is not None:
                 quiz = parse_quiz(str(quiz_path), text, competencies, self.problems)
                 if quiz is not None:
-                    quizzes.append(quiz)
+                    quizzes.append(self._with_guide(module_dir, quiz))
+        self._orphan_guides(module_dir)
         return Module(
             slug=module_dir.name,
             title=title or module_dir.name,
@@ -191,6 +194,22 @@ class _Loader:
             domain=self._domain(fm, index),
             assessments=tuple(quizzes),
         )
+
+    def _with_guide(self, module_dir: Path, quiz):
+        """Attach the grader's guide `<slug>.guide.md`, if there is one (staff only, never served)."""
+        path = module_dir / f"{quiz.slug}.guide.md"
+        if not path.is_file():
+            return quiz
+        text = self._read(path)
+        if text is None:
+            return quiz
+        return dataclasses.replace(quiz, guide=parse_guide(str(path), text, quiz, self.problems))
+
+    def _orphan_guides(self, module_dir: Path) -> None:
+        for path in sorted(module_dir.glob("*.guide.md")):
+            quiz_name = path.name[: -len(".guide.md")] + ".quiz.md"
+            if not (module_dir / quiz_name).is_file():
+                self.problems.error(str(path), 1, f"this grader's guide has no role-play beside it: expected {quiz_name}")
 
     def _domain(self, fm: FrontMatter, path: Path) -> str | None:
         domain = self._text(fm, path, "domain")
@@ -238,6 +257,8 @@ class _Loader:
             self.problems.error(str(path), fm.line("attestation"),
                                 f"unknown attestation '{attestation}': there is no attestations/{attestation}.md")
         rendered = self._render(fm, path)
+        hours, live = self._hours(fm, path), self._live(fm, path)
+        self._check_hours_backed(fm, path, hours, live, [modules[s] for s in slugs if s in modules])
         parts = [path.read_bytes(), competencies_fp]
         parts += [modules[s].fingerprint for s in slugs if s in modules]
         if attestation in attestations:
@@ -246,7 +267,8 @@ class _Loader:
             slug=path.stem,
             title=title or path.stem,
             modules=tuple(slugs),
-            hours=self._hours(fm, path),
+            hours=hours,
+            live=live,
             description=rendered.html,
             certificate=self._certificate(fm, path, title or path.stem),
             fingerprint=fingerprint(*parts),
@@ -273,6 +295,46 @@ class _Loader:
             return hours
         self.problems.error(str(path), line, "hours must be a number (hours: 40) or hours per domain (hours: {ethics: 16, mentoring: 10})")
         return {}
+
+    def _live(self, fm: FrontMatter, path: Path) -> dict[str, float]:
+        """`live: {ethics: 8}`: hours of trainer-led sessions per domain that a trainee must attend."""
+        value = fm.data.get("live") or {}
+        line = fm.line("live")
+        if not isinstance(value, dict):
+            self.problems.error(str(path), line, "live must be hours per domain, e.g. live: {ethics: 8, mentoring: 4}")
+            return {}
+        live = {}
+        for domain, amount in value.items():
+            where = fm.lines.get(f"live.{domain}", line)
+            if not isinstance(domain, str) or not SLUG.match(domain):
+                self.problems.error(str(path), where, f"live domain '{domain}' is not valid: {SLUG_RULE}")
+            elif not _is_number(amount) or amount <= 0:
+                self.problems.error(str(path), where, f"live hours for '{domain}' must be a number of hours above 0")
+            else:
+                live[domain] = float(amount)
+        return live
+
+    def _check_hours_backed(self, fm: FrontMatter, path: Path, hours: dict, live: dict, modules: list) -> None:
+        """Hours are earned, never declared: each domain's claim is at most its modules' minutes plus its live hours."""
+        minutes: dict[str | None, int] = {}
+        for module in modules:
+            if not module.draft:
+                minutes[module.domain] = minutes.get(module.domain, 0) + module.minutes
+        line = fm.line("hours")
+        if set(hours) == {"total"}:
+            backed = Fraction(sum(minutes.values()), 60) + _fraction(sum(live.values()))
+            if _fraction(hours["total"]) > backed:
+                self.problems.error(str(path), line, f"hours: {hours['total']:g} is more than the course backs: "
+                                    f"{_hours_text(backed)} ({sum(minutes.values())} minutes of modules + "
+                                    f"{sum(live.values()):g} live hours); lower hours, or add module minutes or live hours")
+            return
+        for domain, claim in hours.items():
+            backed = Fraction(minutes.get(domain, 0), 60) + _fraction(live.get(domain, 0))
+            if _fraction(claim) > backed:
+                self.problems.error(str(path), fm.lines.get(f"hours.{domain}", line),
+                                    f"hours for '{domain}' claim {claim:g}, but the course backs only {_hours_text(backed)} "
+                                    f"({minutes.get(domain, 0)} minutes of modules with domain: {domain} + "
+                                    f"{live.get(domain, 0):g} live hours)")
 
     def _certificate(self, fm: FrontMatter, path: Path, course_title: str) -> CertificateSpec:
         block = fm.data.get("certificate")
@@ -395,6 +457,14 @@ class _Loader:
             if cid not in competencies:
                 self.problems.error(str(path), fm.lines.get(f"{key}[{i}]", fm.line(key)),
                                     f"unknown competency '{cid}': add it to competencies.yaml or fix the spelling")
+
+
+def _fraction(value: float) -> Fraction:
+    return Fraction(str(value))
+
+
+def _hours_text(hours: Fraction) -> str:
+    return f"{float(hours):.2f}".rstrip("0").rstrip(".") + " hours"
 
 
 def _is_number(value: Any) -> bool:

@@ -33,9 +33,34 @@ class ModuleStatus:
 
 
 @dataclass(frozen=True)
+class LiveProgress:
+    """Live (trainer-led) hours a course requires in one domain, and the minutes attended so far."""
+
+    domain: str
+    required_minutes: int
+    attended_minutes: int
+
+    @property
+    def met(self) -> bool:
+        return self.attended_minutes >= self.required_minutes
+
+    @property
+    def label(self) -> str:
+        """'4 of 8 live ethics hours attended'."""
+        return (f"{_hours(self.attended_minutes)} of {_hours(self.required_minutes)} live "
+                f"{self.domain.replace('-', ' ')} hours attended")
+
+
+def _hours(minutes: int) -> str:
+    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
+
+
+@dataclass(frozen=True)
 class CourseStatus:
     course: Course
     modules: tuple[ModuleStatus, ...]
+    #: one entry per domain of the course's `live` hours
+    live: tuple[LiveProgress, ...] = ()
 
     @property
     def complete_count(self) -> int:
@@ -50,8 +75,17 @@ class CourseStatus:
         return any(m.state != NOT_STARTED for m in self.modules)
 
     @property
-    def complete(self) -> bool:
+    def modules_complete(self) -> bool:
         return bool(self.modules) and self.complete_count == len(self.modules)
+
+    @property
+    def live_missing(self) -> tuple[LiveProgress, ...]:
+        return tuple(item for item in self.live if not item.met)
+
+    @property
+    def complete(self) -> bool:
+        """Every module complete and every domain's live hours attended."""
+        return self.modules_complete and not self.live_missing
 
     @property
     def next_module(self) -> Module | None:
@@ -155,12 +189,13 @@ def finish_lesson(user_id: int, course: Course, module: Module) -> tuple[LessonP
     return row, True
 
 
-def learner(user_id: int) -> tuple[dict, set, frozenset]:
-    """Everything module completion depends on: lessons read, role-plays passed, modules completed by a trainer."""
+def learner(user_id: int) -> tuple[dict, set, frozenset, dict]:
+    """Everything course completion depends on: lessons read, role-plays passed, modules completed by a
+    trainer, and live minutes attended per course and domain."""
     from ..assessments.records import passed_assessments
-    from ..trainers.records import completed_by_override
+    from ..trainers.records import completed_by_override, live_minutes_attended
 
-    return progress_rows(user_id), passed_assessments(user_id), completed_by_override(user_id)
+    return progress_rows(user_id), passed_assessments(user_id), completed_by_override(user_id), live_minutes_attended(user_id)
 
 
 def progress_rows(user_id: int) -> dict[str, LessonProgress]:
@@ -184,11 +219,14 @@ def module_state(module: Module, row: LessonProgress | None, passed: set[tuple[s
 
 
 def course_status(catalog: Catalog, course: Course, rows: dict, passed: set,
-                  overridden: frozenset[str] = frozenset()) -> CourseStatus:
+                  overridden: frozenset[str] = frozenset(), attended: dict | None = None) -> CourseStatus:
+    """Where a trainee stands in a course; `attended` maps course slug -> domain -> live minutes."""
     # A draft module is hidden from trainees, so it cannot be required of them yet.
     modules = tuple(ModuleStatus(m, module_state(m, rows.get(m.slug), passed, overridden), rows.get(m.slug))
                     for m in catalog.course_modules(course, include_drafts=False))
-    return CourseStatus(course, modules)
+    minutes = (attended or {}).get(course.slug, {})
+    live = tuple(LiveProgress(domain, round(hours * 60), minutes.get(domain, 0)) for domain, hours in course.live.items())
+    return CourseStatus(course, modules, live)
 
 
 def duration(seconds: int) -> str:

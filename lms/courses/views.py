@@ -131,9 +131,9 @@ def asset(course_slug: str, module_slug: str, asset: str):
 @bp.route("/dashboard")
 @login_required
 def dashboard():
-    rows, passed, overridden = learner(current_user.id)
+    rows, passed, overridden, attended = learner(current_user.id)
     courses = catalog().visible_courses()
-    statuses = [course_status(catalog(), c, rows, passed, overridden) for c in courses]
+    statuses = [course_status(catalog(), c, rows, passed, overridden, attended) for c in courses]
     started = [s for s in statuses if s.started]
     latest = max(rows.values(), key=lambda r: r.last_opened_at, default=None)
     resume = _resume(latest, statuses)

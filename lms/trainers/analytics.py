@@ -43,7 +43,7 @@ def quiz_stats(module_slug: str, quiz: Quiz, cohort_id: int | None = None) -> Qu
     for attempt in db.session.scalars(stmt):
         stats.finished += 1
         stats.passed += attempt.state == PASSED
-        percent = 100 * (attempt.score or 0) / attempt.maximum if attempt.maximum else 100
+        percent = attempt.percent
         stats.buckets[min(int(percent // 10), 9)] += 1
         version = quiz if attempt.fingerprint == quiz.fingerprint else quiz_for_attempt(attempt, quiz)
         if version is quiz:

@@ -1,5 +1,7 @@
 """The authoring loop: content status, reload without restarting, and previews of draft modules."""
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
@@ -9,6 +11,7 @@ from ..courses import catalog, content_state
 from ..courses.loader import inspect
 from ..courses.versions import ContentVersion
 from ..extensions import db
+from .estimates import MIN_TRAINEES, module_times
 
 bp = Blueprint("authoring", __name__, url_prefix="/staff/content")
 
@@ -20,8 +23,10 @@ def status():
     _, problems = inspect(state.app.config["CONTENT_DIR"])
     versions = db.session.scalars(select(ContentVersion).order_by(ContentVersion.published_at.desc()).limit(10)).all()
     courses_of = {m: [c for c in catalog().courses.values() if m in c.modules] for m in catalog().modules}
+    idle_cap = timedelta(minutes=current_app.config["LESSON_IDLE_CAP_MINUTES"])
     return render_template("trainers/content.html", state=state, problems=problems, versions=versions,
-                           catalog=catalog(), courses_of=courses_of, form=FlaskForm())
+                           catalog=catalog(), courses_of=courses_of, form=FlaskForm(),
+                           times=module_times(catalog(), idle_cap), min_trainees=MIN_TRAINEES)
 
 
 @bp.route("/reload", methods=["POST"])

@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from ..extensions import db
-from .models import Override
+from .models import Attendance, Cohort, LiveSession, Override
 
 
 def completed_by_override(user_id: int, since: datetime | None = None) -> frozenset[str]:
@@ -22,3 +22,17 @@ def grants(user_id: int, module_slug: str, quiz_slug: str) -> tuple[int, datetim
         Override.kind.in_(("extra_attempt", "lift_wait"))).group_by(Override.kind)).all()
     found = {kind: (count, latest) for kind, count, latest in rows}
     return found.get("extra_attempt", (0, None))[0], found.get("lift_wait", (0, None))[1]
+
+
+def live_minutes_attended(user_id: int) -> dict[str, dict[str, int]]:
+    """Minutes of live sessions attended, per course and hours domain (sessions of that course's cohorts)."""
+    rows = db.session.execute(
+        select(Cohort.course_slug, LiveSession.domain, func.sum(LiveSession.minutes))
+        .join(LiveSession, LiveSession.cohort_id == Cohort.id)
+        .join(Attendance, Attendance.session_id == LiveSession.id)
+        .where(Attendance.user_id == user_id)
+        .group_by(Cohort.course_slug, LiveSession.domain))
+    result: dict[str, dict[str, int]] = {}
+    for course_slug, domain, minutes in rows:
+        result.setdefault(course_slug, {})[domain] = int(minutes or 0)
+    return result

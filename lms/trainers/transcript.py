@@ -1,20 +1,23 @@
-"""A trainee's transcript of hours per domain: lessons read, role-plays and live sessions.
+"""A trainee's transcript: the evidence behind the hours a certificate credits, line by line.
 
-A board audits these, so only time the app can stand behind is counted: reading time as recorded
-(capped gaps between lesson requests), role-play time from start to finish (capped at an hour per
-attempt), and live sessions with their recorded length and attendance.
+Each completed module counts at the minutes its author declared (the same minutes that back the
+course's hours), and each attended live session at its recorded length. The time the app recorded
+on a module (reading, and the time between role-play answers) is shown beside it, so a board can see
+that the declared minutes are realistic. Totals are kept in minutes and rounded only for display.
 """
 from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 
-from ..assessments.models import Attempt
+from ..assessments.models import PASSED, Attempt
 from ..auth.models import utcnow
 from ..courses.content import Catalog
 from ..courses.models import LessonProgress
+from ..courses.progress import COMPLETE, module_state
 from ..extensions import db
 from .models import Attendance, LiveSession
+from .records import completed_by_override
 
 ROLE_PLAY_CAP_SECONDS = 3600
 
@@ -22,10 +25,13 @@ ROLE_PLAY_CAP_SECONDS = 3600
 @dataclass(frozen=True)
 class Entry:
     on: date
-    kind: str  # lesson, role-play or live session
+    kind: str  # module or live session
     title: str
     domain: str
+    #: minutes credited: the module's declared minutes, or the session's length
     minutes: float
+    #: minutes the app recorded on the module (reading and role-plays); None for live sessions
+    recorded: float | None = None
 
 
 def module_domain(catalog: Catalog, module_slug: str) -> str:
@@ -35,20 +41,28 @@ def module_domain(catalog: Catalog, module_slug: str) -> str:
 
 
 def entries(catalog: Catalog, user_id: int) -> list[Entry]:
-    result = []
-    for row in db.session.scalars(select(LessonProgress).where(LessonProgress.user_id == user_id,
-                                                               LessonProgress.seconds_spent > 0)):
-        module = catalog.module(row.module_slug)
-        result.append(Entry((row.finished_at or row.last_opened_at).date(), "lesson",
-                            module.title if module else row.module_slug, module_domain(catalog, row.module_slug),
-                            round(row.seconds_spent / 60, 1)))
+    """Completed modules at their minutes and attended live sessions at their length, oldest first."""
+    rows = {r.module_slug: r for r in db.session.scalars(select(LessonProgress).where(LessonProgress.user_id == user_id))}
+    passes: dict[tuple[str, str], Attempt] = {}
+    role_play_seconds: dict[str, float] = {}
     for attempt in db.session.scalars(select(Attempt).where(Attempt.user_id == user_id, Attempt.finished_at.is_not(None),
-                                                            Attempt.practice.is_(False))):
-        module = catalog.module(attempt.module_slug)
-        quiz = module.assessment(attempt.quiz_slug) if module else None
+                                                            Attempt.practice.is_(False)).order_by(Attempt.finished_at)):
+        if attempt.state == PASSED:
+            passes.setdefault((attempt.module_slug, attempt.quiz_slug), attempt)
         seconds = min((attempt.finished_at - attempt.started_at).total_seconds(), ROLE_PLAY_CAP_SECONDS)
-        result.append(Entry(attempt.finished_at.date(), "role-play", quiz.title if quiz else attempt.quiz_slug,
-                            module_domain(catalog, attempt.module_slug), round(max(seconds, 0) / 60, 1)))
+        role_play_seconds[attempt.module_slug] = role_play_seconds.get(attempt.module_slug, 0) + max(seconds, 0)
+    overridden = completed_by_override(user_id)
+    result = []
+    for module in catalog.modules.values():
+        row = rows.get(module.slug)
+        if module_state(module, row, set(passes), overridden) != COMPLETE:
+            continue
+        dates = [a.finished_at for (m, _), a in passes.items() if m == module.slug]
+        if row is not None and row.finished_at is not None:
+            dates.append(row.finished_at)
+        recorded = ((row.seconds_spent if row else 0) + role_play_seconds.get(module.slug, 0)) / 60
+        result.append(Entry(max(dates).date() if dates else utcnow().date(), "module", module.title,
+                            module_domain(catalog, module.slug), float(module.minutes), round(recorded, 1)))
     for session in db.session.scalars(select(LiveSession).join(Attendance, Attendance.session_id == LiveSession.id)
                                       .where(Attendance.user_id == user_id)):
         result.append(Entry(session.held_on, "live session", session.title, session.domain, float(session.minutes)))
@@ -56,11 +70,11 @@ def entries(catalog: Catalog, user_id: int) -> list[Entry]:
 
 
 def totals(items: list[Entry]) -> dict[str, float]:
-    """Hours per domain, rounded to a tenth."""
-    hours: dict[str, float] = {}
+    """Minutes credited per domain (not rounded: round once, when showing hours)."""
+    minutes: dict[str, float] = {}
     for item in items:
-        hours[item.domain] = hours.get(item.domain, 0) + item.minutes / 60
-    return {domain: round(h, 1) for domain, h in sorted(hours.items())}
+        minutes[item.domain] = minutes.get(item.domain, 0) + item.minutes
+    return dict(sorted(minutes.items()))
 
 
 def generated_at() -> str:

@@ -92,7 +92,7 @@ def cohort(cohort_id: int):
 
 def _session_form(course, rows) -> SessionForm:
     form = SessionForm()
-    domains = [d for d in course.hours if d != "total"] or ["general"]
+    domains = sorted((set(course.hours) | set(course.live)) - {"total"}) or ["general"]
     form.domain.choices = [SelectChoice(d, d.replace("-", " ").capitalize()) for d in domains]
     form.attendees.choices = [SelectChoice(str(r.user.id), r.user.display_name) for r in rows]
     return form
@@ -204,7 +204,7 @@ def trainee_csv(user_id: int):
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["kind", "module", "item", "started", "finished", "state", "score", "detail"])
-    rows, _, _ = learner(person.id)
+    rows = learner(person.id)[0]
     for slug, row in sorted(rows.items()):
         module = catalog().module(slug)
         writer.writerow(["lesson", slug, _cell(module.title if module else slug), row.first_opened_at.isoformat(timespec="minutes"),
@@ -219,7 +219,7 @@ def trainee_csv(user_id: int):
             for step in attempt.steps if quiz.scene(step.scene_id))
         writer.writerow(["role-play", attempt.module_slug, _cell(quiz.title), attempt.started_at.isoformat(timespec="minutes"),
                          attempt.finished_at.isoformat(timespec="minutes") if attempt.finished_at else "", attempt.state,
-                         f"{attempt.score}/{attempt.maximum}" if attempt.maximum is not None else "", _cell(path)])
+                         f"{attempt.score}/{attempt.possible}" if attempt.possible is not None else "", _cell(path)])
     for cert in certificates_of(person.id):
         writer.writerow(["certificate", cert.course_slug, _cell(cert.title), cert.issued_at.isoformat(timespec="minutes"),
                          cert.expires_at.isoformat(timespec="minutes") if cert.expires_at else "", cert.effective_status(),
@@ -246,12 +246,13 @@ def _transcript(person: User, fmt: str) -> Response:
     if fmt == "csv":
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow(["date", "activity", "title", "domain", "minutes"])
+        writer.writerow(["date", "activity", "title", "domain", "minutes credited", "minutes recorded"])
         for item in items:
-            writer.writerow([item.on.isoformat(), item.kind, _cell(item.title), item.domain, f"{item.minutes:g}"])
+            writer.writerow([item.on.isoformat(), item.kind, _cell(item.title), item.domain, f"{item.minutes:g}",
+                             "" if item.recorded is None else f"{item.recorded:g}"])
         writer.writerow([])
-        for domain, hours in totals.items():
-            writer.writerow(["total", "", "", domain, f"{hours * 60:g}"])
+        for domain, minutes in totals.items():
+            writer.writerow(["total", "", "", domain, f"{minutes:g}", ""])
         return _csv(out.getvalue(), f"transcript-{person.id}.csv")
     if fmt == "pdf":
         from flask import current_app
