@@ -1,8 +1,11 @@
-"""Cohorts: create, join, import from CSV (all rows or none), and who a trainer may see."""
+"""Cohorts: create, join, import from CSV (all rows or none), and which cohorts a trainer may see.
+
+Which trainees a trainer may see is decided in one place, lms.access.
+"""
 import csv
 import io
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import exists, select
 
@@ -64,17 +67,6 @@ def can_see_cohort(user: User, cohort: Cohort) -> bool:
         CohortTrainer.cohort_id == cohort.id, CohortTrainer.user_id == user.id)) is not None
 
 
-def can_see_trainee(user: User, trainee_id: int) -> bool:
-    """Admins see everyone; a trainer sees trainees in the cohorts they run and trainees in no cohort."""
-    if user.role == "admin":
-        return True
-    in_any = db.session.scalar(select(CohortMember.id).where(CohortMember.user_id == trainee_id).limit(1))
-    if in_any is None:
-        return True
-    return db.session.scalar(select(CohortMember.id).join(CohortTrainer, CohortTrainer.cohort_id == CohortMember.cohort_id)
-                             .where(CohortMember.user_id == trainee_id, CohortTrainer.user_id == user.id).limit(1)) is not None
-
-
 @dataclass(frozen=True)
 class ImportRow:
     line: int
@@ -110,27 +102,41 @@ def parse_roster(text: str) -> tuple[list[ImportRow], list[str]]:
     return rows, problems
 
 
-def import_roster(cohort: Cohort, text: str, actor_id: int | None) -> tuple[int, int, list[str]]:
-    """Import trainees into a cohort: all rows or none. Returns (accounts created, added to cohort, problems).
+@dataclass(frozen=True)
+class ImportResult:
+    created: int = 0
+    added: int = 0
+    #: emails that already had an account: not added, they join with the cohort's link themselves
+    existing: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
-    New accounts get a random password they never see: they set their own with a reset link.
+
+def import_roster(cohort: Cohort, text: str, actor_id: int | None) -> ImportResult:
+    """Import trainees into a cohort: all rows or none.
+
+    New accounts get a random password they never see: they set their own with a reset link. An email that
+    already has an account is not added (an import must not pull someone into a cohort, and so in front of
+    its trainers, without their say): it is reported, and that person joins with the cohort's link.
     """
     rows, problems = parse_roster(text)
     if problems:
-        return 0, 0, problems
+        return ImportResult(problems=problems)
     created = added = 0
+    existing = []
     for row in rows:
         user = find_user(row.email)
         if user is None:
             user = create_user(row.email, secrets.token_urlsafe(24), row.display_name, row.legal_name)
             created += 1
+            added += add_member(cohort, user)
         elif user.role != "trainee":
             problems.append(f"line {row.line}: {row.email} is a {user.role} account, not a trainee")
-            continue
-        added += add_member(cohort, user)
+        else:
+            existing.append(row.email)
     if problems:
         db.session.rollback()
-        return 0, 0, problems
+        return ImportResult(problems=problems)
     db.session.flush()
-    audit.record("cohort.imported", f"cohort:{cohort.id}", actor_id=actor_id, created=created, added=added)
-    return created, added, []
+    audit.record("cohort.imported", f"cohort:{cohort.id}", actor_id=actor_id, created=created, added=added,
+                 existing=len(existing))
+    return ImportResult(created, added, existing)
