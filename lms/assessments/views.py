@@ -10,6 +10,7 @@ from ..auth import role_required
 from ..auth.models import User
 from ..courses import catalog
 from ..extensions import db
+from ..inputs import query_int
 from .attempts import (AttemptError, answer, availability, choice_order, grade, last_step, pending_queue,
                        quiz_for_attempt, start_attempt, step_count, steps_of)
 from .forms import ChoiceForm, GradeForm, WrittenForm, criterion_field
@@ -34,8 +35,6 @@ def _context_or_404(course_slug: str, module_slug: str, quiz_slug: str):
 
 def _attempt_or_404(attempt_id: int, staff_may_view: bool = True, lock: bool = False) -> Attempt:
     """The attempt if it is the current user's (or staff who may see its trainee); 404 otherwise, never 403."""
-    if attempt_id > 2**62:
-        abort(404)  # no such row, and more than the database's integers hold
     # The busiest page: one plain statement (lms.fastread) rather than an ORM load.
     attempt = fastread.get_for_update(Attempt, attempt_id) if lock else db.session.get(Attempt, attempt_id)
     if attempt is None:
@@ -177,7 +176,7 @@ def grading_queue():
     from ..trainers.cohorts import visible_cohorts
 
     cohorts = visible_cohorts(current_user)
-    cohort_id = request.args.get("cohort", type=int)
+    cohort_id = query_int("cohort")
     if cohort_id is not None and cohort_id not in {c.id for c in cohorts}:
         abort(404)
     attempts = pending_queue(cohort_id, access.trainee_filter(current_user, Attempt.user_id))

@@ -13,6 +13,7 @@ from .. import audit
 from ..auth.models import User
 from ..auth.operations import create_user, find_user, normalise_email
 from ..extensions import db
+from ..inputs import is_email
 from .models import Cohort, CohortMember, CohortTrainer
 
 JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -79,7 +80,11 @@ def parse_roster(text: str) -> tuple[list[ImportRow], list[str]]:
     """Rows of `email, display name, legal name` (a header row is optional); every bad row as 'line N: ...'."""
     rows, problems, seen = [], [], {}
     reader = csv.reader(io.StringIO(text))
-    for number, record in enumerate(reader, start=1):
+    try:
+        records = list(reader)  # the upload is at most MAX_CONTENT_LENGTH
+    except csv.Error:  # a field over the csv module's limit (128 KiB)
+        return [], [f"line {reader.line_num}: a value is too long (or the row is not valid CSV)"]
+    for number, record in enumerate(records, start=1):
         cells = [c.strip() for c in record]
         if not any(cells):
             continue
@@ -89,8 +94,9 @@ def parse_roster(text: str) -> tuple[list[ImportRow], list[str]]:
             problems.append(f"line {number}: needs three values: email, display name, legal name")
             continue
         email = normalise_email(cells[0])
-        if "@" not in email or " " in email or email.startswith("@") or email.endswith("@"):
-            problems.append(f"line {number}: '{cells[0]}' is not an email address")
+        if not is_email(email):
+            shown = "".join(c if c.isprintable() else "?" for c in cells[0][:254])
+            problems.append(f"line {number}: '{shown}' is not an email address")
             continue
         if email in seen:
             problems.append(f"line {number}: {email} is already on line {seen[email]}")

@@ -17,6 +17,7 @@ from ..courses.progress import course_status, duration, learner
 from ..extensions import db
 from ..formats import csv_response as _csv
 from ..formats import safe_cell as _cell
+from ..inputs import query_int
 from . import analytics, transcript
 from .cohorts import (CohortError, add_member, can_see_cohort, cohort_by_code, create_cohort, import_roster,
                       visible_cohorts)
@@ -82,7 +83,7 @@ def cohort(cohort_id: int):
     if course is None:
         abort(404)
     modules, rows = cohort_matrix(catalog(), course, cohort.id)
-    days = request.args.get("inactive", type=int)
+    days = query_int("inactive", low=1, high=36_500)
     shown = inactive(rows, days) if days else rows
     sessions = db.session.scalars(select(LiveSession).where(LiveSession.cohort_id == cohort.id)
                                   .order_by(LiveSession.held_on.desc())).all()
@@ -284,7 +285,7 @@ def quiz_analytics(module_slug: str, quiz_slug: str):
     quiz = module.assessment(quiz_slug) if module else None
     if quiz is None:
         abort(404)
-    cohort_id = request.args.get("cohort", type=int)
+    cohort_id = query_int("cohort")
     cohort = _cohort_or_404(cohort_id) if cohort_id else None
     if cohort is None and current_user.role != "admin":
         cohorts = visible_cohorts(current_user)
