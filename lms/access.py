@@ -41,7 +41,8 @@ def can_see_trainee(viewer, trainee_id: int | None) -> bool:
         return True
     if trainee_id is None:
         return False
-    return db.session.scalar(visible_trainee_ids(viewer).where(_cohort_member.c.user_id == trainee_id).limit(1)) is not None
+    found = visible_trainee_ids(viewer).where(_cohort_member.c.user_id == trainee_id).limit(1)
+    return db.session.scalar(found) is not None
 
 
 def owner_or_visible(viewer, owner_id: int | None) -> bool:

@@ -88,8 +88,8 @@ def staff_list():
     if query:
         like = f"%{query}%"
         stmt = stmt.where(Certificate.holder_name.ilike(like) | Certificate.id.ilike(like.upper()))
-    requests_ = db.session.scalars(select(CertificateRequest).where(CertificateRequest.state == "pending",
-                                                                    access.trainee_filter(current_user, CertificateRequest.user_id))
+    visible = access.trainee_filter(current_user, CertificateRequest.user_id)
+    requests_ = db.session.scalars(select(CertificateRequest).where(CertificateRequest.state == "pending", visible)
                                    .order_by(CertificateRequest.requested_at)).all()
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.user_id for r in requests_})))}
     return render_template("certificates/staff_list.html", certificates=db.session.scalars(stmt).all(), query=query,

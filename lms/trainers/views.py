@@ -52,9 +52,10 @@ def _cohort_form() -> CohortForm:
 @bp.route("/staff/")
 @role_required("trainer", "admin")
 def home():
-    # Trainees in no cohort are visible to admins only (lms.access).
-    unassigned = db.session.scalars(select(User).where(User.role == "trainee", ~exists().where(CohortMember.user_id == User.id))
-                                    .order_by(User.display_name).limit(200)).all() if access.sees_everyone(current_user) else []
+    unassigned = []
+    if access.sees_everyone(current_user):  # trainees in no cohort are visible to admins only
+        unassigned = db.session.scalars(select(User).where(User.role == "trainee", ~exists().where(CohortMember.user_id == User.id))
+                                        .order_by(User.display_name).limit(200)).all()
     return render_template("trainers/home.html", cohorts=visible_cohorts(current_user), form=_cohort_form(),
                            unassigned=unassigned, catalog=catalog())
 
