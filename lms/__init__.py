@@ -97,8 +97,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_features(app: Flask) -> None:
-    from . import admin, assessments, assets, auth, certificates, courses, errors, logs, security, trainers, web
+    from . import admin, assessments, assets, auth, certificates, courses, errors, inputs, logs, security, trainers, web
 
+    inputs.init_app(app)  # first: routes use the bounded `int` converter from the moment they are added
     logs.init_app(app)
     assets.init_app(app)
     security.init_app(app)

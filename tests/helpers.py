@@ -71,3 +71,22 @@ def write_content(root: Path, files: dict[str, str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(dedent(text) if text.startswith("\n") else text)
     return root
+
+
+def join_cohort_of(trainer_email: str, *trainee_ids: int) -> None:
+    """Put trainees in a cohort the trainer runs (made on first use): trainers see only their cohorts' trainees."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from lms.auth.models import User
+    from lms.extensions import db
+    from lms.trainers.cohorts import add_member, create_cohort, visible_cohorts
+
+    trainer = db.session.scalar(select(User).where(User.email == trainer_email))
+    cohorts = visible_cohorts(trainer)
+    cohort = cohorts[0] if cohorts else create_cohort(f"Cohort of {trainer_email}", "sample", date(2026, 9, 1),
+                                                      date(2026, 12, 1), trainer)
+    for trainee_id in trainee_ids:
+        add_member(cohort, db.session.get(User, trainee_id))
+    db.session.commit()

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from lms.assessments.models import Attempt, AttemptStep
 from lms.extensions import db
 
-from helpers import TEST_CONTENT, post
+from helpers import TEST_CONTENT, join_cohort_of, post
 
 SAFETY = "/courses/sample/safety/roleplay/quick-check/"
 LISTENING = "/courses/sample/listening/roleplay/first-visit/"
@@ -175,6 +175,7 @@ def test_written_answer_goes_through_the_grading_queue(app, client, trainee, mak
     assert client.get(f"/grading/{attempt_id}").status_code == 403
 
     make_user(email="coach@example.org", role="trainer")
+    join_cohort_of("coach@example.org", trainee.id)
     coach = app.test_client()
     post(coach, "/account/login", {"email": "coach@example.org", "password": "a long enough passphrase"})
     queue = coach.get("/grading/").get_data(as_text=True)
@@ -199,6 +200,7 @@ def test_written_answer_goes_through_the_grading_queue(app, client, trainee, mak
 def test_trainers_can_read_a_trainees_result(app, client, trainee, make_user):
     attempt_id, _ = take_listening_to_the_written_scene(client)
     make_user(email="coach@example.org", role="trainer")
+    join_cohort_of("coach@example.org", trainee.id)
     coach = app.test_client()
     post(coach, "/account/login", {"email": "coach@example.org", "password": "a long enough passphrase"})
     page = coach.get(f"/attempts/{attempt_id}")
@@ -261,8 +263,9 @@ def test_every_bundled_role_play_can_be_taken_to_a_full_score_and_completes_its_
     app = app_factory(CONTENT_DIR=str(BUNDLED_CONTENT))
     client, coach = app.test_client(), app.test_client()
     with app.app_context():
-        make_user(email="t@example.org")
+        trainee_id = make_user(email="t@example.org").id
         make_user(email="coach@example.org", role="trainer")
+        join_cohort_of("coach@example.org", trainee_id)
         modules = list(catalog().course("peer-specialist-core").modules)
         quizzes = {m: catalog().module(m).assessments[0] for m in modules}
     post(client, "/account/login", {"email": "t@example.org", "password": "a long enough passphrase"})

@@ -31,7 +31,7 @@ ACCESS = {
     "certificates.credential_download": SIGNED_IN,
     "auth.two_factor_setup": STAFF, "assessments.grading_queue": STAFF, "assessments.grade_attempt": STAFF,
     "certificates.staff_list": STAFF, "certificates.decide": STAFF, "certificates.manage": STAFF,
-    "certificates.audit_log": STAFF,
+    "certificates.audit_log": ADMIN,
     "trainers.join": SIGNED_IN, "trainers.my_transcript": SIGNED_IN,
     "trainers.home": STAFF, "trainers.create": STAFF, "trainers.cohort": STAFF, "trainers.import_trainees": STAFF,
     "trainers.add_session": STAFF, "trainers.cohort_csv": STAFF, "trainers.trainee": STAFF,
@@ -58,7 +58,8 @@ def world(app, client, make_user):
     cert = db.session.scalars(select(Certificate)).one()
     attempt = db.session.scalars(select(Attempt).where(Attempt.state == "open")).one()
     assert start.location == f"/attempts/{attempt.id}/play"
-    for email, role in [("other@example.org", "trainee"), ("coach@example.org", "trainer"), ("admin@example.org", "admin")]:
+    for email, role in [("other@example.org", "trainee"), ("coach@example.org", "trainer"), ("admin@example.org", "admin"),
+                        ("rival@example.org", "trainer")]:
         make_user(email=email, role=role)
     from datetime import date
 
@@ -67,6 +68,8 @@ def world(app, client, make_user):
     coach = db.session.scalar(select(User).where(User.email == "coach@example.org"))
     cohort = create_cohort("Autumn", "sample", date(2026, 9, 1), date(2026, 12, 1), coach)
     add_member(cohort, owner)
+    rival = db.session.scalar(select(User).where(User.email == "rival@example.org"))
+    create_cohort("Winter", "sample", date(2026, 9, 1), date(2026, 12, 1), rival)  # runs a cohort, not the owner's
     db.session.commit()
     values = {"course_slug": "sample", "module_slug": "listening", "quiz_slug": "first-visit", "attempt_id": attempt.id,
               "cert_id": cert.id, "asset": "images/loop.png", "purpose": "revocation", "kid": "nope", "token": "nope",
@@ -94,9 +97,15 @@ def test_every_route_is_classified(app):
     assert {endpoint for _, endpoint in rules(app)} == set(ACCESS)
 
 
+#: URL values that name the owner's records: another cohort's trainer gets 404 on every page built from one.
+ABOUT_OWNER = {"attempt_id", "cert_id", "user_id", "cohort_id"}
+
+
 def test_role_by_route_matrix(app, world):
+    """'trainer' runs the owner's cohort; 'other trainer' runs another cohort and sees none of the owner's records."""
     visitors = {"anonymous": app.test_client(), "trainee": signed_in(app, "other@example.org"),
-                "trainer": signed_in(app, "coach@example.org"), "admin": signed_in(app, "admin@example.org")}
+                "trainer": signed_in(app, "coach@example.org"), "other trainer": signed_in(app, "rival@example.org"),
+                "admin": signed_in(app, "admin@example.org")}
     checked = 0
     for rule, endpoint in rules(app):
         if "GET" not in rule.methods:
@@ -108,6 +117,10 @@ def test_role_by_route_matrix(app, world):
             access = ACCESS[endpoint]
             if access in (SIGNED_IN, STAFF, ADMIN) and who == "anonymous":
                 assert response.status_code == 302 and "/account/login" in response.location, (who, url)
+            elif access == ADMIN and who == "other trainer":
+                assert response.status_code == 403, (who, url, response.status_code)
+            elif who == "other trainer" and access != PUBLIC and rule.arguments & ABOUT_OWNER:
+                assert response.status_code == 404, (who, url, response.status_code)
             elif access == STAFF and who == "trainee" or access == ADMIN and who in ("trainee", "trainer"):
                 assert response.status_code == 403, (who, url, response.status_code)
             else:

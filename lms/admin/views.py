@@ -10,6 +10,7 @@ from ..auth.mail import reset_link, send_reset
 from ..auth.models import User
 from ..auth.operations import create_reset
 from ..extensions import db
+from ..inputs import query_int
 from .forms import ActiveForm, RoleForm
 from .operations import AdminError, change_role, set_active
 
@@ -36,7 +37,7 @@ def require_two_factor():
 @role_required("admin")
 def users():
     query = request.args.get("q", "").strip()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = query_int("page", 1, low=1, high=100_000)
     stmt = select(User).order_by(User.created_at.desc())
     if query:
         like = f"%{query.lower()}%"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -254,11 +254,11 @@ def grade(attempt: Attempt, quiz: Quiz, awards: dict[int, list[int]], comment: s
     return True
 
 
-def pending_queue(cohort_id: int | None = None) -> list[Attempt]:
-    """Attempts waiting for a trainer, oldest first (optionally only one cohort's)."""
+def pending_queue(cohort_id: int | None = None, visible=true()) -> list[Attempt]:
+    """Attempts waiting for a trainer, oldest first: those `visible` keeps (optionally only one cohort's)."""
     from ..trainers.models import CohortMember
 
-    stmt = select(Attempt).where(Attempt.state == PENDING).order_by(Attempt.finished_at, Attempt.id)
+    stmt = select(Attempt).where(Attempt.state == PENDING, visible).order_by(Attempt.finished_at, Attempt.id)
     if cohort_id is not None:
         stmt = stmt.where(Attempt.user_id.in_(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)))
     return list(db.session.scalars(stmt))

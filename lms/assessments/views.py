@@ -5,11 +5,12 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from .. import fastread
+from .. import access, fastread
 from ..auth import role_required
 from ..auth.models import User
 from ..courses import catalog
 from ..extensions import db
+from ..inputs import query_int
 from .attempts import (AttemptError, answer, availability, choice_order, grade, last_step, pending_queue,
                        quiz_for_attempt, start_attempt, step_count, steps_of)
 from .forms import ChoiceForm, GradeForm, WrittenForm, criterion_field
@@ -33,14 +34,13 @@ def _context_or_404(course_slug: str, module_slug: str, quiz_slug: str):
 
 
 def _attempt_or_404(attempt_id: int, staff_may_view: bool = True, lock: bool = False) -> Attempt:
-    """The attempt if it is the current user's (or they are staff); 404 otherwise, never 403."""
-    if attempt_id > 2**62:
-        abort(404)  # no such row, and more than the database's integers hold
+    """The attempt if it is the current user's (or staff who may see its trainee); 404 otherwise, never 403."""
     # The busiest page: one plain statement (lms.fastread) rather than an ORM load.
     attempt = fastread.get_for_update(Attempt, attempt_id) if lock else db.session.get(Attempt, attempt_id)
     if attempt is None:
         abort(404)
-    if attempt.user_id != current_user.id and not (staff_may_view and current_user.is_staff):
+    if attempt.user_id != current_user.id and not (staff_may_view and current_user.is_staff
+                                                   and access.can_see_trainee(current_user, attempt.user_id)):
         abort(404)
     return attempt
 
@@ -176,10 +176,10 @@ def grading_queue():
     from ..trainers.cohorts import visible_cohorts
 
     cohorts = visible_cohorts(current_user)
-    cohort_id = request.args.get("cohort", type=int)
+    cohort_id = query_int("cohort")
     if cohort_id is not None and cohort_id not in {c.id for c in cohorts}:
         abort(404)
-    attempts = pending_queue(cohort_id)
+    attempts = pending_queue(cohort_id, access.trainee_filter(current_user, Attempt.user_id))
     users = {u.id: u for u in db.session.query(User).filter(User.id.in_({a.user_id for a in attempts}))} if attempts else {}
     return render_template("assessments/queue.html", attempts=attempts, users=users, catalog=catalog(),
                            cohorts=cohorts, cohort_id=cohort_id)
@@ -189,7 +189,7 @@ def grading_queue():
 @role_required("trainer", "admin")
 def grade_attempt(attempt_id: int):
     attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None:
+    if attempt is None or not access.can_see_trainee(current_user, attempt.user_id):
         abort(404)
     if attempt.state != PENDING:
         flash("This answer has already been graded.", "info")

@@ -23,8 +23,8 @@ RESET_SENT = ("If an account uses that email address, we have sent it a link to 
 
 
 def safe_next(target: str | None) -> str:
-    """Only same-site paths: never an absolute URL or a scheme-relative '//host'."""
-    if not target:
+    """Only same-site paths: never an absolute URL, a scheme-relative '//host', or control characters."""
+    if not target or not target.isprintable():  # CR/LF, NUL, tab...: never part of a path we link to
         return url_for("courses.dashboard")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:

@@ -102,15 +102,26 @@ def bulk_page():
     if form.validate_on_submit():
         # The whole upload (MAX_CONTENT_LENGTH bounds it): a cut-off file would silently lose rows.
         text = form.file.data.read().decode("utf-8-sig", errors="replace")
-        ids = [row[0].strip() for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
-        if ids and ids[0].strip().lower() in ("id", "certificate id", "certificate_id", "certificate"):
-            ids = ids[1:]
-        if not ids or len(ids) > MAX_BULK:
-            form.file.errors.append(f"The file lists {len(ids)} IDs; it must list between 1 and {MAX_BULK}, one per row. "
-                                    "Split a longer list into several files.")
+        try:
+            ids = _ids_in(text)
+        except csv.Error:  # a field over the csv module's limit (128 KiB): no certificate ID is that long
+            form.file.errors.append("A value in this file is too long to be a certificate ID (or the file is not CSV). "
+                                    "List one ID per row.")
         else:
-            return _csv_response(bulk(ids))
+            if not ids or len(ids) > MAX_BULK:
+                form.file.errors.append(f"The file lists {len(ids)} IDs; it must list between 1 and {MAX_BULK}, one per "
+                                        "row. Split a longer list into several files.")
+            else:
+                return _csv_response(bulk(ids))
     return render_template("verify/bulk.html", form=form), 200 if request.method == "GET" else 422
+
+
+def _ids_in(text: str) -> list[str]:
+    """The first cell of each non-empty row, without a header row; csv.Error if the file cannot be read."""
+    ids = [row[0].strip() for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
+    if ids and ids[0].lower() in ("id", "certificate id", "certificate_id", "certificate"):
+        ids = ids[1:]
+    return ids
 
 
 def _csv_response(rows: list[dict]) -> Response:

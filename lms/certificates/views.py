@@ -3,7 +3,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import audit, fastread
+from .. import access, audit, fastread
 from ..auth import role_required
 from ..auth.models import User
 from ..courses import catalog
@@ -16,9 +16,9 @@ bp = Blueprint("certificates", __name__)
 
 
 def _own_or_staff(cert_id: str) -> Certificate:
-    """The certificate if it is the current user's or they are staff; 404 otherwise."""
+    """The certificate if it is the current user's or staff who may see its holder; 404 otherwise."""
     cert = db.session.get(Certificate, cert_id)
-    if cert is None or (cert.user_id != current_user.id and not current_user.is_staff):
+    if cert is None or not access.owner_or_visible(current_user, cert.user_id):
         abort(404)
     return cert
 
@@ -65,7 +65,7 @@ def detail(cert_id: str):
 def pdf(cert_id: str):
     """The PDF stored at issue: one plain query (lms.fastread) for two columns, no rendering."""
     row = fastread.one("SELECT user_id, pdf FROM certificate WHERE id = :id", id=cert_id)
-    if row is None or (row[0] != current_user.id and not current_user.is_staff):
+    if row is None or not access.owner_or_visible(current_user, row[0]):
         abort(404)
     return Response(bytes(row[1]), mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="certificate-{cert_id}.pdf"'})
@@ -83,11 +83,13 @@ def credential_download(cert_id: str):
 @role_required("trainer", "admin")
 def staff_list():
     query = request.args.get("q", "").strip()
-    stmt = select(Certificate).order_by(Certificate.issued_at.desc()).limit(200)
+    stmt = (select(Certificate).where(access.trainee_filter(current_user, Certificate.user_id))
+            .order_by(Certificate.issued_at.desc()).limit(200))
     if query:
         like = f"%{query}%"
         stmt = stmt.where(Certificate.holder_name.ilike(like) | Certificate.id.ilike(like.upper()))
-    requests_ = db.session.scalars(select(CertificateRequest).where(CertificateRequest.state == "pending")
+    visible = access.trainee_filter(current_user, CertificateRequest.user_id)
+    requests_ = db.session.scalars(select(CertificateRequest).where(CertificateRequest.state == "pending", visible)
                                    .order_by(CertificateRequest.requested_at)).all()
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.user_id for r in requests_})))}
     return render_template("certificates/staff_list.html", certificates=db.session.scalars(stmt).all(), query=query,
@@ -98,7 +100,7 @@ def staff_list():
 @role_required("trainer", "admin")
 def decide(request_id: int):
     req = db.session.get(CertificateRequest, request_id)
-    if req is None:
+    if req is None or not access.can_see_trainee(current_user, req.user_id):
         abort(404)
     form = DecisionForm()
     if not form.validate_on_submit():
@@ -121,7 +123,7 @@ def decide(request_id: int):
 @role_required("trainer", "admin")
 def manage(cert_id: str):
     cert = db.session.get(Certificate, cert_id, with_for_update=request.method == "POST" or None)
-    if cert is None:
+    if cert is None or not access.can_see_trainee(current_user, cert.user_id):
         abort(404)
     status_form, reissue_form = StatusForm(prefix="status"), ReissueForm(prefix="reissue")
     if request.method == "GET":
@@ -147,8 +149,9 @@ def manage(cert_id: str):
 
 
 @bp.route("/staff/audit/")
-@role_required("trainer", "admin")
+@role_required("admin")
 def audit_log():
+    """The whole audit log: admins only, as it names every account (trainers see a certificate's own events)."""
     events = db.session.scalars(select(audit.AuditEvent).order_by(audit.AuditEvent.at.desc()).limit(500)).all()
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({e.actor_id for e in events if e.actor_id})))}
     return render_template("certificates/audit.html", events=events, users=users)

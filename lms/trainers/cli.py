@@ -16,11 +16,14 @@ def import_command(csv_file, cohort_name: str) -> None:
     cohort = db.session.scalar(select(Cohort).where(Cohort.name == cohort_name))
     if cohort is None:
         raise click.ClickException(f"No cohort is called “{cohort_name}”.")
-    created, added, problems = import_roster(cohort, csv_file.read(), actor_id=None)
-    if problems:
-        for problem in problems:
+    result = import_roster(cohort, csv_file.read(), actor_id=None)
+    if result.problems:
+        for problem in result.problems:
             click.echo(f"{csv_file.name}: {problem}", err=True)
-        raise click.ClickException(f"{len(problems)} row(s) have problems; nothing was imported. Fix them and run again.")
+        raise click.ClickException(f"{len(result.problems)} row(s) have problems; nothing was imported. "
+                                   "Fix them and run again.")
     db.session.commit()
-    click.echo(f"Imported into “{cohort.name}”: {added} trainee(s) added, {created} new account(s) created. "
+    click.echo(f"Imported into “{cohort.name}”: {result.added} trainee(s) added, {result.created} new account(s) created. "
                "New trainees set their password with 'Forgot your password?' or a reset link.")
+    for email in result.existing:
+        click.echo(f"Not added: {email} already has an account; they join with the cohort's link: /join/{cohort.join_code}")

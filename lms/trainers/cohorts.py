@@ -1,8 +1,11 @@
-"""Cohorts: create, join, import from CSV (all rows or none), and who a trainer may see."""
+"""Cohorts: create, join, import from CSV (all rows or none), and which cohorts a trainer may see.
+
+Which trainees a trainer may see is decided in one place, lms.access.
+"""
 import csv
 import io
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import exists, select
 
@@ -10,6 +13,7 @@ from .. import audit
 from ..auth.models import User
 from ..auth.operations import create_user, find_user, normalise_email
 from ..extensions import db
+from ..inputs import is_email
 from .models import Cohort, CohortMember, CohortTrainer
 
 JOIN_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
@@ -64,17 +68,6 @@ def can_see_cohort(user: User, cohort: Cohort) -> bool:
         CohortTrainer.cohort_id == cohort.id, CohortTrainer.user_id == user.id)) is not None
 
 
-def can_see_trainee(user: User, trainee_id: int) -> bool:
-    """Admins see everyone; a trainer sees trainees in the cohorts they run and trainees in no cohort."""
-    if user.role == "admin":
-        return True
-    in_any = db.session.scalar(select(CohortMember.id).where(CohortMember.user_id == trainee_id).limit(1))
-    if in_any is None:
-        return True
-    return db.session.scalar(select(CohortMember.id).join(CohortTrainer, CohortTrainer.cohort_id == CohortMember.cohort_id)
-                             .where(CohortMember.user_id == trainee_id, CohortTrainer.user_id == user.id).limit(1)) is not None
-
-
 @dataclass(frozen=True)
 class ImportRow:
     line: int
@@ -87,7 +80,11 @@ def parse_roster(text: str) -> tuple[list[ImportRow], list[str]]:
     """Rows of `email, display name, legal name` (a header row is optional); every bad row as 'line N: ...'."""
     rows, problems, seen = [], [], {}
     reader = csv.reader(io.StringIO(text))
-    for number, record in enumerate(reader, start=1):
+    try:
+        records = list(reader)  # the upload is at most MAX_CONTENT_LENGTH
+    except csv.Error:  # a field over the csv module's limit (128 KiB)
+        return [], [f"line {reader.line_num}: a value is too long (or the row is not valid CSV)"]
+    for number, record in enumerate(records, start=1):
         cells = [c.strip() for c in record]
         if not any(cells):
             continue
@@ -97,8 +94,9 @@ def parse_roster(text: str) -> tuple[list[ImportRow], list[str]]:
             problems.append(f"line {number}: needs three values: email, display name, legal name")
             continue
         email = normalise_email(cells[0])
-        if "@" not in email or " " in email or email.startswith("@") or email.endswith("@"):
-            problems.append(f"line {number}: '{cells[0]}' is not an email address")
+        if not is_email(email):
+            shown = "".join(c if c.isprintable() else "?" for c in cells[0][:254])
+            problems.append(f"line {number}: '{shown}' is not an email address")
             continue
         if email in seen:
             problems.append(f"line {number}: {email} is already on line {seen[email]}")
@@ -110,27 +108,41 @@ def parse_roster(text: str) -> tuple[list[ImportRow], list[str]]:
     return rows, problems
 
 
-def import_roster(cohort: Cohort, text: str, actor_id: int | None) -> tuple[int, int, list[str]]:
-    """Import trainees into a cohort: all rows or none. Returns (accounts created, added to cohort, problems).
+@dataclass(frozen=True)
+class ImportResult:
+    created: int = 0
+    added: int = 0
+    #: emails that already had an account: not added, they join with the cohort's link themselves
+    existing: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
-    New accounts get a random password they never see: they set their own with a reset link.
+
+def import_roster(cohort: Cohort, text: str, actor_id: int | None) -> ImportResult:
+    """Import trainees into a cohort: all rows or none.
+
+    New accounts get a random password they never see: they set their own with a reset link. An email that
+    already has an account is not added (an import must not pull someone into a cohort, and so in front of
+    its trainers, without their say): it is reported, and that person joins with the cohort's link.
     """
     rows, problems = parse_roster(text)
     if problems:
-        return 0, 0, problems
+        return ImportResult(problems=problems)
     created = added = 0
+    existing = []
     for row in rows:
         user = find_user(row.email)
         if user is None:
             user = create_user(row.email, secrets.token_urlsafe(24), row.display_name, row.legal_name)
             created += 1
+            added += add_member(cohort, user)
         elif user.role != "trainee":
             problems.append(f"line {row.line}: {row.email} is a {user.role} account, not a trainee")
-            continue
-        added += add_member(cohort, user)
+        else:
+            existing.append(row.email)
     if problems:
         db.session.rollback()
-        return 0, 0, problems
+        return ImportResult(problems=problems)
     db.session.flush()
-    audit.record("cohort.imported", f"cohort:{cohort.id}", actor_id=actor_id, created=created, added=added)
-    return created, added, []
+    audit.record("cohort.imported", f"cohort:{cohort.id}", actor_id=actor_id, created=created, added=added,
+                 existing=len(existing))
+    return ImportResult(created, added, existing)

@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import exists, select
 from wtforms.fields.choices import SelectChoice
 
+from .. import access
 from ..assessments.models import Attempt
 from ..auth import role_required
 from ..auth.models import User, utcnow
@@ -16,9 +17,10 @@ from ..courses.progress import course_status, duration, learner
 from ..extensions import db
 from ..formats import csv_response as _csv
 from ..formats import safe_cell as _cell
+from ..inputs import query_int
 from . import analytics, transcript
-from .cohorts import (CohortError, add_member, can_see_cohort, can_see_trainee, cohort_by_code, create_cohort,
-                      import_roster, visible_cohorts)
+from .cohorts import (CohortError, add_member, can_see_cohort, cohort_by_code, create_cohort, import_roster,
+                      visible_cohorts)
 from .forms import CohortForm, ImportForm, JoinForm, OverrideForm, SessionForm
 from .models import Cohort, CohortMember, LiveSession, Override
 from .operations import KINDS, OverrideError, add_override, record_session
@@ -36,7 +38,7 @@ def _cohort_or_404(cohort_id: int) -> Cohort:
 
 def _trainee_or_404(user_id: int) -> User:
     user = db.session.get(User, user_id)
-    if user is None or user.role != "trainee" or not can_see_trainee(current_user, user.id):
+    if user is None or user.role != "trainee" or not access.can_see_trainee(current_user, user.id):
         abort(404)
     return user
 
@@ -50,8 +52,10 @@ def _cohort_form() -> CohortForm:
 @bp.route("/staff/")
 @role_required("trainer", "admin")
 def home():
-    unassigned = db.session.scalars(select(User).where(User.role == "trainee", ~exists().where(CohortMember.user_id == User.id))
-                                    .order_by(User.display_name).limit(200)).all()
+    unassigned = []
+    if access.sees_everyone(current_user):  # trainees in no cohort are visible to admins only
+        unassigned = db.session.scalars(select(User).where(User.role == "trainee", ~exists().where(CohortMember.user_id == User.id))
+                                        .order_by(User.display_name).limit(200)).all()
     return render_template("trainers/home.html", cohorts=visible_cohorts(current_user), form=_cohort_form(),
                            unassigned=unassigned, catalog=catalog())
 
@@ -80,7 +84,7 @@ def cohort(cohort_id: int):
     if course is None:
         abort(404)
     modules, rows = cohort_matrix(catalog(), course, cohort.id)
-    days = request.args.get("inactive", type=int)
+    days = query_int("inactive", low=1, high=36_500)
     shown = inactive(rows, days) if days else rows
     sessions = db.session.scalars(select(LiveSession).where(LiveSession.cohort_id == cohort.id)
                                   .order_by(LiveSession.held_on.desc())).all()
@@ -108,15 +112,25 @@ def import_trainees(cohort_id: int):
             flash(error, "error")
         return redirect(url_for(".cohort", cohort_id=cohort.id))
     text = form.file.data.read().decode("utf-8-sig", errors="replace")
-    created, added, problems = import_roster(cohort, text, current_user.id)
-    if problems:
+    result = import_roster(cohort, text, current_user.id)
+    if result.problems:
+        problems = result.problems
         flash("Nothing was imported. Fix these rows and upload the file again: " + "; ".join(problems[:20])
               + (f"; and {len(problems) - 20} more" if len(problems) > 20 else ""), "error")
         return redirect(url_for(".cohort", cohort_id=cohort_id))
     db.session.commit()
-    flash(f"Imported: {added} trainee(s) added, {created} new account(s). New trainees set their password with "
-          "“Forgot your password?” (or a reset link from an admin).", "success")
+    flash(f"Imported: {result.added} trainee(s) added, {result.created} new account(s). New trainees set their password "
+          "with “Forgot your password?” (or a reset link from an admin).", "success")
+    if result.existing:
+        flash(_existing_message(result.existing), "info")
     return redirect(url_for(".cohort", cohort_id=cohort.id))
+
+
+def _existing_message(emails: list[str]) -> str:
+    shown = ", ".join(f"{e} already has an account" for e in emails[:20]) + (
+        f"; and {len(emails) - 20} more" if len(emails) > 20 else "")
+    return (f"Not added: {shown}. People with an account join the cohort themselves: send them its join link "
+            "(at the top of this page).")
 
 
 @bp.route("/staff/cohorts/<int:cohort_id>/sessions", methods=["POST"])
@@ -273,7 +287,7 @@ def quiz_analytics(module_slug: str, quiz_slug: str):
     quiz = module.assessment(quiz_slug) if module else None
     if quiz is None:
         abort(404)
-    cohort_id = request.args.get("cohort", type=int)
+    cohort_id = query_int("cohort")
     cohort = _cohort_or_404(cohort_id) if cohort_id else None
     if cohort is None and current_user.role != "admin":
         cohorts = visible_cohorts(current_user)
