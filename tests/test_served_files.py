@@ -1,0 +1,107 @@
+"""Which files the app serves or reads: module assets (an allow-list of media types, checked on the
+normalised real path), /assets/ (only the real static files), and the certificate PDF's URL fetcher.
+Each test performs the attack as the security review did (findings F2, F11, F12, F16)."""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from helpers import PASSWORD, TEST_CONTENT, post
+
+LESSON = "/courses/sample/listening/"
+SECRET = b"SECRET-OUTSIDE-THE-MODULE"
+
+#: Every spelling of a lesson source, answer key or grader's guide that must not be served.
+NEVER_SERVED = [
+    # the files themselves
+    "index.md", "first-visit.quiz.md", "first-visit.guide.md", "notes.md",
+    # F2: trailing slash, "/.", "//", "./" (the review's bypasses)
+    "index.md/", "first-visit.quiz.md/", "first-visit.quiz.md/.", "first-visit.quiz.md//", "./first-visit.quiz.md",
+    "first-visit.guide.md/", "index.md/.", "images/../first-visit.quiz.md", "images/./../index.md",
+    "images//../index.md", ".//first-visit.quiz.md",
+    # percent-encoded dots and slashes, including double encoding
+    "first-visit.quiz.md%2f", "first-visit.quiz.md%2F", "first-visit.quiz.md%2f.", "%2e/first-visit.quiz.md",
+    "first-visit.quiz.md%2f%2e", "%2e%2e/listening/index.md", "images%2f..%2findex.md", "first-visit.quiz.md%252f",
+    "%2e%2e/%2e%2e/competencies.yaml", "..%2F..%2Fcourses%2Fsample.md", "../safety/index.md",
+    # case
+    "index.MD", "INDEX.md", "first-visit.Quiz.Md", "first-visit.QUIZ.MD", "first-visit.quiz.mD/", "Notes.Md",
+    # backslashes and NUL
+    "images\\..\\index.md", "images%5c..%5cindex.md", "first-visit.quiz.md\\", "first-visit.quiz.md%5c",
+    "first-visit.quiz.md%00", "first-visit.quiz.md%00.png", "index.md%00/",
+    # Windows-style names that some file systems fold onto the real file
+    "index.md.", "index.md%20", "index.md::$DATA",
+    # dotfiles, HTML, scripts and other types not on the allow-list
+    ".hidden", "images/.secret.png", ".hidden/", "page.html", "page.HTML", "page.html/", "script.js", "script.js/",
+    "notes.docx", "data.json",
+    # symbolic links: one to a Markdown file inside the folder, one out of the folder
+    "alias.png", "images/escape.png", "escape-dir/secret.png",
+    # files that do not exist
+    "images/missing.png", "images/", "images",
+]
+
+
+@pytest.fixture
+def content(tmp_path):
+    """The test content with a full module folder: allowed media, sources, and files that must not be served."""
+    root = tmp_path / "content"
+    shutil.copytree(TEST_CONTENT, root)
+    folder = root / "modules/listening"
+    (folder / "first-visit.guide.md").write_text("## opening\n\nLook for a reflection of feeling.\n")
+    (folder / "notes.md").write_text("trainer notes\n")
+    (folder / ".hidden").write_text("hidden\n")
+    (folder / "images/.secret.png").write_bytes(b"\x89PNG hidden")
+    (folder / "page.html").write_text("<script>alert(1)</script>")
+    (folder / "script.js").write_text("alert(1)")
+    (folder / "notes.docx").write_bytes(b"PK\x03\x04")
+    (folder / "data.json").write_text("{}")
+    (folder / "drawing.svg").write_text('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')
+    (folder / "handout.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    (folder / "captions.vtt").write_text("WEBVTT\n")
+    (folder / "images/Photo.JPG").write_bytes(b"\xff\xd8\xff\xe0 jpeg")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.png").write_bytes(SECRET)
+    os.symlink(folder / "index.md", folder / "alias.png")
+    os.symlink(outside / "secret.png", folder / "images/escape.png")
+    os.symlink(outside, folder / "escape-dir")
+    return root
+
+
+@pytest.fixture
+def signed_in(app_factory, content, make_user):
+    app = app_factory(CONTENT_DIR=str(content))
+    client = app.test_client()
+    with app.app_context():
+        make_user(email="carol@example.org")
+    post(client, "/account/login", {"email": "carol@example.org", "password": PASSWORD})
+    return client
+
+
+@pytest.mark.parametrize("spelling", NEVER_SERVED)
+def test_module_folder_never_serves_sources_scripts_dotfiles_or_links_out_of_the_folder(signed_in, spelling):
+    with signed_in.get(LESSON + spelling) as response:
+        body = response.get_data()
+    assert response.status_code == 404, (spelling, response.status_code, body[:80])
+    assert SECRET not in body and b"points" not in body and b"reflection of feeling" not in body
+
+
+@pytest.mark.parametrize("name, mimetype", [("images/loop.png", "image/png"), ("images/Photo.JPG", "image/jpeg"),
+                                            ("handout.pdf", "application/pdf"), ("captions.vtt", "text/vtt"),
+                                            ("drawing.svg", "image/svg+xml")])
+def test_module_folder_serves_allowed_media_types(signed_in, name, mimetype):
+    with signed_in.get(LESSON + name) as response:
+        assert response.status_code == 200 and response.mimetype == mimetype
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_svg_is_served_with_a_policy_that_forbids_its_scripts(signed_in):
+    with signed_in.get(LESSON + "drawing.svg") as response:
+        policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "sandbox" in policy and "script-src" not in policy
+    assert response.headers.getlist("Content-Security-Policy") == [policy], "one policy, not the site's as well"
+
+
+def test_module_assets_need_sign_in(app_factory, content):
+    response = app_factory(CONTENT_DIR=str(content)).test_client().get(LESSON + "images/loop.png")
+    assert response.status_code == 302 and "/account/login" in response.location
