@@ -105,3 +105,40 @@ def test_svg_is_served_with_a_policy_that_forbids_its_scripts(signed_in):
 def test_module_assets_need_sign_in(app_factory, content):
     response = app_factory(CONTENT_DIR=str(content)).test_client().get(LESSON + "images/loop.png")
     assert response.status_code == 302 and "/account/login" in response.location
+
+
+# -- /assets/ (F12) -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["..%2f__init__.0000000000.py", "..%2f..%2fpyproject.0000000000.toml",
+                                  "css%2f..%2f..%2f__init__.0000000000.py", "%2e%2e/__init__.0000000000.py",
+                                  "css/..%2f..%2fassets.0000000000.py", "..%5c__init__.0000000000.py",
+                                  "css/site.0000000000.css", "css/missing.0000000000.css", "css%00/site.x.css"])
+def test_assets_never_read_a_file_that_is_not_one_of_the_static_files(client, monkeypatch, name):
+    assert client.get("/assets/not-here").status_code == 404  # the error page's templates are now loaded
+    reads = []
+    real_read_bytes, real_open = Path.read_bytes, Path.open
+    monkeypatch.setattr(Path, "read_bytes", lambda self: reads.append(self) or real_read_bytes(self))
+    monkeypatch.setattr(Path, "open", lambda self, *a, **k: reads.append(self) or real_open(self, *a, **k))
+    monkeypatch.setattr("builtins.open", _recording_open(reads))
+    assert client.get("/assets/" + name).status_code == 404
+    assert reads == [], f"/assets/{name} read {reads}"
+
+
+def _recording_open(reads):
+    real = open
+
+    def recording(file, *args, **kwargs):
+        reads.append(file)
+        return real(file, *args, **kwargs)
+    return recording
+
+
+def test_assets_serve_each_real_static_file_under_its_fingerprint(client):
+    html = client.get("/courses/").get_data(as_text=True)
+    for start in ('<link rel="stylesheet" href="', '<link rel="icon" href="'):
+        if start not in html:
+            continue
+        href = html.split(start, 1)[1].split('"', 1)[0]
+        with client.get(href) as response:
+            assert response.status_code == 200, href
+            assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
