@@ -142,3 +142,64 @@ def test_assets_serve_each_real_static_file_under_its_fingerprint(client):
         with client.get(href) as response:
             assert response.status_code == 200, href
             assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+
+
+# -- the certificate PDF's URL fetcher (F11) ------------------------------------------------------
+
+@pytest.fixture
+def static(tmp_path):
+    """A static folder with a stylesheet, links to files outside it, and a secret beside it."""
+    folder = tmp_path / "lms/static"
+    (folder / "css").mkdir(parents=True)
+    (folder / "css/certificate.css").write_text("body { color: black }")
+    (folder.parent / "secret.txt").write_bytes(SECRET)
+    os.symlink(folder.parent / "secret.txt", folder / "css/linked.css")
+    os.symlink("/etc/passwd", folder / "passwd.css")
+    return folder
+
+
+def _read(response) -> bytes:
+    try:
+        return response.read()
+    finally:
+        response.close()
+
+
+@pytest.mark.parametrize("url", [
+    "file:///etc/passwd", "file://localhost/etc/passwd", "file:/etc/passwd",
+    "file://{static}/../secret.txt", "file://{static}/%2e%2e/secret.txt", "file://{static}/..%2fsecret.txt",
+    "file://{static}/css/%2e%2e/%2e%2e/secret.txt", "file://{static}/css%2f..%2f..%2fsecret.txt",
+    "file://{static}/%2E%2E/%2E%2E/%2E%2E/%2E%2E/%2E%2E/%2E%2E/%2E%2E/%2E%2E/etc/passwd",
+    "file://{static}/..%2f..%2f..%2f..%2f..%2f..%2f..%2f..%2fetc/passwd", "file://{static}/css/linked.css",
+    "file://{static}/passwd.css", "file://{static}/css/certificate.css%00", "file://{static}/css\\..\\..\\secret.txt",
+    "file://evil.example{static}/css/certificate.css", "file://{static}", "file://{static}/css/",
+    "http://127.0.0.1:1/x.png", "https://example.org/logo.png", "ftp://example.org/x", "data:text/html,<p>x</p>",
+])
+def test_pdf_fetcher_refuses_everything_but_the_static_files(static, url):
+    from lms.certificates.pdf import StaticOnlyFetcher
+
+    fetcher = StaticOnlyFetcher(str(static))
+    with pytest.raises(ValueError):
+        body = _read(fetcher.fetch(url.format(static=static)))
+        pytest.fail(f"{url} was fetched: {body[:40]!r}")
+
+
+def test_pdf_fetcher_loads_static_files_and_inline_images(static):
+    from lms.certificates.pdf import StaticOnlyFetcher
+
+    fetcher = StaticOnlyFetcher(str(static))
+    assert _read(fetcher.fetch(f"file://{static}/css/certificate.css?v=1")) == b"body { color: black }"
+    assert _read(fetcher.fetch((static / "css/certificate.css").as_uri())) == b"body { color: black }"
+    assert _read(fetcher.fetch("data:image/png;base64,iVBORw0KGgo=")) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_pdf_cannot_attach_a_file_outside_the_static_folder(static):
+    from pypdf import PdfReader
+    from io import BytesIO
+
+    from lms.certificates.pdf import render_pdf
+
+    html = "".join(f'<link rel="attachment" href="file://{static}/{p}">'
+                   for p in ("%2e%2e/secret.txt", "..%2fsecret.txt", "css/linked.css")) + "<p>Certificate</p>"
+    pdf = PdfReader(BytesIO(render_pdf(html, str(static))))
+    assert pdf.attachments == {}
