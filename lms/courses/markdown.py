@@ -30,6 +30,9 @@ ATTRIBUTES = {
     "td": {"colspan", "rowspan", "headers"},
 }
 _DANGEROUS_SCHEMES = ("javascript", "vbscript", "data", "file")
+_VIDEO_PREFIXES = tuple(f"https://{host}/" for host in sorted(VIDEO_HOSTS))
+_LONGEST_PREFIX = max(len(prefix) for prefix in _VIDEO_PREFIXES)
+_UNSAFE_IN_URL = re.compile(r"[\\\x00-\x20\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -114,8 +117,16 @@ def _filter_attribute(tag: str, attr: str, value: str) -> str | None:
 
 
 def video_host_allowed(url: str) -> bool:
-    parts = urlsplit(url.strip())
-    return parts.scheme == "https" and (parts.hostname or "") in VIDEO_HOSTS
+    """True when a browser will load this URL from one of VIDEO_HOSTS over https on the default port.
+
+    Python's urlsplit and a browser's URL parser disagree about backslashes (`https://evil\\@host/`
+    is host `host` to one and `evil` to the other), and browsers drop tabs and newlines. So URLs with
+    a backslash, control character or space are refused, and the rest must start with exactly
+    `https://<host>/`, which leaves no room for credentials, a port or another host.
+    """
+    if _UNSAFE_IN_URL.search(url):
+        return False
+    return url[:_LONGEST_PREFIX].lower().startswith(_VIDEO_PREFIXES)
 
 
 def _outline(tokens) -> tuple[tuple[TocEntry, ...], tuple[str, ...]]:
