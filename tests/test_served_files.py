@@ -203,3 +203,43 @@ def test_a_pdf_cannot_attach_a_file_outside_the_static_folder(static):
                    for p in ("%2e%2e/secret.txt", "..%2fsecret.txt", "css/linked.css")) + "<p>Certificate</p>"
     pdf = PdfReader(BytesIO(render_pdf(html, str(static))))
     assert pdf.attachments == {}
+
+
+# -- content check: files that will not be served --------------------------------------------------
+
+def test_content_check_warns_about_each_file_a_module_folder_will_not_serve(content):
+    from click.testing import CliRunner
+
+    from lms.courses.cli import content_cli
+
+    result = CliRunner().invoke(content_cli, ["check", str(content)])
+    assert result.exit_code == 0, result.output
+    folder = content / "modules/listening"
+    allowed = "allowed: png, jpg, jpeg, gif, webp, svg, pdf, mp3, m4a, mp4, webm, vtt"
+    warnings = [line for line in result.output.splitlines() if ": warning: " in line]
+    assert warnings == [
+        f"{folder}/alias.png:1: warning: this will not be served: it is a link to a file that is not served itself",
+        f"{folder}/data.json:1: warning: this file will not be served ({allowed})",
+        f"{folder}/escape-dir:1: warning: this will not be served: it is a link to something outside the module "
+        "folder (copy the file into the folder instead)",
+        f"{folder}/images/escape.png:1: warning: this will not be served: it is a link to something outside the "
+        "module folder (copy the file into the folder instead)",
+        f"{folder}/notes.docx:1: warning: this file will not be served ({allowed})",
+        f"{folder}/notes.md:1: warning: this file will not be served ({allowed}); Markdown other than index.md, "
+        "*.quiz.md and *.guide.md is not used either",
+        f"{folder}/page.html:1: warning: this file will not be served ({allowed})",
+        f"{folder}/script.js:1: warning: this file will not be served ({allowed})",
+    ]
+    assert result.output.strip().splitlines()[-1].startswith("OK: 1 course(s), 2 module(s)")
+    assert "8 warning(s)" in result.output
+
+
+def test_graders_guides_and_hidden_files_are_accepted_without_a_warning(tmp_path):
+    from helpers import write_content
+    from lms.courses.loader import inspect
+
+    root = write_content(tmp_path, {"modules/m/q.guide.md": "## opening\n\nLook for feelings.\n",
+                                    "modules/m/.gitkeep": "", "modules/m/images/.DS_Store": "x",
+                                    "modules/m/images/diagram.webp": "RIFF", "modules/m/Audio/Intro.MP3": "ID3"})
+    catalog, problems = inspect(root)
+    assert catalog is not None and problems == []

@@ -12,6 +12,7 @@ MEDIA_TYPES = {
     "svg": "image/svg+xml", "pdf": "application/pdf", "mp3": "audio/mpeg", "m4a": "audio/mp4",
     "mp4": "video/mp4", "webm": "video/webm", "vtt": "text/vtt",
 }
+SERVED_EXTENSIONS = ", ".join(MEDIA_TYPES)
 #: SVG can carry scripts: served with a policy that runs none and loads nothing.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
 #: files in a module folder that the loader reads itself (never served, never warned about)
@@ -44,6 +45,25 @@ def served_file(folder: Path, asset: str) -> Path | None:
         return None
     rel = real.relative_to(root).as_posix()
     return real if _canonical(rel) and media_type(rel) is not None else None
+
+
+def why_not_served(folder: Path, rel: str) -> str | None:
+    """What `content check` tells the author about this file or link in a module folder (None: nothing to say)."""
+    path = folder / rel
+    if is_source(rel) or served_file(folder, rel) is not None:
+        return None
+    if path.is_symlink() and not path.resolve().is_relative_to(folder.resolve()):
+        return ("this will not be served: it is a link to something outside the module folder "
+                "(copy the file into the folder instead)")
+    if path.is_dir():
+        return None  # a folder (or a link to one inside the module): the files in it are checked themselves
+    if media_type(rel) is None:
+        unused = ("; Markdown other than index.md, *.quiz.md and *.guide.md is not used either"
+                  if rel.lower().endswith(".md") else "")
+        return f"this file will not be served (allowed: {SERVED_EXTENSIONS}){unused}"
+    if path.is_symlink():
+        return "this will not be served: it is a link to a file that is not served itself"
+    return "this file will not be served: rename it without '%', backslashes or control characters"
 
 
 def is_source(rel: str) -> bool:
