@@ -112,3 +112,24 @@ def tags_in(markup: str) -> list:
     parser.feed(markup)
     parser.close()
     return found
+
+
+WIDE = "x" * 300
+SCROLL = '<div class="scroll" tabindex="0" role="region" aria-label="{}">'
+
+
+def test_tables_and_code_blocks_scroll_in_a_region_keyboard_users_can_focus():
+    out = html(f"# T\n\n```\n{WIDE}\n```\n\n    indented {WIDE}\n\n| a | b |\n|---|---|\n| {WIDE} | 2 |\n\n"
+               f'<table title="<table>"><tr><td><pre>{WIDE}</pre></td></tr></table>\n')
+    code, table = SCROLL.format("Code (scrolls sideways)"), SCROLL.format("Table (scrolls sideways)")
+    assert out.count(code + "<pre>") == 3 and out.count(table + "<table") == 2
+    assert out.count("</pre></div>") == 3 and out.count("</table></div>") == 2
+    assert 'title="&lt;table&gt;"' in out or 'title="<table>"' in out, "a tag inside an attribute is not a tag"
+    assert [tag for tag, _ in tags_in(out)].count("div") == 5
+
+
+def test_authors_cannot_write_focusable_regions_themselves():
+    out = html('<div class="scroll" tabindex="0" role="region" aria-label="x">text</div>\n\n'
+               '<p tabindex="1">p</p> <a href="https://example.org" tabindex="-1">a</a>\n')
+    assert "tabindex" not in out and "role=" not in out and "aria-label" not in out and "class=" not in out
+    assert "text" in out

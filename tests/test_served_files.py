@@ -243,3 +243,9 @@ def test_graders_guides_and_hidden_files_are_accepted_without_a_warning(tmp_path
                                     "modules/m/images/diagram.webp": "RIFF", "modules/m/Audio/Intro.MP3": "ID3"})
     catalog, problems = inspect(root)
     assert catalog is not None and problems == []
+
+
+def test_lesson_page_puts_wide_code_and_tables_in_focusable_scroll_regions(client, trainee):
+    html = client.get(LESSON).get_data(as_text=True)
+    assert '<div class="scroll" tabindex="0" role="region" aria-label="Code (scrolls sideways)"><pre><code>Peer:' in html
+    assert '<div class="scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table>' in html

@@ -32,6 +32,11 @@ ATTRIBUTES = {
 _DANGEROUS_SCHEMES = ("javascript", "vbscript", "data", "file")
 _VIDEO_PREFIXES = tuple(f"https://{host}/" for host in sorted(VIDEO_HOSTS))
 _LONGEST_PREFIX = max(len(prefix) for prefix in _VIDEO_PREFIXES)
+#: A wide table or long code line scrolls sideways; keyboard users must be able to focus it to scroll.
+_SCROLL_LABELS = {"table": "Table (scrolls sideways)", "pre": "Code (scrolls sideways)"}
+#: One tag of nh3's output, where text never holds a raw "<" and quoted values never hold '"', so a
+#: "<table" inside an attribute value is consumed with its tag and never taken for one.
+_TAG = re.compile(r'<(/?)([a-zA-Z][a-zA-Z0-9]*)(?:[^>"]|"[^"]*")*>')
 _UNSAFE_IN_URL = re.compile(r"[\\\x00-\x20\x7f-\x9f]")
 
 
@@ -106,8 +111,19 @@ def sanitise(html: str) -> Markup:
     )
     # An iframe whose src was refused is useless and confusing: drop it whole.
     cleaned = re.sub(r"<iframe(?![^>]*\ssrc=)[^>]*>.*?</iframe>", "", cleaned, flags=re.S)
+    cleaned = _TAG.sub(_scroll_region, cleaned)
     # Sanitised by nh3 just above: the one place author content is marked safe.
     return Markup(cleaned)  # nosec B704
+
+
+def _scroll_region(tag: re.Match) -> str:
+    """Wrap a table or code block in a region that scrolls sideways and can take keyboard focus."""
+    name = tag[2].lower()
+    if name not in _SCROLL_LABELS:
+        return tag[0]
+    if tag[1]:
+        return f"{tag[0]}</div>"
+    return f'<div class="scroll" tabindex="0" role="region" aria-label="{_SCROLL_LABELS[name]}">{tag[0]}'
 
 
 def _filter_attribute(tag: str, attr: str, value: str) -> str | None:
