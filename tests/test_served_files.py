@@ -34,8 +34,8 @@ NEVER_SERVED = [
     # dotfiles, HTML, scripts and other types not on the allow-list
     ".hidden", "images/.secret.png", ".hidden/", "page.html", "page.HTML", "page.html/", "script.js", "script.js/",
     "notes.docx", "data.json",
-    # symbolic links: one to a Markdown file inside the folder, one out of the folder
-    "alias.png", "images/escape.png", "escape-dir/secret.png",
+    # symbolic links: to a Markdown file inside the folder, out of the folder, and even to an image
+    "alias.png", "images/escape.png", "escape-dir/secret.png", "images/inside.png",
     # files that do not exist
     "images/missing.png", "images/", "images",
 ]
@@ -65,6 +65,7 @@ def content(tmp_path):
     os.symlink(folder / "index.md", folder / "alias.png")
     os.symlink(outside / "secret.png", folder / "images/escape.png")
     os.symlink(outside, folder / "escape-dir")
+    os.symlink(folder / "images/loop.png", folder / "images/inside.png")
     return root
 
 
@@ -216,14 +217,14 @@ def test_content_check_warns_about_each_file_a_module_folder_will_not_serve(cont
     assert result.exit_code == 0, result.output
     folder = content / "modules/listening"
     allowed = "allowed: png, jpg, jpeg, gif, webp, svg, pdf, mp3, m4a, mp4, webm, vtt"
+    link = "this will not be served: it is a link (shortcut); copy the file into the module folder instead"
     warnings = [line for line in result.output.splitlines() if ": warning: " in line]
     assert warnings == [
-        f"{folder}/alias.png:1: warning: this will not be served: it is a link to a file that is not served itself",
+        f"{folder}/alias.png:1: warning: {link}",
         f"{folder}/data.json:1: warning: this file will not be served ({allowed})",
-        f"{folder}/escape-dir:1: warning: this will not be served: it is a link to something outside the module "
-        "folder (copy the file into the folder instead)",
-        f"{folder}/images/escape.png:1: warning: this will not be served: it is a link to something outside the "
-        "module folder (copy the file into the folder instead)",
+        f"{folder}/escape-dir:1: warning: {link}",
+        f"{folder}/images/escape.png:1: warning: {link}",
+        f"{folder}/images/inside.png:1: warning: {link}",
         f"{folder}/notes.docx:1: warning: this file will not be served ({allowed})",
         f"{folder}/notes.md:1: warning: this file will not be served ({allowed}); Markdown other than index.md, "
         "*.quiz.md and *.guide.md is not used either",
@@ -231,7 +232,7 @@ def test_content_check_warns_about_each_file_a_module_folder_will_not_serve(cont
         f"{folder}/script.js:1: warning: this file will not be served ({allowed})",
     ]
     assert result.output.strip().splitlines()[-1].startswith("OK: 1 course(s), 2 module(s)")
-    assert "8 warning(s)" in result.output
+    assert "9 warning(s)" in result.output
 
 
 def test_graders_guides_and_hidden_files_are_accepted_without_a_warning(tmp_path):
@@ -249,3 +250,20 @@ def test_lesson_page_puts_wide_code_and_tables_in_focusable_scroll_regions(clien
     html = client.get(LESSON).get_data(as_text=True)
     assert '<div class="scroll" tabindex="0" role="region" aria-label="Code (scrolls sideways)"><pre><code>Peer:' in html
     assert '<div class="scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table>' in html
+
+
+def test_content_snapshot_never_reads_files_outside_the_content_folder(content):
+    import io
+    import tarfile
+
+    from lms.courses.versions import extract, snapshot
+
+    fingerprint, archive = snapshot(content)
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+        names = tar.getnames()
+        data = b"".join(tar.extractfile(m).read() for m in tar.getmembers() if m.isfile())
+    assert "modules/listening/images/loop.png" in names and "modules/listening/first-visit.guide.md" in names
+    assert "modules/listening/images/escape.png" not in names and "modules/listening/escape-dir/secret.png" not in names
+    assert SECRET not in data
+    folder = extract(fingerprint, archive, content.parent / "versions") / "modules/listening"
+    assert not (folder / "images/escape.png").exists() and (folder / "images/loop.png").is_file()

@@ -30,21 +30,18 @@ def served_file(folder: Path, asset: str) -> Path | None:
     """The real file that `asset` (a URL path below the module folder) names, if it may be served.
 
     Only the one canonical spelling is accepted: no empty, `.` or `..` segment, no dotfile, no
-    backslash, control character or leftover `%`. The real path (links followed) must be a file
-    inside the real module folder, and its own name must be on the allow-list too, so a link named
-    `x.png` that points at `index.md` is refused as well.
+    backslash, control character or leftover `%`; and the type must be on the allow-list. Links
+    (symbolic links, in any part of the path) are never followed: the target could be outside the
+    folder, or a lesson source under an image's name. The content snapshot leaves them out too.
     """
     if not _canonical(asset) or media_type(asset) is None:
         return None
-    root = folder.resolve()
+    path = folder.resolve() / asset
     try:
-        real = (root / asset).resolve(strict=True)
+        real = path.resolve(strict=True)
     except (OSError, RuntimeError, ValueError):
         return None
-    if not real.is_relative_to(root) or not real.is_file():
-        return None
-    rel = real.relative_to(root).as_posix()
-    return real if _canonical(rel) and media_type(rel) is not None else None
+    return real if real == path and real.is_file() else None
 
 
 def why_not_served(folder: Path, rel: str) -> str | None:
@@ -52,17 +49,14 @@ def why_not_served(folder: Path, rel: str) -> str | None:
     path = folder / rel
     if is_source(rel) or served_file(folder, rel) is not None:
         return None
-    if path.is_symlink() and not path.resolve().is_relative_to(folder.resolve()):
-        return ("this will not be served: it is a link to something outside the module folder "
-                "(copy the file into the folder instead)")
+    if path.is_symlink():
+        return "this will not be served: it is a link (shortcut); copy the file into the module folder instead"
     if path.is_dir():
-        return None  # a folder (or a link to one inside the module): the files in it are checked themselves
+        return None  # a folder: the files in it are checked themselves
     if media_type(rel) is None:
         unused = ("; Markdown other than index.md, *.quiz.md and *.guide.md is not used either"
                   if rel.lower().endswith(".md") else "")
         return f"this file will not be served (allowed: {SERVED_EXTENSIONS}){unused}"
-    if path.is_symlink():
-        return "this will not be served: it is a link to a file that is not served itself"
     return "this file will not be served: rename it without '%', backslashes or control characters"
 
 
