@@ -1,13 +1,21 @@
 """Which files the app serves or reads: module assets (an allow-list of media types, checked on the
 normalised real path), /assets/ (only the real static files), and the certificate PDF's URL fetcher.
 Each test performs the attack as the security review did (findings F2, F11, F12, F16)."""
+import io
 import os
 import shutil
+import tarfile
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
 
-from helpers import PASSWORD, TEST_CONTENT, post
+from helpers import PASSWORD, TEST_CONTENT, post, write_content
+from lms.certificates.pdf import StaticOnlyFetcher, render_pdf
+from lms.courses.cli import content_cli
+from lms.courses.loader import inspect
+from lms.courses.versions import extract, snapshot
 
 LESSON = "/courses/sample/listening/"
 SECRET = b"SECRET-OUTSIDE-THE-MODULE"
@@ -177,8 +185,6 @@ def _read(response) -> bytes:
     "http://127.0.0.1:1/x.png", "https://example.org/logo.png", "ftp://example.org/x", "data:text/html,<p>x</p>",
 ])
 def test_pdf_fetcher_refuses_everything_but_the_static_files(static, url):
-    from lms.certificates.pdf import StaticOnlyFetcher
-
     fetcher = StaticOnlyFetcher(str(static))
     with pytest.raises(ValueError):
         body = _read(fetcher.fetch(url.format(static=static)))
@@ -186,8 +192,6 @@ def test_pdf_fetcher_refuses_everything_but_the_static_files(static, url):
 
 
 def test_pdf_fetcher_loads_static_files_and_inline_images(static):
-    from lms.certificates.pdf import StaticOnlyFetcher
-
     fetcher = StaticOnlyFetcher(str(static))
     assert _read(fetcher.fetch(f"file://{static}/css/certificate.css?v=1")) == b"body { color: black }"
     assert _read(fetcher.fetch((static / "css/certificate.css").as_uri())) == b"body { color: black }"
@@ -195,24 +199,15 @@ def test_pdf_fetcher_loads_static_files_and_inline_images(static):
 
 
 def test_a_pdf_cannot_attach_a_file_outside_the_static_folder(static):
-    from pypdf import PdfReader
-    from io import BytesIO
-
-    from lms.certificates.pdf import render_pdf
-
     html = "".join(f'<link rel="attachment" href="file://{static}/{p}">'
                    for p in ("%2e%2e/secret.txt", "..%2fsecret.txt", "css/linked.css")) + "<p>Certificate</p>"
-    pdf = PdfReader(BytesIO(render_pdf(html, str(static))))
+    pdf = PdfReader(io.BytesIO(render_pdf(html, str(static))))
     assert pdf.attachments == {}
 
 
 # -- content check: files that will not be served --------------------------------------------------
 
 def test_content_check_warns_about_each_file_a_module_folder_will_not_serve(content):
-    from click.testing import CliRunner
-
-    from lms.courses.cli import content_cli
-
     result = CliRunner().invoke(content_cli, ["check", str(content)])
     assert result.exit_code == 0, result.output
     folder = content / "modules/listening"
@@ -236,9 +231,6 @@ def test_content_check_warns_about_each_file_a_module_folder_will_not_serve(cont
 
 
 def test_graders_guides_and_hidden_files_are_accepted_without_a_warning(tmp_path):
-    from helpers import write_content
-    from lms.courses.loader import inspect
-
     root = write_content(tmp_path, {"modules/m/q.guide.md": "## opening\n\nLook for feelings.\n",
                                     "modules/m/.gitkeep": "", "modules/m/images/.DS_Store": "x",
                                     "modules/m/images/diagram.webp": "RIFF", "modules/m/Audio/Intro.MP3": "ID3"})
@@ -253,11 +245,6 @@ def test_lesson_page_puts_wide_code_and_tables_in_focusable_scroll_regions(clien
 
 
 def test_content_snapshot_never_reads_files_outside_the_content_folder(content):
-    import io
-    import tarfile
-
-    from lms.courses.versions import extract, snapshot
-
     fingerprint, archive = snapshot(content)
     with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
         names = tar.getnames()

@@ -99,7 +99,8 @@ def render_inline(source: str) -> Markup:
 
 
 def sanitise(html: str) -> Markup:
-    """Keep only the allow-listed tags, attributes and URLs; the one place author HTML becomes safe."""
+    """Keep only the allow-listed tags, attributes and URLs, and put tables and code in focusable scroll
+    regions; the one place author HTML becomes safe."""
     cleaned = nh3.clean(
         html,
         tags=set(TAGS),

@@ -118,7 +118,7 @@ def finish(course_slug: str, module_slug: str):
 @bp.route("/courses/<course_slug>/<module_slug>/<path:asset>")
 @login_required
 def asset(course_slug: str, module_slug: str, asset: str):
-    """A media file from the module folder (lms.courses.files): never a source, script, dotfile or link out."""
+    """A media file from the module folder (lms.courses.files): never a source, script, dotfile or link."""
     course = _course_or_404(course_slug)
     module = _module_or_404(course, module_slug)
     path = served_file(module.folder, asset)
