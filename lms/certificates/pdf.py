@@ -5,12 +5,14 @@ configuration and stylesheet are reused for every PDF: a new FontConfiguration p
 a worker's memory with every certificate. The URL fetcher loads nothing but the app's own static
 files and inline data: URIs (the QR code and the issuer's logo).
 """
+import mimetypes
 import threading
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import weasyprint
 from weasyprint.text.fonts import FontConfiguration
-from weasyprint.urls import URLFetcher
+from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 _lock = threading.Lock()
 _resources: dict = {}
@@ -24,13 +26,28 @@ class StaticOnlyFetcher(URLFetcher):
         self.static = Path(static_folder).resolve()
 
     def fetch(self, url, headers=None):
-        if url.startswith("file:"):
-            path = Path(url.split("?", 1)[0][len("file://"):]).resolve()
-            if not path.is_relative_to(self.static):
-                raise ValueError(f"only the app's static files may be loaded, not {url}")
-        elif not url.startswith("data:image/"):
-            raise ValueError(f"only the app's static files may be loaded, not {url[:60]}")
-        return super().fetch(url, headers)
+        if url.startswith("data:image/"):
+            return super().fetch(url, headers)
+        path = self.static_file(url)
+        if path is None:
+            raise ValueError(f"only the app's static files may be loaded, not {url[:80]}")
+        # Opened here, by the path just checked: never handed back to urllib to decode again.
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(),
+                                  {"Content-Type": mimetypes.guess_type(path.name)[0] or "application/octet-stream"})
+
+    def static_file(self, url: str) -> Path | None:
+        """The real file a file: URL names, decoded as weasyprint and urllib decode it, if it is inside the static folder."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            return None
+        raw = unquote(parts.path)
+        if not raw.startswith("/") or "\\" in raw or any(ord(c) < 32 for c in raw):
+            return None
+        try:
+            real = Path(raw).resolve(strict=True)
+        except (OSError, RuntimeError, ValueError):
+            return None
+        return real if real.is_relative_to(self.static) and real.is_file() else None
 
 
 def _shared(static_folder: str):

@@ -12,6 +12,7 @@ from typing import Any
 
 from ..assessments.parser import parse_guide, parse_quiz
 from .content import Attestation, Catalog, CertificateSpec, Competency, Course, Module
+from .files import why_not_served
 from .frontmatter import FrontMatter, parse_yaml, split
 from .markdown import render
 from .problems import Collector, ContentError, Problem
@@ -169,6 +170,7 @@ class _Loader:
         rendered = self._render(fm, index)
         if len(rendered.h1s) > 1:
             self.problems.warn(str(index), fm.body_line, "the lesson has more than one '#' heading; use '##' for sections so the page has one title")
+        self._unserved_files(module_dir)
         quizzes = []
         for quiz_path in sorted(module_dir.glob("*.quiz.md")):
             text = self._read(quiz_path)
@@ -210,6 +212,16 @@ class _Loader:
             quiz_name = path.name[: -len(".guide.md")] + ".quiz.md"
             if not (module_dir / quiz_name).is_file():
                 self.problems.error(str(path), 1, f"this grader's guide has no role-play beside it: expected {quiz_name}")
+
+    def _unserved_files(self, module_dir: Path) -> None:
+        """Warn about each file in the module folder that is neither one of its sources nor served."""
+        for path in sorted(module_dir.rglob("*")):
+            rel = path.relative_to(module_dir).as_posix()
+            if any(part.startswith(".") for part in rel.split("/")):
+                continue  # hidden files (.gitkeep, .DS_Store) are left out of the content entirely
+            problem = why_not_served(module_dir, rel)
+            if problem:
+                self.problems.warn(str(path), 1, problem)
 
     def _domain(self, fm: FrontMatter, path: Path) -> str | None:
         domain = self._text(fm, path, "domain")

@@ -30,6 +30,14 @@ ATTRIBUTES = {
     "td": {"colspan", "rowspan", "headers"},
 }
 _DANGEROUS_SCHEMES = ("javascript", "vbscript", "data", "file")
+_VIDEO_PREFIXES = tuple(f"https://{host}/" for host in sorted(VIDEO_HOSTS))
+_LONGEST_PREFIX = max(len(prefix) for prefix in _VIDEO_PREFIXES)
+#: A wide table or long code line scrolls sideways; keyboard users must be able to focus it to scroll.
+_SCROLL_LABELS = {"table": "Table (scrolls sideways)", "pre": "Code (scrolls sideways)"}
+#: One tag of nh3's output, where text never holds a raw "<" and quoted values never hold '"', so a
+#: "<table" inside an attribute value is consumed with its tag and never taken for one.
+_TAG = re.compile(r'<(/?)([a-zA-Z][a-zA-Z0-9]*)(?:[^>"]|"[^"]*")*>')
+_UNSAFE_IN_URL = re.compile(r"[\\\x00-\x20\x7f-\x9f]")
 
 
 @dataclass(frozen=True)
@@ -91,7 +99,8 @@ def render_inline(source: str) -> Markup:
 
 
 def sanitise(html: str) -> Markup:
-    """Keep only the allow-listed tags, attributes and URLs; the one place author HTML becomes safe."""
+    """Keep only the allow-listed tags, attributes and URLs, and put tables and code in focusable scroll
+    regions; the one place author HTML becomes safe."""
     cleaned = nh3.clean(
         html,
         tags=set(TAGS),
@@ -103,8 +112,19 @@ def sanitise(html: str) -> Markup:
     )
     # An iframe whose src was refused is useless and confusing: drop it whole.
     cleaned = re.sub(r"<iframe(?![^>]*\ssrc=)[^>]*>.*?</iframe>", "", cleaned, flags=re.S)
+    cleaned = _TAG.sub(_scroll_region, cleaned)
     # Sanitised by nh3 just above: the one place author content is marked safe.
     return Markup(cleaned)  # nosec B704
+
+
+def _scroll_region(tag: re.Match) -> str:
+    """Wrap a table or code block in a region that scrolls sideways and can take keyboard focus."""
+    name = tag[2].lower()
+    if name not in _SCROLL_LABELS:
+        return tag[0]
+    if tag[1]:
+        return f"{tag[0]}</div>"
+    return f'<div class="scroll" tabindex="0" role="region" aria-label="{_SCROLL_LABELS[name]}">{tag[0]}'
 
 
 def _filter_attribute(tag: str, attr: str, value: str) -> str | None:
@@ -114,8 +134,16 @@ def _filter_attribute(tag: str, attr: str, value: str) -> str | None:
 
 
 def video_host_allowed(url: str) -> bool:
-    parts = urlsplit(url.strip())
-    return parts.scheme == "https" and (parts.hostname or "") in VIDEO_HOSTS
+    """True when a browser will load this URL from one of VIDEO_HOSTS over https on the default port.
+
+    Python's urlsplit and a browser's URL parser disagree about backslashes (`https://evil\\@host/`
+    is host `host` to one and `evil` to the other), and browsers drop tabs and newlines. So URLs with
+    a backslash, control character or space are refused, and the rest must start with exactly
+    `https://<host>/`, which leaves no room for credentials, a port or another host.
+    """
+    if _UNSAFE_IN_URL.search(url):
+        return False
+    return url[:_LONGEST_PREFIX].lower().startswith(_VIDEO_PREFIXES)
 
 
 def _outline(tokens) -> tuple[tuple[TocEntry, ...], tuple[str, ...]]:

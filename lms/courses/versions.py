@@ -42,11 +42,14 @@ class ContentVersion(db.Model):
 def snapshot(root: Path) -> tuple[str, bytes]:
     """A deterministic tar.gz of the content folder and its SHA-256."""
     buffer = io.BytesIO()
+    real_root = root.resolve()
     with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT, compresslevel=6) as archive:
         for path in sorted(p for p in root.rglob("*") if p.is_file()):
             rel = path.relative_to(root)
             if any(part.startswith(".") for part in rel.parts):
                 continue
+            if not path.resolve().is_relative_to(real_root):
+                continue  # a link out of the content folder: never read (it would be stored and served as content)
             data = path.read_bytes()
             info = tarfile.TarInfo(rel.as_posix())
             info.size, info.mtime, info.mode = len(data), 0, 0o644

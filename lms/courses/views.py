@@ -1,8 +1,7 @@
 """Catalogue, course pages, lessons, module assets and the trainee's dashboard."""
 from functools import lru_cache
-from pathlib import PurePosixPath
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_from_directory, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup
@@ -14,6 +13,7 @@ from ..certificates.reminders import expiring
 from ..database import begin_write
 from ..extensions import db
 from . import catalog
+from .files import SVG_POLICY, media_type, served_file
 from .progress import course_status, duration, finish_lesson, learner, open_lesson, peek_progress, view_needs_write
 
 bp = Blueprint("courses", __name__)
@@ -118,14 +118,16 @@ def finish(course_slug: str, module_slug: str):
 @bp.route("/courses/<course_slug>/<module_slug>/<path:asset>")
 @login_required
 def asset(course_slug: str, module_slug: str, asset: str):
-    """A file from the module folder: never Markdown, dotfiles or anything outside the folder."""
+    """A media file from the module folder (lms.courses.files): never a source, script, dotfile or link."""
     course = _course_or_404(course_slug)
     module = _module_or_404(course, module_slug)
-    parts = PurePosixPath(asset).parts
-    if (not parts or asset.endswith(".md") or any(p.startswith(".") or p in ("..", "") for p in parts)
-            or "\\" in asset):
+    path = served_file(module.folder, asset)
+    if path is None:
         abort(404)
-    return send_from_directory(module.folder, asset, max_age=3600)
+    response = send_file(path, mimetype=media_type(path.name), max_age=3600)
+    if response.mimetype == "image/svg+xml":
+        response.headers["Content-Security-Policy"] = SVG_POLICY
+    return response
 
 
 @bp.route("/dashboard")
