@@ -267,10 +267,10 @@ def test_every_bundled_role_play_can_be_taken_to_a_full_score_and_completes_its_
         make_user(email="coach@example.org", role="trainer")
         join_cohort_of("coach@example.org", trainee_id)
         modules = list(catalog().course("peer-specialist-core").modules)
-        quizzes = {m: catalog().module(m).assessments[0] for m in modules}
+        quizzes = [(m, q) for m in modules for q in catalog().module(m).assessments]
     post(client, "/account/login", {"email": "t@example.org", "password": "a long enough passphrase"})
     post(coach, "/account/login", {"email": "coach@example.org", "password": "a long enough passphrase"})
-    for module, quiz in quizzes.items():
+    for module, quiz in quizzes:
         lesson = f"/courses/peer-specialist-core/{module}/"
         client.get(lesson)
         post(client, lesson + "finish", page=lesson)
@@ -299,4 +299,5 @@ def test_every_bundled_role_play_can_be_taken_to_a_full_score_and_completes_its_
         assert attempt.state == "passed" and attempt.score == attempt.possible, module
         result = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
         assert f"Score: {attempt.score} of {attempt.possible} points (100%)" in result
-    assert "6 of 6 modules complete" in client.get("/courses/peer-specialist-core/").get_data(as_text=True)
+    course = client.get("/courses/peer-specialist-core/").get_data(as_text=True)
+    assert f"{len(modules)} of {len(modules)} modules complete" in course

@@ -7,22 +7,32 @@ from helpers import BUNDLED_CONTENT
 
 
 def routes(quiz):
-    """Every route from the first scene to an end, as lists of steps (written scenes at full marks)."""
-    stack = [(quiz.first, [])]
+    """Every route from the first scene to an end, as (steps, score, possible, critical).
+
+    Written scenes count at full marks (the best case for passing). Choices of one scene that lead to
+    the same place with the same points and safety are the same route for scoring, so they are walked
+    once: a ten-question knowledge check has 2**10 routes to walk, not 4**10.
+    """
+    stack = [(quiz.first, [], 0, 0, False)]
     while stack:
-        scene, steps = stack.pop()
+        scene, steps, raw, possible, critical = stack.pop()
         if scene.kind == "ending":
-            yield steps + [Step(scene.id)]
+            yield steps + [Step(scene.id)], raw, possible, critical
             continue
         if scene.kind == "written":
-            options = [(scene.next, Step(scene.id, awards=tuple(c.points for c in scene.rubric)))]
+            options = [(scene.next, Step(scene.id, awards=tuple(c.points for c in scene.rubric)), scene.rubric_points, False)]
         else:
-            options = [(c.target, Step(scene.id, c.index)) for c in scene.choices]
-        for target, step in options:
+            seen, options = set(), []
+            for c in scene.choices:
+                if (c.target, c.points, c.critical) not in seen:
+                    seen.add((c.target, c.points, c.critical))
+                    options.append((c.target, Step(scene.id, c.index), c.points, c.critical))
+        for target, step, points, unsafe in options:
+            state = (steps + [step], raw + points, possible + scene.possible, critical or unsafe)
             if target == END:
-                yield steps + [step]
+                yield state
             else:
-                stack.append((quiz.scene(target), steps + [step]))
+                stack.append((quiz.scene(target), *state))
 
 
 def test_every_role_play_has_a_full_score_route_and_no_passing_route_reaches_an_unsafe_ending():
@@ -31,16 +41,34 @@ def test_every_role_play_has_a_full_score_route_and_no_passing_route_reaches_an_
     for module in catalog.modules.values():
         for quiz in module.assessments:
             full_score = False
-            for steps in routes(quiz):
+            for steps, raw, possible, critical in routes(quiz):
                 walked += 1
-                result = score_path(quiz, steps)
-                if result.critical:
+                if critical:
                     continue
-                passed = passes(result.score, result.possible, quiz.pass_mark)
-                full_score |= result.score == result.possible
+                passed = passes(max(raw, 0), possible, quiz.pass_mark)
+                full_score |= passed and raw == possible
                 ending = steps[-1].scene
                 assert not (passed and ending in quiz.unsafe_endings), \
                     f"{module.slug}/{quiz.slug}: a passing route reaches the unsafe ending '{ending}': " \
                     + " -> ".join(s.scene for s in steps)
             assert full_score, f"{module.slug}/{quiz.slug}: no route of model answers scores 100%"
-    assert walked > 100
+    assert walked > 10_000
+
+
+def test_the_walk_scores_routes_as_the_app_does():
+    quiz = load_catalog(BUNDLED_CONTENT).module("de-escalation").assessments[0]
+    for n, (steps, raw, possible, critical) in enumerate(routes(quiz)):
+        result = score_path(quiz, steps)
+        assert (result.score, result.possible, result.critical) == (max(raw, 0), possible, critical)
+        if n > 300:
+            break
+
+
+def test_every_role_play_about_suicide_or_overdose_carries_a_content_note():
+    catalog = load_catalog(BUNDLED_CONTENT)
+    for slug in ("de-escalation", "ethics", "suicide-prevention", "harm-reduction-overdose"):
+        module = catalog.module(slug)
+        assert module.content_note, slug
+        for quiz in module.assessments:
+            if quiz.slug != "knowledge-check":
+                assert quiz.content_note and quiz.unsafe_endings, f"{slug}/{quiz.slug}"
