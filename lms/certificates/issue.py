@@ -5,7 +5,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import current_app, has_request_context, render_template, request
+from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -44,13 +44,8 @@ class Eligibility:
 
 
 def public_base() -> str:
-    """The site's public address, for links in credentials, PDFs and QR codes."""
-    configured = current_app.config.get("PUBLIC_URL")
-    if configured:
-        return configured.rstrip("/")
-    if has_request_context():
-        return request.url_root.rstrip("/")
-    return "http://localhost:5000"
+    """The site's public address (LMS_PUBLIC_URL), for links in credentials, PDFs and QR codes; never the request's."""
+    return current_app.config["PUBLIC_URL"].rstrip("/")
 
 
 def issuer_settings(signatory: str | None = None) -> dict:
