@@ -232,3 +232,35 @@ def test_re_certification_from_the_shell_is_recorded_too(course_app):
             AuditEvent.action == "certificate.recertification_allowed")).one()
         assert event.details["reason"] == "Board agreed"
     assert claim(trainee).status_code == 302
+
+
+SCHEMA = "/work/shared/standards/ob3/ob_v3p0_achievementcredential_schema.json"
+
+
+def test_a_verifier_finds_the_suspension_bit_from_the_credential_through_the_app(course_app):
+    """F13: from the suspended certificate's credential to its suspension bit, as docs/verifying.md 2.8 says.
+
+    Open Badges 3.0 allows a single credentialStatus object (its schema's CredentialStatus is an object,
+    multiplicity 0..1; the VC Data Model 2.0 would allow an array), so the credential names the revocation
+    list and the suspension list is read at the same address with `suspension`, at the same index.
+    """
+    from jsonschema import Draft201909Validator
+
+    app, trainee, coach, user_id, cert_id = course_app
+    _set_status(coach, cert_id, "suspend", "Complaint under review")
+    visitor = app.test_client()
+    token = visitor.get(f"/api/v1/certificates/{cert_id}/credential").get_data(as_text=True)
+    claims = pyjwt.decode(token, options={"verify_signature": False})
+    entry = claims["credentialStatus"]
+    assert entry["type"] == "BitstringStatusListEntry" and entry["statusPurpose"] == "revocation"
+    index = int(entry["statusListIndex"])
+    assert _bit(visitor, entry["statusListCredential"], index) == 0, "suspended, not revoked"
+    suspension_list = entry["statusListCredential"].replace("/status/revocation", "/status/suspension")
+    assert _bit(visitor, suspension_list, index) == 1
+    with open(SCHEMA) as fh:
+        validator = Draft201909Validator(json.load(fh))
+    credential = {k: v for k, v in claims.items() if k not in ("iss", "sub", "jti", "nbf", "exp")}
+    assert list(validator.iter_errors(credential)) == []
+    both = dict(credential, credentialStatus=[entry, dict(entry, statusPurpose="suspension",
+                                                          statusListCredential=suspension_list)])
+    assert list(validator.iter_errors(both)), "the Open Badges 3.0 schema refuses two entries: keep one"
