@@ -264,3 +264,21 @@ def test_a_verifier_finds_the_suspension_bit_from_the_credential_through_the_app
     both = dict(credential, credentialStatus=[entry, dict(entry, statusPurpose="suspension",
                                                           statusListCredential=suspension_list)])
     assert list(validator.iter_errors(both)), "the Open Badges 3.0 schema refuses two entries: keep one"
+
+
+def test_a_suspension_committed_during_a_renewal_is_not_overwritten(course_app):
+    from sqlalchemy import text
+
+    from lms.auth.models import User
+    from lms.certificates.issue import IssueError, issue
+    from lms.courses import catalog
+
+    app, trainee, coach, user_id, cert_id = course_app
+    with app.app_context():
+        stale = db.session.get(Certificate, cert_id)  # loaded by the renewal while still valid
+        db.session.execute(text("UPDATE certificate SET status = 'suspended' WHERE id = :id"), {"id": cert_id})
+        course = catalog().course("sample")
+        with pytest.raises(IssueError, match="is suspended and cannot be renewed"):
+            issue(db.session.get(User, user_id), catalog(), course, "Test Person Legal", None, replaces=stale)
+        db.session.commit()
+        assert _count() == 1 and db.session.get(Certificate, cert_id).status == "suspended"

@@ -29,10 +29,6 @@ class IssueError(Exception):
     """Why a certificate cannot be issued now, in words for the trainee."""
 
 
-class ClaimRefused(IssueError):
-    """The holder's certificate for the course is revoked or suspended: no new one without a trainer's decision."""
-
-
 @dataclass
 class Eligibility:
     course: Course
@@ -124,7 +120,7 @@ def claim(user: User, catalog: Catalog, course: Course, holder_name: str, typed_
     """Sign the attestation (if any) and issue the certificate, or queue it for a trainer's approval."""
     status = eligibility(user, catalog, course)
     if status.blocked is not None:
-        raise ClaimRefused(refusal(status.blocked))
+        raise IssueError(refusal(status.blocked))
     if status.pending is not None:
         return status.pending
     if status.current is not None and not status.renewing:
@@ -167,9 +163,11 @@ def issue(user: User, catalog: Catalog, course: Course, holder_name: str, signed
         Certificate.course_fingerprint == course.fingerprint, Certificate.status.in_(LIVE)))
     if existing is not None and existing is not replaces:
         return existing
-    if replaces is not None and replaces.status == SUSPENDED:
-        # A renewal must not hide a suspension behind a valid replacement.
-        raise IssueError(f"Certificate {replaces.id} is suspended: reinstate it before it can be renewed.")
+    if replaces is not None:
+        # Read it again, locked: a suspension committed since it was loaded must not be hidden by a renewal.
+        db.session.refresh(replaces, with_for_update=True)
+        if replaces.status != VALID:
+            raise IssueError(f"Certificate {replaces.id} is {replaces.status} and cannot be renewed.")
     issued_at = (issued_at or utcnow()).replace(microsecond=0)
     competencies = _competencies(catalog, course)
     cert = Certificate(
