@@ -58,17 +58,17 @@ def check_secret_key(key: str) -> None:
 
 
 def check_public_url(url: str) -> str:
-    """The site's address as scheme://host[:port], lower-cased; refuse anything else, so links cannot be broken."""
+    """The site's address as scheme://host[:port][/prefix], host lower-cased; refuse anything that breaks links."""
     parts = urlsplit(url.strip())
     try:
         port_ok = parts.port is None or parts.port > 0
     except ValueError:
         port_ok = False
-    if (parts.scheme not in ("http", "https") or not parts.hostname or not port_ok or parts.path.strip("/")
+    if (parts.scheme not in ("http", "https") or not parts.hostname or not port_ok
             or parts.query or parts.fragment or parts.username or parts.password):
-        raise ConfigError(f"LMS_PUBLIC_URL must be the site's public address, like https://training.example.org "
-                          f"(scheme and host only, no path); got {url!r}.")
-    return f"{parts.scheme}://{parts.netloc.lower()}"
+        raise ConfigError(f"LMS_PUBLIC_URL must be the site's public address, like https://training.example.org; "
+                          f"got {url!r}.")
+    return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
 
 def flask_command_url() -> str | None:

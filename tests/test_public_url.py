@@ -188,8 +188,8 @@ def test_outside_debug_and_testing_the_app_refuses_to_start_without_lms_public_u
     monkeypatch.delenv("LMS_PUBLIC_URL", raising=False)
     with pytest.raises(StartupRefused, match="LMS_PUBLIC_URL"):
         create_app(base_config(database_uri, TESTING=False, PUBLIC_URL=None))
-    for wrong in ("training.example.org", "ftp://training.example.org", "https://training.example.org/lms",
-                  "https://"):
+    for wrong in ("training.example.org", "ftp://training.example.org", "https://training.example.org/?x=1",
+                  "https://user@training.example.org", "https://training.example.org:99999", "https://"):
         with pytest.raises(StartupRefused, match="LMS_PUBLIC_URL"):
             create_app(base_config(database_uri, TESTING=False, PUBLIC_URL=wrong))
 
