@@ -1,4 +1,5 @@
 """Settings: defaults, then the environment, then the test config. Nothing is read at import time."""
+import ipaddress
 import os
 import secrets
 from pathlib import Path
@@ -82,10 +83,17 @@ def flask_command_url() -> str | None:
         return None
     if ctx.info_name == "run" and ctx.params.get("port"):
         host = ctx.params.get("host") or "127.0.0.1"
-        if host in ("0.0.0.0", "::", "") or ":" in host:  # a wildcard or IPv6 bind: a browser uses loopback
+        if ":" in host or _unspecified(host):  # an IPv6 or all-interfaces bind: a browser here uses loopback
             host = "127.0.0.1"
         return f"{'https' if ctx.params.get('cert') else 'http'}://{host}:{ctx.params['port']}"
     return DEV_PUBLIC_URL
+
+
+def _unspecified(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
 
 
 def trusted_hosts(public_url: str, extra: list[str], local: bool) -> list[str]:

@@ -15,8 +15,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import click
 import jwt as pyjwt
 import pytest
+from flask.cli import ScriptInfo, run_command
 from sqlalchemy import func, select
 
 from lms import StartupRefused, config, create_app
@@ -259,3 +261,14 @@ def test_a_production_server_without_lms_public_url_stops_with_a_message_naming_
                             capture_output=True, text=True, timeout=90)
     assert result.returncode != 0
     assert "LMS_PUBLIC_URL" in result.stderr + result.stdout
+
+
+def test_flask_run_links_use_the_servers_own_port_and_loopback_for_an_all_interfaces_bind():
+    for params, expected in (({"host": "127.0.0.1", "port": 5000, "cert": None}, "http://127.0.0.1:5000"),
+                             ({"host": "0.0.0.0", "port": 8080, "cert": None}, "http://127.0.0.1:8080"),
+                             ({"host": "::", "port": 8081, "cert": None}, "http://127.0.0.1:8081"),
+                             ({"host": "dev.example", "port": 8443, "cert": "adhoc"}, "https://dev.example:8443")):
+        with click.Context(run_command, info_name="run", obj=ScriptInfo()) as ctx:
+            ctx.params = params
+            assert config.flask_command_url() == expected
+    assert config.flask_command_url() is None, "no flask command: a production server"

@@ -9,16 +9,23 @@ from datetime import timedelta
 
 import jwt as pyjwt
 import pytest
-from sqlalchemy import func, select
+from joserfc import jwt
+from joserfc.jwk import KeySet
+from jsonschema import Draft201909Validator
+from sqlalchemy import func, select, text
 
 from lms.audit import AuditEvent
-from lms.auth.models import utcnow
+from lms.auth.models import User, utcnow
 from lms.certificates import credentials
+from lms.certificates.issue import IssueError, issue
 from lms.certificates.models import Certificate, CertificateRequest
+from lms.courses import catalog
 from lms.extensions import db
 
 from certificate_helpers import claim, content_variant, pass_everything
 from helpers import PASSWORD, post
+
+SCHEMA = "/work/shared/standards/ob3/ob_v3p0_achievementcredential_schema.json"
 
 
 def _count() -> int:
@@ -205,9 +212,6 @@ def test_a_suspended_certificate_reissued_stays_suspended(course_app):
 
 def _bit(client, url: str, index: int) -> int:
     """Fetch a status list through the app, decode its bitstring (multibase 'u', base64url, gzip), read one bit."""
-    from joserfc import jwt
-    from joserfc.jwk import KeySet
-
     assert url.startswith("https://lms.example.org/") or url.startswith("/")
     path = "/" + url.split("://", 1)[1].split("/", 1)[1] if "://" in url else url
     key_set = KeySet.import_key_set(client.get("/.well-known/jwks.json").get_json())
@@ -234,9 +238,6 @@ def test_re_certification_from_the_shell_is_recorded_too(course_app):
     assert claim(trainee).status_code == 302
 
 
-SCHEMA = "/work/shared/standards/ob3/ob_v3p0_achievementcredential_schema.json"
-
-
 def test_a_verifier_finds_the_suspension_bit_from_the_credential_through_the_app(course_app):
     """F13: from the suspended certificate's credential to its suspension bit, as docs/verifying.md 2.8 says.
 
@@ -244,8 +245,6 @@ def test_a_verifier_finds_the_suspension_bit_from_the_credential_through_the_app
     multiplicity 0..1; the VC Data Model 2.0 would allow an array), so the credential names the revocation
     list and the suspension list is read at the same address with `suspension`, at the same index.
     """
-    from jsonschema import Draft201909Validator
-
     app, trainee, coach, user_id, cert_id = course_app
     _set_status(coach, cert_id, "suspend", "Complaint under review")
     visitor = app.test_client()
@@ -267,12 +266,6 @@ def test_a_verifier_finds_the_suspension_bit_from_the_credential_through_the_app
 
 
 def test_a_suspension_committed_during_a_renewal_is_not_overwritten(course_app):
-    from sqlalchemy import text
-
-    from lms.auth.models import User
-    from lms.certificates.issue import IssueError, issue
-    from lms.courses import catalog
-
     app, trainee, coach, user_id, cert_id = course_app
     with app.app_context():
         stale = db.session.get(Certificate, cert_id)  # loaded by the renewal while still valid
