@@ -60,14 +60,17 @@ def create_app(test_config: dict | None = None) -> Flask:
             app.config["SECRET_KEY"] = config.secret_key(app.instance_path)
     except config.ConfigError as exc:
         raise StartupRefused(str(exc)) from None
+    _public_url(app)
 
     proxies = int(os.environ.get("LMS_PROXY_COUNT") or app.config.get("PROXY_COUNT", 0))
     if proxies:
         # Behind a reverse proxy: take the client's address and scheme from its X-Forwarded-* headers,
-        # so rate limits apply per client rather than to the proxy.
+        # so rate limits apply per client rather than to the proxy. Not X-Forwarded-Host, unless asked
+        # for: a proxy that passes the client's own value on would let it choose the site's address.
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        x_host = proxies if app.config.get("PROXY_TRUST_HOST") else 0
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=x_host)
     _init_extensions(app)
     from .database import startup_lock
 
@@ -81,6 +84,31 @@ def create_app(test_config: dict | None = None) -> Flask:
             db.engine.dispose()  # a refused start leaves no open connections behind
         raise
     return app
+
+
+def _public_url(app: Flask) -> None:
+    """PUBLIC_URL for every link the app makes, and TRUSTED_HOSTS, so that no address comes from the request.
+
+    Required outside debug, tests and the `flask` command (whose development server gets its own address),
+    so a production server never falls back to a guess.
+    """
+    local = app.debug or app.testing
+    configured = app.config.get("PUBLIC_URL")
+    if not configured:
+        fallback = config.flask_command_url() or (config.DEV_PUBLIC_URL if local else None)
+        if fallback is None:
+            raise StartupRefused("Set LMS_PUBLIC_URL to the site's public address, e.g. "
+                                 "LMS_PUBLIC_URL=https://training.example.org: password-reset links, certificates "
+                                 "and their QR codes are built from it, never from the request's Host header.")
+        configured, local = fallback, True
+    try:
+        app.config["PUBLIC_URL"] = config.check_public_url(configured)
+    except config.ConfigError as exc:
+        raise StartupRefused(str(exc)) from None
+    if app.config.get("TRUSTED_HOSTS") is None:
+        # A request for any other host gets 400 before it reaches a view (Flask 3.1).
+        app.config["TRUSTED_HOSTS"] = config.trusted_hosts(app.config["PUBLIC_URL"],
+                                                           app.config.get("EXTRA_TRUSTED_HOSTS") or [], local)
 
 
 def _init_extensions(app: Flask) -> None:

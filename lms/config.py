@@ -1,7 +1,12 @@
 """Settings: defaults, then the environment, then the test config. Nothing is read at import time."""
+import ipaddress
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+from flask.cli import ScriptInfo
 
 #: Keys that appear in tutorials and leaked configs; a deployment using one is refused.
 WELL_KNOWN_KEYS = {
@@ -9,6 +14,10 @@ WELL_KNOWN_KEYS = {
     "change_me", "default", "password", "test", "testing", "your-secret-key", "supersecret",
 }
 MIN_SECRET_KEY_LENGTH = 32
+#: the address used when LMS_PUBLIC_URL is unset in debug, in tests and under the flask command
+DEV_PUBLIC_URL = "http://127.0.0.1:5000"
+#: hosts a local browser uses for the development server; trusted only in debug, tests and `flask run`
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 
 
 class ConfigError(RuntimeError):
@@ -49,6 +58,55 @@ def check_secret_key(key: str) -> None:
         raise ConfigError(f"SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters; set a long random one.")
 
 
+def check_public_url(url: str) -> str:
+    """The site's address as scheme://host[:port][/prefix], host lower-cased; refuse anything that breaks links."""
+    parts = urlsplit(url.strip())
+    try:
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:
+        port_ok = False
+    if (parts.scheme not in ("http", "https") or not parts.hostname or not port_ok
+            or parts.query or parts.fragment or parts.username or parts.password):
+        raise ConfigError(f"LMS_PUBLIC_URL must be the site's public address, like https://training.example.org; "
+                          f"got {url!r}.")
+    return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
+
+
+def flask_command_url() -> str | None:
+    """The address for links when the app runs under the `flask` command without LMS_PUBLIC_URL, else None.
+
+    `flask run` (the development server) serves on its --host and --port; other commands (users, keys, ...)
+    get the README's local address. A production server (gunicorn, uWSGI) never runs under `flask`.
+    """
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or ctx.find_object(ScriptInfo) is None:
+        return None
+    if ctx.info_name == "run" and ctx.params.get("port"):
+        host = ctx.params.get("host") or "127.0.0.1"
+        if ":" in host or _unspecified(host):  # an IPv6 or all-interfaces bind: a browser here uses loopback
+            host = "127.0.0.1"
+        return f"{'https' if ctx.params.get('cert') else 'http'}://{host}:{ctx.params['port']}"
+    return DEV_PUBLIC_URL
+
+
+def _unspecified(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
+
+
+def trusted_hosts(public_url: str, extra: list[str], local: bool) -> list[str]:
+    """Flask's TRUSTED_HOSTS: the public host, LMS_TRUSTED_HOSTS, and loopback for local runs; never empty."""
+    hosts = [urlsplit(public_url).hostname, *extra, *(LOOPBACK_HOSTS if local else ())]
+    return list(dict.fromkeys(h for h in hosts if h))
+
+
+def env_list(name: str) -> list[str]:
+    """A comma- or space-separated list from the environment."""
+    return [item for item in os.environ.get(name, "").replace(",", " ").split() if item]
+
+
 def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     if value is None:
@@ -63,6 +121,9 @@ def from_environment(instance_path: str, root_path: str) -> dict:
         "CONTENT_DIR": os.environ.get("LMS_CONTENT_DIR") or str(Path(root_path).parent / "content"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "PUBLIC_URL": os.environ.get("LMS_PUBLIC_URL") or None,
+        "EXTRA_TRUSTED_HOSTS": [host.lower() for host in env_list("LMS_TRUSTED_HOSTS")],
+        # Dangerous: only when the proxy always overwrites X-Forwarded-Host itself.
+        "PROXY_TRUST_HOST": env_bool("LMS_PROXY_TRUST_HOST", False),
         "ISSUER_NAME": os.environ.get("LMS_ISSUER_NAME") or "Peer Specialist Training",
         "ISSUER_ACCREDITATION": os.environ.get("LMS_ISSUER_ACCREDITATION") or None,
         "ISSUER_ACCREDITED_BY": os.environ.get("LMS_ISSUER_ACCREDITED_BY") or None,

@@ -3,7 +3,7 @@ import logging
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from .extensions import db
 
@@ -25,6 +25,12 @@ def init_app(app: Flask) -> None:
     def _csrf(error):
         return error_response(400, "Your form session expired or the page was open for a long time. "
                                    "Please go back, reload the page and send the form again.")
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(error: SecurityError):
+        # A Host header outside TRUSTED_HOSTS: no address can be built for it, so a plain page without links.
+        return Response("<!doctype html><html lang=en><title>Error 400</title><h1>Error 400</h1>"
+                        "<p>This server does not answer for that host name.</p></html>", 400, mimetype="text/html")
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):

@@ -76,6 +76,7 @@ def test_first_run_creates_secret_key_and_sqlite_schema_in_the_instance_folder(t
     monkeypatch.delenv("DATABASE_URL", raising=False)
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("LMS_CONTENT_DIR", str(TEST_CONTENT))
+    monkeypatch.setenv("LMS_PUBLIC_URL", "https://training.example.org")  # required outside debug and tests
     app = create_app()
     key_file = tmp_path / "instance" / "secret_key"
     assert key_file.exists() and oct(key_file.stat().st_mode & 0o777) == "0o600"

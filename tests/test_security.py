@@ -309,10 +309,11 @@ def test_cookies_and_headers(app_factory, make_user):
     with prod.app_context():
         make_user(email="a@example.org")
     client = prod.test_client()
-    response = post(client, "https://localhost/account/login", {"email": "a@example.org", "password": PASSWORD})
+    response = post(client, "https://lms.example.org/account/login", {"email": "a@example.org", "password": PASSWORD},
+                    page="https://lms.example.org/account/login")
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
-    headers = client.get("https://localhost/courses/").headers
+    headers = client.get("https://lms.example.org/courses/").headers
     assert headers["Strict-Transport-Security"].startswith("max-age=")
     assert headers["X-Frame-Options"] == "DENY" and "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert "frame-src https://player.vimeo.com https://www.youtube-nocookie.com https://www.youtube.com" in headers["Content-Security-Policy"]

@@ -2,7 +2,7 @@
 import smtplib
 from email.message import EmailMessage
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 
 from .models import User
 
@@ -21,10 +21,8 @@ def send(to: str, subject: str, body: str) -> None:
 
 
 def reset_link(token: str) -> str:
-    base = current_app.config.get("PUBLIC_URL")
-    if not base:
-        base = url_for("web.index", _external=True) if has_request_context() else "http://localhost:5000"
-    return base.rstrip("/") + f"/account/reset/{token}"
+    """The reset address on the site's public URL (LMS_PUBLIC_URL): a forged Host header must not choose it."""
+    return current_app.config["PUBLIC_URL"].rstrip("/") + f"/account/reset/{token}"
 
 
 def send_reset(user: User, token: str) -> None:

@@ -4,8 +4,12 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     from . import cli, public, views
+    from .issue import public_base, refusal
     from .pdf import warm_up
 
+    # Pages that show an absolute address use LMS_PUBLIC_URL too, never the request's Host.
+    app.add_template_global(public_base)
+    app.add_template_global(refusal)
     app.register_blueprint(views.bp)
     app.register_blueprint(public.bp)
     app.cli.add_command(cli.keys_cli)

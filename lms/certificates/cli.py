@@ -1,11 +1,12 @@
-"""`flask --app lms keys init|rotate` and `flask --app lms certificates revoke|suspend|reinstate|remind`."""
+"""`flask --app lms keys init|rotate` and
+`flask --app lms certificates revoke|suspend|reinstate|allow-recertification|remind`."""
 import click
 from flask.cli import AppGroup
 
 from ..extensions import db
 from . import keys
 from .ids import InvalidId, normalise
-from .issue import IssueError, change_status
+from .issue import IssueError, allow_recertification, change_status
 from .models import Certificate
 from .reminders import send_reminders
 
@@ -33,17 +34,22 @@ def rotate_keys() -> None:
     click.echo(f"New signing key {key.kid} is active; {len(keys.published_keys()) - 1} older key(s) stay published.")
 
 
+def _certificate(certificate_id: str) -> Certificate:
+    try:
+        cert = db.session.get(Certificate, normalise(certificate_id))
+    except InvalidId as exc:
+        raise click.ClickException(str(exc)) from None
+    if cert is None:
+        raise click.ClickException(f"No certificate has the ID {certificate_id}.")
+    return cert
+
+
 def _status_command(action: str):
     @certificates_cli.command(action)
     @click.argument("certificate_id")
     @click.option("--reason", required=True, help="Why; kept in the audit log.")
     def command(certificate_id: str, reason: str) -> None:
-        try:
-            cert = db.session.get(Certificate, normalise(certificate_id))
-        except InvalidId as exc:
-            raise click.ClickException(str(exc)) from None
-        if cert is None:
-            raise click.ClickException(f"No certificate has the ID {certificate_id}.")
+        cert = _certificate(certificate_id)
         try:
             change_status(cert, action, reason, actor_id=None)
         except IssueError as exc:
@@ -57,6 +63,20 @@ def _status_command(action: str):
 
 for _action in ("revoke", "suspend", "reinstate"):
     _status_command(_action)
+
+
+@certificates_cli.command("allow-recertification")
+@click.argument("certificate_id")
+@click.option("--reason", required=True, help="Why this person may earn a new certificate; kept in the audit log.")
+def recertify(certificate_id: str, reason: str) -> None:
+    """Let the holder of a revoked certificate earn a new one for the course."""
+    cert = _certificate(certificate_id)
+    try:
+        allow_recertification(cert, reason, actor_id=None)
+    except IssueError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"{cert.holder_name} may earn a new certificate for {cert.course_title}; {cert.id} stays revoked.")
 
 
 @certificates_cli.command("remind")

@@ -43,6 +43,11 @@ class ReissueForm(FlaskForm):
     reason = TextAreaField("What is being corrected, and why", validators=[DataRequired(), Length(max=2000)])
 
 
+class RecertifyForm(FlaskForm):
+    reason = TextAreaField("Why this person may earn a new certificate (kept in the audit log)",
+                           validators=[DataRequired(), Length(max=2000)])
+
+
 class DecisionForm(FlaskForm):
     reason = TextAreaField("Reason (required to decline; shown to the trainee)", validators=[Length(max=2000)])
 

@@ -5,7 +5,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import current_app, has_request_context, render_template, request
+from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -37,20 +37,18 @@ class Eligibility:
     current: Certificate | None = None
     pending: CertificateRequest | None = None
     renewing: bool = False
+    #: a suspended certificate, or a revoked one no trainer has cleared, that stops any new certificate
+    blocked: Certificate | None = None
 
     @property
     def can_claim(self) -> bool:
-        return self.complete and self.pending is None and (self.current is None or self.renewing)
+        return (self.complete and self.pending is None and self.blocked is None
+                and (self.current is None or self.renewing))
 
 
 def public_base() -> str:
-    """The site's public address, for links in credentials, PDFs and QR codes."""
-    configured = current_app.config.get("PUBLIC_URL")
-    if configured:
-        return configured.rstrip("/")
-    if has_request_context():
-        return request.url_root.rstrip("/")
-    return "http://localhost:5000"
+    """The site's public address (LMS_PUBLIC_URL), for links in credentials, PDFs and QR codes; never the request's."""
+    return current_app.config["PUBLIC_URL"].rstrip("/")
 
 
 def issuer_settings(signatory: str | None = None) -> dict:
@@ -71,6 +69,26 @@ def current_certificate(user_id: int, course_slug: str) -> Certificate | None:
     return db.session.scalar(select(Certificate).where(
         Certificate.user_id == user_id, Certificate.course_slug == course_slug, Certificate.status.in_(LIVE))
         .order_by(Certificate.issued_at.desc()).limit(1))
+
+
+def binding_certificate(user_id: int, course_slug: str) -> Certificate | None:
+    """The holder's suspended certificate, or revoked one not cleared for re-certification, for a course (any version)."""
+    return db.session.scalar(select(Certificate).where(
+        Certificate.user_id == user_id, Certificate.course_slug == course_slug,
+        (Certificate.status == SUSPENDED)
+        | ((Certificate.status == REVOKED) & Certificate.recertification_allowed_at.is_(None)))
+        .order_by(Certificate.issued_at.desc()).limit(1))
+
+
+def refusal(cert: Certificate) -> str:
+    """Why no new certificate can be issued while `cert` binds its holder, in words for the trainee."""
+    if cert.status == SUSPENDED:
+        return (f"Your certificate {cert.id} is suspended. While it is suspended it cannot be renewed or replaced, "
+                "and no new certificate can be issued for this course. Please talk to your trainer: a trainer "
+                "reinstates it once the matter is resolved.")
+    return (f"Your certificate {cert.id} for this course was revoked. A new certificate for this course can only "
+            "be issued after a trainer has reviewed the revocation and allowed re-certification. Please talk to "
+            "your trainer.")
 
 
 def _passes_since(user_id: int, since: datetime | None) -> set[tuple[str, str]]:
@@ -95,12 +113,15 @@ def eligibility(user: User, catalog: Catalog, course: Course) -> Eligibility:
     pending = db.session.scalar(select(CertificateRequest).where(
         CertificateRequest.user_id == user.id, CertificateRequest.course_slug == course.slug,
         CertificateRequest.state == "pending"))
-    return Eligibility(course, complete=not missing, missing=missing, current=current, pending=pending, renewing=renewing)
+    return Eligibility(course, complete=not missing, missing=missing, current=current, pending=pending, renewing=renewing,
+                       blocked=binding_certificate(user.id, course.slug))
 
 
 def claim(user: User, catalog: Catalog, course: Course, holder_name: str, typed_name: str | None):
     """Sign the attestation (if any) and issue the certificate, or queue it for a trainer's approval."""
     status = eligibility(user, catalog, course)
+    if status.blocked is not None:
+        raise IssueError(refusal(status.blocked))
     if status.pending is not None:
         return status.pending
     if status.current is not None and not status.renewing:
@@ -143,6 +164,11 @@ def issue(user: User, catalog: Catalog, course: Course, holder_name: str, signed
         Certificate.course_fingerprint == course.fingerprint, Certificate.status.in_(LIVE)))
     if existing is not None and existing is not replaces:
         return existing
+    if replaces is not None:
+        # Read it again, locked: a suspension committed since it was loaded must not be hidden by a renewal.
+        db.session.refresh(replaces, with_for_update=True)
+        if replaces.status != VALID:
+            raise IssueError(f"Certificate {replaces.id} is {replaces.status} and cannot be renewed.")
     issued_at = (issued_at or utcnow()).replace(microsecond=0)
     competencies = _competencies(catalog, course)
     cert = Certificate(
@@ -255,6 +281,21 @@ def change_status(cert: Certificate, action: str, reason: str, actor_id: int | N
                  actor_id=actor_id, before=before, after=new, reason=reason.strip())
 
 
+def allow_recertification(cert: Certificate, reason: str, actor_id: int | None) -> None:
+    """A trainer's decision that the holder of a revoked certificate may earn a new one; recorded with the reason."""
+    if cert.status != REVOKED:
+        raise IssueError("Only a revoked certificate can be cleared for re-certification; a suspended one is "
+                         "reinstated or revoked instead.")
+    if cert.recertification_allowed_at is not None:
+        raise IssueError("Re-certification is already allowed for this certificate.")
+    if not (reason or "").strip():
+        raise IssueError("Please give a reason: it is kept in the audit log.")
+    cert.recertification_allowed_at, cert.recertification_allowed_by_id = utcnow(), actor_id
+    cert.recertification_reason = reason.strip()
+    audit.record("certificate.recertification_allowed", f"certificate:{cert.id}", actor_id=actor_id,
+                 holder=cert.user_id, course=cert.course_slug, reason=reason.strip())
+
+
 def reissue(cert: Certificate, catalog: Catalog, holder_name: str, reason: str, actor_id: int | None) -> Certificate:
     """Correct a certificate (e.g. a legal-name change): a new ID; the old one verifies as superseded."""
     if cert.status not in LIVE:
@@ -283,6 +324,10 @@ def approve(req: CertificateRequest, catalog: Catalog, trainer: User) -> Certifi
     if course is None or req.state != "pending":
         raise IssueError("This request is no longer waiting for approval.")
     user = db.session.get(User, req.user_id)
+    blocked = binding_certificate(user.id, course.slug)
+    if blocked is not None:
+        advice = "reinstate it first" if blocked.status == SUSPENDED else "allow re-certification on its page first"
+        raise IssueError(f"Certificate {blocked.id} is {blocked.status}: {advice}.")
     current = current_certificate(user.id, course.slug)
     cert = issue(user, catalog, course, req.holder_name, req.attestation_signed_at, replaces=current,
                  signatory=trainer.legal_name)

@@ -108,6 +108,10 @@ class Certificate(db.Model):
     credential: Mapped[str] = deferred(mapped_column(Text))
     pdf: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     reminded_at: Mapped[datetime | None]
+    #: a revoked certificate binds its holder (no new certificate for the course) until a trainer allows one
+    recertification_allowed_at: Mapped[datetime | None]
+    recertification_allowed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    recertification_reason: Mapped[str | None] = mapped_column(Text)
 
     @property
     def total_hours(self) -> float:

@@ -8,8 +8,8 @@ from ..auth import role_required
 from ..auth.models import User
 from ..courses import catalog
 from ..extensions import db
-from .forms import ClaimForm, DecisionForm, ReissueForm, StatusForm
-from .issue import IssueError, approve, change_status, claim, decline, eligibility, reissue
+from .forms import ClaimForm, DecisionForm, RecertifyForm, ReissueForm, StatusForm
+from .issue import IssueError, allow_recertification, approve, change_status, claim, decline, eligibility, reissue
 from .models import Certificate, CertificateRequest
 
 bp = Blueprint("certificates", __name__)
@@ -34,7 +34,7 @@ def claim_page(course_slug: str):
     form = ClaimForm(attestation=attestation is not None)
     if request.method == "GET":
         form.holder_name.data = current_user.legal_name
-    elif form.validate_on_submit():
+    elif status.blocked is None and form.validate_on_submit():  # revoked or suspended: 403, the page says why
         try:
             result = claim(current_user, catalog(), course, form.holder_name.data, form.typed_name.data)
         except IssueError as exc:
@@ -49,7 +49,7 @@ def claim_page(course_slug: str):
         flash("Thank you. A trainer will review and approve your certificate; you will see it here once approved.", "success")
         return redirect(url_for(".claim_page", course_slug=course.slug))
     return render_template("certificates/claim.html", course=course, status=status, form=form,
-                           attestation=attestation), 200 if request.method == "GET" else 422
+                           attestation=attestation), 200 if request.method == "GET" else 403 if status.blocked else 422
 
 
 @bp.route("/certificates/<cert_id>")
@@ -126,6 +126,7 @@ def manage(cert_id: str):
     if cert is None or not access.can_see_trainee(current_user, cert.user_id):
         abort(404)
     status_form, reissue_form = StatusForm(prefix="status"), ReissueForm(prefix="reissue")
+    recertify_form = RecertifyForm(prefix="recertify")
     if request.method == "GET":
         reissue_form.holder_name.data = cert.holder_name
     try:
@@ -139,13 +140,19 @@ def manage(cert_id: str):
             db.session.commit()
             flash(f"Reissued as {new.id}. The old ID now verifies as replaced.", "success")
             return redirect(url_for(".manage", cert_id=new.id))
+        if request.form.get("form") == "recertify" and recertify_form.validate_on_submit():
+            allow_recertification(cert, recertify_form.reason.data, current_user.id)
+            db.session.commit()
+            flash("Re-certification allowed: the holder may now earn a new certificate for this course.", "success")
+            return redirect(url_for(".manage", cert_id=cert.id))
     except IssueError as exc:
         db.session.rollback()
         flash(str(exc), "error")
     events = db.session.scalars(select(audit.AuditEvent).where(audit.AuditEvent.subject == f"certificate:{cert.id}")
                                 .order_by(audit.AuditEvent.at)).all()
     return render_template("certificates/manage.html", cert=cert, status=cert.effective_status(), status_form=status_form,
-                           reissue_form=reissue_form, events=events), 200 if request.method == "GET" else 422
+                           reissue_form=reissue_form, recertify_form=recertify_form,
+                           events=events), 200 if request.method == "GET" else 422
 
 
 @bp.route("/staff/audit/")
