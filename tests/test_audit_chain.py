@@ -131,3 +131,38 @@ def test_a_closed_accounts_events_stay_pseudonymous_and_are_never_inherited(app,
     log = signed_in(app, "admin@example.org").get("/staff/audit/").get_data(as_text=True)
     assert "deleted-user:" + dave_ref.split(":", 1)[1] in log and "dave@example.org" not in log
     assert verify(runner).exit_code == 0
+
+
+def test_upgrading_chains_the_existing_events_and_gives_old_subjects_pseudonyms(tmp_path):
+    """Events recorded before this migration get actors, pseudonyms and a chain that verifies."""
+    import flask_migrate
+    from flask import Flask
+
+    from lms import MIGRATIONS
+    from lms.extensions import migrate
+
+    app = Flask("migrations")
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path}/old.sqlite3"
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    with app.app_context():
+        flask_migrate.upgrade(directory=MIGRATIONS, revision="47ae2141f73d")
+        db.session.execute(text("INSERT INTO user (id, email, display_name, legal_name, password_hash, role, active, "
+                                "session_version, created_at) VALUES (1, 'new@example.org', 'New', 'New', 'x', "
+                                "'trainee', 1, 1, '2026-06-01 00:00:00')"))
+        for at, actor, subject in (("2026-01-01 10:00:00.000000", 1, "user:1"),   # an earlier account with id 1
+                                   ("2026-07-01 10:00:00.000000", 1, "user:1"),   # the current one
+                                   ("2026-07-02 10:00:00.000000", None, "cohort:3")):
+            db.session.execute(text("INSERT INTO audit_event (at, actor_id, action, subject, details, ip) "
+                                    "VALUES (:at, :actor, 'auth.login', :subject, '{\"n\": 1}', '127.0.0.1')"),
+                               {"at": at, "actor": actor, "subject": subject})
+        db.session.commit()
+        flask_migrate.upgrade(directory=MIGRATIONS)
+        count, problem, _ = audit.verify()
+        assert (count, problem) == (3, None)
+        new_ref = "user:" + db.session.scalar(text("SELECT uuid FROM user"))
+        old, current, system = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert current.actor == current.subject == new_ref
+        assert old.actor == old.subject != new_ref and old.subject.startswith("user:")
+        assert system.actor is None and system.subject == "cohort:3"
+        db.engine.dispose()
