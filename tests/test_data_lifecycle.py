@@ -13,11 +13,11 @@ from lms.assessments.models import Attempt, AttemptStep
 from lms.auth.models import utcnow
 from lms.extensions import db
 
-from conftest import POSTGRES_URL
 from helpers import PASSWORD, base_config, post
 from test_assessments_views import LISTENING, choose, page_state, start
 
-sqlite_only = pytest.mark.skipif(bool(POSTGRES_URL), reason="looks into the SQLite file itself")
+sqlite_only = pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"),
+                                 reason="looks into the SQLite file itself")
 
 
 def signed_in(app, email: str):
