@@ -127,7 +127,7 @@ def secure_instance(app: Flask) -> None:
     finally:
         os.umask(previous)
     _chmod(instance, 0o700)
-    files = [f for f in instance.iterdir() if f.is_file()]
+    files = [instance / "secret_key", instance / "startup.lock"]
     if database is not None:
         files += [Path(f"{database}{suffix}") for suffix in ("", "-wal", "-shm", "-writers.lock")]
     for path in files:
