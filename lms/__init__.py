@@ -7,6 +7,7 @@ import click
 from flask import Flask
 
 from . import config
+from .database import secure_instance
 from .extensions import csrf, db, limiter, login_manager, migrate
 
 logger = logging.getLogger(__name__)
@@ -20,7 +21,6 @@ class StartupRefused(click.ClickException):
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then the environment, then `test_config`."""
     app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("LMS_INSTANCE_PATH") or None)
-    os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(
         SQLALCHEMY_ENGINE_OPTIONS={},
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
@@ -44,6 +44,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(config.from_environment(app.instance_path, app.root_path))
     if test_config:
         app.config.update(test_config)
+    secure_instance(app)  # before anything (the secret key, SQLite) is written into the instance folder
     # Session cookies are Secure unless running the debug server or the tests (browsers accept Secure
     # cookies from http://localhost and 127.0.0.1, so `flask run` still works); LMS_SECURE_COOKIES decides.
     secure = config.env_bool("LMS_SECURE_COOKIES", not (app.debug or app.testing))
@@ -140,10 +141,14 @@ def _register_features(app: Flask) -> None:
     trainers.init_app(app)
     admin.init_app(app)
     from . import operations
+    from .audit import audit_cli
+    from .auth.mail import mail_cli
     from .privacy import data_cli
 
     app.register_blueprint(operations.bp)
     app.cli.add_command(data_cli)
+    app.cli.add_command(audit_cli)
+    app.cli.add_command(mail_cli)
 
 
 def _migrate(app: Flask) -> None:

@@ -135,6 +135,9 @@ def from_environment(instance_path: str, root_path: str) -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "no-reply@localhost",
+        #: "thread": queued mail goes out right after the response; "command": only `flask mail send` sends it
+        "MAIL_DELIVERY": os.environ.get("LMS_MAIL_DELIVERY") or "thread",
+        "MAIL_MAX_ATTEMPTS": int(os.environ.get("LMS_MAIL_MAX_ATTEMPTS") or 5),
         **({"WRITTEN_ANSWER_RETENTION_DAYS": int(os.environ["LMS_ANSWER_RETENTION_DAYS"])}
            if os.environ.get("LMS_ANSWER_RETENTION_DAYS") else {}),
         "REQUIRE_STAFF_2FA": env_bool("LMS_REQUIRE_STAFF_2FA", False),

@@ -13,15 +13,18 @@ next writer the moment the turn is released. It is released when the connection 
 pool, after its commit or rollback.
 """
 import fcntl
+import logging
 import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from flask import Flask, g, has_request_context, request
-from sqlalchemy import event, text
+from flask import Flask, g, has_app_context, request
+from sqlalchemy import event, make_url, text
 
 from .extensions import db
+
+logger = logging.getLogger(__name__)
 
 
 def init_database(app: Flask) -> None:
@@ -41,6 +44,8 @@ def init_database(app: Flask) -> None:
         # In WAL mode NORMAL never corrupts the database; a power cut (not an app crash) may undo the
         # last few commits. It saves an fsync on every commit, which dominated writing requests.
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted rows (closed accounts, purged answers) are overwritten with zeros, not left in free pages.
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
     turns = _WriterTurns(engine.url.database)
@@ -89,8 +94,60 @@ class _WriterTurns:
 
 
 def _writing() -> bool:
-    """In a request, only when it said it will write; outside requests (CLI, start-up), deferred."""
-    return has_request_context() and bool(g.get("sqlite_write"))
+    """Only when the request (or a command or background job, by begin_write) said it will write."""
+    return has_app_context() and bool(g.get("sqlite_write"))
+
+
+def wipe_freed_pages() -> None:
+    """After deleting personal data (SQLite): copy the write-ahead log into the database and empty it.
+
+    With secure_delete the database file keeps no deleted text, but the WAL still holds the pages as they
+    were before, until a checkpoint; TRUNCATE also cuts the WAL file to zero bytes. Call it after the commit.
+    """
+    if db.engine.dialect.name != "sqlite":
+        return
+    raw = db.engine.raw_connection()  # outside any transaction: a checkpoint cannot run inside one
+    try:
+        raw.cursor().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        raw.close()
+
+
+def secure_instance(app: Flask) -> None:
+    """The instance folder owner-only (0700), and the SQLite database, its WAL/SHM and the key and lock
+    files in it owner-only (0600): they hold the signing key, password hashes, 2FA secrets and answers."""
+    instance = Path(app.instance_path)
+    database = _sqlite_path(app.config["SQLALCHEMY_DATABASE_URI"])
+    previous = os.umask(0o077)  # whatever is created from here on (by us or by SQLite) is owner-only
+    try:
+        instance.mkdir(parents=True, exist_ok=True)
+        if database is not None:
+            database.parent.mkdir(parents=True, exist_ok=True)
+            database.touch(exist_ok=True)  # SQLite gives its -wal and -shm files the database file's mode
+    finally:
+        os.umask(previous)
+    _chmod(instance, 0o700)
+    files = [instance / "secret_key", instance / "startup.lock"]
+    if database is not None:
+        files += [Path(f"{database}{suffix}") for suffix in ("", "-wal", "-shm", "-writers.lock")]
+    for path in files:
+        _chmod(path, 0o600)
+
+
+def _sqlite_path(uri: str) -> Path | None:
+    if not uri.startswith("sqlite"):
+        return None
+    name = make_url(uri).database
+    return Path(name) if name and name != ":memory:" and not name.startswith("file:") else None
+
+
+def _chmod(path: Path, mode: int) -> None:
+    # Tighten only what this process owns (a shared instance folder may belong to someone else).
+    try:
+        if path.exists() and path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o777 != mode:
+            path.chmod(mode)
+    except OSError as exc:
+        logger.warning("could not make %s owner-only: %s", path, exc)
 
 
 def begin_write() -> None:

@@ -1,5 +1,11 @@
 """Small helpers shared by forms and CSV downloads."""
+import csv
+import io
+
 from flask import Response
+
+#: a cell starting with one of these is run as a formula by spreadsheets (OWASP "CSV injection")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def strip(value):
@@ -15,8 +21,30 @@ def collapse_spaces(value):
 def safe_cell(value) -> str:
     """A CSV cell that a spreadsheet will not run as a formula (=, +, -, @ and control characters)."""
     text = "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def csv_response(body: str, filename: str) -> Response:
-    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+class SafeCsv:
+    """The one CSV writer of the app: every cell of every row goes through safe_cell.
+
+    Any CSV the app hands out is built here, so a value typed by a user (an email, a name, a pasted
+    ID) can never reach a spreadsheet as a formula, whichever column it lands in.
+    """
+
+    def __init__(self):
+        self._out = io.StringIO()
+        self._writer = csv.writer(self._out)
+
+    def writerow(self, row) -> None:
+        """Write one row, every cell neutralised."""
+        self._writer.writerow([safe_cell(cell) for cell in row])
+
+    def getvalue(self) -> str:
+        """The CSV text written so far."""
+        return self._out.getvalue()
+
+
+def csv_response(writer: SafeCsv, filename: str) -> Response:
+    """A CSV download; it takes the safe writer itself, so no other text can be passed off as CSV."""
+    return Response(writer.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})

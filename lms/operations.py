@@ -46,6 +46,9 @@ def backup(target: Path) -> Path:
     url = db.engine.url
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    # A copy of everything, the signing key included: owner-only before the first byte is written.
+    target.touch(mode=0o600, exist_ok=True)
+    target.chmod(0o600)
     if url.get_backend_name() == "sqlite":
         source = sqlite3.connect(url.database)
         copy = sqlite3.connect(target)
@@ -118,8 +121,10 @@ def export(user: User) -> dict:
         attempts.append(item)
     sessions = db.session.scalars(select(LiveSession).join(Attendance, Attendance.session_id == LiveSession.id)
                                   .where(Attendance.user_id == user.id)).all()
+    # By the account's pseudonym, never its id: events of an earlier account that had this id are not theirs.
+    me = audit.user_ref(user)
     events = db.session.scalars(select(audit.AuditEvent).where(
-        (audit.AuditEvent.actor_id == user.id) | (audit.AuditEvent.subject == f"user:{user.id}"))).all()
+        (audit.AuditEvent.actor == me) | (audit.AuditEvent.subject == me)).order_by(audit.AuditEvent.id)).all()
     return {
         "exported_at": utcnow().isoformat(),
         "account": _row(user, "password_hash", "totp_secret", "totp_last_step", "session_version"),
@@ -149,10 +154,17 @@ def export_command(email: str) -> None:
     click.echo(json.dumps(export(user), indent=2, ensure_ascii=False))
 
 
+class AccountError(Exception):
+    """An account that cannot be closed this way; the message says why."""
+
+
 def delete_account(user: User, actor_id: int | None) -> None:
     """Delete an account and its learning records; certificates stay verifiable, without the link to the account."""
     user_id = user.id
-    # Recorded first: deleting the account then sets the event's actor to nobody.
+    if user.is_staff and actor_id == user_id:
+        # Staff actions carry their name in the audit log; an admin deactivates a leaver instead.
+        raise AccountError("Staff accounts cannot be closed by their owner: ask an administrator to deactivate yours.")
+    # The events keep the account's pseudonym, shown as deleted-user:<uuid> from now on; nothing is rewritten.
     audit.record("user.deleted", f"user:{user_id}", actor_id=actor_id)
     db.session.execute(update(Certificate).where(Certificate.user_id == user_id).values(user_id=None))
     for model in (LessonProgress, AttestationSignature, CertificateRequest, CohortMember, Attendance, Override, PasswordReset):

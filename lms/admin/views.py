@@ -6,7 +6,7 @@ from sqlalchemy import func, or_, select
 
 from .. import audit, settings
 from ..auth import role_required
-from ..auth.mail import reset_link, send_reset
+from ..auth.mail import deliver_after, request_reset, reset_link
 from ..auth.models import User
 from ..auth.operations import create_reset
 from ..extensions import db
@@ -69,13 +69,15 @@ def user(user_id: int):
             flash(f"{account.email} is now {'active' if account.active else 'deactivated'}.", "success")
             return redirect(url_for(".user", user_id=account.id))
         if request.form.get("form") == "reset" and FlaskForm().validate_on_submit():
-            token = create_reset(account)
-            db.session.commit()
             if current_app.config.get("MAIL_SERVER"):
-                send_reset(account, token)
-                flash(f"A reset link was emailed to {account.email}.", "success")
-            else:
-                link = reset_link(token)
+                # Through the outbox: the link is made and sent after the response, never on this request.
+                request_reset(account.email)
+                audit.record("auth.reset_link_emailed", f"user:{account.id}")
+                db.session.commit()
+                flash(f"A reset link is on its way to {account.email}.", "success")
+                return deliver_after(redirect(url_for(".user", user_id=account.id)))
+            link = reset_link(create_reset(account))
+            db.session.commit()
     except AdminError as exc:
         flash(str(exc), "error")
     if request.method == "GET":

@@ -1,17 +1,153 @@
-"""Account emails."""
+"""Account emails, sent through an outbox table, never on a request's path.
+
+A request only inserts a row; delivery happens after the response (a thread started when the
+response closes) or from `flask --app lms mail send` run by a scheduler. A slow or broken mail server
+then never slows a page down or turns it into a 500, and "forgot password" does the very same work
+for an address with an account and one without: it queues the typed address, and only delivery finds
+out whether there is an active account to send a reset link to.
+
+Each row is claimed (queued -> sending) in its own committed step before anything is sent, so two
+workers never send one message twice; failures are retried a bounded number of times, with the
+status and last error recorded.
+"""
+import logging
 import smtplib
+import threading
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
-from flask import current_app
+import click
+from flask import Flask, Response, current_app
+from flask.cli import AppGroup
+from sqlalchemy import String, Text, select, update
+from sqlalchemy.orm import Mapped, mapped_column
 
-from .models import User
+from ..database import begin_write
+from ..extensions import db
+from .models import User, utcnow
+from .operations import create_reset, find_user
+
+logger = logging.getLogger(__name__)
+mail_cli = AppGroup("mail", help="Deliver queued email.")
+MESSAGE, PASSWORD_RESET = "message", "password_reset"
+QUEUED, SENDING, SENT, FAILED, SKIPPED = "queued", "sending", "sent", "failed", "skipped"
+#: wait this long after the n-th failed try before the next one
+RETRY_AFTER = timedelta(minutes=5)
 
 
-def send(to: str, subject: str, body: str) -> None:
+class OutboxMail(db.Model):
+    """One email waiting to be sent, or the record that it was (or could not be)."""
+
+    __tablename__ = "mail_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: "message" (subject and body stored) or "password_reset" (composed when sent: no link is ever stored)
+    kind: Mapped[str] = mapped_column(String(20), default=MESSAGE)
+    #: emptied when a reset was asked for an address without an active account
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str | None] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+    #: queued, sending (claimed by a worker), sent, failed (gave up after MAIL_MAX_ATTEMPTS) or skipped
+    status: Mapped[str] = mapped_column(String(10), default=QUEUED, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_try_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+def enqueue(to: str, subject: str, body: str) -> OutboxMail:
+    """Queue an email in the current transaction (the caller commits); it is sent after the commit."""
+    mail = OutboxMail(kind=MESSAGE, recipient=to, subject=subject, body=body)
+    db.session.add(mail)
+    db.session.flush()
+    return mail
+
+
+def request_reset(email: str) -> None:
+    """Queue a reset link for whoever typed this address: the same one insert, account or not."""
+    if current_app.config.get("MAIL_SERVER"):
+        db.session.add(OutboxMail(kind=PASSWORD_RESET, recipient=email.strip().lower()))
+
+
+def deliver_after(response: Response) -> Response:
+    """Send what is queued once this response has gone out (unless a scheduler runs `mail send`)."""
     config = current_app.config
+    if config.get("MAIL_SERVER") and config.get("MAIL_DELIVERY", "thread") == "thread":
+        app = current_app._get_current_object()
+        response.call_on_close(lambda: threading.Thread(target=_deliver_in, args=(app,), daemon=True).start())
+    return response
+
+
+def _deliver_in(app: Flask) -> None:
+    with app.app_context():
+        try:
+            deliver()
+        except Exception:  # a background thread has nobody to raise to; the next run retries
+            logger.exception("mail delivery stopped")
+
+
+def deliver(now: datetime | None = None) -> tuple[int, int]:
+    """Send every queued email that is due; returns (sent, failed this time)."""
+    begin_write()  # each step below writes: take SQLite's write lock up front, not half-way
+    due = db.session.scalars(select(OutboxMail.id).where(OutboxMail.status == QUEUED,
+                                                         OutboxMail.next_try_at <= (now or utcnow()))
+                             .order_by(OutboxMail.id)).all()
+    db.session.commit()
+    sent = failed = 0
+    for mail_id in due:
+        outcome = _deliver_one(mail_id)
+        sent += outcome == SENT
+        failed += outcome in (QUEUED, FAILED)
+    return sent, failed
+
+
+def _deliver_one(mail_id: int) -> str | None:
+    claimed = db.session.execute(update(OutboxMail).where(OutboxMail.id == mail_id, OutboxMail.status == QUEUED)
+                                 .values(status=SENDING, attempts=OutboxMail.attempts + 1)
+                                 .execution_options(synchronize_session=False)).rowcount
+    db.session.commit()
+    if not claimed:
+        return None  # another worker has it
+    mail = db.session.get(OutboxMail, mail_id)
+    message = _compose(mail)
+    if message is None:
+        mail.status, mail.recipient = SKIPPED, ""  # keep no trace of a stranger's address
+        db.session.commit()
+        return SKIPPED
+    db.session.commit()  # a new reset link is stored before the (slow) mail server is called
+    try:
+        _send(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        mail.status = FAILED if mail.attempts >= current_app.config.get("MAIL_MAX_ATTEMPTS", 5) else QUEUED
+        mail.next_try_at = utcnow() + RETRY_AFTER * mail.attempts
+        mail.last_error = f"{type(exc).__name__}: {exc}"[:300]
+        db.session.commit()
+        logger.warning("mail %s not sent (try %s): %s", mail.id, mail.attempts, mail.last_error)
+        return mail.status
+    mail.status, mail.sent_at, mail.last_error = SENT, utcnow(), None
+    db.session.commit()
+    return SENT
+
+
+def _compose(mail: OutboxMail) -> EmailMessage | None:
+    if mail.kind == PASSWORD_RESET:
+        user = find_user(mail.recipient)
+        if user is None or not user.active:
+            return None
+        return _message(user.email, "Set a new password", _reset_body(user, create_reset(user)))
+    return _message(mail.recipient, mail.subject or "", mail.body or "")
+
+
+def _message(to: str, subject: str, body: str) -> EmailMessage:
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = config["MAIL_DEFAULT_SENDER"], to, subject
+    message["From"], message["To"], message["Subject"] = current_app.config["MAIL_DEFAULT_SENDER"], to, subject
     message.set_content(body)
+    return message
+
+
+def _send(message: EmailMessage) -> None:
+    config = current_app.config
     with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)), timeout=10) as smtp:
         if config.get("MAIL_USE_TLS"):
             smtp.starttls()
@@ -25,7 +161,19 @@ def reset_link(token: str) -> str:
     return current_app.config["PUBLIC_URL"].rstrip("/") + f"/account/reset/{token}"
 
 
-def send_reset(user: User, token: str) -> None:
-    send(user.email, "Set a new password", f"Hello {user.display_name},\n\nSomeone (we hope you) asked to set a new "
-         f"password for your training account. Use this link within two hours; it works once:\n\n{reset_link(token)}\n\n"
-         "If you did not ask for this, you can ignore this email: your password has not changed.\n")
+def _reset_body(user: User, token: str) -> str:
+    return (f"Hello {user.display_name},\n\nSomeone (we hope you) asked to set a new password for your training "
+            f"account. Use this link within two hours; it works once:\n\n{reset_link(token)}\n\n"
+            "If you did not ask for this, you can ignore this email: your password has not changed.\n")
+
+
+@mail_cli.command("send")
+def send_command() -> None:
+    """Send the queued email that is due (run every minute or so when LMS_MAIL_DELIVERY=command)."""
+    if not current_app.config.get("MAIL_SERVER"):
+        raise click.ClickException("MAIL_SERVER is not set: there is no mail server to send through.")
+    sent, failed = deliver()
+    waiting = db.session.scalar(select(db.func.count()).select_from(OutboxMail).where(OutboxMail.status == QUEUED))
+    click.echo(f"Sent {sent} email(s); {failed} failed this time; {waiting} queued for a later try.")
+    if failed:
+        raise SystemExit(1)

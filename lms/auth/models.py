@@ -1,5 +1,6 @@
 """Accounts."""
 from datetime import datetime, timezone
+from uuid import uuid4
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
@@ -18,6 +19,9 @@ class User(UserMixin, db.Model):
     __table_args__ = (CheckConstraint("role IN ('trainee', 'trainer', 'admin')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    #: random and never reused: names the account in the audit log ("user:<uuid>"), where an id could be
+    #: inherited by a later account once this one is deleted
+    uuid: Mapped[str] = mapped_column(String(36), unique=True, default=lambda: str(uuid4()))
     #: stored lower-case, so sign-in is case-insensitive
     email: Mapped[str] = mapped_column(String(254), unique=True)
     display_name: Mapped[str] = mapped_column(String(100))

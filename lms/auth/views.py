@@ -8,10 +8,10 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..extensions import db, limiter
 from ..settings import staff_two_factor_required
+from .mail import deliver_after, request_reset
 from .forms import ChangePasswordForm, CodeForm, DisableTwoFactorForm, ForgotForm, LoginForm, RegisterForm, ResetForm
 from .models import User
-from .operations import (authenticate, change_password, create_reset, create_user, end_sessions, find_reset, find_user,
-                         spend_hash_time, use_reset)
+from .operations import authenticate, change_password, create_user, end_sessions, find_reset, find_user, use_reset
 from .passwords import hash_password, verify_password
 from .twofactor import accept, new_secret, provisioning
 
@@ -160,6 +160,8 @@ def my_data():
 @login_required
 def delete_account():
     """Close the account: answers and progress are deleted; certificates stay verifiable."""
+    from ..database import wipe_freed_pages
+    from ..operations import AccountError
     from ..operations import delete_account as delete
 
     form = DisableTwoFactorForm()
@@ -167,9 +169,14 @@ def delete_account():
         flash("That is not your password; your account has not been closed.", "error")
         return redirect(url_for("auth.password"))
     user = current_user._get_current_object()
+    try:
+        delete(user, actor_id=user.id)
+    except AccountError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("auth.password"))
     logout_user()
-    delete(user, actor_id=user.id)
     db.session.commit()
+    wipe_freed_pages()  # the deleted answers leave the database file's free pages and write-ahead log too
     session.clear()
     flash("Your account is closed and your answers are deleted. Your certificates can still be verified.", "info")
     return redirect(url_for("web.index"))
@@ -178,19 +185,14 @@ def delete_account():
 @bp.route("/forgot", methods=["GET", "POST"])
 @limiter.limit("LOGIN_RATE_LIMIT", methods=("POST",))
 def forgot():
-    """The same answer whether or not the email has an account."""
+    """The same answer, and the same work, whether or not the email has an account: the address is
+    queued, and delivery (after the response) finds out whether there is anyone to send a link to."""
     form = ForgotForm()
     if form.validate_on_submit():
-        user = find_user(form.email.data)
-        if user is not None and user.active and current_app.config.get("MAIL_SERVER"):
-            from .mail import send_reset
-
-            send_reset(user, create_reset(user))
-            db.session.commit()
-        else:
-            spend_hash_time(form.email.data)
+        request_reset(form.email.data)
+        db.session.commit()
         flash(RESET_SENT, "info")
-        return redirect(url_for("auth.login"))
+        return deliver_after(redirect(url_for("auth.login")))
     return render_template("auth/forgot.html", form=form), 200 if request.method == "GET" else 422
 
 

@@ -3,6 +3,7 @@
 import click
 from flask.cli import AppGroup
 
+from ..auth.mail import deliver
 from ..extensions import db
 from . import keys
 from .ids import InvalidId, normalise
@@ -82,6 +83,8 @@ def recertify(certificate_id: str, reason: str) -> None:
 @certificates_cli.command("remind")
 def remind() -> None:
     """Email holders whose certificates expire soon (when mail is configured); run daily."""
-    sent, due = send_reminders()
+    queued, due = send_reminders()
     db.session.commit()
-    click.echo(f"{due} certificate(s) expire within 90 days; {sent} reminder email(s) sent.")
+    sent, failed = deliver() if queued else (0, 0)
+    click.echo(f"{due} certificate(s) expire within 90 days; {sent} reminder email(s) sent"
+               + (f", {failed} failed (`flask --app lms mail send` retries them)." if failed else "."))

@@ -196,7 +196,7 @@ def issue(user: User, catalog: Catalog, course: Course, holder_name: str, signed
         if winner is None:
             raise
         return winner
-    audit.record("certificate.issued", f"certificate:{cert.id}", course=course.slug, holder=user.id)
+    audit.record("certificate.issued", f"certificate:{cert.id}", course=course.slug, holder=audit.user_ref(user))
     return cert
 
 
@@ -276,7 +276,7 @@ def change_status(cert: Certificate, action: str, reason: str, actor_id: int | N
         raise IssueError("Please give a reason: it is kept in the audit log.")
     before = cert.status
     cert.status, cert.status_reason = new, reason.strip()
-    cert.status_changed_at, cert.status_changed_by_id = utcnow(), actor_id
+    cert.status_changed_at, cert.status_changed_by = utcnow(), audit.user_ref(actor_id)
     audit.record(f"certificate.{PAST[action]}", f"certificate:{cert.id}",
                  actor_id=actor_id, before=before, after=new, reason=reason.strip())
 

@@ -99,7 +99,8 @@ class Certificate(db.Model):
     status: Mapped[str] = mapped_column(String(12), default=VALID)
     status_reason: Mapped[str | None] = mapped_column(Text)
     status_changed_at: Mapped[datetime | None]
-    status_changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    #: "user:<uuid>" of who changed the status (see audit.user_ref): a fixed record, not a link that a deletion clears
+    status_changed_by: Mapped[str | None] = mapped_column(String(50))
     replaces_id: Mapped[str | None] = mapped_column(ForeignKey("certificate.id"))
     superseded_by_id: Mapped[str | None] = mapped_column(ForeignKey("certificate.id"))
     #: this certificate's random position in the published status lists

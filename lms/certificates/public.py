@@ -8,8 +8,7 @@ from sqlalchemy import select
 from ..auth.models import utcnow
 from ..extensions import csrf, db, limiter
 from . import credentials, keys
-from ..formats import csv_response
-from ..formats import safe_cell as _cell
+from ..formats import SafeCsv, csv_response
 from .forms import BulkForm
 from .issue import issuer_settings, public_base
 from .models import REVOKED, SUPERSEDED, SUSPENDED, Certificate, SigningKey
@@ -125,14 +124,13 @@ def _ids_in(text: str) -> list[str]:
 
 
 def _csv_response(rows: list[dict]) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsv()
     writer.writerow(["query", "id", "status", "holder", "course", "hours", "issued", "expires", "replaced_by", "note"])
     for row in rows:
-        writer.writerow([_cell(row["query"]), row["id"], row["status"], _cell(row.get("holder")), _cell(row.get("course")),
+        writer.writerow([row["query"], row["id"], row["status"], row.get("holder"), row.get("course"),
                          "%g" % row["hours"]["total"] if "hours" in row else "", row.get("issued", ""), row.get("expires") or "",
                          row.get("replaced_by", ""), row["status_text"]])
-    return csv_response(out.getvalue(), "verification.csv")
+    return csv_response(writer, "verification.csv")
 
 
 @bp.route("/.well-known/jwks.json")

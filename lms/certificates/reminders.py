@@ -4,7 +4,7 @@ import logging
 from flask import current_app
 from sqlalchemy import select
 
-from ..auth.mail import send
+from ..auth.mail import enqueue
 from ..auth.models import User, utcnow
 from ..extensions import db
 from .issue import RENEWAL_WINDOW, public_base
@@ -23,7 +23,7 @@ def expiring(user_id: int | None = None) -> list[Certificate]:
 
 
 def send_reminders() -> tuple[int, int]:
-    """Email each holder once per certificate; returns (sent, due)."""
+    """Queue one email per certificate (in the outbox, with reminded_at in the same commit); returns (queued, due)."""
     due = [c for c in expiring() if c.expires_at > utcnow()]
     if not current_app.config.get("MAIL_SERVER"):
         return 0, len(due)
@@ -34,7 +34,7 @@ def send_reminders() -> tuple[int, int]:
         user = db.session.get(User, cert.user_id)
         if user is None or not user.active:
             continue
-        send(user.email, f"Your certificate expires on {cert.expires_at:%-d %B %Y}", _body(cert))
+        enqueue(user.email, f"Your certificate expires on {cert.expires_at:%-d %B %Y}", _body(cert))
         cert.reminded_at = utcnow()
         sent += 1
     return sent, len(due)

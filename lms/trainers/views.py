@@ -1,7 +1,4 @@
 """Trainer pages: cohorts, progress, live sessions, trainees, overrides, transcripts, analytics."""
-import csv
-import io
-
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import exists, select
@@ -15,8 +12,8 @@ from ..certificates.records import certificates_of
 from ..courses import catalog
 from ..courses.progress import course_status, duration, learner
 from ..extensions import db
+from ..formats import SafeCsv
 from ..formats import csv_response as _csv
-from ..formats import safe_cell as _cell
 from ..inputs import query_int
 from . import analytics, transcript
 from .cohorts import (CohortError, add_member, can_see_cohort, cohort_by_code, create_cohort, import_roster,
@@ -160,15 +157,14 @@ def cohort_csv(cohort_id: int):
     cohort = _cohort_or_404(cohort_id)
     course = catalog().course(cohort.course_slug)
     modules, rows = cohort_matrix(catalog(), course, cohort.id)
-    out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsv()
     writer.writerow(["trainee", "email"] + [m.title for m in modules] + ["modules complete", "reading minutes",
                                                                            "live minutes", "last activity"])
     for row in rows:
-        writer.writerow([_cell(row.user.display_name), row.user.email] + [state_label(s) for s in row.states]
+        writer.writerow([row.user.display_name, row.user.email] + [state_label(s) for s in row.states]
                         + [row.complete, round(row.reading_seconds / 60), row.live_minutes,
                            row.last_activity.isoformat(timespec="minutes") if row.last_activity else ""])
-    return _csv(out.getvalue(), f"cohort-{cohort.id}-progress.csv")
+    return _csv(writer, f"cohort-{cohort.id}-progress.csv")
 
 
 @bp.route("/staff/trainees/<int:user_id>", methods=["GET", "POST"])
@@ -215,13 +211,12 @@ def trainee_csv(user_id: int):
     from ..assessments.attempts import quiz_for_attempt
 
     person = _trainee_or_404(user_id)
-    out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsv()
     writer.writerow(["kind", "module", "item", "started", "finished", "state", "score", "detail"])
     rows = learner(person.id)[0]
     for slug, row in sorted(rows.items()):
         module = catalog().module(slug)
-        writer.writerow(["lesson", slug, _cell(module.title if module else slug), row.first_opened_at.isoformat(timespec="minutes"),
+        writer.writerow(["lesson", slug, module.title if module else slug, row.first_opened_at.isoformat(timespec="minutes"),
                          row.finished_at.isoformat(timespec="minutes") if row.finished_at else "",
                          "read" if row.finished_at else "reading", "", f"{round(row.seconds_spent / 60)} min reading"])
     for attempt in db.session.scalars(select(Attempt).where(Attempt.user_id == person.id).order_by(Attempt.started_at)):
@@ -231,14 +226,14 @@ def trainee_csv(user_id: int):
             f"{step.scene_id}: " + (str(quiz.scene(step.scene_id).choices[step.choice_index].text) if step.choice_index is not None
                                     else ("written answer" if step.answer else "end"))
             for step in attempt.steps if quiz.scene(step.scene_id))
-        writer.writerow(["role-play", attempt.module_slug, _cell(quiz.title), attempt.started_at.isoformat(timespec="minutes"),
+        writer.writerow(["role-play", attempt.module_slug, quiz.title, attempt.started_at.isoformat(timespec="minutes"),
                          attempt.finished_at.isoformat(timespec="minutes") if attempt.finished_at else "", attempt.state,
-                         f"{attempt.score}/{attempt.possible}" if attempt.possible is not None else "", _cell(path)])
+                         f"{attempt.score}/{attempt.possible}" if attempt.possible is not None else "", path])
     for cert in certificates_of(person.id):
-        writer.writerow(["certificate", cert.course_slug, _cell(cert.title), cert.issued_at.isoformat(timespec="minutes"),
+        writer.writerow(["certificate", cert.course_slug, cert.title, cert.issued_at.isoformat(timespec="minutes"),
                          cert.expires_at.isoformat(timespec="minutes") if cert.expires_at else "", cert.effective_status(),
                          "", cert.id])
-    return _csv(out.getvalue(), f"trainee-{person.id}-record.csv")
+    return _csv(writer, f"trainee-{person.id}-record.csv")
 
 
 @bp.route("/staff/trainees/<int:user_id>/transcript.<fmt>")
@@ -258,16 +253,15 @@ def _transcript(person: User, fmt: str) -> Response:
     items = transcript.entries(catalog(), person.id)
     totals = transcript.totals(items)
     if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out)
+        writer = SafeCsv()
         writer.writerow(["date", "activity", "title", "domain", "minutes credited", "minutes recorded"])
         for item in items:
-            writer.writerow([item.on.isoformat(), item.kind, _cell(item.title), item.domain, f"{item.minutes:g}",
+            writer.writerow([item.on.isoformat(), item.kind, item.title, item.domain, f"{item.minutes:g}",
                              "" if item.recorded is None else f"{item.recorded:g}"])
         writer.writerow([])
         for domain, minutes in totals.items():
             writer.writerow(["total", "", "", domain, f"{minutes:g}", ""])
-        return _csv(out.getvalue(), f"transcript-{person.id}.csv")
+        return _csv(writer, f"transcript-{person.id}.csv")
     if fmt == "pdf":
         from flask import current_app
 

@@ -1,7 +1,7 @@
 """a revoked certificate binds its holder until a trainer allows re-certification
 
 Revision ID: 5e3c1b7a9d20
-Revises: 47ae2141f73d
+Revises: a7c3e91f0b24
 Create Date: 2026-11-30 14:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5e3c1b7a9d20'
-down_revision = '47ae2141f73d'
+down_revision = 'a7c3e91f0b24'
 branch_labels = None
 depends_on = None
 
