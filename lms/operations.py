@@ -122,7 +122,7 @@ def export(user: User) -> dict:
         (audit.AuditEvent.actor_id == user.id) | (audit.AuditEvent.subject == f"user:{user.id}"))).all()
     return {
         "exported_at": utcnow().isoformat(),
-        "account": _row(user, "password_hash", "totp_secret", "totp_last_step", "session_version"),
+        "account": _row(user, "password_hash", "totp_secret", "totp_last_step", "totp_pending", "session_token"),
         "two_factor_enabled": user.two_factor,
         "lessons": rows(LessonProgress, "user_id"),
         "role_play_attempts": attempts,

@@ -64,3 +64,13 @@ class CodeForm(FlaskForm):
 class DisableTwoFactorForm(FlaskForm):
     password = PasswordField("Your password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
     submit = SubmitField("Turn off two-factor sign-in")
+
+
+class StartTwoFactorForm(FlaskForm):
+    submit = SubmitField("Show my set-up code")
+
+
+class AcceptPrivacyForm(FlaskForm):
+    privacy = BooleanField("I have read the privacy notice and agree to how my information is used.",
+                           validators=[DataRequired(message="Please read and accept the privacy notice to continue.")])
+    submit = SubmitField("Continue")
