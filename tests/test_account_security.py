@@ -444,3 +444,14 @@ def test_one_code_sent_twice_at_once_signs_in_only_once(app, make_user):
     for thread in threads:
         thread.join()
     assert sorted(answers) == [302, 422, 422, 422], answers
+
+
+def test_signing_out_other_devices_keeps_this_one(app, make_user):
+    make_user(email="t@example.org")
+    here = _signed_in(app, "t@example.org")
+    elsewhere = _signed_in(app, "t@example.org", remember="y")
+    remembered = elsewhere.get_cookie("remember_token").value
+    assert post(here, "/account/sessions/end-others", page="/account/password").location == "/account/password"
+    assert here.get("/dashboard").status_code == 200
+    assert elsewhere.get("/dashboard").status_code == 302
+    assert _replay(app, "remember_token", remembered).get("/dashboard").status_code == 302

@@ -31,7 +31,7 @@ class RegisterForm(FlaskForm):
 class LoginForm(FlaskForm):
     email = EmailField("Email address", filters=[_strip], validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
-    remember = BooleanField("Keep me signed in on this device")
+    remember = BooleanField("Keep me signed in on this device (trainees; not on a shared computer)")
     submit = SubmitField("Sign in")
 
 

@@ -178,6 +178,19 @@ def password():
         200 if request.method == "GET" else 422
 
 
+@bp.route("/sessions/end-others", methods=["POST"])
+@login_required
+def end_other_sessions():
+    """Sign out every other device: the account's token is replaced and this session gets the new one."""
+    user = current_user._get_current_object()
+    end_sessions(user)
+    audit.record("auth.other_sessions_ended", f"user:{user.id}", actor_id=user.id)
+    db.session.commit()
+    sessions.start(user, remember=False)
+    flash("You are signed out on every other device.", "success")
+    return redirect(url_for("auth.password"))
+
+
 @bp.route("/data.json")
 @login_required
 def my_data():
