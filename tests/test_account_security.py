@@ -412,7 +412,9 @@ def test_an_imported_trainee_accepts_the_privacy_notice_at_first_sign_in(app, cl
         response = client.get(page)
         assert response.status_code == 302 and response.location.startswith("/account/privacy"), page
     assert client.get("/privacy").status_code == 200, "the notice itself can be read"
-    assert client.get("/account/data.json").status_code == 200, "and their data taken"
+    data = client.get("/account/data.json")
+    assert data.status_code == 200, "and their data taken"
+    assert imported.session_token not in data.get_data(as_text=True), "the cookie token is not part of the export"
     refused = post(client, "/account/privacy?next=/courses/sample/safety/", {}, page="/account/privacy")
     assert refused.status_code == 422 and "accept the privacy notice" in refused.get_data(as_text=True)
     accepted = post(client, "/account/privacy?next=/courses/sample/safety/", {"privacy": "y"}, page="/account/privacy")

@@ -9,9 +9,9 @@ from itsdangerous import BadSignature
 from flask_login import current_user, login_required, user_loaded_from_cookie
 
 from .. import fastread
-from . import sessions
 from ..extensions import login_manager
 from ..settings import staff_two_factor_required
+from . import sessions
 
 
 def init_app(app: Flask) -> None:

@@ -38,6 +38,7 @@ def parse(user_id: str) -> tuple[int, str, int] | None:
 
 
 def token_matches(user, token: str) -> bool:
+    """Whether a cookie's token is the account's current one (compared in constant time)."""
     return hmac.compare_digest(user.session_token.encode(), token.encode())
 
 

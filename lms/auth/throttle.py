@@ -21,10 +21,12 @@ FORGET_AFTER = timedelta(days=1)
 
 
 def password_key(email: str) -> str:
+    """The throttle key for passwords tried against this (normalised) email address."""
     return hashlib.sha256(f"password:{email}".encode()).hexdigest()
 
 
 def code_key(user_id: int) -> str:
+    """The throttle key for two-factor codes tried for this account."""
     return hashlib.sha256(f"code:{user_id}".encode()).hexdigest()
 
 
@@ -54,4 +56,5 @@ def failed(key: str) -> None:
 
 
 def clear(*keys: str) -> None:
+    """Forget the failures counted under these keys (a success, a password reset)."""
     db.session.execute(delete(LoginThrottle).where(LoginThrottle.key.in_(keys)))
