@@ -108,8 +108,8 @@ class _SessionCookies(SecureCookieSessionInterface):
 
 _TWO_FACTOR_EXEMPT = {"auth.two_factor_setup", "auth.logout", "static", "web.support", "web.favicon", "web.privacy"}
 #: a trainee who has not accepted the privacy notice can still read it, sign out, take their data or close the account
-_PRIVACY_EXEMPT = {"auth.accept_privacy", "auth.logout", "auth.password", "auth.my_data", "auth.delete_account", "static", "asset",
-                   "web.support", "web.favicon", "web.privacy"}
+_PRIVACY_EXEMPT = {"auth.accept_privacy", "auth.logout", "auth.password", "auth.my_data", "auth.delete_account",
+                   "static", "asset", "web.support", "web.favicon", "web.privacy"}
 
 
 def role_required(*roles: str):

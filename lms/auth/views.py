@@ -98,8 +98,8 @@ def login():
         if user is not None and user.two_factor:
             db.session.commit()
             session.clear()
-            session["2fa"] = {"user": user.get_id(), "remember": bool(form.remember.data), "next": safe_next(request.args.get("next")),
-                              "at": int(time.time()), "tries": 0}
+            session["2fa"] = {"user": user.get_id(), "remember": bool(form.remember.data),
+                              "next": safe_next(request.args.get("next")), "at": int(time.time()), "tries": 0}
             return redirect(url_for("auth.two_factor"))
         if user is not None:
             _start_session(user, form.remember.data)
@@ -144,7 +144,8 @@ def two_factor():
         session["2fa"] = {**pending, "tries": pending.get("tries", 0) + 1}
         audit.record("auth.code_failed", f"user:{user.id}", actor_id=user.id)
         db.session.commit()
-        form.code.errors.append("That code is not right or has already been used. Wait for the next code and try again.")
+        form.code.errors.append("That code is not right or has already been used. "
+                                "Wait for the next code and try again.")
     return render_template("auth/code.html", form=form), 200 if request.method == "GET" else 422
 
 
