@@ -1,6 +1,7 @@
 """Peer specialist training and certification: the application factory."""
 import logging
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -51,6 +52,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     for name in ("SESSION_COOKIE_SECURE", "REMEMBER_COOKIE_SECURE"):
         if name not in (test_config or {}):
             app.config[name] = secure
+    # A session cookie is never accepted longer than the longest session; the remember-me cookie lasts
+    # REMEMBER_DAYS (Flask-Login's default is a year). lms.auth enforces both on the server as well.
+    if "PERMANENT_SESSION_LIFETIME" not in (test_config or {}):
+        app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
+            hours=max(app.config["TRAINEE_SESSION_DAYS"] * 24, app.config["STAFF_SESSION_HOURS"]))
+    app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=app.config["REMEMBER_DAYS"]))
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A server database can drop idle connections; a local SQLite file cannot, so no ping there.
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True, **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}

@@ -141,6 +141,13 @@ def from_environment(instance_path: str, root_path: str) -> dict:
         **({"WRITTEN_ANSWER_RETENTION_DAYS": int(os.environ["LMS_ANSWER_RETENTION_DAYS"])}
            if os.environ.get("LMS_ANSWER_RETENTION_DAYS") else {}),
         "REQUIRE_STAFF_2FA": env_bool("LMS_REQUIRE_STAFF_2FA", False),
+        # Session lifetimes: signed out after this long without a request (idle), or this long after signing
+        # in (absolute). "Keep me signed in" (trainees only) lasts REMEMBER_DAYS.
+        "STAFF_IDLE_MINUTES": int(os.environ.get("LMS_STAFF_IDLE_MINUTES") or 30),
+        "STAFF_SESSION_HOURS": int(os.environ.get("LMS_STAFF_SESSION_HOURS") or 12),
+        "TRAINEE_IDLE_MINUTES": int(os.environ.get("LMS_TRAINEE_IDLE_MINUTES") or 120),
+        "TRAINEE_SESSION_DAYS": int(os.environ.get("LMS_TRAINEE_SESSION_DAYS") or 7),
+        "REMEMBER_DAYS": int(os.environ.get("LMS_REMEMBER_DAYS") or 30),
         "LOG_FORMAT": os.environ.get("LMS_LOG_FORMAT", "json"),
         **{key: os.environ[env] for key, env in (("LOGIN_RATE_LIMIT", "LMS_LOGIN_RATE_LIMIT"),
                                                  ("VERIFY_RATE_LIMIT", "LMS_VERIFY_RATE_LIMIT"),

@@ -1,17 +1,13 @@
 """CSRF protection (Flask-WTF) on every form, with the signed token for each session remembered.
 
-Every signed-in page has a form (sign out), and every POST is checked: signing a token and checking
-one cost about 20 and 40 microseconds. While tokens never expire (WTF_CSRF_TIME_LIMIT = None, this
-app's setting) a signed token stands for nothing but "this session's raw token, signed with our
-key", so this process remembers the signed token it made for each raw token: pages reuse it, and a
-POST that carries exactly that token for its session is valid without verifying the signature
-again. Anything else (an unknown token, a time limit set) goes through Flask-WTF in full, and so
-does the HTTPS referrer rule.
+Every signed-in page has a form (sign out). While tokens never expire (WTF_CSRF_TIME_LIMIT = None,
+this app's setting) a signed token stands for nothing but "this session's raw token, signed with
+our key", so this process remembers the signed token it made for each raw token and pages reuse it
+instead of signing again. Every POST is checked by Flask-WTF itself, in full (token and the HTTPS
+referrer rule): the check is not overridden here, so it cannot break when Flask-WTF changes.
 """
-import hmac
-
 from flask import current_app, g, request, session
-from flask_wtf.csrf import CSRFProtect, generate_csrf, same_origin
+from flask_wtf.csrf import CSRFProtect, generate_csrf
 
 #: (secret key, session's raw token) -> the signed token made for it
 _signed: dict[tuple[str, str], str] = {}
@@ -47,6 +43,18 @@ def _reuse_signed_token() -> None:
             g.csrf_token = token
 
 
+def csrf_failure_message() -> str:
+    """Why a form was refused, in words for the person: plain http with Secure cookies says so."""
+    cookie = current_app.config.get("SESSION_COOKIE_NAME", "session")
+    if not request.is_secure and current_app.config.get("SESSION_COOKIE_SECURE") and cookie not in request.cookies:
+        # The browser never sends a Secure cookie over plain http, so no form can ever pass here.
+        return ("This site uses secure cookies, which your browser sends only over https, so the form could not "
+                "be checked. Open the site with its https:// address. (Administrators: to allow plain http on a "
+                "trusted local network, set LMS_SECURE_COOKIES=0.)")
+    return ("Your form session expired or the page was open for a long time. "
+            "Please go back, reload the page and send the form again.")
+
+
 class RememberingCSRFProtect(CSRFProtect):
     def init_app(self, app):
         super().init_app(app)
@@ -54,19 +62,3 @@ class RememberingCSRFProtect(CSRFProtect):
         # Flask-WTF offers csrf_token to templates through a context processor; a later one wins.
         app.jinja_env.globals["csrf_token"] = csrf_token
         app.context_processor(lambda: {"csrf_token": csrf_token})
-
-    def protect(self, apply_exemptions=False):
-        if request.method in current_app.config["WTF_CSRF_METHODS"] and _remembering() and self._known():
-            secure_rule = request.is_secure and current_app.config["WTF_CSRF_SSL_STRICT"]
-            if not secure_rule or (request.referrer and same_origin(request.referrer, f"https://{request.host}/")):
-                g.csrf_valid = True
-                return None
-        return super().protect(apply_exemptions)
-
-    def _known(self) -> bool:
-        raw = session.get("csrf_token")
-        if not raw:
-            return False
-        made = _signed.get(_key(raw))
-        sent = self._get_csrf_token()
-        return made is not None and sent is not None and hmac.compare_digest(made.encode(), str(sent).encode())

@@ -5,6 +5,7 @@ from flask import Flask, Response, jsonify, make_response, render_template, requ
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from .csrf import csrf_failure_message
 from .extensions import db
 
 logger = logging.getLogger(__name__)
@@ -23,8 +24,7 @@ MESSAGES = {
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def _csrf(error):
-        return error_response(400, "Your form session expired or the page was open for a long time. "
-                                   "Please go back, reload the page and send the form again.")
+        return error_response(400, csrf_failure_message())
 
     @app.errorhandler(SecurityError)
     def _untrusted_host(error: SecurityError):

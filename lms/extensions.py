@@ -2,7 +2,7 @@
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table, event
 from sqlalchemy.orm import DeclarativeBase
 
 from .csrf import RememberingCSRFProtect
@@ -20,6 +20,14 @@ class Base(DeclarativeBase):
             "pk": "pk_%(table_name)s",
         }
     )
+
+
+@event.listens_for(Table, "after_parent_attach")
+def _sqlite_autoincrement(table: Table, parent) -> None:
+    """Every table of the app gets AUTOINCREMENT on SQLite: a deleted row's id is never handed out again
+    (without it SQLite reuses the highest id, and whatever still names that id would point at a new row)."""
+    if parent is Base.metadata:
+        table.dialect_options["sqlite"]["autoincrement"] = True
 
 
 db = SQLAlchemy(model_class=Base)

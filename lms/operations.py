@@ -127,7 +127,7 @@ def export(user: User) -> dict:
         (audit.AuditEvent.actor == me) | (audit.AuditEvent.subject == me)).order_by(audit.AuditEvent.id)).all()
     return {
         "exported_at": utcnow().isoformat(),
-        "account": _row(user, "password_hash", "totp_secret", "totp_last_step", "session_version"),
+        "account": _row(user, "password_hash", "totp_secret", "totp_last_step", "totp_pending", "session_token"),
         "two_factor_enabled": user.two_factor,
         "lessons": rows(LessonProgress, "user_id"),
         "role_play_attempts": attempts,

@@ -114,14 +114,16 @@ def runner(app):
 
 @pytest.fixture
 def make_user(app):
-    """Factory: make_user(role="trainer", email=...) creates and commits an account."""
+    """Factory: make_user(role="trainer", email=...) creates and commits an account (privacy notice accepted,
+    as at registration; privacy_accepted=False for an account made by an import)."""
     from lms.auth.operations import create_user
 
     counter = iter(range(1, 10_000))
 
     def make(role: str = "trainee", email: str | None = None, password: str = PASSWORD,
-             display_name: str = "Test Person", legal_name: str = "Test Person Legal"):
-        user = create_user(email or f"user{next(counter)}@example.org", password, display_name, legal_name, role)
+             display_name: str = "Test Person", legal_name: str = "Test Person Legal", privacy_accepted: bool = True):
+        user = create_user(email or f"user{next(counter)}@example.org", password, display_name, legal_name, role,
+                           privacy_accepted=privacy_accepted)
         db.session.commit()
         return user
 

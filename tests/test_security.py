@@ -26,7 +26,8 @@ ACCESS = {
     "courses.lesson": SIGNED_IN, "courses.finish": SIGNED_IN, "courses.asset": SIGNED_IN, "courses.dashboard": SIGNED_IN,
     "assessments.intro": SIGNED_IN, "assessments.start": SIGNED_IN, "assessments.play": SIGNED_IN,
     "assessments.answer_step": SIGNED_IN, "assessments.result": SIGNED_IN,
-    "auth.password": SIGNED_IN, "auth.two_factor_off": SIGNED_IN,
+    "auth.password": SIGNED_IN, "auth.two_factor_off": SIGNED_IN, "auth.accept_privacy": SIGNED_IN,
+    "auth.end_other_sessions": SIGNED_IN,
     "certificates.claim_page": SIGNED_IN, "certificates.detail": SIGNED_IN, "certificates.pdf": SIGNED_IN,
     "certificates.credential_download": SIGNED_IN,
     "auth.two_factor_setup": STAFF, "assessments.grading_queue": STAFF, "assessments.grade_attempt": STAFF,
@@ -196,6 +197,9 @@ def test_two_factor_sign_in_for_staff(app, make_user):
 
     make_user(email="coach@example.org", role="trainer")
     coach = signed_in(app, "coach@example.org")
+    assert "<svg" not in coach.get("/account/two-factor").get_data(as_text=True), "a GET changes nothing"
+    started = post(coach, "/account/two-factor", {"start-submit": "y"}, page="/account/two-factor")
+    assert started.status_code == 302
     page = coach.get("/account/two-factor").get_data(as_text=True)
     secret = re.search(r'Key: <span class="mono">([A-Z2-7]+)</span>', page).group(1)
     assert "<svg" in page

@@ -6,11 +6,12 @@ from functools import wraps
 from flask import Flask, abort, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
-from flask_login import current_user, login_required
+from flask_login import current_user, login_required, user_loaded_from_cookie
 
 from .. import fastread
 from ..extensions import login_manager
 from ..settings import staff_two_factor_required
+from . import sessions
 
 
 def init_app(app: Flask) -> None:
@@ -23,30 +24,42 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
+    user_loaded_from_cookie.connect(lambda _app, user: sessions.restored_from_cookie(), app, weak=False)
 
     remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
 
     @app.before_request
-    def _require_staff_two_factor():
-        """Where the admin requires it, staff must turn on two-factor sign-in before anything else."""
+    def _account_gates():
+        """Note the request for the idle limit; then, before anything else: staff turn on two-factor sign-in
+        where the admin requires it, and a trainee accepts the privacy notice (imported accounts)."""
         if "_user_id" not in session and remember_cookie not in request.cookies:
             return None  # nobody signed in: no user to load (most API and verification requests)
-        if (current_user.is_authenticated and current_user.is_staff and not current_user.two_factor
-                and request.endpoint not in _TWO_FACTOR_EXEMPT and staff_two_factor_required(app.config)):
+        if not current_user.is_authenticated:
+            return None
+        sessions.seen()
+        if (current_user.is_staff and not current_user.two_factor and request.endpoint not in _TWO_FACTOR_EXEMPT
+                and staff_two_factor_required(app.config)):
             return redirect(url_for("auth.two_factor_setup"))
+        if (not current_user.is_staff and current_user.privacy_accepted_at is None
+                and request.endpoint not in _PRIVACY_EXEMPT):
+            return redirect(url_for("auth.accept_privacy", next=request.full_path.rstrip("?")))
         return None
 
     @login_manager.user_loader
     def _load(user_id: str):
-        """Sessions carry 'id:version'; a bumped version (logout, password change) ends them all."""
-        ident, _, version = user_id.partition(":")
-        if not ident.isdigit() or not version.isdigit() or len(ident) > 18 or len(version) > 18:
+        """Cookies carry 'id:token:signed-in at' (lms.auth.sessions): a replaced token (logout, password
+        change...) or a session past its idle or absolute limit signs in nobody."""
+        parsed = sessions.parse(user_id)
+        if parsed is None:
             return None
+        ident, token, signed_in_at = parsed
         # One plain query (lms.fastread) instead of an ORM load: about 0.2 ms less on every request.
         # A page view gets a detached, read-only copy (a GET changes nothing about its user); a request
         # that writes gets it in its session, where changes (logout, a new password) are saved as usual.
-        user = fastread.get(User, int(ident), attach=request.method not in ("GET", "HEAD"))
-        if user is None or not user.active or user.session_version != int(version):
+        user = fastread.get(User, ident, attach=request.method not in ("GET", "HEAD"))
+        if user is None or not user.active or not sessions.token_matches(user, token):
+            return None
+        if not sessions.current(user, signed_in_at, app.config):
             return None
         return user
 
@@ -94,6 +107,9 @@ class _SessionCookies(SecureCookieSessionInterface):
 
 
 _TWO_FACTOR_EXEMPT = {"auth.two_factor_setup", "auth.logout", "static", "web.support", "web.favicon", "web.privacy"}
+#: a trainee who has not accepted the privacy notice can still read it, sign out, take their data or close the account
+_PRIVACY_EXEMPT = {"auth.accept_privacy", "auth.logout", "auth.password", "auth.my_data", "auth.delete_account",
+                   "static", "asset", "web.support", "web.favicon", "web.privacy"}
 
 
 def role_required(*roles: str):

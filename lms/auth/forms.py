@@ -31,7 +31,7 @@ class RegisterForm(FlaskForm):
 class LoginForm(FlaskForm):
     email = EmailField("Email address", filters=[_strip], validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
-    remember = BooleanField("Keep me signed in on this device")
+    remember = BooleanField("Keep me signed in on this device (trainees; not on a shared computer)")
     submit = SubmitField("Sign in")
 
 
@@ -64,3 +64,13 @@ class CodeForm(FlaskForm):
 class DisableTwoFactorForm(FlaskForm):
     password = PasswordField("Your password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
     submit = SubmitField("Turn off two-factor sign-in")
+
+
+class StartTwoFactorForm(FlaskForm):
+    submit = SubmitField("Show my set-up code")
+
+
+class AcceptPrivacyForm(FlaskForm):
+    privacy = BooleanField("I have read the privacy notice and agree to how my information is used.",
+                           validators=[DataRequired(message="Please read and accept the privacy notice to continue.")])
+    submit = SubmitField("Continue")

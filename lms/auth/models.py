@@ -1,4 +1,5 @@
 """Accounts."""
+import secrets
 from datetime import datetime, timezone
 from uuid import uuid4
 
@@ -13,6 +14,11 @@ ROLES = ("trainee", "trainer", "admin")
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def new_session_token() -> str:
+    """A random account token for session and remember-me cookies (192 bits)."""
+    return secrets.token_urlsafe(24)
 
 
 class User(UserMixin, db.Model):
@@ -30,8 +36,10 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default="trainee")
     active: Mapped[bool] = mapped_column(default=True)
-    #: bumped on logout, password or role change: every older session cookie stops working
-    session_version: Mapped[int] = mapped_column(default=1)
+    #: random, in every session and remember-me cookie of the account; replaced whenever its sessions end
+    #: (logout, password, role or two-factor change, deactivation), so older cookies stop working, and never
+    #: shared by two accounts, so a closed account's cookies cannot sign in as a later one
+    session_token: Mapped[str] = mapped_column(String(32), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None]
     #: when the trainee accepted the privacy notice at registration
@@ -40,6 +48,8 @@ class User(UserMixin, db.Model):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     #: the last TOTP time step accepted, so a code cannot be replayed
     totp_last_step: Mapped[int | None]
+    #: the base32 secret shown during two-factor set-up, until a code confirms it (kept here, not in the cookie)
+    totp_pending: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def is_active(self) -> bool:
@@ -54,7 +64,8 @@ class User(UserMixin, db.Model):
         return self.totp_secret is not None
 
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_version}"
+        """The identity in session and remember-me cookies: the row id and the account's current token."""
+        return f"{self.id}:{self.session_token}"
 
 
 class PasswordReset(db.Model):
@@ -68,3 +79,15 @@ class PasswordReset(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
+
+
+class LoginThrottle(db.Model):
+    """Failed sign-in steps per account or email (whatever the client address), for back-off."""
+
+    __tablename__ = "login_throttle"
+
+    #: SHA-256 of "password:<email>" or "code:<user id>"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None]

@@ -8,7 +8,8 @@ from sqlalchemy import select, update
 
 from .. import audit
 from ..extensions import db
-from .models import ROLES, PasswordReset, User, utcnow
+from . import throttle
+from .models import ROLES, PasswordReset, User, new_session_token, utcnow
 from .passwords import hash_password, needs_rehash, verify_password
 
 logger = logging.getLogger(__name__)
@@ -65,12 +66,15 @@ def authenticate(email: str, password: str) -> User | None:
 
 def end_sessions(user: User) -> None:
     """Invalidate every session and remember-me cookie the user has, on every device."""
-    user.session_version += 1
+    user.session_token = new_session_token()
 
 
 def change_password(user: User, new_password: str) -> None:
+    """Set a new password: every session and every outstanding reset link of the account ends."""
     user.password_hash = hash_password(new_password)
     end_sessions(user)
+    db.session.execute(update(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+                       .values(used_at=utcnow()).execution_options(synchronize_session=False))
     audit.record("auth.password_changed", f"user:{user.id}", actor_id=user.id)
 
 
@@ -95,11 +99,13 @@ def find_reset(token: str) -> PasswordReset | None:
 
 
 def use_reset(reset: PasswordReset, new_password: str) -> User | None:
-    """Set the new password once; a second use of the same link (or a race) changes nothing."""
+    """Set the new password once; a second use of the same link (or a race) changes nothing. The account's
+    other links stop working, and its sign-in pauses (lms.auth.throttle) are lifted."""
     claimed = db.session.execute(update(PasswordReset).where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
                                  .values(used_at=utcnow()).execution_options(synchronize_session=False))
     if claimed.rowcount != 1:
         return None
     user = db.session.get(User, reset.user_id)
     change_password(user, new_password)
+    throttle.clear(throttle.password_key(user.email), throttle.code_key(user.id))
     return user

@@ -1,23 +1,32 @@
 """Register, sign in (with optional two-factor codes), sign out, change or reset a password."""
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..extensions import db, limiter
 from ..settings import staff_two_factor_required
+from . import sessions, throttle
+from .forms import (AcceptPrivacyForm, ChangePasswordForm, CodeForm, DisableTwoFactorForm, ForgotForm, LoginForm,
+                    RegisterForm, ResetForm, StartTwoFactorForm)
 from .mail import deliver_after, request_reset
-from .forms import ChangePasswordForm, CodeForm, DisableTwoFactorForm, ForgotForm, LoginForm, RegisterForm, ResetForm
-from .models import User
-from .operations import authenticate, change_password, create_user, end_sessions, find_reset, find_user, use_reset
+from .models import User, utcnow
+from .operations import (authenticate, change_password, create_user, end_sessions, find_reset, find_user,
+                         normalise_email, use_reset)
 from .passwords import hash_password, verify_password
 from .twofactor import accept, new_secret, provisioning
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
 REGISTERED = ("Thank you. If this email address was new, your account is ready: sign in below. "
               "If it already had an account, sign in with that password, or reset it.")
+PAUSED = ("There have been too many wrong attempts to sign in to this account, so signing in is paused for "
+          "{minutes} minute(s). Try again then, or set a new password with “Forgot your password?”.")
+#: a pending two-factor sign-in (password accepted, code not yet) lasts this long and allows this many codes
+PENDING_SECONDS = 300
+PENDING_TRIES = 5
 RESET_SENT = ("If an account uses that email address, we have sent it a link to set a new password. "
               "The link works once, for two hours. No email? Ask your trainer for a reset link.")
 
@@ -35,8 +44,17 @@ def safe_next(target: str | None) -> str:
 def _start_session(user: User, remember: bool) -> None:
     """A fresh session at sign-in: nothing from before signing in carries over."""
     session.clear()
-    login_user(user, remember=remember)
+    sessions.start(user, remember)
     audit.record("auth.login", f"user:{user.id}", actor_id=user.id)
+
+
+def _paused(template: str, form, seconds: int):
+    """The sign-in step is paused for this account: 429, with the form and the wait in words."""
+    field = form.password if hasattr(form, "password") else form.code
+    field.errors.append(PAUSED.format(minutes=max(1, -(-seconds // 60))))
+    response = current_app.make_response((render_template(template, form=form), 429))
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -69,12 +87,20 @@ def login():
         return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     if form.validate_on_submit():
+        key = throttle.password_key(normalise_email(form.email.data))
+        wait = throttle.paused_for(key)
+        if wait:
+            return _paused("auth/login.html", form, wait)
         user = authenticate(form.email.data, form.password.data)
+        if user is None:
+            throttle.failed(key)
+        else:
+            throttle.clear(key)
         if user is not None and user.two_factor:
             db.session.commit()
             session.clear()
             session["2fa"] = {"user": user.get_id(), "remember": bool(form.remember.data),
-                              "next": safe_next(request.args.get("next"))}
+                              "next": safe_next(request.args.get("next")), "at": int(time.time()), "tries": 0}
             return redirect(url_for("auth.two_factor"))
         if user is not None:
             _start_session(user, form.remember.data)
@@ -92,22 +118,35 @@ def two_factor():
     pending = session.get("2fa")
     if not pending:
         return redirect(url_for("auth.login"))
-    ident, _, version = pending["user"].partition(":")
-    user = db.session.get(User, int(ident)) if ident.isdigit() else None
-    if user is None or str(user.session_version) != version or not user.active or not user.two_factor:
+    ident, _, token = str(pending.get("user", "")).partition(":")
+    # The row is locked while its code is checked, so one code cannot be accepted twice by parallel requests.
+    user = db.session.get(User, int(ident), with_for_update=request.method == "POST") \
+        if ident.isdigit() and len(ident) <= 18 else None
+    if (user is None or not sessions.token_matches(user, token) or not user.active or not user.two_factor
+            or not isinstance(pending.get("at"), int) or time.time() - pending["at"] > PENDING_SECONDS
+            or pending.get("tries", 0) >= PENDING_TRIES):
         session.pop("2fa", None)
+        flash("Please sign in again: the sign-in was not finished in time.", "info")
         return redirect(url_for("auth.login"))
     form = CodeForm()
     if form.validate_on_submit():
+        key = throttle.code_key(user.id)
+        wait = throttle.paused_for(key)
+        if wait:
+            return _paused("auth/code.html", form, wait)
         step = accept(user.totp_secret, form.code.data, user.totp_last_step)
         if step is not None:
             user.totp_last_step = step
+            throttle.clear(key)
             _start_session(user, pending["remember"])
             db.session.commit()
             return redirect(pending["next"])
+        throttle.failed(key)
+        session["2fa"] = {**pending, "tries": pending.get("tries", 0) + 1}
         audit.record("auth.code_failed", f"user:{user.id}", actor_id=user.id)
         db.session.commit()
-        form.code.errors.append("That code is not right or has already been used. Wait for the next code and try again.")
+        form.code.errors.append("That code is not right or has already been used. "
+                                "Wait for the next code and try again.")
     return render_template("auth/code.html", form=form), 200 if request.method == "GET" else 422
 
 
@@ -132,13 +171,26 @@ def password():
             user = current_user._get_current_object()
             change_password(user, form.password.data)
             db.session.commit()
-            login_user(user)  # a fresh session carrying the new session version
+            sessions.start(user, remember=False)  # a fresh session carrying the new session token
             flash("Your password has been changed. Other devices have been signed out.", "success")
             return redirect(url_for("courses.dashboard"))
         form.current.errors.append("That is not your current password.")
     return render_template("auth/password.html", form=form, disable_form=DisableTwoFactorForm(prefix="off"),
                            two_factor_required=staff_two_factor_required(current_app.config)), \
         200 if request.method == "GET" else 422
+
+
+@bp.route("/sessions/end-others", methods=["POST"])
+@login_required
+def end_other_sessions():
+    """Sign out every other device: the account's token is replaced and this session gets the new one."""
+    user = current_user._get_current_object()
+    end_sessions(user)
+    audit.record("auth.other_sessions_ended", f"user:{user.id}", actor_id=user.id)
+    db.session.commit()
+    sessions.start(user, remember=False)
+    flash("You are signed out on every other device.", "success")
+    return redirect(url_for("auth.password"))
 
 
 @bp.route("/data.json")
@@ -220,24 +272,33 @@ def two_factor_setup():
         abort(403)
     if current_user.two_factor:
         return redirect(url_for("auth.password"))
-    secret = session.get("2fa_setup") or new_secret()
-    session["2fa_setup"] = secret
-    form = CodeForm()
+    required = staff_two_factor_required(current_app.config)
+    start, form = StartTwoFactorForm(prefix="start"), CodeForm()
+    user = current_user._get_current_object()
+    if start.submit.data and start.validate_on_submit():
+        # The secret is kept on the account (not in the cookie) until a code confirms it; a new start replaces it.
+        user.totp_pending = new_secret()
+        db.session.commit()
+        return redirect(url_for("auth.two_factor_setup"))
+    secret = user.totp_pending
+    if secret is None:
+        return render_template("auth/two_factor_setup.html", start=start, form=None, required=required), \
+            200 if request.method == "GET" else 422
     if form.validate_on_submit():
         step = accept(secret, form.code.data, None)
         if step is not None:
-            user = current_user._get_current_object()
-            user.totp_secret, user.totp_last_step = secret, step
-            session.pop("2fa_setup", None)
+            user.totp_secret, user.totp_last_step, user.totp_pending = secret, step, None
+            end_sessions(user)  # other devices signed in with the password alone are signed out
             audit.record("auth.two_factor_enabled", f"user:{user.id}")
             db.session.commit()
-            flash("Two-factor sign-in is on. You will be asked for a code each time you sign in.", "success")
+            sessions.start(user, remember=False)
+            flash("Two-factor sign-in is on. You will be asked for a code each time you sign in. "
+                  "Other devices have been signed out.", "success")
             return redirect(url_for("courses.dashboard"))
         form.code.errors.append("That code is not right. Check the time on your phone and try the next code.")
     uri, qr = provisioning(secret, current_user.email)
-    return render_template("auth/two_factor_setup.html", form=form, secret=secret, qr=qr,
-                           required=staff_two_factor_required(current_app.config)), \
-        200 if request.method == "GET" else 422
+    return render_template("auth/two_factor_setup.html", start=start, form=form, secret=secret, qr=qr,
+                           required=required), 200 if request.method == "GET" else 422
 
 
 @bp.route("/two-factor/off", methods=["POST"])
@@ -249,10 +310,28 @@ def two_factor_off():
         return redirect(url_for("auth.password"))
     if form.validate_on_submit() and verify_password(current_user.password_hash, form.password.data):
         user = current_user._get_current_object()
-        user.totp_secret = user.totp_last_step = None
+        user.totp_secret = user.totp_last_step = user.totp_pending = None
+        end_sessions(user)
         audit.record("auth.two_factor_disabled", f"user:{user.id}")
         db.session.commit()
-        flash("Two-factor sign-in is off.", "info")
+        sessions.start(user, remember=False)
+        flash("Two-factor sign-in is off. Other devices have been signed out.", "info")
     else:
         flash("That is not your password; two-factor sign-in is still on.", "error")
     return redirect(url_for("auth.password"))
+
+
+@bp.route("/privacy", methods=["GET", "POST"])
+@login_required
+def accept_privacy():
+    """Accounts made for someone (a roster import, the CLI) accept the privacy notice at their first sign-in."""
+    if current_user.privacy_accepted_at is not None:
+        return redirect(safe_next(request.args.get("next")))
+    form = AcceptPrivacyForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        user.privacy_accepted_at = utcnow()
+        audit.record("auth.privacy_accepted", f"user:{user.id}", actor_id=user.id)
+        db.session.commit()
+        return redirect(safe_next(request.args.get("next")))
+    return render_template("auth/accept_privacy.html", form=form), 200 if request.method == "GET" else 422
