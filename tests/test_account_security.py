@@ -28,7 +28,8 @@ def test_a_post_whose_signed_token_this_process_never_cached_is_checked_in_full(
 
 
 def test_signing_in_over_plain_http_with_secure_cookies_says_why_it_failed(app_factory, make_user):
-    app = app_factory(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True)
+    app = app_factory(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True,
+                      EXTRA_TRUSTED_HOSTS=["192.168.1.20"])  # a LAN address the operator trusts
     with app.app_context():
         make_user(email="a@example.org")
     client = app.test_client()
@@ -149,15 +150,16 @@ def test_the_upgrade_keeps_every_row_and_gives_each_account_its_own_token(tmp_pa
         db.session.commit()
         flask_migrate.upgrade(directory=MIGRATIONS, revision="b7e3c1a9d4f2")
         assert db.session.execute(text("SELECT user_id FROM password_reset")).scalar() == 2
-        assert db.session.execute(text("SELECT actor_id FROM audit_event")).scalar() == 2
+        uuid = db.session.execute(text("SELECT uuid FROM user WHERE id = 2")).scalar()
+        assert db.session.execute(text("SELECT actor FROM audit_event")).scalar() == f"user:{uuid}"
         tokens = db.session.execute(text("SELECT session_token FROM user")).scalars().all()
         assert len(set(tokens)) == 2 and all(len(t) == 32 for t in tokens)
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1, "enforcement is back on"
         db.session.execute(text("DELETE FROM user WHERE id = 2"))
         assert db.session.execute(text("SELECT count(*) FROM password_reset")).scalar() == 0, "cascades still work"
         db.session.execute(text("INSERT INTO user (email, display_name, legal_name, password_hash, role, active, "
-                                "session_token, created_at) VALUES ('u3@example.org', 'U', 'U U', 'x', 'trainee', 1, "
-                                "'t', '2026-01-01 00:00:00')"))
+                                "session_token, uuid, created_at) VALUES ('u3@example.org', 'U', 'U U', 'x', 'trainee', 1, "
+                                "'t', 'u3', '2026-01-01 00:00:00')"))
         assert db.session.execute(text("SELECT id FROM user WHERE email = 'u3@example.org'")).scalar() == 3
         db.session.commit()
         flask_migrate.downgrade(directory=MIGRATIONS, revision="47ae2141f73d")

@@ -12,7 +12,7 @@ from lms.certificates.models import Certificate
 from lms.extensions import db
 
 from certificate_helpers import claim, pass_everything
-from helpers import PASSWORD, post
+from helpers import PASSWORD, join_cohort_of, post
 
 
 def signed_in(app, email: str, password: str = PASSWORD):
@@ -85,6 +85,7 @@ def test_a_trainer_cannot_close_their_account_to_wipe_who_revoked_a_certificate(
     cert_id = db.session.scalars(select(Certificate.id)).one()
     make_user(email="rogue@example.org", role="trainer")
     make_user(email="admin@example.org", role="admin")
+    join_cohort_of("rogue@example.org", trainee.id)  # trainers act only on their own cohorts' trainees
     rogue = signed_in(app, "rogue@example.org")
     page = f"/staff/certificates/{cert_id}"
     post(rogue, page, {"form": "status", "status-action": "revoke", "status-reason": "Spite"}, page=page)

@@ -8,7 +8,7 @@ from lms.extensions import db
 from lms.trainers.cohorts import add_member, create_cohort
 
 from certificate_helpers import claim, content_variant, pass_everything
-from helpers import PASSWORD, post
+from helpers import PASSWORD, join_cohort_of, post
 from test_assessments_views import take_listening_to_the_written_scene
 
 
@@ -56,6 +56,7 @@ def test_completion_waits_for_the_live_hours_the_course_requires(app_factory, tm
 def test_graders_see_anchors_guide_and_route_and_trainees_never_do(app, client, trainee, make_user):
     attempt_id, done = take_listening_to_the_written_scene(client)
     make_user(email="coach@example.org", role="trainer")
+    join_cohort_of("coach@example.org", trainee.id)
     coach = login(app, "coach@example.org")
     grading = coach.get(f"/grading/{attempt_id}").get_data(as_text=True)
     assert "The route the trainee took (3 scenes)" in grading

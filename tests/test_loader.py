@@ -20,12 +20,13 @@ def test_bundled_content_loads_cleanly():
     catalog, problems = inspect(BUNDLED_CONTENT)
     assert problems == []
     core = catalog.course("peer-specialist-core")
-    assert core.modules == ("active-listening", "trauma-informed-care", "de-escalation", "boundaries",
-                            "cultural-competency", "ethics")
+    assert len(core.modules) == 13
+    assert {catalog.module(m).domain for m in core.modules} == {"advocacy", "mentoring", "recovery-wellness", "ethics"}
+    assert core.hours == {"advocacy": 10, "mentoring": 10, "recovery-wellness": 10, "ethics": 16}
     assert core.attestation == "code-of-ethics"
     assert core.certificate.validity_months == 24
     for module in catalog.course_modules(core):
-        assert 1500 <= module.words <= 3200, (module.slug, module.words)
+        assert 2000 <= module.words <= 4200, (module.slug, module.words)
         assert module.assessments, f"{module.slug} has no role-play"
 
 

@@ -73,32 +73,53 @@ def test_closing_an_account_deletes_answers_but_keeps_certificates_verifiable(ap
     assert client.get("/dashboard").status_code == 302
 
 
-def test_migrations_upgrade_a_database_with_data_from_the_previous_revision(tmp_path):
-    """Upgrade from the revision before the newest, with data in it, to head: nothing is lost."""
+#: the newest revision of the last release: a database in the field is at this revision
+LAST_RELEASE = "47ae2141f73d"
+OLD_ROWS = [
+    "INSERT INTO user (id, email, display_name, legal_name, password_hash, role, active, session_version, created_at) "
+    "VALUES (1, 'old@example.org', 'Old', 'Old Person', 'x', 'trainee', 1, 1, '2026-01-01 00:00:00')",
+    "INSERT INTO quiz_version (fingerprint, module_slug, quiz_slug, source, created_at) "
+    "VALUES ('f', 'm', 'q', 'source', '2026-01-01 00:00:00')",
+    "INSERT INTO lesson_progress (id, user_id, module_slug, course_slug, module_fingerprint, first_opened_at, "
+    "last_opened_at, seconds_spent) VALUES (1, 1, 'm', 'c', 'f', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 60)",
+    "INSERT INTO attempt (id, user_id, module_slug, quiz_slug, course_slug, fingerprint, number, state, shuffle_seed, "
+    "practice, score, maximum, critical, started_at, finished_at) VALUES (1, 1, 'm', 'q', 'c', 'f', 1, 'passed', 0, 0, "
+    "5, 7, 0, '2026-01-01 00:00:00', '2026-01-01 00:10:00')",
+    "INSERT INTO attempt_step (id, attempt_id, position, scene_id, choice_index, answer, created_at) "
+    "VALUES (1, 1, 0, 'opening', NULL, 'my written answer', '2026-01-01 00:05:00')",
+]
+
+
+def test_upgrading_a_database_of_the_last_release_keeps_every_row(tmp_path):
+    """From the last release to head, with data in the tables every later migration rebuilds: nothing is
+    lost. (On SQLite a rebuilt table is dropped, which with foreign keys enforced would delete children.)"""
     import flask_migrate
-    from alembic.script import ScriptDirectory
     from flask import Flask
 
-    from lms import MIGRATIONS
+    from lms import MIGRATIONS, database
     from lms.extensions import migrate
 
     app = Flask("migrations")
     app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path}/old.sqlite3"
     db.init_app(app)
+    database.init_database(app)  # the app's own connection settings, foreign keys enforced
     migrate.init_app(app, db, directory=MIGRATIONS)
     with app.app_context():
-        scripts = ScriptDirectory.from_config(migrate.get_config(MIGRATIONS))
-        head = scripts.get_current_head()
-        previous = scripts.get_revision(head).down_revision
-        flask_migrate.upgrade(directory=MIGRATIONS, revision=previous)
-        db.session.execute(text("INSERT INTO user (email, display_name, legal_name, password_hash, role, active, "
-                                "session_version, created_at) VALUES ('old@example.org', 'Old', 'Old Person', 'x', "
-                                "'trainee', 1, 1, '2026-01-01 00:00:00')"))
+        flask_migrate.upgrade(directory=MIGRATIONS, revision=LAST_RELEASE)
+        for statement in OLD_ROWS:
+            db.session.execute(text(statement))
         db.session.commit()
         flask_migrate.upgrade(directory=MIGRATIONS)
-        assert db.session.execute(text("SELECT version_num FROM alembic_version")).scalar() == head
+        counts = {t: db.session.execute(text(f"SELECT count(*) FROM {t}")).scalar()  # nosec B608: fixed names
+                  for t in ("user", "quiz_version", "lesson_progress", "attempt", "attempt_step")}
+        assert counts == dict.fromkeys(counts, 1), counts
         assert db.session.execute(text("SELECT legal_name FROM user")).scalar() == "Old Person"
-        flask_migrate.downgrade(directory=MIGRATIONS, revision=previous)
+        assert db.session.execute(text("SELECT answer FROM attempt_step")).scalar() == "my written answer"
+        # Finished before decision-by-decision scoring: the result stands, marked as scored by rule 1.
+        assert db.session.execute(text("SELECT score, possible, scoring_rule FROM attempt")).one() == (5, 7, 1)
+        assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1, "enforcement is back on"
+        flask_migrate.downgrade(directory=MIGRATIONS, revision=LAST_RELEASE)
+        assert db.session.execute(text("SELECT count(*) FROM attempt_step")).scalar() == 1
         flask_migrate.upgrade(directory=MIGRATIONS)
         db.engine.dispose()
 

@@ -22,6 +22,7 @@ from flask.cli import ScriptInfo, run_command
 from sqlalchemy import func, select
 
 from lms import StartupRefused, config, create_app
+from lms.auth.mail import deliver
 from lms.certificates.models import Certificate
 from lms.extensions import db
 
@@ -71,19 +72,27 @@ def _post_form(client, url: str, data: dict, headers: dict, page: str | None = N
     return client.post(url, data={**data, "csrf_token": _token(shown.get_data(as_text=True))}, headers=headers)
 
 
+def _deliver(app) -> None:
+    """Send the queued mail now (delivery normally runs after the response, in a thread)."""
+    with app.app_context():
+        deliver()
+
+
 @pytest.mark.parametrize("public_url", [PUBLIC, None], ids=["configured", "testing-fallback"])
 def test_a_forged_host_gets_400_and_no_reset_mail(app_factory, make_user, inbox, public_url):
     port, messages = inbox
-    app = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, PUBLIC_URL=public_url)
+    app = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DELIVERY="command", PUBLIC_URL=public_url)
     with app.app_context():
         make_user(email="carol@example.org")
     attacker = app.test_client()
     response = _post_form(attacker, "/account/forgot", {"email": "carol@example.org"}, FORGED_HOST)
     assert response.status_code == 400
+    _deliver(app)
     assert messages == []
     # The real owner asking for a link gets one on the configured address (or the fixed local one).
     owner = app.test_client()
     assert _post_form(owner, "/account/forgot", {"email": "carol@example.org"}, {}).status_code == 302
+    _deliver(app)
     assert len(messages) == 1
     expected = (public_url or config.DEV_PUBLIC_URL) + "/account/reset/"
     assert expected in messages[0] and EVIL not in messages[0]
@@ -92,11 +101,12 @@ def test_a_forged_host_gets_400_and_no_reset_mail(app_factory, make_user, inbox,
 @pytest.mark.parametrize("public_url", [PUBLIC, None], ids=["configured", "testing-fallback"])
 def test_x_forwarded_host_behind_a_proxy_does_not_reach_the_reset_link(app_factory, make_user, inbox, public_url):
     port, messages = inbox
-    app = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, PUBLIC_URL=public_url, PROXY_COUNT=1)
+    app = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DELIVERY="command", PUBLIC_URL=public_url, PROXY_COUNT=1)
     with app.app_context():
         make_user(email="carol@example.org")
     response = _post_form(app.test_client(), "/account/forgot", {"email": "carol@example.org"}, FORGED_FORWARDED_HOST)
     assert response.status_code == 302
+    _deliver(app)
     assert len(messages) == 1
     assert (public_url or config.DEV_PUBLIC_URL) + "/account/reset/" in messages[0]
     assert EVIL not in messages[0]
@@ -105,12 +115,13 @@ def test_x_forwarded_host_behind_a_proxy_does_not_reach_the_reset_link(app_facto
 def test_a_host_that_passes_the_check_still_gets_the_public_address(app_factory, make_user, inbox):
     """Links never come from the Host header, even from a host listed in LMS_TRUSTED_HOSTS."""
     port, messages = inbox
-    app = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, EXTRA_TRUSTED_HOSTS=["internal.example"])
+    app = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DELIVERY="command", EXTRA_TRUSTED_HOSTS=["internal.example"])
     with app.app_context():
         make_user(email="carol@example.org")
     response = _post_form(app.test_client(), "/account/forgot", {"email": "carol@example.org"},
                           {"Host": "internal.example"})
     assert response.status_code == 302
+    _deliver(app)
     assert f"{PUBLIC}/account/reset/" in messages[0] and "internal.example" not in messages[0]
 
 

@@ -23,7 +23,7 @@ from lms.courses import catalog
 from lms.extensions import db
 
 from certificate_helpers import claim, content_variant, pass_everything
-from helpers import PASSWORD, post
+from helpers import PASSWORD, join_cohort_of, post
 
 SCHEMA = "/work/shared/standards/ob3/ob_v3p0_achievementcredential_schema.json"
 
@@ -55,6 +55,7 @@ def course_app(app_factory, tmp_path, make_user):
     with app.app_context():
         user_id = make_user(email="t@example.org").id
         make_user(email="coach@example.org", role="trainer")
+        join_cohort_of("coach@example.org", user_id)  # trainers act on their own cohorts' trainees only
     trainee, coach = _signed_in(app, "t@example.org"), _signed_in(app, "coach@example.org")
     pass_everything(app, trainee, user_id, finished_at=utcnow() - timedelta(days=400))
     assert claim(trainee).status_code == 302
@@ -139,11 +140,11 @@ def test_after_a_revocation_only_a_trainers_recorded_decision_allows_a_new_certi
     with app.app_context():
         event = db.session.scalars(select(AuditEvent).where(
             AuditEvent.action == "certificate.recertification_allowed")).one()
-        coach_id = db.session.execute(db.text("SELECT id FROM \"user\" WHERE email = 'coach@example.org'")).scalar()
-        assert event.subject == f"certificate:{cert_id}" and event.actor_id == coach_id
+        coach_uuid = db.session.execute(db.text("SELECT uuid FROM \"user\" WHERE email = 'coach@example.org'")).scalar()
+        assert event.subject == f"certificate:{cert_id}" and event.actor == f"user:{coach_uuid}"
         assert event.details["reason"] == "Ethics module re-taken and graded"
         revoked = db.session.get(Certificate, cert_id)
-        assert revoked.recertification_allowed_by_id == coach_id and revoked.recertification_allowed_at is not None
+        assert revoked.recertification_allowed_by == f"user:{coach_uuid}" and revoked.recertification_allowed_at is not None
     manage = coach.get(f"/staff/certificates/{cert_id}").get_data(as_text=True)
     assert "Re-certification allowed" in manage and "Ethics module re-taken and graded" in manage
     assert claim(trainee).status_code == 302
@@ -171,6 +172,7 @@ def test_a_trainer_cannot_approve_a_renewal_over_a_suspended_certificate(app_fac
     with app.app_context():
         user_id = make_user(email="t@example.org").id
         make_user(email="coach@example.org", role="trainer")
+        join_cohort_of("coach@example.org", user_id)  # trainers act on their own cohorts' trainees only
     trainee, coach = _signed_in(app, "t@example.org"), _signed_in(app, "coach@example.org")
     pass_everything(app, trainee, user_id, finished_at=utcnow() - timedelta(days=400))
     claim(trainee)

@@ -55,7 +55,7 @@ def content(tmp_path):
     root = tmp_path / "content"
     shutil.copytree(TEST_CONTENT, root)
     folder = root / "modules/listening"
-    (folder / "first-visit.guide.md").write_text("## opening\n\nLook for a reflection of feeling.\n")
+    (folder / "first-visit.guide.md").write_text("## reflect\n\nLook for a reflection of feeling.\n")
     (folder / "notes.md").write_text("trainer notes\n")
     (folder / ".hidden").write_text("hidden\n")
     (folder / "images/.secret.png").write_bytes(b"\x89PNG hidden")
@@ -231,7 +231,8 @@ def test_content_check_warns_about_each_file_a_module_folder_will_not_serve(cont
 
 
 def test_graders_guides_and_hidden_files_are_accepted_without_a_warning(tmp_path):
-    root = write_content(tmp_path, {"modules/m/q.guide.md": "## opening\n\nLook for feelings.\n",
+    root = write_content(tmp_path, {"modules/m/q.quiz.md": "---\ntitle: Q\n---\n## opening (written)\nSay it.\n\n- Kind (1 point)\n",
+                                    "modules/m/q.guide.md": "## opening\n\nLook for feelings.\n",
                                     "modules/m/.gitkeep": "", "modules/m/images/.DS_Store": "x",
                                     "modules/m/images/diagram.webp": "RIFF", "modules/m/Audio/Intro.MP3": "ID3"})
     catalog, problems = inspect(root)

@@ -290,10 +290,10 @@ def allow_recertification(cert: Certificate, reason: str, actor_id: int | None) 
         raise IssueError("Re-certification is already allowed for this certificate.")
     if not (reason or "").strip():
         raise IssueError("Please give a reason: it is kept in the audit log.")
-    cert.recertification_allowed_at, cert.recertification_allowed_by_id = utcnow(), actor_id
+    cert.recertification_allowed_at, cert.recertification_allowed_by = utcnow(), audit.user_ref(actor_id)
     cert.recertification_reason = reason.strip()
     audit.record("certificate.recertification_allowed", f"certificate:{cert.id}", actor_id=actor_id,
-                 holder=cert.user_id, course=cert.course_slug, reason=reason.strip())
+                 holder=audit.user_ref(cert.user_id), course=cert.course_slug, reason=reason.strip())
 
 
 def reissue(cert: Certificate, catalog: Catalog, holder_name: str, reason: str, actor_id: int | None) -> Certificate:

@@ -111,7 +111,7 @@ class Certificate(db.Model):
     reminded_at: Mapped[datetime | None]
     #: a revoked certificate binds its holder (no new certificate for the course) until a trainer allows one
     recertification_allowed_at: Mapped[datetime | None]
-    recertification_allowed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    recertification_allowed_by: Mapped[str | None] = mapped_column(String(50))
     recertification_reason: Mapped[str | None] = mapped_column(Text)
 
     @property

@@ -85,14 +85,35 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite changes a table by building a new one and dropping the old, and with foreign keys
+            # enforced, dropping a table deletes (ON DELETE CASCADE) or nulls its children's rows: a
+            # migration that renames a column of `attempt` would delete every answer. The pragma is ignored
+            # inside a transaction, so it is set on the raw connection before the migration's begins.
+            connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        succeeded = False
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:  # a migration left a reference dangling: roll everything back
+                        raise RuntimeError(f"a migration broke foreign keys: {broken[:5]}")
+            succeeded = True
+        finally:
+            if sqlite:
+                # A migration that toggled the pragma itself may leave a transaction open; end it before
+                # enforcement is turned back on (the pragma is ignored inside a transaction).
+                if connection.in_transaction():
+                    connection.commit() if succeeded else connection.rollback()
+                connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

@@ -19,15 +19,13 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('certificate', schema=None) as batch_op:
         batch_op.add_column(sa.Column('recertification_allowed_at', sa.DateTime(), nullable=True))
-        batch_op.add_column(sa.Column('recertification_allowed_by_id', sa.Integer(), nullable=True))
+        # who decided: the audit pseudonym (user:<uuid>), a snapshot that never becomes NULL or another person
+        batch_op.add_column(sa.Column('recertification_allowed_by', sa.String(length=50), nullable=True))
         batch_op.add_column(sa.Column('recertification_reason', sa.Text(), nullable=True))
-        batch_op.create_foreign_key(batch_op.f('fk_certificate_recertification_allowed_by_id_user'), 'user',
-                                    ['recertification_allowed_by_id'], ['id'], ondelete='SET NULL')
 
 
 def downgrade():
     with op.batch_alter_table('certificate', schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f('fk_certificate_recertification_allowed_by_id_user'), type_='foreignkey')
         batch_op.drop_column('recertification_reason')
-        batch_op.drop_column('recertification_allowed_by_id')
+        batch_op.drop_column('recertification_allowed_by')
         batch_op.drop_column('recertification_allowed_at')
