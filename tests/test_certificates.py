@@ -85,7 +85,7 @@ def test_credential_verifies_with_an_independent_jose_library_and_tampering_fail
     subject = claims["credentialSubject"]
     assert subject["result"][0]["status"] == "Completed" and "value" not in subject["result"][0], "no percent"
     assert subject["creditsEarned"] == 3.0 and subject["identifier"][0]["identityHash"] == "Test Person Legal"
-    assert claims["credentialStatus"]["statusPurpose"] == "revocation"
+    assert claims["credentialStatus"]["statusPurpose"] == "message" and claims["credentialStatus"]["statusSize"] == 2
     # The same token with one payload byte changed no longer verifies.
     head, payload, signature = token.split(".")
     tampered_claims = dict(claims, creditsEarned=300.0)

@@ -135,7 +135,8 @@ def test_trusting_x_forwarded_host_must_be_asked_for_and_a_forged_one_is_still_r
 def _public_documents(client, headers: dict, kid: str) -> dict[str, tuple[int, str]]:
     """What verifiers fetch and cache, decoded: JWTs are unpacked so that their contents can be searched."""
     found = {}
-    for url in ("/.well-known/jwks.json", "/issuer", f"/keys/{kid}", "/status/revocation", "/status/suspension"):
+    for url in ("/.well-known/jwks.json", "/issuer", f"/keys/{kid}", "/status/revocation", "/status/suspension",
+                "/status/message"):
         response = client.get(url, headers=headers)
         body = response.get_data(as_text=True)
         if response.mimetype == "application/vc+jwt":
@@ -185,7 +186,7 @@ def test_x_forwarded_host_never_reaches_a_certificate_or_the_public_documents(ap
     claims = pyjwt.decode(token, options={"verify_signature": False})
     assert header["kid"] == f"{base}/keys/{kid}"
     assert claims["iss"] == f"{base}/issuer" and claims["id"] == f"{base}/verify/{cert_id}"
-    assert claims["credentialStatus"]["statusListCredential"] == f"{base}/status/revocation"
+    assert claims["credentialStatus"]["statusListCredential"] == f"{base}/status/message"
     assert EVIL not in json.dumps([header, claims])
     text = "".join(pdf_text(pdf).split())  # the address wraps across lines
     assert f"Verifyat{base.split('://')[1]}/verify/{cert_id}" in text and EVIL not in text

@@ -14,7 +14,19 @@ from .models import Certificate
 OB_CONTEXT = ["https://www.w3.org/ns/credentials/v2", "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"]
 #: W3C Bitstring Status List: at least 16 KiB of bits, so one certificate hides among 131,072 positions
 STATUS_LIST_SIZE = 16 * 1024 * 8
-PURPOSES = ("revocation", "suspension")
+PURPOSES = ("revocation", "suspension", "message")
+#: The status message list (Bitstring Status List v1.0, statusPurpose "message"): two bits per certificate.
+#: Open Badges 3.0 allows one credentialStatus object, so a credential points at this one list, from which a
+#: standard verifier learns revoked and suspended alike. The revocation and suspension lists (one bit each,
+#: same index) stay published for credentials issued before it and for verifiers that read them.
+STATUS_SIZE = 2
+VALID, REVOKED_STATUS, SUSPENDED_STATUS, REPLACED_STATUS = 0, 1, 2, 3
+STATUS_MESSAGES = (
+    {"status": "0x0", "message": "valid"},
+    {"status": "0x1", "message": "revoked"},
+    {"status": "0x2", "message": "suspended"},
+    {"status": "0x3", "message": "replaced by a newer certificate"},
+)
 
 
 def _iso(moment: datetime) -> str:
@@ -74,7 +86,7 @@ def build_credential(cert: Certificate, base: str, subject_id: str | None = None
             "result": [{"type": ["Result"], "resultDescription": status_description["id"], "status": "Completed"}],
             "creditsEarned": cert.total_hours,
         },
-        "credentialStatus": status_entry(cert, base, "revocation"),
+        "credentialStatus": status_entry(cert, base, "message"),
     }
     if cert.expires_at is not None:
         credential["validUntil"] = _iso(cert.expires_at)
@@ -83,8 +95,11 @@ def build_credential(cert: Certificate, base: str, subject_id: str | None = None
 
 def status_entry(cert: Certificate, base: str, purpose: str) -> dict:
     url = f"{base}/status/{purpose}"
-    return {"id": f"{url}#{cert.status_index}", "type": "BitstringStatusListEntry", "statusPurpose": purpose,
-            "statusListIndex": str(cert.status_index), "statusListCredential": url}
+    entry = {"id": f"{url}#{cert.status_index}", "type": "BitstringStatusListEntry", "statusPurpose": purpose,
+             "statusListIndex": str(cert.status_index), "statusListCredential": url}
+    if purpose == "message":
+        entry.update(statusSize=STATUS_SIZE, statusMessage=[dict(m) for m in STATUS_MESSAGES])
+    return entry
 
 
 def jwt_claims(credential: dict) -> dict:
@@ -100,11 +115,19 @@ def jwt_claims(credential: dict) -> dict:
     return claims
 
 
-def encode_bitstring(indexes: set[int], size: int = STATUS_LIST_SIZE) -> str:
-    """Multibase base64url (no padding) of the GZIP of the bits; index 0 is the first byte's top bit."""
-    bits = bytearray(size // 8)
-    for index in indexes:
-        bits[index // 8] |= 0x80 >> (index % 8)
+def encode_bitstring(indexes: set[int] | dict[int, int], size: int = STATUS_LIST_SIZE, status_size: int = 1) -> str:
+    """Multibase base64url (no padding) of the GZIP of the bits; index 0 is the first byte's top bit.
+
+    `indexes` is a set of indexes whose one bit is set, or (status_size > 1) index -> status value, each
+    written in `status_size` bits, most significant first, at bit index × status_size.
+    """
+    values = indexes if isinstance(indexes, dict) else dict.fromkeys(indexes, 1)
+    bits = bytearray(size * status_size // 8)
+    for index, value in values.items():
+        for n in range(status_size):
+            if value >> (status_size - 1 - n) & 1:
+                position = index * status_size + n
+                bits[position // 8] |= 0x80 >> (position % 8)
     packed = gzip.compress(bytes(bits), mtime=0)
     return "u" + base64.urlsafe_b64encode(packed).rstrip(b"=").decode()
 
@@ -114,7 +137,8 @@ def decode_bitstring(encoded: str) -> bytes:
     return gzip.decompress(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)))
 
 
-def status_list_credential(purpose: str, indexes: set[int], base: str, issuer: dict, now: datetime) -> dict:
+def status_list_credential(purpose: str, indexes: set[int] | dict[int, int], base: str, issuer: dict,
+                           now: datetime) -> dict:
     url = f"{base}/status/{purpose}"
     return {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
@@ -125,5 +149,5 @@ def status_list_credential(purpose: str, indexes: set[int], base: str, issuer: d
         # Verifiers should fetch a fresh list rather than trust an old copy after a day.
         "validUntil": _iso(now + timedelta(days=1)),
         "credentialSubject": {"id": f"{url}#list", "type": "BitstringStatusList", "statusPurpose": purpose,
-                              "encodedList": encode_bitstring(indexes)},
+                              "encodedList": encode_bitstring(indexes, status_size=STATUS_SIZE if purpose == "message" else 1)},
     }

@@ -156,13 +156,19 @@ def issuer():
 @bp.route("/status/<purpose>")
 @verify_limit
 def status_list(purpose: str):
-    """The signed Bitstring Status List for revocation or suspension."""
+    """The signed Bitstring Status List: revocation, suspension, or the status messages (two bits each)."""
     if purpose not in credentials.PURPOSES:
         return jsonify(error="No such status list.", code=404), 404
-    # A replaced (superseded) certificate is no longer valid either: it is flagged as revoked, so an
-    # offline check of an old credential fails and sends the verifier to the replacement.
-    flagged = (REVOKED, SUPERSEDED) if purpose == "revocation" else (SUSPENDED,)
-    indexes = set(db.session.scalars(select(Certificate.status_index).where(Certificate.status.in_(flagged))))
+    if purpose == "message":
+        codes = {REVOKED: credentials.REVOKED_STATUS, SUSPENDED: credentials.SUSPENDED_STATUS,
+                 SUPERSEDED: credentials.REPLACED_STATUS}
+        indexes = {index: codes[status] for index, status in db.session.execute(
+            select(Certificate.status_index, Certificate.status).where(Certificate.status.in_(tuple(codes))))}
+    else:
+        # A replaced (superseded) certificate is no longer valid either: it is flagged as revoked, so an
+        # offline check of an old credential fails and sends the verifier to the replacement.
+        flagged = (REVOKED, SUPERSEDED) if purpose == "revocation" else (SUSPENDED,)
+        indexes = set(db.session.scalars(select(Certificate.status_index).where(Certificate.status.in_(flagged))))
     base = public_base()
     body = credentials.status_list_credential(purpose, indexes, base, issuer_settings(), utcnow())
     key = keys.active_key()

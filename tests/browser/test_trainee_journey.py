@@ -43,7 +43,7 @@ def test_register_read_a_lesson_to_the_end_and_come_back(live_app, page):
     sign_in(page, "robin@example.org")
     assert page.get_by_role("heading", name="Continue where you left off").is_visible()
     assert page.get_by_role("link", name="Active Listening").is_visible()
-    assert "0 of 6 modules complete" in page.content()
+    assert "0 of 13 modules complete" in page.content()
     page.goto(base + "/courses/peer-specialist-core/")
     assert "Role-play to pass" in page.content()
 
@@ -88,7 +88,7 @@ def test_take_a_role_play_with_a_resume_and_complete_the_module(live_app, page):
     assert page.get_by_role("heading", name="You passed").is_visible()
     assert "points (100%)" in page.content()
     page.goto(base + "/courses/peer-specialist-core/")
-    assert "1 of 6 modules complete" in page.content()
+    assert "1 of 13 modules complete" in page.content()
 
 
 def test_a_role_play_scene_works_with_the_keyboard_alone(live_app, page):

@@ -8,7 +8,8 @@ from test_accessibility import sign_in
 
 
 def prepare(app):
-    """A trainee with a written answer waiting for grading and a certificate, and a trainer."""
+    """A trainee with a written answer waiting for grading and a certificate, and a trainer; returns the
+    certificate's ID and the trainee's signed-in client."""
     from lms.auth.operations import create_user
     from lms.extensions import db
 
@@ -28,13 +29,13 @@ def prepare(app):
     with app.app_context():
         from lms.certificates.models import Certificate
 
-        return db.session.scalars(select(Certificate)).one().id
+        return db.session.scalars(select(Certificate)).one().id, client
 
 
 def test_trainer_journey(serve, page, tmp_path):
     app = serve(TEST_CONTENT)
     base = app.config["LIVE_URL"]
-    cert_id = prepare(app)
+    cert_id, robin = prepare(app)
     sign_in(page, base, "coach@example.org")
     page.get_by_role("link", name="Trainer home").click()
     page.get_by_label("Cohort name").fill("Spring 2027")
@@ -48,8 +49,16 @@ def test_trainer_journey(serve, page, tmp_path):
     roster.write_text("email,display name,legal name\nrobin@example.org,Robin,Robin Quinn\nsam@example.org,Sam,Sam Okafor\n")
     page.get_by_label("CSV file").set_input_files(str(roster))
     page.get_by_role("button", name="Import").click()
-    assert "Imported: 2 trainee(s) added, 1 new account(s)" in page.content()
+    # Robin already has an account: an import never puts someone in front of new trainers without their
+    # say, so the trainer is told to send the join link, and Robin joins with it.
+    assert "Imported: 1 trainee(s) added, 1 new account(s)" in page.content()
+    assert "robin@example.org" in page.content() and "join link" in page.content()
     assert page.get_by_role("link", name="Sam", exact=True).is_visible()
+    code = page.locator("strong.mono").first.inner_text()
+    joined = post(robin, f"/join/{code}", {"code": code}, page=f"/join/{code}")
+    assert joined.status_code == 302
+    page.reload()
+    assert page.get_by_role("link", name="Robin", exact=True).is_visible()
 
     page.get_by_label("What the session covered").fill("Boundaries workshop")
     page.get_by_label("Date").fill("2027-03-08")
