@@ -1,4 +1,6 @@
-"""The bundled course as a board would check it: every route of every role-play, walked."""
+"""The bundled course as a board would check it: every route of every role-play walked, every lesson measured."""
+import re
+
 from lms.assessments.model import END
 from lms.assessments.scoring import Step, passes, score_path
 from lms.courses.loader import load_catalog
@@ -72,3 +74,43 @@ def test_every_role_play_about_suicide_or_overdose_carries_a_content_note():
         for quiz in module.assessments:
             if quiz.slug != "knowledge-check":
                 assert quiz.content_note and quiz.unsafe_endings, f"{slug}/{quiz.slug}"
+
+
+def lesson_text(markdown: str) -> str:
+    """The words a trainee reads: no front matter, no References list, no Markdown syntax or table rules."""
+    body = markdown.split("\n---\n", 1)[1] if markdown.startswith("---") else markdown
+    body = re.split(r"^## References\b", body, flags=re.M)[0]
+    body = re.sub(r"```.*?```", " ", body, flags=re.S)
+    body = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", body)          # links and images: keep their text
+    body = re.sub(r"^\s*\|?[-:| ]+\|?\s*$", " ", body, flags=re.M)  # table rules
+    body = re.sub(r"<[^>]+>", " ", body)
+    lines = []
+    for line in body.splitlines():
+        line = re.sub(r"^\s*(#+|[-*+>]|\d+\.)\s+", "", line).replace("|", ". ").replace("**", "").replace("*", "")
+        if line.strip():
+            lines.append(line.strip() if line.strip()[-1] in ".?!:;" else line.strip() + ".")
+    return "\n".join(lines)
+
+
+def readability() -> list[tuple[str, int, float]]:
+    """(module, words, Flesch-Kincaid grade) for every lesson of the bundled course."""
+    import textstat
+
+    catalog = load_catalog(BUNDLED_CONTENT)
+    rows = []
+    for slug in catalog.course("peer-specialist-core").modules:
+        text = lesson_text(catalog.module(slug).path.read_text())
+        rows.append((slug, len(text.split()), textstat.flesch_kincaid_grade(text)))
+    return rows
+
+
+def test_every_lesson_reads_at_grade_8_or_below():
+    for slug, words, grade in readability():
+        assert words >= 2000, f"{slug}: {words} words"
+        assert grade <= 8, f"{slug} reads at grade {grade}"
+
+
+if __name__ == "__main__":  # python tests/test_bundled_content.py: the figures, as a table
+    print("| Module | Words | Flesch-Kincaid grade |\n|---|---|---|")
+    for slug, words, grade in readability():
+        print(f"| {slug} | {words:,} | {grade:.1f} |")
