@@ -114,12 +114,23 @@ def test_credential_validates_against_the_official_open_badges_schema(client, ce
     assert credential["@context"] == credentials.OB_CONTEXT
 
 
+def pdf_reader(data: bytes):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    return PdfReader(BytesIO(data))
+
+
 def test_pdf_has_the_name_course_and_id_a_qr_to_the_verification_page_and_the_credential(client, certified, tmp_path):
     response = client.get(f"/certificates/{certified.id}/certificate.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = " ".join(pdf_text(response.data).split())
     assert "Test Person Legal" in text and "Sample Course" in text and certified.id in text
     assert "3 contact hours" in text and "Mentoring 2" in text and "Training Director" in text
+    # What the hours are made of: the sample course's 180 module minutes, and no live sessions.
+    assert "Earned through 3 hours of self-study modules; the transcript lists each one." in text
+    assert len(pdf_reader(response.data).pages) == 1
     assert qr_codes(response.data, tmp_path) == [f"https://lms.example.org/verify/{certified.id}"]
     from io import BytesIO
 

@@ -183,7 +183,7 @@ def issue(user: User, catalog: Catalog, course: Course, holder_name: str, signed
         with db.session.begin_nested():
             if replaces is not None:
                 _supersede(replaces, "replaced by a renewed certificate")
-            finalise(cert)
+            finalise(cert, hours_basis(catalog, course))
             db.session.add(cert)
             db.session.flush()
             if replaces is not None:
@@ -200,16 +200,22 @@ def issue(user: User, catalog: Catalog, course: Course, holder_name: str, signed
     return cert
 
 
-def finalise(cert: Certificate) -> None:
-    """Sign the credential and render the PDF (which embeds the credential)."""
+def hours_basis(catalog: Catalog, course: Course) -> tuple[float, float] | None:
+    """(self-study hours, live hours): what the hours a course credits are made of; None if it credits none."""
+    return (catalog.study_hours(course), course.live_hours) if course.hours else None
+
+
+def finalise(cert: Certificate, basis: tuple[float, float] | None = None) -> None:
+    """Sign the credential and render the PDF (which embeds the credential); `basis` is (self-study hours,
+    live hours) behind the credited hours, printed on the certificate so that it says what they are made of."""
     base = public_base()
     claims = credentials.jwt_claims(credentials.build_credential(cert, base))
     key = keys.active_key()
     cert.credential = keys.sign(claims, key, f"{base}/keys/{key.kid}")
-    cert.pdf = render_certificate_pdf(cert, base)
+    cert.pdf = render_certificate_pdf(cert, base, basis)
 
 
-def render_certificate_html(cert: Certificate, base: str) -> str:
+def render_certificate_html(cert: Certificate, base: str, basis: tuple[float, float] | None = None) -> str:
     import segno
 
     verify_url = f"{base}/verify/{cert.id}"
@@ -218,11 +224,11 @@ def render_certificate_html(cert: Certificate, base: str) -> str:
     qr = segno.make_qr(verify_url, error="m", mask=4, boost_error=False).svg_data_uri(
         scale=4, border=4, dark="#000", light="#fff")
     return render_template("certificates/pdf.html", cert=cert, issuer=cert.issuer, qr=qr, logo=_logo(),
-                           verify_url=verify_url.split("://", 1)[-1])
+                           verify_url=verify_url.split("://", 1)[-1], basis=basis)
 
 
-def render_certificate_pdf(cert: Certificate, base: str) -> bytes:
-    html = render_certificate_html(cert, base)
+def render_certificate_pdf(cert: Certificate, base: str, basis: tuple[float, float] | None = None) -> bytes:
+    html = render_certificate_html(cert, base, basis)
     return render_pdf(html, current_app.static_folder,
                       attachments={f"certificate-{cert.id}.jwt": cert.credential})
 
@@ -310,7 +316,8 @@ def reissue(cert: Certificate, catalog: Catalog, holder_name: str, reason: str, 
         status_reason=cert.status_reason if cert.status == SUSPENDED else None,
         status_index=_free_status_index(), replaces_id=cert.id)
     _supersede(cert, f"corrected: {reason.strip()}")
-    finalise(new)
+    course = catalog.course(cert.course_slug)
+    finalise(new, hours_basis(catalog, course) if course and course.fingerprint == cert.course_fingerprint else None)
     db.session.add(new)
     db.session.flush()
     cert.superseded_by_id = new.id

@@ -121,5 +121,9 @@ class Catalog:
     def course_modules(self, course: Course, include_drafts: bool = True) -> list[Module]:
         return [self.modules[s] for s in course.modules if s in self.modules and (include_drafts or not self.modules[s].draft)]
 
+    def study_hours(self, course: Course) -> float:
+        """Hours of self-study the course's modules take (their minutes; drafts are not taken)."""
+        return sum(m.minutes for m in self.course_modules(course, include_drafts=False)) / 60
+
     def visible_courses(self) -> list[Course]:
         return sorted((c for c in self.courses.values() if not c.draft), key=lambda c: c.title.lower())
