@@ -1,0 +1,56 @@
+"""Trainee UX at a phone's size (390 x 844): help one tap away, join links through sign-up, waiting made visible."""
+from helpers import PASSWORD
+
+PHONE_HEIGHT = 844
+
+
+def make_trainee(app, email="robin@example.org"):
+    from lms.auth.operations import create_user
+    from lms.extensions import db
+
+    with app.app_context():
+        create_user(email, PASSWORD, "Robin", "Robin Quinn Public", privacy_accepted=True)
+        db.session.commit()
+
+
+def sign_in(page, base, email="robin@example.org"):
+    page.goto(base + "/account/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def assert_support_in_first_screen(page):
+    link = page.get_by_role("banner").get_by_role("link", name="Get support")
+    assert link.is_visible()
+    box = link.bounding_box()
+    assert page.evaluate("window.scrollY") == 0
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE_HEIGHT
+    assert box["height"] >= 44, "a comfortable tap target on a phone"
+    assert link.get_attribute("href") == "/support"
+
+
+def test_get_support_is_in_the_header_without_scrolling_on_a_lesson_and_a_role_play_scene(live_app, page):
+    base = live_app.config["LIVE_URL"]
+    make_trainee(live_app)
+    sign_in(page, base)
+    page.goto(base + "/courses/peer-specialist-core/active-listening/")
+    assert page.evaluate("document.documentElement.scrollHeight") > 5 * PHONE_HEIGHT, "a long lesson"
+    assert_support_in_first_screen(page)
+
+    page.goto(base + "/courses/peer-specialist-core/de-escalation/")
+    page.get_by_role("link", name="Role-play", exact=False).first.click()
+    page.get_by_role("button", name="Start the role-play").click()
+    assert page.get_by_role("group", name="What do you say or do?").is_visible()
+    assert_support_in_first_screen(page)
+
+    # Keyboard: a few Tabs from the top of the page reach it, and Enter opens the support page.
+    page.locator("body").focus()
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Get support":
+            break
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Get support"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url == base + "/support"
