@@ -54,3 +54,34 @@ def test_get_support_is_in_the_header_without_scrolling_on_a_lesson_and_a_role_p
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert page.url == base + "/support"
+
+
+def test_a_join_link_survives_sign_up_and_the_new_trainee_is_told_they_joined(live_app, page):
+    from datetime import date
+
+    from lms.auth.operations import create_user
+    from lms.extensions import db
+    from lms.trainers.cohorts import create_cohort
+
+    base = live_app.config["LIVE_URL"]
+    with live_app.app_context():
+        coach = create_user("coach@example.org", PASSWORD, "Casey", "Casey Coach", role="trainer")
+        cohort = create_cohort("Spring 2027, Tuesday evenings", "peer-specialist-core", date(2027, 3, 1),
+                               date(2027, 6, 1), coach)
+        db.session.commit()
+        code = cohort.join_code
+    page.goto(f"{base}/join/{code}")
+    assert page.get_by_role("heading", name="Join Spring 2027, Tuesday evenings").is_visible()
+    assert "Peer Specialist Core Training" in page.content()
+    page.get_by_role("link", name="Create an account").click()
+    assert "You're joining" in page.locator("main").inner_text()
+    page.get_by_label("Email address").fill("casey.new@example.org")
+    page.get_by_label("Name to show on the site").fill("Casey")
+    page.get_by_label("Full legal name").fill("Casey Q. New")
+    page.get_by_label("Password", exact=True).fill("my long passphrase")
+    page.get_by_label("Type the password again").fill("my long passphrase")
+    page.get_by_label("I have read the privacy notice").check()
+    page.get_by_role("button", name="Create my account").click()
+    assert page.url == base + "/courses/peer-specialist-core/"
+    assert page.get_by_text("You joined “Spring 2027, Tuesday evenings”.").is_visible()
+    assert page.get_by_role("button", name="Sign out").count() == 1
