@@ -170,7 +170,7 @@ def take_listening_to_the_written_scene(client):
 def test_written_answer_goes_through_the_grading_queue(app, client, trainee, make_user):
     attempt_id, done = take_listening_to_the_written_scene(client)
     assert attempt_row().state == "pending"
-    assert "Waiting for a trainer" in client.get(done.location).get_data(as_text=True)
+    assert "Waiting for your trainer's grading" in client.get(done.location).get_data(as_text=True)
     assert client.get("/grading/").status_code == 403, "trainees cannot see the queue"
     assert client.get(f"/grading/{attempt_id}").status_code == 403
 

@@ -267,7 +267,7 @@ def test_grading_queue_filters_by_cohort_and_the_trainee_is_told(app, coach, cli
     assert f"/grading/{attempt_id}" not in coach.get(f"/grading/?cohort={other.id}").get_data(as_text=True)
     step_id = db.session.scalar(select(db.text("id FROM attempt_step WHERE answer IS NOT NULL")))
     post(coach, f"/grading/{attempt_id}", {f"c{step_id}_0": "2", f"c{step_id}_1": "1", "comment": "Warm and clear."}, page="/grading/")
-    assert "A trainer has graded your written answer" in client.get("/dashboard").get_data(as_text=True)
+    assert "Your trainer has graded your written answer" in client.get("/dashboard").get_data(as_text=True)
 
 
 def test_admin_changes_roles_deactivates_and_makes_reset_links(app, make_user):

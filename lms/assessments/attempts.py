@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from flask import current_app
 from sqlalchemy import bindparam, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit, fastread
-from ..auth.models import utcnow
+from ..auth.mail import enqueue
+from ..auth.models import User, utcnow
 from ..courses.problems import Collector
 from ..extensions import db
 from .model import END, Quiz
@@ -48,6 +50,12 @@ class Availability:
         if self.opens_at is None:
             return 0
         return max(1, -(-int((self.opens_at - utcnow()).total_seconds()) // 60))
+
+    @property
+    def waiting(self) -> bool:
+        """A written answer is with a trainer and nothing has passed: another try now would spend an attempt."""
+        states = {a.state for a in self.attempts}
+        return PENDING in states and PASSED not in states
 
     @property
     def can_start(self) -> bool:
@@ -251,7 +259,21 @@ def grade(attempt: Attempt, quiz: Quiz, awards: dict[int, list[int]], comment: s
     finish(attempt, quiz)
     audit.record("attempt.graded", f"attempt:{attempt.id}", actor_id=grader_id, outcome=attempt.state,
                  score=attempt.score, possible=attempt.possible)
+    _tell_trainee_of_grade(attempt, quiz)
     return True
+
+
+def _tell_trainee_of_grade(attempt: Attempt, quiz: Quiz) -> None:
+    """When mail is set up, queue a note that the answer was graded; the mark and comment stay behind sign-in."""
+    if not current_app.config.get("MAIL_SERVER") or attempt.practice:
+        return
+    trainee = db.session.get(User, attempt.user_id)
+    if trainee is None or not trainee.active:
+        return
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + f"/attempts/{attempt.id}"
+    enqueue(trainee.email, "Your trainer has graded your written answer",
+            f"Hello {trainee.display_name},\n\nYour trainer has graded your written answer in “{quiz.title}”. "
+            f"Sign in to see the result and any comment:\n\n{link}\n\nIt is also shown on your dashboard.\n")
 
 
 def pending_queue(cohort_id: int | None = None, visible=true()) -> list[Attempt]:

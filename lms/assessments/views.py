@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import access, fastread
 from ..auth import role_required
+from ..auth.mail import deliver_after
 from ..auth.models import User
 from ..courses import catalog
 from ..extensions import db
@@ -205,7 +206,7 @@ def grade_attempt(attempt_id: int):
             flash("Grade saved. The trainee can now see the result and your comment.", "success")
         else:
             flash("Another trainer graded this answer first.", "info")
-        return redirect(url_for(".grading_queue"))
+        return deliver_after(redirect(url_for(".grading_queue")))
     route = [(step, quiz.scene(step.scene_id)) for step in attempt.steps if quiz.scene(step.scene_id)]
     module = catalog().module(attempt.module_slug)
     current = module.assessment(attempt.quiz_slug) if module else None

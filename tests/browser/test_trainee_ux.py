@@ -85,3 +85,58 @@ def test_a_join_link_survives_sign_up_and_the_new_trainee_is_told_they_joined(li
     assert page.url == base + "/courses/peer-specialist-core/"
     assert page.get_by_text("You joined “Spring 2027, Tuesday evenings”.").is_visible()
     assert page.get_by_role("button", name="Sign out").count() == 1
+
+
+def test_a_trainee_sees_they_are_waiting_for_grading_and_then_that_it_is_graded(serve, page):
+    from sqlalchemy import select
+
+    from lms.extensions import db
+
+    from helpers import TEST_CONTENT, join_cohort_of, post
+
+    app = serve(TEST_CONTENT)
+    base = app.config["LIVE_URL"]
+    make_trainee(app)
+    sign_in(page, base)
+    page.goto(base + "/courses/sample/listening/")
+    page.get_by_role("button", name="I have finished reading").click()
+    page.goto(base + "/courses/sample/listening/roleplay/first-visit/")
+    page.get_by_role("button", name="Start the role-play").click()
+    for label in ["It sounds like", "Have you tried"]:
+        page.locator("label", has_text=label).click()
+        page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Write what you would say").fill("It sounds like you feel really alone. Can you tell me more?")
+    page.get_by_role("button", name="Submit my answer").click()
+    assert page.get_by_role("heading", name="Waiting for your trainer's grading").is_visible()
+
+    waiting = "Waiting for your trainer's grading"
+    page.get_by_role("link", name="My learning").click()
+    assert page.get_by_text(waiting).first.is_visible()
+    page.goto(base + "/courses/sample/")
+    assert page.locator(".module-item", has_text="Listening").get_by_text(waiting).is_visible()
+    assert page.get_by_role("link", name="Continue: Listening").count() == 0
+    page.goto(base + "/courses/sample/listening/")
+    assert page.locator(".quiz-list").get_by_text(waiting).is_visible()
+    page.goto(base + "/courses/sample/listening/roleplay/first-visit/")
+    assert page.get_by_role("button", name="Try again").count() == 0
+    assert page.get_by_text("You don't need to try again").is_visible()
+
+    with app.app_context():
+        from lms.auth.models import User
+        from lms.auth.operations import create_user
+
+        create_user("coach@example.org", PASSWORD, "Casey", "Casey Coach", role="trainer")
+        db.session.commit()
+
+        trainee_id = db.session.scalar(select(User.id).where(User.email == "robin@example.org"))
+        join_cohort_of("coach@example.org", trainee_id)
+        attempt_id = db.session.scalar(select(db.text("attempt_id FROM attempt_step WHERE answer IS NOT NULL")))
+        step_id = db.session.scalar(select(db.text("id FROM attempt_step WHERE answer IS NOT NULL")))
+        coach = app.test_client()
+        post(coach, "/account/login", {"email": "coach@example.org", "password": PASSWORD})
+        graded = post(coach, f"/grading/{attempt_id}", {f"c{step_id}_0": "2", f"c{step_id}_1": "1", "comment": "Warm."},
+                      page="/grading/")
+        assert graded.status_code == 302
+    page.goto(base + "/dashboard")
+    assert page.get_by_text("Your trainer has graded your written answer").is_visible()
+    assert page.get_by_text(waiting).count() == 0
