@@ -34,7 +34,9 @@ def grade_it(app, make_user, trainee, attempt_id, points=("2", "1")):
 
 def test_a_submitted_written_answer_shows_waiting_everywhere_and_no_try_again(client, trainee):
     read_listening(client)
-    take_listening_to_the_written_scene(client)
+    _, done = take_listening_to_the_written_scene(client)
+    result = text(client, done.location)
+    assert WAITING in result and "You don't need to try again while your trainer grades" in result
     course = text(client, "/courses/sample/")
     listening = course[course.index("Listening"):course.index("Safety")] if "Safety" in course else course
     assert WAITING in listening and "Role-play to pass" not in listening

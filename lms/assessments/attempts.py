@@ -43,6 +43,8 @@ class Availability:
     opens_at: datetime | None
     best: Attempt | None
     attempts: tuple[Attempt, ...]
+    #: attempts allowed in all, a trainer's extra attempts included (None: unlimited)
+    allowed: int | None = None
 
     @property
     def minutes_to_wait(self) -> int:
@@ -60,6 +62,18 @@ class Availability:
     @property
     def can_start(self) -> bool:
         return self.open_attempt is None and self.opens_at is None and (self.remaining is None or self.remaining > 0)
+
+
+def wait_words(minutes: int) -> str:
+    """A wait as a person says it: '1 minute', '10 minutes', '2 hours', '3 days' (rounded up, never a clock time)."""
+    minutes = max(1, int(minutes))
+    if minutes < 60:
+        count, unit = minutes, "minute"
+    elif minutes < 48 * 60:
+        count, unit = -(-minutes // 60), "hour"
+    else:
+        count, unit = -(-minutes // (24 * 60)), "day"
+    return f"{count} {unit}{'s' if count != 1 else ''}"
 
 
 def attempts_for(user_id: int, module_slug: str, quiz_slug: str, practice: bool = False) -> list[Attempt]:
@@ -93,7 +107,8 @@ def availability(user_id: int, module_slug: str, quiz: Quiz, practice: bool = Fa
             opens_at = wait_until
     decided = [a for a in attempts if a.state in (PASSED, FAILED)]
     best = max(decided, key=lambda a: (a.state == PASSED, a.score or 0, -a.number), default=None)
-    return Availability(open_attempt, used, remaining, opens_at, best, tuple(attempts))
+    allowed = None if quiz.max_attempts == 0 else max(quiz.max_attempts + extra, used)
+    return Availability(open_attempt, used, remaining, opens_at, best, tuple(attempts), allowed)
 
 
 def ensure_version(module_slug: str, quiz: Quiz) -> None:

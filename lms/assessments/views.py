@@ -13,12 +13,13 @@ from ..courses import catalog
 from ..extensions import db
 from ..inputs import query_int
 from .attempts import (AttemptError, answer, availability, choice_order, grade, last_step, pending_queue,
-                       quiz_for_attempt, start_attempt, step_count, steps_of)
+                       quiz_for_attempt, start_attempt, step_count, steps_of, wait_words)
 from .forms import ChoiceForm, GradeForm, WrittenForm, criterion_field
 from .models import OPEN, PENDING, Attempt
 from .scoring import score_path
 
 bp = Blueprint("assessments", __name__)
+bp.add_app_template_filter(wait_words)
 
 
 def _context_or_404(course_slug: str, module_slug: str, quiz_slug: str):
