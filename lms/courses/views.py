@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from ..assessments.attempts import recently_graded
 from ..assessments.records import peek_passed_in_module, peek_pending_in_module, pending_assessments
-from ..certificates.records import certificates_of
+from ..certificates.records import certificates_of, status_notices, valid_first
 from ..certificates.reminders import expiring
 from ..database import begin_write
 from ..extensions import db
@@ -142,8 +142,9 @@ def dashboard():
     started = [s for s in statuses if s.started]
     latest = max(rows.values(), key=lambda r: r.last_opened_at, default=None)
     resume = _resume(latest, statuses)
+    certificates = certificates_of(current_user.id)
     return render_template("courses/dashboard.html", started=started, others=[s for s in statuses if not s.started],
-                           resume=resume, certificates=certificates_of(current_user.id),
+                           resume=resume, certificates=valid_first(certificates), status_changes=status_notices(certificates),
                            expiring=expiring(current_user.id), graded=recently_graded(current_user.id), catalog=catalog())
 
 
