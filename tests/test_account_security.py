@@ -57,6 +57,7 @@ def _close_account_keeping_cookies(app):
     post(attacker, "/account/register", {"email": "eve@example.org", "display_name": "Eve", "legal_name": "Eve E",
                                          "password": "eve's long passphrase", "confirm": "eve's long passphrase",
                                          "privacy": "y"}, page="/account/register")
+    post(attacker, "/account/logout", page="/dashboard")  # registering signs in; sign in again to be remembered
     post(attacker, "/account/login", {"email": "eve@example.org", "password": "eve's long passphrase", "remember": "y"})
     assert attacker.get("/dashboard").status_code == 200
     kept = {name: attacker.get_cookie(name).value for name in ("session", "remember_token")}

@@ -122,7 +122,8 @@ def test_failed_attempt_waits_then_limits_are_enforced(client, trainee):
     assert "could have put the person you were supporting at risk" in result
     assert "Unsafe response." in result
     intro = client.get(SAFETY).get_data(as_text=True)
-    assert "Take some time to reflect" in intro and "next attempt opens at" in intro and "in about 30 minutes" in intro
+    assert "Take some time to reflect" in intro and "next attempt opens" in intro and "in about 30 minutes" in intro
+    assert "UTC" not in intro, "a relative time, not a clock time in a zone the trainee is not in"
     assert post(client, SAFETY + "start", page=SAFETY).location.endswith(SAFETY)
     assert db.session.scalar(select(db.func.count()).select_from(Attempt)) == 1
     attempt.finished_at -= timedelta(minutes=31)
@@ -170,7 +171,7 @@ def take_listening_to_the_written_scene(client):
 def test_written_answer_goes_through_the_grading_queue(app, client, trainee, make_user):
     attempt_id, done = take_listening_to_the_written_scene(client)
     assert attempt_row().state == "pending"
-    assert "Waiting for a trainer" in client.get(done.location).get_data(as_text=True)
+    assert "Waiting for your trainer's grading" in client.get(done.location).get_data(as_text=True)
     assert client.get("/grading/").status_code == 403, "trainees cannot see the queue"
     assert client.get(f"/grading/{attempt_id}").status_code == 403
 

@@ -16,7 +16,8 @@ def register(client, **fields):
 
 def test_register_creates_a_trainee_with_a_hashed_password_who_can_sign_in(client, auth):
     response = register(client, email="  New@Example.org ")
-    assert response.status_code == 302 and response.location == "/account/login"
+    assert response.status_code == 302 and response.location == "/dashboard", "a new account is signed in"
+    auth.logout()
     user = db.session.scalar(select(User))
     assert user.email == "new@example.org" and user.role == "trainee" and user.legal_name == "Robin Q. Public"
     assert user.password_hash.startswith("$argon2id$") and "passphrase" not in user.password_hash
@@ -25,14 +26,15 @@ def test_register_creates_a_trainee_with_a_hashed_password_who_can_sign_in(clien
     assert client.get("/dashboard").status_code == 200
 
 
-def test_registration_answers_the_same_for_a_known_email(app, client, make_user):
+def test_registration_with_a_known_email_gets_the_neutral_answer_and_signs_nobody_in(app, client, make_user):
     make_user(email="taken@example.org")
     new = register(client, email="fresh@example.org")
     other = app.test_client()
     known = register(other, email="taken@example.org")
-    assert (new.status_code, new.location) == (known.status_code, known.location)
-    assert client.get(new.location).get_data(as_text=True).count("If this email address was new") == 1
+    assert (new.status_code, new.location) == (302, "/dashboard")
+    assert (known.status_code, known.location) == (302, "/account/login")
     assert other.get(known.location).get_data(as_text=True).count("If this email address was new") == 1
+    assert other.get("/dashboard").status_code == 302, "the known email's account is not signed in"
     assert db.session.scalar(select(func.count()).select_from(User)) == 2
 
 

@@ -33,7 +33,8 @@ ACCESS = {
     "auth.two_factor_setup": STAFF, "assessments.grading_queue": STAFF, "assessments.grade_attempt": STAFF,
     "certificates.staff_list": STAFF, "certificates.decide": STAFF, "certificates.manage": STAFF,
     "certificates.audit_log": ADMIN,
-    "trainers.join": SIGNED_IN, "trainers.my_transcript": SIGNED_IN,
+    # a join link signed out names its cohort and offers sign-up; joining itself needs an account
+    "trainers.join": PUBLIC, "trainers.my_transcript": SIGNED_IN,
     "trainers.home": STAFF, "trainers.create": STAFF, "trainers.cohort": STAFF, "trainers.import_trainees": STAFF,
     "trainers.add_session": STAFF, "trainers.cohort_csv": STAFF, "trainers.trainee": STAFF,
     "trainers.transcript_download": STAFF, "trainers.trainee_csv": STAFF, "trainers.quiz_analytics": STAFF,

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 
+from flask import current_app
 from sqlalchemy import bindparam, func, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit, fastread
-from ..auth.models import utcnow
+from ..auth.mail import enqueue
+from ..auth.models import User, utcnow
 from ..courses.problems import Collector
 from ..extensions import db
 from .model import END, Quiz
@@ -41,6 +43,8 @@ class Availability:
     opens_at: datetime | None
     best: Attempt | None
     attempts: tuple[Attempt, ...]
+    #: attempts allowed in all, a trainer's extra attempts included (None: unlimited)
+    allowed: int | None = None
 
     @property
     def minutes_to_wait(self) -> int:
@@ -50,8 +54,26 @@ class Availability:
         return max(1, -(-int((self.opens_at - utcnow()).total_seconds()) // 60))
 
     @property
+    def waiting(self) -> bool:
+        """A written answer is with a trainer and nothing has passed: another try now would spend an attempt."""
+        states = {a.state for a in self.attempts}
+        return PENDING in states and PASSED not in states
+
+    @property
     def can_start(self) -> bool:
         return self.open_attempt is None and self.opens_at is None and (self.remaining is None or self.remaining > 0)
+
+
+def wait_words(minutes: int) -> str:
+    """A wait as a person says it: '1 minute', '10 minutes', '2 hours', '3 days' (rounded up, never a clock time)."""
+    minutes = max(1, int(minutes))
+    if minutes < 60:
+        count, unit = minutes, "minute"
+    elif minutes < 48 * 60:
+        count, unit = -(-minutes // 60), "hour"
+    else:
+        count, unit = -(-minutes // (24 * 60)), "day"
+    return f"{count} {unit}{'s' if count != 1 else ''}"
 
 
 def attempts_for(user_id: int, module_slug: str, quiz_slug: str, practice: bool = False) -> list[Attempt]:
@@ -85,7 +107,8 @@ def availability(user_id: int, module_slug: str, quiz: Quiz, practice: bool = Fa
             opens_at = wait_until
     decided = [a for a in attempts if a.state in (PASSED, FAILED)]
     best = max(decided, key=lambda a: (a.state == PASSED, a.score or 0, -a.number), default=None)
-    return Availability(open_attempt, used, remaining, opens_at, best, tuple(attempts))
+    allowed = None if quiz.max_attempts == 0 else max(quiz.max_attempts + extra, used)
+    return Availability(open_attempt, used, remaining, opens_at, best, tuple(attempts), allowed)
 
 
 def ensure_version(module_slug: str, quiz: Quiz) -> None:
@@ -251,7 +274,21 @@ def grade(attempt: Attempt, quiz: Quiz, awards: dict[int, list[int]], comment: s
     finish(attempt, quiz)
     audit.record("attempt.graded", f"attempt:{attempt.id}", actor_id=grader_id, outcome=attempt.state,
                  score=attempt.score, possible=attempt.possible)
+    _tell_trainee_of_grade(attempt, quiz)
     return True
+
+
+def _tell_trainee_of_grade(attempt: Attempt, quiz: Quiz) -> None:
+    """When mail is set up, queue a note that the answer was graded; the mark and comment stay behind sign-in."""
+    if not current_app.config.get("MAIL_SERVER") or attempt.practice:
+        return
+    trainee = db.session.get(User, attempt.user_id)
+    if trainee is None or not trainee.active:
+        return
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + f"/attempts/{attempt.id}"
+    enqueue(trainee.email, "Your trainer has graded your written answer",
+            f"Hello {trainee.display_name},\n\nYour trainer has graded your written answer in “{quiz.title}”. "
+            f"Sign in to see the result and any comment:\n\n{link}\n\nIt is also shown on your dashboard.\n")
 
 
 def pending_queue(cohort_id: int | None = None, visible=true()) -> list[Attempt]:

@@ -3,14 +3,23 @@ from sqlalchemy import select
 
 from .. import fastread
 from ..extensions import db
-from .models import PASSED, Attempt
+from .models import PASSED, PENDING, Attempt
 
 
 def passed_assessments(user_id: int) -> set[tuple[str, str]]:
     """(module slug, quiz slug) of every role-play the trainee has passed, on any version."""
+    return _assessments_in_state(user_id, PASSED)
+
+
+def pending_assessments(user_id: int) -> set[tuple[str, str]]:
+    """(module slug, quiz slug) of every role-play with a written answer waiting for a trainer's grading."""
+    return _assessments_in_state(user_id, PENDING)
+
+
+def _assessments_in_state(user_id: int, state: str) -> set[tuple[str, str]]:
     rows = db.session.execute(
         select(Attempt.module_slug, Attempt.quiz_slug)
-        .where(Attempt.user_id == user_id, Attempt.state == PASSED, Attempt.practice.is_(False))
+        .where(Attempt.user_id == user_id, Attempt.state == state, Attempt.practice.is_(False))
         .distinct()
     )
     return {(m, q) for m, q in rows}
@@ -19,7 +28,16 @@ def passed_assessments(user_id: int) -> set[tuple[str, str]]:
 def peek_passed_in_module(user_id: int, module_slug: str) -> set[tuple[str, str]]:
     """passed_assessments, for one module, for a page view: one plain read (lms.fastread), outside
     the ORM session. Not for a request that writes: it would not see that request's own changes."""
+    return _peek_in_module(user_id, module_slug, PASSED)
+
+
+def peek_pending_in_module(user_id: int, module_slug: str) -> set[tuple[str, str]]:
+    """pending_assessments, for one module, for a page view (the same plain read as peek_passed_in_module)."""
+    return _peek_in_module(user_id, module_slug, PENDING)
+
+
+def _peek_in_module(user_id: int, module_slug: str, state: str) -> set[tuple[str, str]]:
     rows = fastread.all_rows("SELECT DISTINCT quiz_slug FROM attempt WHERE user_id = :user AND module_slug = :module "
                              "AND state = :state AND practice = :practice",
-                             user=user_id, module=module_slug, state=PASSED, practice=False)
+                             user=user_id, module=module_slug, state=state, practice=False)
     return {(module_slug, quiz) for (quiz,) in rows}

@@ -7,17 +7,19 @@ from wtforms.fields.choices import SelectChoice
 
 from .. import access, fastread
 from ..auth import role_required
+from ..auth.mail import deliver_after
 from ..auth.models import User
 from ..courses import catalog
 from ..extensions import db
 from ..inputs import query_int
 from .attempts import (AttemptError, answer, availability, choice_order, grade, last_step, pending_queue,
-                       quiz_for_attempt, start_attempt, step_count, steps_of)
+                       quiz_for_attempt, start_attempt, step_count, steps_of, wait_words)
 from .forms import ChoiceForm, GradeForm, WrittenForm, criterion_field
 from .models import OPEN, PENDING, Attempt
 from .scoring import score_path
 
 bp = Blueprint("assessments", __name__)
+bp.add_app_template_filter(wait_words)
 
 
 def _context_or_404(course_slug: str, module_slug: str, quiz_slug: str):
@@ -205,7 +207,7 @@ def grade_attempt(attempt_id: int):
             flash("Grade saved. The trainee can now see the result and your comment.", "success")
         else:
             flash("Another trainer graded this answer first.", "info")
-        return redirect(url_for(".grading_queue"))
+        return deliver_after(redirect(url_for(".grading_queue")))
     route = [(step, quiz.scene(step.scene_id)) for step in attempt.steps if quiz.scene(step.scene_id)]
     module = catalog().module(attempt.module_slug)
     current = module.assessment(attempt.quiz_slug) if module else None

@@ -70,6 +70,16 @@ def request_reset(email: str) -> None:
         db.session.add(OutboxMail(kind=PASSWORD_RESET, recipient=email.strip().lower()))
 
 
+def tell_owner_of_registration(email: str) -> None:
+    """When mail is set up, tell an account's owner that someone tried to register with their address."""
+    if current_app.config.get("MAIL_SERVER"):
+        enqueue(email.strip().lower(), "Someone tried to create an account with your email address",
+                "Hello,\n\nSomeone (perhaps you) tried to create a new training account with this email address. "
+                "It already has an account, so nothing was changed.\n\nIf it was you, sign in with your password, or "
+                "set a new one with \u201cForgot your password?\u201d on the sign-in page. If it was not you, you can "
+                "ignore this email.\n")
+
+
 def deliver_after(response: Response) -> Response:
     """Send what is queued once this response has gone out (unless a scheduler runs `mail send`)."""
     config = current_app.config

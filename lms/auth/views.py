@@ -12,7 +12,7 @@ from ..settings import staff_two_factor_required
 from . import sessions, throttle
 from .forms import (AcceptPrivacyForm, ChangePasswordForm, CodeForm, DisableTwoFactorForm, ForgotForm, LoginForm,
                     RegisterForm, ResetForm, StartTwoFactorForm)
-from .mail import deliver_after, request_reset
+from .mail import deliver_after, request_reset, tell_owner_of_registration
 from .models import User, utcnow
 from .operations import (authenticate, change_password, create_user, end_sessions, find_reset, find_user,
                          normalise_email, use_reset)
@@ -20,6 +20,10 @@ from .passwords import hash_password, verify_password
 from .twofactor import accept, new_secret, provisioning
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
+SIGNED_UP = "Your account is ready, and you are signed in."
+#: session keys that survive signing in: a cohort invitation seen while signed out (set by the join page),
+#: so the join it was for can finish afterwards
+KEPT_AT_SIGN_IN = ("invite",)
 REGISTERED = ("Thank you. If this email address was new, your account is ready: sign in below. "
               "If it already had an account, sign in with that password, or reset it.")
 PAUSED = ("There have been too many wrong attempts to sign in to this account, so signing in is paused for "
@@ -41,9 +45,15 @@ def safe_next(target: str | None) -> str:
     return target
 
 
-def _start_session(user: User, remember: bool) -> None:
-    """A fresh session at sign-in: nothing from before signing in carries over."""
+def _fresh_session() -> None:
+    kept = {key: session[key] for key in KEPT_AT_SIGN_IN if key in session}
     session.clear()
+    session.update(kept)
+
+
+def _start_session(user: User, remember: bool) -> None:
+    """A fresh session at sign-in: nothing from before signing in carries over but a pending invitation."""
+    _fresh_session()
     sessions.start(user, remember)
     audit.record("auth.login", f"user:{user.id}", actor_id=user.id)
 
@@ -60,23 +70,33 @@ def _paused(template: str, form, seconds: int):
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit("LOGIN_RATE_LIMIT", methods=("POST",))
 def register():
-    """The answer is the same for a new and a known email, so registration reveals nobody's account."""
+    """A new email is signed in at once; a known one gets the neutral answer, so nobody is signed in to it."""
     if current_user.is_authenticated:
-        return redirect(url_for("courses.dashboard"))
+        return redirect(safe_next(request.args.get("next")))
     form = RegisterForm()
     if form.validate_on_submit():
+        user = None
         if find_user(form.email.data) is None:
             try:
                 user = create_user(form.email.data, form.password.data, form.display_name.data, form.legal_name.data,
                                    privacy_accepted=True)
                 audit.record("auth.registered", f"user:{user.id}", actor_id=user.id)
-                db.session.commit()
-            except IntegrityError:
+                db.session.flush()
+            except IntegrityError:  # the same email registered a moment ago by a parallel request
                 db.session.rollback()
+                user = None
         else:
             hash_password(form.password.data)  # the same work as a real registration
+            tell_owner_of_registration(form.email.data)
+        if user is not None:
+            _start_session(user, False)
+            db.session.commit()
+            flash(SIGNED_UP, "success")
+            return redirect(safe_next(request.args.get("next")))
+        db.session.commit()
         flash(REGISTERED, "success")
-        return redirect(url_for("auth.login"))
+        nxt = request.args.get("next")
+        return deliver_after(redirect(url_for("auth.login", next=safe_next(nxt)) if nxt else url_for("auth.login")))
     return render_template("auth/register.html", form=form), 200 if request.method == "GET" else 422
 
 
@@ -98,7 +118,7 @@ def login():
             throttle.clear(key)
         if user is not None and user.two_factor:
             db.session.commit()
-            session.clear()
+            _fresh_session()
             session["2fa"] = {"user": user.get_id(), "remember": bool(form.remember.data),
                               "next": safe_next(request.args.get("next")), "at": int(time.time()), "tries": 0}
             return redirect(url_for("auth.two_factor"))

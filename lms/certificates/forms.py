@@ -34,13 +34,15 @@ class ClaimForm(FlaskForm):
 class StatusForm(FlaskForm):
     action = SelectField("Action", choices=[SelectChoice("suspend", "Suspend"), SelectChoice("reinstate", "Reinstate"),
                                                 SelectChoice("revoke", "Revoke")])
-    reason = TextAreaField("Reason (kept in the audit log)", validators=[DataRequired(), Length(max=2000)])
+    reason = TextAreaField("Reason (shown to the holder, and kept in the audit log)",
+                           validators=[DataRequired(), Length(max=2000)])
 
 
 class ReissueForm(FlaskForm):
     holder_name = StringField("Name to print on the corrected certificate", filters=[_strip],
                               validators=[DataRequired(), Length(max=200)])
-    reason = TextAreaField("What is being corrected, and why", validators=[DataRequired(), Length(max=2000)])
+    reason = TextAreaField("What is being corrected, and why (shown to the holder)",
+                           validators=[DataRequired(), Length(max=2000)])
 
 
 class RecertifyForm(FlaskForm):

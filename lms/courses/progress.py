@@ -13,10 +13,13 @@ from .content import Catalog, Course, Module
 from .models import LessonProgress
 
 NOT_STARTED, READING, ASSESSMENT, COMPLETE = "not-started", "reading", "assessment", "complete"
+#: read, and every role-play still to pass has a written answer with a trainer: nothing for the trainee to do
+WAITING = "waiting"
 STATE_LABELS = {
     NOT_STARTED: "Not started",
     READING: "Reading",
     ASSESSMENT: "Role-play to pass",
+    WAITING: "Waiting for your trainer's grading",
     COMPLETE: "Complete",
 }
 
@@ -89,7 +92,13 @@ class CourseStatus:
 
     @property
     def next_module(self) -> Module | None:
-        return next((m.module for m in self.modules if m.state != COMPLETE), None)
+        """The first module the trainee can act on (not one waiting for a trainer)."""
+        return next((m.module for m in self.modules if m.state not in (COMPLETE, WAITING)), None)
+
+    @property
+    def waiting(self) -> tuple[Module, ...]:
+        """Modules whose written answers are with a trainer."""
+        return tuple(m.module for m in self.modules if m.state == WAITING)
 
     @property
     def seconds_spent(self) -> int:
@@ -204,25 +213,28 @@ def progress_rows(user_id: int) -> dict[str, LessonProgress]:
 
 
 def module_state(module: Module, row: LessonProgress | None, passed: set[tuple[str, str]],
-                 overridden: frozenset[str] = frozenset()) -> str:
+                 overridden: frozenset[str] = frozenset(), waiting: set[tuple[str, str]] = frozenset()) -> str:
     """A module is complete when its lesson is read and every required assessment passed
-    (or a trainer recorded it complete, e.g. done in class)."""
+    (or a trainer recorded it complete, e.g. done in class); waiting when each one left is with a trainer."""
     if module.slug in overridden:
         return COMPLETE
     if row is None:
         return NOT_STARTED
     if row.finished_at is None:
         return READING
-    if all((module.slug, q.slug) in passed for q in module.required_assessments):
+    left = [q for q in module.required_assessments if (module.slug, q.slug) not in passed]
+    if not left:
         return COMPLETE
-    return ASSESSMENT
+    return WAITING if all((module.slug, q.slug) in waiting for q in left) else ASSESSMENT
 
 
 def course_status(catalog: Catalog, course: Course, rows: dict, passed: set,
-                  overridden: frozenset[str] = frozenset(), attended: dict | None = None) -> CourseStatus:
-    """Where a trainee stands in a course; `attended` maps course slug -> domain -> live minutes."""
+                  overridden: frozenset[str] = frozenset(), attended: dict | None = None,
+                  waiting: set[tuple[str, str]] = frozenset()) -> CourseStatus:
+    """Where a trainee stands in a course; `attended` maps course slug -> domain -> live minutes,
+    `waiting` holds the role-plays with a written answer a trainer has not graded yet."""
     # A draft module is hidden from trainees, so it cannot be required of them yet.
-    modules = tuple(ModuleStatus(m, module_state(m, rows.get(m.slug), passed, overridden), rows.get(m.slug))
+    modules = tuple(ModuleStatus(m, module_state(m, rows.get(m.slug), passed, overridden, waiting), rows.get(m.slug))
                     for m in catalog.course_modules(course, include_drafts=False))
     minutes = (attended or {}).get(course.slug, {})
     live = tuple(LiveProgress(domain, round(hours * 60), minutes.get(domain, 0)) for domain, hours in course.live.items())

@@ -7,14 +7,15 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from ..assessments.attempts import recently_graded
-from ..assessments.records import peek_passed_in_module
-from ..certificates.records import certificates_of
+from ..assessments.records import peek_passed_in_module, peek_pending_in_module, pending_assessments
+from ..certificates.records import certificates_of, status_notices, valid_first
 from ..certificates.reminders import expiring
 from ..database import begin_write
 from ..extensions import db
 from . import catalog
 from .files import SVG_POLICY, media_type, served_file
-from .progress import course_status, duration, finish_lesson, learner, open_lesson, peek_progress, view_needs_write
+from .progress import (COMPLETE, WAITING, course_status, duration, finish_lesson, learner, open_lesson, peek_progress,
+                       view_needs_write)
 
 bp = Blueprint("courses", __name__)
 
@@ -40,7 +41,7 @@ def _is_staff() -> bool:
 def _status(course):
     if not current_user.is_authenticated:
         return None
-    return course_status(catalog(), course, *learner(current_user.id))
+    return course_status(catalog(), course, *learner(current_user.id), waiting=pending_assessments(current_user.id))
 
 
 @bp.app_template_filter("duration")
@@ -91,7 +92,8 @@ def lesson(course_slug: str, module_slug: str):
     following = catalog().module(slugs[position + 1]) if position + 1 < len(slugs) else None
     return render_template("courses/lesson.html", course=course, module=module, progress=row,
                            previous=previous, following=following, position=position + 1,
-                           count=len(slugs), passed=peek_passed_in_module(current_user.id, module.slug))
+                           count=len(slugs), passed=peek_passed_in_module(current_user.id, module.slug),
+                           pending=peek_pending_in_module(current_user.id, module.slug))
 
 
 @bp.route("/courses/<course_slug>/<module_slug>/finish", methods=["POST"])
@@ -135,12 +137,14 @@ def asset(course_slug: str, module_slug: str, asset: str):
 def dashboard():
     rows, passed, overridden, attended = learner(current_user.id)
     courses = catalog().visible_courses()
-    statuses = [course_status(catalog(), c, rows, passed, overridden, attended) for c in courses]
+    waiting = pending_assessments(current_user.id)
+    statuses = [course_status(catalog(), c, rows, passed, overridden, attended, waiting) for c in courses]
     started = [s for s in statuses if s.started]
     latest = max(rows.values(), key=lambda r: r.last_opened_at, default=None)
     resume = _resume(latest, statuses)
+    certificates = certificates_of(current_user.id)
     return render_template("courses/dashboard.html", started=started, others=[s for s in statuses if not s.started],
-                           resume=resume, certificates=certificates_of(current_user.id),
+                           resume=resume, certificates=valid_first(certificates), status_changes=status_notices(certificates),
                            expiring=expiring(current_user.id), graded=recently_graded(current_user.id), catalog=catalog())
 
 
@@ -152,7 +156,7 @@ def _resume(latest, statuses):
     if status is None:
         return None
     for item in status.modules:
-        if item.module.slug == latest.module_slug and item.state != "complete":
+        if item.module.slug == latest.module_slug and item.state not in (COMPLETE, WAITING):
             return status.course, item.module
     if status.next_module is not None:
         return status.course, status.next_module

@@ -1,5 +1,5 @@
 """Trainer pages: cohorts, progress, live sessions, trainees, overrides, transcripts, analytics."""
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import exists, select
 from wtforms.fields.choices import SelectChoice
@@ -296,8 +296,16 @@ def quiz_analytics(module_slug: str, quiz_slug: str):
 
 @bp.route("/join", methods=["GET", "POST"])
 @bp.route("/join/<code>", methods=["GET", "POST"])
-@login_required
 def join(code: str | None = None):
+    """Join a cohort by its code. Signed out, the link names the cohort and is kept through sign-up or sign-in."""
+    if not current_user.is_authenticated:
+        return _invite(code)
+    found = cohort_by_code(code) if code and request.method == "GET" else None
+    invite = session.get("invite")
+    if found is not None and isinstance(invite, dict) and invite.get("code") == found.join_code:
+        # They saw this invitation signed out, then registered or signed in to accept it: join without a second form.
+        session.pop("invite")
+        return _joined(found)
     form = JoinForm()
     if request.method == "GET" and code:
         form.code.data = code
@@ -306,11 +314,30 @@ def join(code: str | None = None):
         if found is None:
             form.code.errors.append("No cohort has that code. Check it with your trainer.")
         else:
-            added = add_member(found, current_user)
-            db.session.commit()
-            flash(f"You have joined “{found.name}”." if added else f"You are already in “{found.name}”.", "success")
-            return redirect(url_for("courses.course", course_slug=found.course_slug))
-    return render_template("trainers/join.html", form=form), 200 if request.method == "GET" else 422
+            return _joined(found)
+    return render_template("trainers/join.html", form=form, cohort=found, course=found and catalog().course(
+        found.course_slug)), 200 if request.method == "GET" else 422
+
+
+def _invite(code: str | None):
+    """The signed-out join page: which cohort the link is for, and the way in that keeps the link."""
+    if request.method == "POST" or not code:
+        return redirect(url_for("auth.login", next=url_for(".join", code=code) if code else url_for(".join")))
+    found = cohort_by_code(code)
+    if found is None:
+        return render_template("trainers/invite.html", cohort=None, course=None), 404
+    course = catalog().course(found.course_slug)
+    session["invite"] = {"code": found.join_code, "cohort": found.name, "course": course.title if course else ""}
+    return render_template("trainers/invite.html", cohort=found, course=course,
+                           next=url_for(".join", code=found.join_code))
+
+
+def _joined(cohort: Cohort):
+    session.pop("invite", None)
+    added = add_member(cohort, current_user)
+    db.session.commit()
+    flash(f"You joined “{cohort.name}”." if added else f"You are already in “{cohort.name}”.", "success")
+    return redirect(url_for("courses.course", course_slug=cohort.course_slug))
 
 
 @bp.app_template_filter("minutes")

@@ -15,8 +15,7 @@ def register(page, base, email="robin@example.org"):
     page.get_by_label("Type the password again").fill("my long passphrase")
     page.get_by_label("I have read the privacy notice").check()
     page.get_by_role("button", name="Create my account").click()
-    assert "If this email address was new, your account is ready" in page.content()
-    sign_in(page, email)
+    assert "Your account is ready, and you are signed in." in page.content()
 
 
 def sign_in(page, email):

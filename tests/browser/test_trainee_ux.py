@@ -1,0 +1,142 @@
+"""Trainee UX at a phone's size (390 x 844): help one tap away, join links through sign-up, waiting made visible."""
+from helpers import PASSWORD
+
+PHONE_HEIGHT = 844
+
+
+def make_trainee(app, email="robin@example.org"):
+    from lms.auth.operations import create_user
+    from lms.extensions import db
+
+    with app.app_context():
+        create_user(email, PASSWORD, "Robin", "Robin Quinn Public", privacy_accepted=True)
+        db.session.commit()
+
+
+def sign_in(page, base, email="robin@example.org"):
+    page.goto(base + "/account/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def assert_support_in_first_screen(page):
+    link = page.get_by_role("banner").get_by_role("link", name="Get support")
+    assert link.is_visible()
+    box = link.bounding_box()
+    assert page.evaluate("window.scrollY") == 0
+    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE_HEIGHT
+    assert box["height"] >= 44, "a comfortable tap target on a phone"
+    assert link.get_attribute("href") == "/support"
+
+
+def test_get_support_is_in_the_header_without_scrolling_on_a_lesson_and_a_role_play_scene(live_app, page):
+    base = live_app.config["LIVE_URL"]
+    make_trainee(live_app)
+    sign_in(page, base)
+    page.goto(base + "/courses/peer-specialist-core/active-listening/")
+    assert page.evaluate("document.documentElement.scrollHeight") > 5 * PHONE_HEIGHT, "a long lesson"
+    assert_support_in_first_screen(page)
+
+    page.goto(base + "/courses/peer-specialist-core/de-escalation/")
+    page.get_by_role("link", name="Role-play", exact=False).first.click()
+    page.get_by_role("button", name="Start the role-play").click()
+    assert page.get_by_role("group", name="What do you say or do?").is_visible()
+    assert_support_in_first_screen(page)
+
+    # Keyboard: a few Tabs from the top of the page reach it, and Enter opens the support page.
+    page.locator("body").focus()
+    for _ in range(4):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == "Get support":
+            break
+    assert page.evaluate("document.activeElement.textContent.trim()") == "Get support"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url == base + "/support"
+
+
+def test_a_join_link_survives_sign_up_and_the_new_trainee_is_told_they_joined(live_app, page):
+    from datetime import date
+
+    from lms.auth.operations import create_user
+    from lms.extensions import db
+    from lms.trainers.cohorts import create_cohort
+
+    base = live_app.config["LIVE_URL"]
+    with live_app.app_context():
+        coach = create_user("coach@example.org", PASSWORD, "Casey", "Casey Coach", role="trainer")
+        cohort = create_cohort("Spring 2027, Tuesday evenings", "peer-specialist-core", date(2027, 3, 1),
+                               date(2027, 6, 1), coach)
+        db.session.commit()
+        code = cohort.join_code
+    page.goto(f"{base}/join/{code}")
+    assert page.get_by_role("heading", name="Join Spring 2027, Tuesday evenings").is_visible()
+    assert "Peer Specialist Core Training" in page.content()
+    page.get_by_role("link", name="Create an account").click()
+    assert "You're joining" in page.locator("main").inner_text()
+    page.get_by_label("Email address").fill("casey.new@example.org")
+    page.get_by_label("Name to show on the site").fill("Casey")
+    page.get_by_label("Full legal name").fill("Casey Q. New")
+    page.get_by_label("Password", exact=True).fill("my long passphrase")
+    page.get_by_label("Type the password again").fill("my long passphrase")
+    page.get_by_label("I have read the privacy notice").check()
+    page.get_by_role("button", name="Create my account").click()
+    assert page.url == base + "/courses/peer-specialist-core/"
+    assert page.get_by_text("You joined “Spring 2027, Tuesday evenings”.").is_visible()
+    assert page.get_by_role("button", name="Sign out").count() == 1
+
+
+def test_a_trainee_sees_they_are_waiting_for_grading_and_then_that_it_is_graded(serve, page):
+    from sqlalchemy import select
+
+    from lms.extensions import db
+
+    from helpers import TEST_CONTENT, join_cohort_of, post
+
+    app = serve(TEST_CONTENT)
+    base = app.config["LIVE_URL"]
+    make_trainee(app)
+    sign_in(page, base)
+    page.goto(base + "/courses/sample/listening/")
+    page.get_by_role("button", name="I have finished reading").click()
+    page.goto(base + "/courses/sample/listening/roleplay/first-visit/")
+    page.get_by_role("button", name="Start the role-play").click()
+    for label in ["It sounds like", "Have you tried"]:
+        page.locator("label", has_text=label).click()
+        page.get_by_role("button", name="Continue").click()
+    page.get_by_label("Write what you would say").fill("It sounds like you feel really alone. Can you tell me more?")
+    page.get_by_role("button", name="Submit my answer").click()
+    assert page.get_by_role("heading", name="Waiting for your trainer's grading").is_visible()
+
+    waiting = "Waiting for your trainer's grading"
+    page.get_by_role("link", name="My learning").click()
+    assert page.get_by_text(waiting).first.is_visible()
+    page.goto(base + "/courses/sample/")
+    assert page.locator(".module-item", has_text="Listening").get_by_text(waiting).is_visible()
+    assert page.get_by_role("link", name="Continue: Listening").count() == 0
+    page.goto(base + "/courses/sample/listening/")
+    assert page.locator(".quiz-list").get_by_text(waiting).is_visible()
+    page.goto(base + "/courses/sample/listening/roleplay/first-visit/")
+    assert page.get_by_role("button", name="Try again").count() == 0
+    assert page.get_by_text("You don't need to try again").is_visible()
+
+    with app.app_context():
+        from lms.auth.models import User
+        from lms.auth.operations import create_user
+
+        create_user("coach@example.org", PASSWORD, "Casey", "Casey Coach", role="trainer")
+        db.session.commit()
+
+        trainee_id = db.session.scalar(select(User.id).where(User.email == "robin@example.org"))
+        join_cohort_of("coach@example.org", trainee_id)
+        attempt_id = db.session.scalar(select(db.text("attempt_id FROM attempt_step WHERE answer IS NOT NULL")))
+        step_id = db.session.scalar(select(db.text("id FROM attempt_step WHERE answer IS NOT NULL")))
+        coach = app.test_client()
+        post(coach, "/account/login", {"email": "coach@example.org", "password": PASSWORD})
+        graded = post(coach, f"/grading/{attempt_id}", {f"c{step_id}_0": "2", f"c{step_id}_1": "1", "comment": "Warm."},
+                      page="/grading/")
+        assert graded.status_code == 302
+    page.goto(base + "/dashboard")
+    assert page.get_by_text("Your trainer has graded your written answer").is_visible()
+    assert page.get_by_text(waiting).count() == 0
