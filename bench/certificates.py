@@ -46,7 +46,8 @@ def main() -> None:
     client = app.test_client()
     with app.test_request_context():
         course = catalog().course("peer-specialist-core")
-        users = [create_user(f"bench{i}@example.org", "bench passphrase", f"Bench {i}", f"Bench Person {i}")
+        users = [create_user(f"bench{i}@example.org", "bench passphrase", f"Bench {i}", f"Bench Person {i}",
+                             privacy_accepted=True)
                  for i in range(args.rounds + 1)]
         db.session.commit()
         issue(users[-1], catalog(), course, "Warm Up", None)  # the first credential creates the signing key cache
