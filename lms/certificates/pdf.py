@@ -27,8 +27,9 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 _lock = threading.Lock()
 _resources: dict = {}
 
-#: The certificate's variant: archival, with tags; PDF/UA-1 is named in its XMP by `_finish_archival`.
+#: The @color-profile name of the sRGB profile that a certificate's PDF/A output intent names.
 OUTPUT_INTENT = "--srgb-iec61966-2-1"
+#: The certificate's variant: archival, with tags; PDF/UA-1 is named in its XMP by `_finish_archival`.
 ARCHIVAL = {"pdf_variant": "pdf/a-3b", "pdf_tags": True, "pdf_identifier": True, "output_intent": OUTPUT_INTENT}
 #: The transcript's variant: tagged, not archival.
 ACCESSIBLE = {"pdf_variant": "pdf/ua-1"}
@@ -101,7 +102,8 @@ def _shared(static_folder: str):
 def _output_intent(static_folder: str) -> dict:
     """The sRGB profile PDF/A's output intent names, read once per process from the static folder.
 
-    weasyprint's own "srgb" output intent opens its profile file for every PDF and never closes it."""
+    weasyprint's own "srgb" output intent opens and parses its profile file for every PDF, and leaves the
+    file for the garbage collector to close (a ResourceWarning, an error under the tests' warning filter)."""
     key = ("profiles", static_folder)
     with _lock:
         if key not in _resources:
