@@ -82,3 +82,67 @@ def qr_codes(pdf: bytes, tmp_path: Path) -> list[str]:
     image = next(tmp_path.glob("page*.png"))
     scanned = subprocess.run(["zbarimg", "--quiet", "--raw", str(image)], capture_output=True, text=True)
     return scanned.stdout.split()
+
+
+def structure(pdf: bytes) -> list[tuple[str, str | None]]:
+    """The tagged PDF's structure elements in reading order: (tag, alternative text), read with pypdf."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    found = []
+
+    def walk(node) -> None:
+        node = node.get_object()
+        if "/S" in node:
+            found.append((node["/S"], node.get("/Alt")))
+        kids = node.get("/K", [])
+        for kid in kids if isinstance(kids, list) else [kids]:
+            kid = kid.get_object() if hasattr(kid, "get_object") else kid
+            if hasattr(kid, "get") and "/S" in kid:
+                walk(kid)
+
+    walk(PdfReader(BytesIO(pdf)).trailer["/Root"]["/StructTreeRoot"])
+    return found
+
+
+def xmp(pdf: bytes) -> str:
+    """The PDF's XMP metadata packet, as text."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    return PdfReader(BytesIO(pdf)).trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+
+
+def check_tagged(pdf: bytes, title: str) -> None:
+    """What a screen reader needs (PDF/UA-1): marked, a structure tree with a heading, the language, the title shown."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(BytesIO(pdf))
+    root = reader.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"].value is True
+    assert root["/StructTreeRoot"]["/Type"] == "/StructTreeRoot"
+    assert "/H1" in [tag for tag, _ in structure(pdf)]
+    assert root["/Lang"] == "en"
+    assert reader.metadata.title == title and root["/ViewerPreferences"]["/DisplayDocTitle"].value is True
+    assert '<pdfuaid:part>1</pdfuaid:part>' in xmp(pdf) or 'pdfuaid:part="1"' in xmp(pdf)
+
+
+def check_archival(pdf: bytes) -> None:
+    """PDF/A-3b: identified in the XMP metadata, an sRGB output intent, every font embedded."""
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(BytesIO(pdf))
+    assert (reader.xmp_metadata.pdfaid_part, reader.xmp_metadata.pdfaid_conformance) == ("3", "B")
+    assert [intent["/S"] for intent in reader.trailer["/Root"]["/OutputIntents"]] == ["/GTS_PDFA1"]
+    fonts = [font.get_object() for page in reader.pages for font in page["/Resources"]["/Font"].values()]
+    assert fonts
+    for font in fonts:
+        described = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        descriptor = described["/FontDescriptor"]
+        assert {"/FontFile", "/FontFile2", "/FontFile3"} & set(descriptor), font["/BaseFont"]

@@ -13,8 +13,9 @@ from lms.certificates.ids import normalise
 from lms.certificates.models import AttestationSignature, Certificate
 from lms.extensions import db
 
-from certificate_helpers import claim, content_variant, pass_everything, pdf_text, qr_codes
-from helpers import PASSWORD, join_cohort_of, post
+from certificate_helpers import (check_archival, check_tagged, claim, content_variant, pass_everything, pdf_text, qr_codes,
+                                 structure)
+from helpers import BUNDLED_CONTENT, PASSWORD, join_cohort_of, post
 
 SCHEMA = "/work/shared/standards/ob3/ob_v3p0_achievementcredential_schema.json"
 
@@ -128,6 +129,8 @@ def test_pdf_has_the_name_course_and_id_a_qr_to_the_verification_page_and_the_cr
     text = " ".join(pdf_text(response.data).split())
     assert "Test Person Legal" in text and "Sample Course" in text and certified.id in text
     assert "3 contact hours" in text and "Mentoring 2" in text and "Training Director" in text
+    # The certificate's title is the course's: the heading says it, the text does not say it again.
+    assert text.count("Sample Course") == 1 and "This certifies that Test Person Legal has completed this course" in text
     # What the hours are made of: the sample course's 180 module minutes, and no live sessions.
     assert "Earned through 3 hours of self-study modules; the transcript lists each one." in text
     assert len(pdf_reader(response.data).pages) == 1
@@ -141,8 +144,72 @@ def test_pdf_has_the_name_course_and_id_a_qr_to_the_verification_page_and_the_cr
     assert attachments[f"certificate-{certified.id}.jwt"][0].decode() == certified.credential
 
 
+def test_pdf_is_tagged_and_archival_and_its_embedded_credential_verifies_and_names_the_qr_codes_id(
+        client, certified, tmp_path):
+    from joserfc import jwt
+    from joserfc.jwk import KeySet
+
+    pdf = client.get(f"/certificates/{certified.id}/certificate.pdf").data
+    check_tagged(pdf, "Sample Course: Test Person Legal")
+    check_archival(pdf)
+    verify_url = f"https://lms.example.org/verify/{certified.id}"
+    assert [alt for tag, alt in structure(pdf) if tag == "/Figure"] == [f"QR code: verify this certificate at {verify_url}"]
+    # The credential is the PDF/A-3 associated file the certificate was made from.
+    (spec,) = [spec.get_object() for spec in pdf_reader(pdf).trailer["/Root"]["/AF"]]
+    assert spec["/AFRelationship"] == "/Source" and spec["/F"] == f"certificate-{certified.id}.jwt"
+    embedded = spec["/EF"]["/F"].get_object()
+    assert embedded["/Subtype"] == "/application/vc+jwt"
+    key_set = KeySet.import_key_set(client.get("/.well-known/jwks.json").get_json())
+    claims = jwt.decode(embedded.get_data().decode(), key_set, algorithms=["RS256"]).claims
+    assert claims["id"] == claims["jti"] == verify_url
+    assert claims["credentialSubject"]["identifier"][0]["identityHash"] == "Test Person Legal"
+    assert qr_codes(pdf, tmp_path) == [claims["id"]]
+
+
+def test_bundled_course_certificate_is_one_page_and_names_its_course_once(app_factory):
+    from lms.auth.operations import create_user
+    from lms.certificates.issue import issue
+    from lms.courses import catalog
+
+    app = app_factory(CONTENT_DIR=str(BUNDLED_CONTENT), ISSUER_ACCREDITATION="PST-0417",
+                      ISSUER_ACCREDITED_BY="State Peer Certification Board")
+    name = "Maria Guadalupe Hernández-Castellanos"
+    with app.app_context():
+        user = create_user("long@example.org", PASSWORD, "Maria", name, privacy_accepted=True)
+        course = catalog().course("peer-specialist-core")
+        cert = issue(user, catalog(), course, name, utcnow())
+        db.session.commit()
+        pdf, title = cert.pdf, cert.title
+    text = " ".join(pdf_text(pdf).split())
+    assert len(pdf_reader(pdf).pages) == 1, "13 modules' competencies and the approval line still fit on one page"
+    assert text.count("Peer Specialist Core Training") == 1
+    assert f"{title} This certifies that {name} has completed this course" in text
+    assert "46 contact hours" in text and "approval number PST-0417" in text and "Code of ethics signed" in text
+    check_tagged(pdf, f"{title}: {name}")
+    check_archival(pdf)
+
+
+def test_certificate_text_reads_naturally_for_one_hour_and_its_own_title(app_factory, tmp_path):
+    from lms.auth.operations import create_user
+    from lms.certificates.issue import issue
+    from lms.courses import catalog
+
+    root = content_variant(tmp_path, "certificate:\n  title: Certificate in Peer Listening\n")
+    course_file = root / "courses/sample.md"
+    course_file.write_text(course_file.read_text().replace("hours: {mentoring: 2, ethics: 1}", "hours: {ethics: 1}"))
+    app = app_factory(CONTENT_DIR=str(root))
+    with app.app_context():
+        user = create_user("one@example.org", PASSWORD, "One", "Robin Quinn", privacy_accepted=True)
+        cert = issue(user, catalog(), catalog().course("sample"), "Robin Quinn", None)
+        db.session.commit()
+        text = " ".join(pdf_text(cert.pdf).split())
+    assert "Certificate in Peer Listening This certifies that Robin Quinn has completed the course Sample Course" in text
+    assert "1 contact hour: Ethics 1" in text and "contact hours" not in text
+
+
 def test_downloads_are_stored_reads_and_private_to_the_holder(app, client, certified, make_user):
     assert client.get(f"/certificates/{certified.id}/certificate.pdf").data == certified.pdf
+    assert client.get(f"/certificates/{certified.id}/certificate.pdf").data == certified.pdf, "byte-identical every time"
     make_user(email="other@example.org")
     other = app.test_client()
     post(other, "/account/login", {"email": "other@example.org", "password": PASSWORD})
@@ -249,6 +316,8 @@ def test_reissue_supersedes_the_old_certificate_which_names_its_replacement(app,
     record = app.test_client().get(f"/api/v1/certificates/{old.id}").get_json()
     assert record["status"] == "superseded" and record["replaced_by"] == new.id
     assert "Test Person New-Name" in " ".join(pdf_text(new.pdf).split())
+    check_tagged(new.pdf, "Sample Course: Test Person New-Name")
+    check_archival(new.pdf)
 
 
 def test_expired_certificate_verifies_as_expired(app, certified):
@@ -343,6 +412,9 @@ def test_renewal_needs_fresh_passes_and_supersedes_the_old_certificate(app_facto
         new = db.session.get(Certificate, old.superseded_by_id)
         assert old.status == "superseded" and new.replaces_id == old_id and new.status == "valid"
         assert new.expires_at > old.expires_at
+        check_tagged(new.pdf, "Sample Course: Test Person Legal")
+        check_archival(new.pdf)
+        assert list(pdf_reader(new.pdf).attachments.values()) == [[new.credential.encode()]]
 
 
 def test_key_rotation_keeps_old_credentials_verifiable(app, client, certified, runner):

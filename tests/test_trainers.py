@@ -210,6 +210,11 @@ def test_live_sessions_count_on_transcripts(app, coach, client, trainee):
     from certificate_helpers import pdf_text
 
     assert "Ethics in practice" in pdf_text(mine.data) and "Ethics 2\n" in pdf_text(mine.data)
+    from certificate_helpers import check_tagged, structure
+
+    check_tagged(mine.data, "Transcript: Test Person Legal")
+    tags = [tag for tag, _ in structure(mine.data)]
+    assert tags.count("/H2") == 2 and "/Table" in tags and "/TH" in tags
     bad = post(coach, f"{page}/sessions", {"title": "x", "held_on": "2027-03-08", "minutes": "0", "domain": "ethics"}, page=page)
     assert bad.status_code == 302 and "was not recorded" in coach.get(page).get_data(as_text=True)
 

@@ -18,7 +18,7 @@ from ..extensions import db
 from . import credentials, keys
 from .models import LIVE, REVOKED, SUPERSEDED, SUSPENDED, VALID, AttestationSignature, Certificate, CertificateRequest
 from .ids import new_id
-from .pdf import render_pdf
+from .pdf import credential_attachment, render_pdf
 
 logger = logging.getLogger(__name__)
 #: how long before expiry a holder is reminded and may renew
@@ -224,13 +224,13 @@ def render_certificate_html(cert: Certificate, base: str, basis: tuple[float, fl
     qr = segno.make_qr(verify_url, error="m", mask=4, boost_error=False).svg_data_uri(
         scale=4, border=4, dark="#000", light="#fff")
     return render_template("certificates/pdf.html", cert=cert, issuer=cert.issuer, qr=qr, logo=_logo(),
-                           verify_url=verify_url.split("://", 1)[-1], basis=basis)
+                           verify_url=verify_url.split("://", 1)[-1], verify_address=verify_url, basis=basis)
 
 
 def render_certificate_pdf(cert: Certificate, base: str, basis: tuple[float, float] | None = None) -> bytes:
     html = render_certificate_html(cert, base, basis)
-    return render_pdf(html, current_app.static_folder,
-                      attachments={f"certificate-{cert.id}.jwt": cert.credential})
+    credential = credential_attachment(f"certificate-{cert.id}.jwt", cert.credential, cert.issued_at)
+    return render_pdf(html, current_app.static_folder, attachments=[credential], archival=True)
 
 
 def _logo() -> str | None:
