@@ -8,8 +8,10 @@ from datetime import datetime
 from pathlib import Path
 
 import click
+from alembic.script import ScriptDirectory
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import delete, select, text, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from . import audit
 from .assessments.models import Attempt
@@ -21,6 +23,8 @@ from .privacy import data_cli
 from .trainers.models import Attendance, CohortMember, LiveSession, Override
 
 bp = Blueprint("ops", __name__)
+# The bundled Alembic migrations: a backup's schema revision must be one of theirs.
+MIGRATIONS = str(Path(__file__).parent / "migrations")
 
 
 @bp.route("/healthz")
@@ -62,18 +66,135 @@ def backup(target: Path) -> Path:
     return target
 
 
-def restore(source: Path) -> None:
-    """Replace the database with a backup (stop the app first)."""
+class RestoreError(Exception):
+    """A file that cannot be restored; the message says why. The live database was not touched."""
+
+
+def _known_revisions() -> set[str]:
+    return {script.revision for script in ScriptDirectory(MIGRATIONS).walk_revisions()}
+
+
+def check_sqlite_backup(source: Path) -> str:
+    """Refuse a file that is not a sound backup of this app; returns its schema revision."""
+    try:
+        # Read-only, so that checking a file never changes it (nor creates a journal next to it).
+        connection = sqlite3.connect(f"{Path(source).resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error as exc:
+        raise RestoreError(f"{source} cannot be opened: {exc}.") from exc
+    try:
+        try:
+            problems = [row[0] for row in connection.execute("PRAGMA integrity_check")]
+        except sqlite3.DatabaseError as exc:
+            raise RestoreError(f"{source} is not a SQLite database ({exc}).") from exc
+        if problems != ["ok"]:
+            raise RestoreError(f"{source} is damaged (SQLite integrity check: {'; '.join(problems[:3])}).")
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        _check_tables(source, tables)
+        revisions = [row[0] for row in connection.execute("SELECT version_num FROM alembic_version")]
+        keys = connection.execute("SELECT count(*) FROM signing_key WHERE active").fetchone()[0]
+    finally:
+        connection.close()
+    return _check_contents(source, revisions, keys)
+
+
+def _check_tables(source: Path, tables: set[str]) -> None:
+    missing = {"alembic_version", "user", "signing_key"} - tables
+    if missing:
+        raise RestoreError(f"{source} is not a backup of this app (no {', '.join(sorted(missing))} table).")
+
+
+def _check_contents(source: Path, revisions: list[str], active_keys: int) -> str:
+    """A schema revision this code knows (older ones are upgraded at start-up), and a signing key."""
+    if len(revisions) != 1 or revisions[0] not in _known_revisions():
+        raise RestoreError(f"{source} has schema version {', '.join(revisions) or 'none'}, which this version of "
+                           "the app does not know (a backup from a newer release, or from another app).")
+    if not active_keys:  # without it no certificate could be issued, and none checked against the published keys
+        raise RestoreError(f"{source} holds no active signing key.")
+    return revisions[0]
+
+
+def restore(source: Path, aside: Path) -> str:
+    """Replace the database with a checked backup (stop the app first); the current one is kept at `aside`.
+
+    Returns the restored schema revision. Nothing is changed when the file fails the checks, and the
+    previous database is put back when the restored one does not open."""
     url = db.engine.url
+    source, aside = Path(source), Path(aside)
+    if aside.exists():
+        raise RestoreError(f"{aside} exists already; the current database is never written over a file.")
+    if url.get_backend_name() == "sqlite":
+        revision = check_sqlite_backup(source)
+    else:
+        revision = check_postgres_backup(source)
+    backup(aside)  # the current database, consistent, before anything is replaced
     db.session.remove()
     db.engine.dispose()
-    if url.get_backend_name() == "sqlite":
-        shutil.copyfile(source, url.database)
-        for suffix in ("-wal", "-shm"):
-            Path(url.database + suffix).unlink(missing_ok=True)
-    else:
-        subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", f"--dbname={_libpq_url(url)}", str(source)],
-                       check=True)  # nosec B603 B607
+    try:
+        if url.get_backend_name() == "sqlite":
+            _replace_sqlite(source, Path(url.database))
+            check_sqlite_backup(Path(url.database))
+        else:
+            _pg_restore(url, source)
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT version_num FROM alembic_version")).one()
+    except (RestoreError, sqlite3.Error, subprocess.CalledProcessError, SQLAlchemyError) as exc:
+        db.engine.dispose()
+        if url.get_backend_name() == "sqlite":
+            _replace_sqlite(aside, Path(url.database))
+        else:
+            _pg_restore(url, aside)
+        raise RestoreError(f"The restored database did not open ({exc}); the previous one is back in place.") from exc
+    db.engine.dispose()
+    return revision
+
+
+def _replace_sqlite(source: Path, live: Path) -> None:
+    # Copied next to the live file, then renamed over it: the live path never holds half a file.
+    partial = live.with_name(live.name + ".restoring")
+    partial.touch(mode=0o600, exist_ok=True)
+    shutil.copyfile(source, partial)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{live}{suffix}").unlink(missing_ok=True)
+    partial.replace(live)
+
+
+def check_postgres_backup(source: Path) -> str:
+    """Refuse a file that is not a readable pg_dump archive of this app; returns its schema revision."""
+    listing = _pg_restore_output(source, "--list")
+    # Table-of-contents lines read "<id>; <oid> <oid> TABLE DATA <schema> <table> <owner>".
+    tables = {line.split()[6] for line in listing.splitlines()
+              if not line.startswith(";") and " TABLE DATA " in line and len(line.split()) > 6}
+    _check_tables(source, tables)
+    # Reading the whole archive to nowhere checks every block of data, not only the table of contents.
+    _pg_restore_output(source, "--file=/dev/null")
+    revisions = [row["version_num"] for row in _pg_rows(source, "alembic_version")]
+    keys = sum(1 for row in _pg_rows(source, "signing_key") if row["active"] == "t")
+    return _check_contents(source, revisions, keys)
+
+
+def _pg_rows(source: Path, table: str) -> list[dict]:
+    """One table's rows in a pg_dump archive, read from the COPY text pg_restore prints."""
+    script = _pg_restore_output(source, "--data-only", f"--table={table}", "--file=-")
+    header, _, rest = script.partition(" FROM stdin;\n")
+    if not rest:
+        return []
+    columns = [c.strip().strip('"') for c in header[header.rindex("(") + 1:header.rindex(")")].split(",")]
+    lines = rest.splitlines()
+    lines = lines[:lines.index("\\.")] if "\\." in lines else lines  # the data ends at a line "\."
+    return [dict(zip(columns, line.split("\t"))) for line in lines]
+
+
+def _pg_restore_output(source: Path, *args: str) -> str:
+    result = subprocess.run(["pg_restore", *args, str(source)], capture_output=True, text=True)  # nosec B603 B607
+    if result.returncode != 0:
+        raise RestoreError(f"{source} is not a readable PostgreSQL backup ({result.stderr.strip()[:200]}).")
+    return result.stdout
+
+
+def _pg_restore(url, source: Path) -> None:
+    # One transaction: a failure part-way leaves the database as it was.
+    subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
+                    f"--dbname={_libpq_url(url)}", str(source)], check=True)  # nosec B603 B607
 
 
 def _libpq_url(url) -> str:
@@ -92,11 +213,25 @@ def backup_command(path: str) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--yes", is_flag=True, help="Confirm that the current database may be replaced.")
 def restore_command(path: str, yes: bool) -> None:
-    """Replace the database with a backup made by 'data backup' (stop the app first)."""
+    """Replace the database with a backup made by 'data backup' (stop the app first); the file is checked first."""
     if not yes:
         raise click.ClickException("This replaces the whole database. Stop the app, then run again with --yes.")
-    restore(Path(path))
-    click.echo(f"Restored the database from {path}. Start the app again.")
+    aside = _free_name(Path(current_app.instance_path) / f"before-restore-{utcnow():%Y%m%dT%H%M%S}.db")
+    try:
+        revision = restore(Path(path), aside)
+    except RestoreError as exc:
+        raise click.ClickException(f"Nothing was restored: {exc}") from exc
+    click.echo(f"Restored the database from {path} (schema version {revision}). The database it replaced is "
+               f"kept at {aside}; delete it once the restored one is right. Start the app again.")
+
+
+def _free_name(path: Path) -> Path:
+    # Two restores within a second must not write the second one's copy over the first one's.
+    candidate, n = path, 1
+    while candidate.exists():
+        n += 1
+        candidate = path.with_name(f"{path.stem}-{n}{path.suffix}")
+    return candidate
 
 
 # -- a person's data --------------------------------------------------------------------------
