@@ -87,8 +87,8 @@ def _deliver_in(app: Flask) -> None:
             logger.exception("mail delivery stopped")
 
 
-def deliver(now: datetime | None = None) -> tuple[int, int]:
-    """Send every queued email that is due; returns (sent, failed this time)."""
+def deliver(now: datetime | None = None, failures: list | None = None) -> tuple[int, int]:
+    """Send every queued email that is due; returns (sent, failed this time), each failed row added to `failures`."""
     begin_write()  # each step below writes: take SQLite's write lock up front, not half-way
     due = db.session.scalars(select(OutboxMail.id).where(OutboxMail.status == QUEUED,
                                                          OutboxMail.next_try_at <= (now or utcnow()))
@@ -99,6 +99,8 @@ def deliver(now: datetime | None = None) -> tuple[int, int]:
         outcome = _deliver_one(mail_id)
         sent += outcome == SENT
         failed += outcome in (QUEUED, FAILED)
+        if outcome in (QUEUED, FAILED) and failures is not None:
+            failures.append(db.session.get(OutboxMail, mail_id))
     return sent, failed
 
 
@@ -154,6 +156,14 @@ def _send(message: EmailMessage) -> None:
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
         smtp.send_message(message)
+
+
+def describe_failure(mail: OutboxMail) -> str:
+    """One line for a command's summary: who, why, and whether it is tried again."""
+    then = (f"gave up after {mail.attempts} tries" if mail.status == FAILED
+            else f"tried again from {mail.next_try_at:%Y-%m-%d %H:%M} UTC (try {mail.attempts} of "
+                 f"{current_app.config.get('MAIL_MAX_ATTEMPTS', 5)})")
+    return f"{mail.recipient or '(no address)'}: {mail.last_error}; {then}"
 
 
 def reset_link(token: str) -> str:
