@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lms.auth.models import utcnow
+from lms.auth.models import User, utcnow
 from lms.certificates import credentials
 from lms.certificates.ids import normalise
 from lms.certificates.models import AttestationSignature, Certificate
@@ -478,3 +478,18 @@ def test_browser_verifiers_can_call_the_bulk_api_and_read_rate_limit_headers(app
     assert "Retry-After" in visitor.get("/status/revocation").headers["Access-Control-Expose-Headers"]
     assert visitor.get(f"/api/v1/certificates/\u200b{certified.id}\u00a0").get_json()["id"] == certified.id
     assert visitor.get("/status/nope").is_json and visitor.get("/keys/nope").is_json
+
+
+def test_reissuing_with_a_corrected_legal_name_corrects_the_account_too(app, certified, make_user):
+    make_user(email="admin@example.org", role="admin")
+    admin = app.test_client()
+    post(admin, "/account/login", {"email": "admin@example.org", "password": PASSWORD})
+    page = f"/staff/certificates/{certified.id}"
+    response = post(admin, page, {"form": "reissue", "reissue-holder_name": "Test Person Corrected",
+                                  "reissue-reason": "Legal name misspelt"}, page=page)
+    assert response.status_code == 302
+    # The account's legal name is what transcripts print and the next certificate is prefilled with.
+    with admin.get(f"/staff/trainees/{certified.user_id}") as trainee_page:
+        assert "legal name Test Person Corrected" in trainee_page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, certified.user_id).legal_name == "Test Person Corrected"
