@@ -41,6 +41,8 @@ class Availability:
     opens_at: datetime | None
     best: Attempt | None
     attempts: tuple[Attempt, ...]
+    #: attempts allowed in all: the role-play's limit plus a trainer's extra attempts (None: unlimited)
+    allowed: int | None = None
 
     @property
     def minutes_to_wait(self) -> int:
@@ -85,7 +87,8 @@ def availability(user_id: int, module_slug: str, quiz: Quiz, practice: bool = Fa
             opens_at = wait_until
     decided = [a for a in attempts if a.state in (PASSED, FAILED)]
     best = max(decided, key=lambda a: (a.state == PASSED, a.score or 0, -a.number), default=None)
-    return Availability(open_attempt, used, remaining, opens_at, best, tuple(attempts))
+    return Availability(open_attempt, used, remaining, opens_at, best, tuple(attempts),
+                        None if quiz.max_attempts == 0 else quiz.max_attempts + extra)
 
 
 def ensure_version(module_slug: str, quiz: Quiz) -> None:
