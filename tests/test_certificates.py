@@ -493,3 +493,28 @@ def test_reissuing_with_a_corrected_legal_name_corrects_the_account_too(app, cer
         assert "legal name Test Person Corrected" in trainee_page.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, certified.user_id).legal_name == "Test Person Corrected"
+
+
+def _certificate_with_hours(hours: dict, n: int) -> Certificate:
+    from lms.certificates.ids import new_id
+
+    cert = Certificate(
+        id=new_id(), user_id=None, course_slug="sample", course_fingerprint="f" * 64, course_title="Sample Course",
+        title="Certificate of Completion: Sample Course", holder_name="Hour Holder", hours=hours, competencies=[],
+        issuer={"name": "Test Issuer"}, issued_at=utcnow(), status="valid", status_index=9000 + n, credential="", pdf=b"")
+    db.session.add(cert)
+    db.session.commit()
+    return cert
+
+
+def test_hours_of_a_single_figure_course_have_no_made_up_domain_and_totals_add_up(app):
+    visitor = app.test_client()
+    single = _certificate_with_hours({"total": 1.0}, 1)
+    record = visitor.get(f"/api/v1/certificates/{single.id}").get_json()
+    assert record["hours"] == {"total": 1, "by_domain": {}}
+    page = visitor.get(f"/verify/{single.id}").get_data(as_text=True)
+    assert "<dd>1</dd>" in page and "total 1" not in page
+    # Totals are added in minutes and rounded once: 0.1 + 0.2 hours is 0.3, not 0.30000000000000004.
+    split = _certificate_with_hours({"ethics": 0.1, "mentoring": 0.2}, 2)
+    record = visitor.get(f"/api/v1/certificates/{split.id}").get_json()
+    assert record["hours"] == {"total": 0.3, "by_domain": {"ethics": 0.1, "mentoring": 0.2}}
