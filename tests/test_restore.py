@@ -2,6 +2,7 @@
 
 Each refused file leaves the live database as it was, and every command keeps working afterwards.
 """
+import os
 import sqlite3
 
 import pytest
@@ -11,8 +12,8 @@ from lms.auth.models import User
 from lms.certificates.keys import ensure_key
 from lms.extensions import db
 
-from conftest import POSTGRES_URL
-
+# As in conftest.py (not imported from there: tests/browser has a conftest module of its own).
+POSTGRES_URL = os.environ.get("DATABASE_URL", "") if os.environ.get("DATABASE_URL", "").startswith("postgres") else ""
 sqlite_only = pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite files; the PostgreSQL test is below")
 postgres_only = pytest.mark.skipif(not POSTGRES_URL, reason="needs DATABASE_URL pointing at PostgreSQL")
 
@@ -63,6 +64,18 @@ def test_a_damaged_backup_is_refused(app, runner, make_user, tmp_path):
     result = _restore(runner, backup)
     assert result.exit_code == 1
     assert "Nothing was restored" in result.output and ("damaged" in result.output or "not a SQLite" in result.output)
+    _still_working(runner)
+
+
+@sqlite_only
+def test_a_backup_cut_short_is_refused(app, runner, make_user, tmp_path):
+    for n in range(40):
+        make_user(email=f"person{n}@example.org", display_name="x" * 200)
+    make_user(email="kept@example.org")
+    backup = _backup(runner, tmp_path / "backup.db")
+    backup.write_bytes(backup.read_bytes()[: backup.stat().st_size // 2])  # as a backup run that died half-way
+    result = _restore(runner, backup)
+    assert result.exit_code == 1 and "Nothing was restored" in result.output
     _still_working(runner)
 
 
