@@ -518,3 +518,13 @@ def test_hours_of_a_single_figure_course_have_no_made_up_domain_and_totals_add_u
     split = _certificate_with_hours({"ethics": 0.1, "mentoring": 0.2}, 2)
     record = visitor.get(f"/api/v1/certificates/{split.id}").get_json()
     assert record["hours"] == {"total": 0.3, "by_domain": {"ethics": 0.1, "mentoring": 0.2}}
+
+
+def test_a_credential_names_an_attestation_only_when_one_was_signed(app):
+    unsigned = _certificate_with_hours({"total": 1.0}, 3)
+    narrative = credentials.build_credential(unsigned, "https://lms.example.org")
+    text = json.dumps(narrative)
+    assert "attestation" not in text and "Contact hours: 1." in text
+    signed = _certificate_with_hours({"total": 1.0}, 4)
+    signed.attestation_signed_at = utcnow()
+    assert "sign the course's attestation" in json.dumps(credentials.build_credential(signed, "https://lms.example.org"))

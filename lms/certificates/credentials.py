@@ -63,7 +63,8 @@ def build_credential(cert: Certificate, base: str, subject_id: str | None = None
         "name": cert.title,
         "description": description,
         "criteria": {"narrative": "Read every lesson of the course, pass every required role-play assessment "
-                                  "(including trainer-graded written answers) and sign the course's attestation."},
+                                  "(including trainer-graded written answers)"
+                                  + (" and sign the course's attestation." if cert.attestation_signed_at else ".")},
         "creditsAvailable": cert.total_hours,
         "alignment": [{"type": ["Alignment"], "targetName": c["name"], "targetCode": c["id"],
                        "targetUrl": f"{base}/competencies#{c['id']}", "targetType": "ceasn:Competency"}
