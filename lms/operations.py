@@ -216,7 +216,8 @@ def restore_command(path: str, yes: bool) -> None:
     """Replace the database with a backup made by 'data backup' (stop the app first); the file is checked first."""
     if not yes:
         raise click.ClickException("This replaces the whole database. Stop the app, then run again with --yes.")
-    aside = _free_name(Path(current_app.instance_path) / f"before-restore-{utcnow():%Y%m%dT%H%M%S}.db")
+    suffix = ".db" if db.engine.url.get_backend_name() == "sqlite" else ".dump"  # a pg_dump archive otherwise
+    aside = _free_name(Path(current_app.instance_path) / f"before-restore-{utcnow():%Y%m%dT%H%M%S}{suffix}")
     try:
         revision = restore(Path(path), aside)
     except RestoreError as exc:

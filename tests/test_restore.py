@@ -127,6 +127,7 @@ def test_a_good_backup_is_restored_and_the_replaced_database_kept_aside(app, run
     assert result.exit_code == 0, result.output
     assert "Restored the database from" in result.output and "schema version" in result.output
     aside = result.output.split("is kept at ", 1)[1].split(";", 1)[0]
+    assert aside.endswith(".dump" if POSTGRES_URL else ".db")
     db.session.remove()
     emails = set(db.session.scalars(select(User.email)))
     assert emails == {"kept@example.org"}
