@@ -4,6 +4,8 @@ Renewal reminders through a real SMTP server (aiosmtpd) that refuses one recipie
 recovers: everyone else is mailed once, the refused one is retried by the next run until it goes
 through or its tries run out, nobody is mailed twice, and the exit code and summary say what failed.
 """
+import threading
+import time
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -12,6 +14,7 @@ from sqlalchemy import select
 from lms.auth.mail import FAILED, SENT, OutboxMail
 from lms.auth.models import utcnow
 from lms.certificates.models import VALID, Certificate
+from lms.certificates.reminders import send_reminders
 from lms.extensions import db
 
 from certificate_helpers import content_variant
@@ -130,3 +133,34 @@ def test_a_reminder_asks_for_an_attestation_only_when_the_course_has_one(app_fac
                     OutboxMail.recipient == f"holder-{attestation}@example.org".lower())).one()
             assert ("sign the attestation" in body) is attestation, body
             assert "pass each role-play" in body
+
+
+def test_two_reminder_runs_at_once_queue_each_reminder_once(app_factory, make_user, tmp_path):
+    """A scheduler that starts the job again while the first run is still going (or two hosts running it)."""
+    app = app_factory(CONTENT_DIR=str(content_variant(tmp_path, "certificate:\n  validity_months: 12\n")),
+                      MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_DELIVERY="command")
+    with app.app_context():
+        _expiring_certificate(make_user, "ana@example.org", days=20, n=1)
+    first_has_queued, results, errors = threading.Event(), [], []
+
+    def run(first: bool) -> None:
+        try:
+            with app.app_context():
+                results.append(send_reminders()[0])
+                if first:
+                    first_has_queued.set()
+                    time.sleep(0.5)  # not committed yet while the second run looks
+                db.session.commit()
+        except Exception as exc:  # reported below: a thread cannot fail the test itself
+            errors.append(exc)
+
+    first = threading.Thread(target=run, args=(True,))
+    first.start()
+    assert first_has_queued.wait(10)
+    second = threading.Thread(target=run, args=(False,))
+    second.start()
+    first.join(15)
+    second.join(15)
+    assert errors == [] and sorted(results) == [0, 1]
+    with app.app_context():
+        assert db.session.scalar(select(db.func.count()).select_from(OutboxMail)) == 1
