@@ -45,24 +45,46 @@ def healthz():
 
 # -- backups -------------------------------------------------------------------------------
 
+class BackupError(Exception):
+    """The database could not be copied; no file was left at the target."""
+
+
 def backup(target: Path) -> Path:
-    """A consistent copy of the database while the app runs: SQLite's online backup, or pg_dump."""
+    """A consistent copy of the database while the app runs: SQLite's online backup, or pg_dump.
+
+    Written beside the target and renamed into place once complete, so a failed run never leaves a
+    file that looks like a backup (nor replaces yesterday's with half of today's)."""
     url = db.engine.url
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
     # A copy of everything, the signing key included: owner-only before the first byte is written.
-    target.touch(mode=0o600, exist_ok=True)
-    target.chmod(0o600)
-    if url.get_backend_name() == "sqlite":
-        source = sqlite3.connect(url.database)
-        copy = sqlite3.connect(target)
-        with copy:
-            source.backup(copy)
-        copy.close()
-        source.close()
-    else:
-        subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={target}", _libpq_url(url)],
-                       check=True)  # nosec B603 B607
+    partial.touch(mode=0o600)
+    partial.chmod(0o600)
+    try:
+        if url.get_backend_name() == "sqlite":
+            # Read-only: a missing database file is an error, not a new empty database to back up.
+            source = sqlite3.connect(f"{Path(url.database).resolve().as_uri()}?mode=ro", uri=True)
+            copy = sqlite3.connect(partial)
+            try:
+                with copy:
+                    source.backup(copy)
+            finally:
+                copy.close()
+                source.close()
+        else:
+            result = subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={partial}", _libpq_url(url)],
+                                    capture_output=True, text=True)  # nosec B603 B607
+            if result.returncode != 0:
+                raise BackupError(f"pg_dump failed: {result.stderr.strip()[:300]}")
+    except sqlite3.Error as exc:
+        partial.unlink(missing_ok=True)
+        raise BackupError(f"SQLite could not copy {url.database}: {exc}") from exc
+    except BackupError:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(target)
     return target
 
 
@@ -126,7 +148,7 @@ def restore(source: Path, aside: Path) -> str:
         revision = check_sqlite_backup(source)
     else:
         revision = check_postgres_backup(source)
-    backup(aside)  # the current database, consistent, before anything is replaced
+    _set_aside(url, aside)
     db.session.remove()
     db.engine.dispose()
     try:
@@ -146,6 +168,21 @@ def restore(source: Path, aside: Path) -> str:
         raise RestoreError(f"The restored database did not open ({exc}); the previous one is back in place.") from exc
     db.engine.dispose()
     return revision
+
+
+def _set_aside(url, aside: Path) -> None:
+    """Keep the current database before anything is replaced: a consistent backup, or for a SQLite file
+    that is itself damaged (what a restore is often for), its bytes as they are."""
+    try:
+        backup(aside)
+    except BackupError as exc:
+        if url.get_backend_name() != "sqlite":
+            raise RestoreError(f"the current database could not be backed up first ({exc}).") from exc
+        aside.touch(mode=0o600)
+        shutil.copyfile(url.database, aside)
+        wal = Path(f"{url.database}-wal")
+        if wal.exists():
+            shutil.copyfile(wal, f"{aside}-wal")
 
 
 def _replace_sqlite(source: Path, live: Path) -> None:
@@ -205,7 +242,10 @@ def _libpq_url(url) -> str:
 @click.argument("path", type=click.Path(dir_okay=False))
 def backup_command(path: str) -> None:
     """Back up the database to PATH while the app keeps running."""
-    target = backup(Path(path))
+    try:
+        target = backup(Path(path))
+    except BackupError as exc:
+        raise click.ClickException(f"No backup was written: {exc}") from exc
     click.echo(f"Backed up the database to {target} ({target.stat().st_size:,} bytes).")
 
 

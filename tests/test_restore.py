@@ -152,3 +152,25 @@ def test_postgres_refuses_a_foreign_or_corrupt_archive(app, runner, make_user, t
     result = _restore(runner, truncated)
     assert result.exit_code == 1 and "Nothing was restored" in result.output
     _still_working(runner)
+
+
+@sqlite_only
+def test_a_live_database_that_is_itself_damaged_is_replaced_and_its_bytes_kept(app, runner, make_user, tmp_path):
+    """What restore is most often for: the live file no longer opens ("file is not a database")."""
+    make_user(email="kept@example.org")
+    backup = _backup(runner, tmp_path / "good.db")
+    live = db.engine.url.database
+    db.session.remove()
+    db.engine.dispose()
+    junk = b"overwritten by a disk fault " * 500
+    with open(live, "wb") as broken:
+        broken.write(junk)
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(live + suffix):
+            os.unlink(live + suffix)
+    result = _restore(runner, backup)
+    assert result.exit_code == 0, result.output
+    aside = result.output.split("is kept at ", 1)[1].split(";", 1)[0]
+    with open(aside, "rb") as kept:
+        assert kept.read() == junk
+    _still_working(runner)

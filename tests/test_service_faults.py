@@ -165,6 +165,15 @@ def test_a_postgres_restart_under_the_running_app_gives_a_clear_503_and_the_app_
         assert health.status_code == 503 and health.get_json()["database"] is False
         assert visitor.get("/healthz").status_code == 503, "signed in, the session check fails first: still 503"
 
+        # The nightly backup while the database is down: a clear failure, and yesterday's file untouched.
+        yesterday = own_postgres.folder / "lms.dump"
+        yesterday.write_bytes(b"yesterday's backup")
+        with app.app_context():
+            failed = app.test_cli_runner().invoke(args=["data", "backup", str(yesterday)])
+        assert failed.exit_code == 1 and "No backup was written: pg_dump failed" in failed.output
+        assert yesterday.read_bytes() == b"yesterday's backup"
+        assert not (own_postgres.folder / "lms.dump.partial").exists()
+
         own_postgres.start()  # no restart of the app: the pool replaces its dead connections
         assert visitor.get("/healthz").status_code == 200
         page = visitor.get("/dashboard")
