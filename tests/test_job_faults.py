@@ -164,3 +164,31 @@ def test_two_reminder_runs_at_once_queue_each_reminder_once(app_factory, make_us
     assert errors == [] and sorted(results) == [0, 1]
     with app.app_context():
         assert db.session.scalar(select(db.func.count()).select_from(OutboxMail)) == 1
+
+
+def test_reminders_wait_out_a_mail_server_that_is_down_and_go_out_once_when_it_is_back(app_factory, make_user, tmp_path):
+    with picky_smtp_server() as (server, port):
+        app = app_factory(CONTENT_DIR=str(content_variant(tmp_path, "certificate:\n  validity_months: 12\n")),
+                          MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DELIVERY="command")
+        runner = app.test_cli_runner()
+        with app.app_context():
+            _expiring_certificate(make_user, "ana@example.org", days=20, n=1)
+            _expiring_certificate(make_user, "ben@example.org", days=30, n=2)
+    # The server is stopped now (same port, nothing listening).
+    with app.app_context():
+        down = runner.invoke(args=["certificates", "remind"])
+        assert down.exit_code == 1 and "0 reminder email(s) sent, 2 failed" in down.output, down.output
+        assert down.output.count("ConnectionRefusedError") == 2
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(server, hostname="127.0.0.1", port=port)  # the same server, back up
+    controller.start()
+    try:
+        with app.app_context():
+            _next_day()
+            back = runner.invoke(args=["certificates", "remind"])
+            assert back.exit_code == 0 and "2 reminder email(s) sent" in back.output, back.output
+            assert runner.invoke(args=["certificates", "remind"]).exit_code == 0
+    finally:
+        controller.stop()
+    assert sorted(server.delivered) == ["ana@example.org", "ben@example.org"]

@@ -182,8 +182,11 @@ def send_command() -> None:
     """Send the queued email that is due (run every minute or so when LMS_MAIL_DELIVERY=command)."""
     if not current_app.config.get("MAIL_SERVER"):
         raise click.ClickException("MAIL_SERVER is not set: there is no mail server to send through.")
-    sent, failed = deliver()
+    failures: list[OutboxMail] = []
+    sent, failed = deliver(failures=failures)
     waiting = db.session.scalar(select(db.func.count()).select_from(OutboxMail).where(OutboxMail.status == QUEUED))
     click.echo(f"Sent {sent} email(s); {failed} failed this time; {waiting} queued for a later try.")
+    for mail in failures:
+        click.echo(f"  {describe_failure(mail)}")
     if failed:
         raise SystemExit(1)
