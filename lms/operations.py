@@ -89,7 +89,7 @@ def backup(target: Path) -> Path:
 
 
 class RestoreError(Exception):
-    """A file that cannot be restored; the message says why. The live database was not touched."""
+    """A restore that did not happen; the message says why, and that the database is as it was."""
 
 
 def _known_revisions() -> set[str]:
@@ -165,7 +165,8 @@ def restore(source: Path, aside: Path) -> str:
             _replace_sqlite(aside, Path(url.database))
         else:
             _pg_restore(url, aside)
-        raise RestoreError(f"The restored database did not open ({exc}); the previous one is back in place.") from exc
+        raise RestoreError(f"the restore failed or the restored database did not open ({exc}); "
+                           "the previous one is back in place.") from exc
     db.engine.dispose()
     return revision
 
