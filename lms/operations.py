@@ -253,12 +253,17 @@ def backup_command(path: str) -> None:
 @data_cli.command("restore")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--yes", is_flag=True, help="Confirm that the current database may be replaced.")
-def restore_command(path: str, yes: bool) -> None:
+@click.option("--keep-current-in", "keep_in", type=click.Path(file_okay=False),
+              help="Folder for the copy of the current database (default: the SQLite database's folder, "
+                   "or the instance folder for PostgreSQL).")
+def restore_command(path: str, yes: bool, keep_in: str | None) -> None:
     """Replace the database with a backup made by 'data backup' (stop the app first); the file is checked first."""
     if not yes:
         raise click.ClickException("This replaces the whole database. Stop the app, then run again with --yes.")
-    suffix = ".db" if db.engine.url.get_backend_name() == "sqlite" else ".dump"  # a pg_dump archive otherwise
-    aside = _free_name(Path(current_app.instance_path) / f"before-restore-{utcnow():%Y%m%dT%H%M%S}{suffix}")
+    url = db.engine.url
+    sqlite = url.get_backend_name() == "sqlite"
+    folder = Path(keep_in) if keep_in else Path(url.database).resolve().parent if sqlite else Path(current_app.instance_path)
+    aside = _free_name(folder / f"before-restore-{utcnow():%Y%m%dT%H%M%S}{'.db' if sqlite else '.dump'}")
     try:
         revision = restore(Path(path), aside)
     except RestoreError as exc:

@@ -30,7 +30,7 @@ def test_backup_and_restore_round_trip(app, runner, make_user, tmp_path):
     db.session.execute(text("DELETE FROM \"user\" WHERE email = 'kept@example.org'"))
     db.session.commit()
     assert runner.invoke(args=["data", "restore", str(backup)]).exit_code == 1, "needs --yes"
-    result = runner.invoke(args=["data", "restore", str(backup), "--yes"])
+    result = runner.invoke(args=["data", "restore", str(backup), "--yes", "--keep-current-in", str(tmp_path)])
     assert result.exit_code == 0, result.output
     emails = set(db.session.scalars(select(User.email)))
     assert "kept@example.org" in emails and "after-backup@example.org" not in emails

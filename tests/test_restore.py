@@ -4,6 +4,7 @@ Each refused file leaves the live database as it was, and every command keeps wo
 """
 import os
 import sqlite3
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -19,7 +20,8 @@ postgres_only = pytest.mark.skipif(not POSTGRES_URL, reason="needs DATABASE_URL 
 
 
 def _restore(runner, path):
-    return runner.invoke(args=["data", "restore", str(path), "--yes"])
+    # The copy of the current database goes to this test's own folder, next to the file restored.
+    return runner.invoke(args=["data", "restore", str(path), "--yes", "--keep-current-in", str(Path(path).parent)])
 
 
 def _still_working(runner, email="kept@example.org"):
