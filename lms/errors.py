@@ -3,6 +3,7 @@ import logging
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from .csrf import csrf_failure_message
@@ -17,6 +18,8 @@ MESSAGES = {
     405: "That action is not available here.",
     413: "That upload is too large.",
     429: "Too many attempts in a short time. Please wait a little and try again.",
+    503: "The training site cannot reach its database just now. Nothing you saved is lost. "
+         "Please try again in a minute.",
     500: "Something went wrong on our side. Your work up to this point is saved. Please try again in a moment.",
 }
 
@@ -41,6 +44,26 @@ def init_app(app: Flask) -> None:
             response.headers["Retry-After"] = retry_after
         return response
 
+    with app.app_context():
+        # lms.fastread reads through the driver itself, whose errors SQLAlchemy has not wrapped.
+        driver_error = db.engine.dialect.loaded_dbapi.OperationalError
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(driver_error)
+    def _database_unavailable(error: Exception):
+        # The database is down, restarting or unreachable (or, for SQLite, locked for too long): a clear
+        # 503 that a load balancer and a person both understand. The pool's pre-ping replaces the broken
+        # connections once the database is back, so the app recovers without a restart.
+        try:
+            db.session.rollback()
+        except SQLAlchemyError:
+            db.session.remove()
+        logger.warning("database unavailable on %s %s: %s", request.method, request.path,
+                       str(getattr(error, "orig", error))[:200], exc_info=True)
+        response = error_response(503, MESSAGES[503])
+        response.headers["Retry-After"] = "30"
+        return response
+
     @app.errorhandler(Exception)
     def _unexpected(error: Exception):
         db.session.rollback()
@@ -50,7 +73,7 @@ def init_app(app: Flask) -> None:
 
 def error_response(code: int, message: str) -> Response:
     """An error as JSON for the API and JSON clients, otherwise as a page."""
-    machine = ("/api/", "/status/", "/keys/", "/.well-known/", "/issuer")
+    machine = ("/api/", "/status/", "/keys/", "/.well-known/", "/issuer", "/healthz")
     if request.path.startswith(machine) or request.accept_mimetypes.best == "application/json":
         return make_response(jsonify(error=message, code=code), code)
     try:

@@ -7,17 +7,29 @@ app servers). Flask-Limiter did the same through hooks on every request and a ge
 each view's limits: about 0.13 ms on a limited request and 0.02 ms on every other, where a public
 verification answers in about 0.35 ms. This module does only what the app uses.
 
+When the shared storage does not answer (Redis stopped or unreachable), limits are counted in each
+process instead, with one logged warning, rather than failing the request; the shared storage is tried
+again every few seconds, and used again (with one logged line) as soon as it answers.
+
 Responses from a limited view carry X-RateLimit-Limit, -Remaining and -Reset (Unix time) for the
 limit closest to running out; over a limit the answer is 429 with Retry-After in seconds.
 """
+import logging
 import time
 from functools import lru_cache, wraps
 
 from flask import Flask, current_app, g, request
 from limits import RateLimitItem, parse_many
-from limits.storage import storage_from_string
+from limits.errors import StorageError
+from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
 from werkzeug.exceptions import TooManyRequests
+
+logger = logging.getLogger(__name__)
+#: after the shared storage failed, count in this process for this many seconds before trying it again
+RETRY_SHARED_AFTER = 5.0
+#: a request waits at most this long (seconds) for Redis before counting in this process
+REDIS_TIMEOUT = 0.5
 
 
 @lru_cache(maxsize=64)
@@ -28,8 +40,7 @@ def _parse(setting: str) -> tuple[RateLimitItem, ...]:
 class RateLimits:
     def init_app(self, app: Flask) -> None:
         enabled = app.config.get("RATELIMIT_ENABLED", True)
-        storage = storage_from_string(app.config.get("RATELIMIT_STORAGE_URI") or "memory://") if enabled else None
-        app.extensions["lms.ratelimit"] = FixedWindowRateLimiter(storage) if storage else None
+        app.extensions["lms.ratelimit"] = Counters(app.config.get("RATELIMIT_STORAGE_URI") or "memory://") if enabled else None
         app.after_request(_add_headers)
 
     def limit(self, setting: str, scope: str | None = None, methods: tuple[str, ...] | None = None):
@@ -50,14 +61,44 @@ class RateLimits:
         return decorator
 
 
+class Counters:
+    """The configured storage, and this process's own counters for while a shared one does not answer."""
+
+    def __init__(self, uri: str):
+        options = {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT} \
+            if uri.startswith(("redis", "rediss", "valkey")) else {}
+        self.shared = FixedWindowRateLimiter(storage_from_string(uri, wrap_exceptions=True, **options))
+        self.local = self.shared if uri.startswith("memory") else FixedWindowRateLimiter(MemoryStorage())
+        self.failed_at: float | None = None
+
+    def count(self, items, scope: str, client: str) -> tuple[list[bool], list]:
+        """Hit each limit once; returns whether each allows the request, and each one's window."""
+        if self.failed_at is None or time.monotonic() - self.failed_at >= RETRY_SHARED_AFTER:
+            try:
+                counted = _count(self.shared, items, scope, client)
+            except StorageError as exc:
+                if self.failed_at is None:
+                    logger.warning("rate limit storage unavailable, counting per process until it answers: %s", exc)
+                self.failed_at = time.monotonic()
+            else:
+                if self.failed_at is not None:
+                    logger.warning("rate limit storage answers again: limits are shared between processes again")
+                    self.failed_at = None
+                return counted
+        return _count(self.local, items, scope, client)
+
+
+def _count(limiter: FixedWindowRateLimiter, items, scope: str, client: str) -> tuple[list[bool], list]:
+    allowed = [limiter.hit(item, scope, client) for item in items]
+    return allowed, [(item, limiter.get_window_stats(item, scope, client)) for item in items]
+
+
 def _check(scope: str, setting: str) -> None:
-    limiter: FixedWindowRateLimiter | None = current_app.extensions.get("lms.ratelimit")
-    if limiter is None:
+    counters: Counters | None = current_app.extensions.get("lms.ratelimit")
+    if counters is None:
         return
     client = request.remote_addr or "unknown"
-    items = _parse(current_app.config[setting])
-    allowed = [limiter.hit(item, scope, client) for item in items]
-    windows = [(item, limiter.get_window_stats(item, scope, client)) for item in items]
+    allowed, windows = counters.count(_parse(current_app.config[setting]), scope, client)
     g.rate_limit = min(windows, key=lambda w: w[1].remaining)
     if not all(allowed):
         reset = max(w.reset_time for (item, w), ok in zip(windows, allowed) if not ok)

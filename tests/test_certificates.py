@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lms.auth.models import utcnow
+from lms.auth.models import User, utcnow
 from lms.certificates import credentials
 from lms.certificates.ids import normalise
 from lms.certificates.models import AttestationSignature, Certificate
@@ -550,3 +550,53 @@ def test_browser_verifiers_can_call_the_bulk_api_and_read_rate_limit_headers(app
     assert "Retry-After" in visitor.get("/status/revocation").headers["Access-Control-Expose-Headers"]
     assert visitor.get(f"/api/v1/certificates/\u200b{certified.id}\u00a0").get_json()["id"] == certified.id
     assert visitor.get("/status/nope").is_json and visitor.get("/keys/nope").is_json
+
+
+def test_reissuing_with_a_corrected_legal_name_corrects_the_account_too(app, certified, make_user):
+    make_user(email="admin@example.org", role="admin")
+    admin = app.test_client()
+    post(admin, "/account/login", {"email": "admin@example.org", "password": PASSWORD})
+    page = f"/staff/certificates/{certified.id}"
+    response = post(admin, page, {"form": "reissue", "reissue-holder_name": "Test Person Corrected",
+                                  "reissue-reason": "Legal name misspelt"}, page=page)
+    assert response.status_code == 302
+    # The account's legal name is what transcripts print and the next certificate is prefilled with.
+    with admin.get(f"/staff/trainees/{certified.user_id}") as trainee_page:
+        assert "legal name Test Person Corrected" in trainee_page.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, certified.user_id).legal_name == "Test Person Corrected"
+
+
+def _certificate_with_hours(hours: dict, n: int) -> Certificate:
+    from lms.certificates.ids import new_id
+
+    cert = Certificate(
+        id=new_id(), user_id=None, course_slug="sample", course_fingerprint="f" * 64, course_title="Sample Course",
+        title="Certificate of Completion: Sample Course", holder_name="Hour Holder", hours=hours, competencies=[],
+        issuer={"name": "Test Issuer"}, issued_at=utcnow(), status="valid", status_index=9000 + n, credential="", pdf=b"")
+    db.session.add(cert)
+    db.session.commit()
+    return cert
+
+
+def test_hours_of_a_single_figure_course_have_no_made_up_domain_and_totals_add_up(app):
+    visitor = app.test_client()
+    single = _certificate_with_hours({"total": 1.0}, 1)
+    record = visitor.get(f"/api/v1/certificates/{single.id}").get_json()
+    assert record["hours"] == {"total": 1, "by_domain": {}}
+    page = visitor.get(f"/verify/{single.id}").get_data(as_text=True)
+    assert "<dd>1</dd>" in page and "total 1" not in page
+    # Totals are added in minutes and rounded once: 0.1 + 0.2 hours is 0.3, not 0.30000000000000004.
+    split = _certificate_with_hours({"ethics": 0.1, "mentoring": 0.2}, 2)
+    record = visitor.get(f"/api/v1/certificates/{split.id}").get_json()
+    assert record["hours"] == {"total": 0.3, "by_domain": {"ethics": 0.1, "mentoring": 0.2}}
+
+
+def test_a_credential_names_an_attestation_only_when_one_was_signed(app):
+    unsigned = _certificate_with_hours({"total": 1.0}, 3)
+    narrative = credentials.build_credential(unsigned, "https://lms.example.org")
+    text = json.dumps(narrative)
+    assert "attestation" not in text and "Contact hours: 1." in text
+    signed = _certificate_with_hours({"total": 1.0}, 4)
+    signed.attestation_signed_at = utcnow()
+    assert "sign the course's attestation" in json.dumps(credentials.build_credential(signed, "https://lms.example.org"))

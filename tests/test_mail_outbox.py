@@ -96,6 +96,7 @@ def test_a_broken_mail_server_is_retried_a_bounded_number_of_times_and_never_fai
         rows = db.session.scalars(select(OutboxMail).order_by(OutboxMail.id)).all()
         assert [(r.status, r.attempts) for r in rows] == [(QUEUED, 1), (SKIPPED, 1)]
         assert rows[1].recipient == "" and "ConnectionRefusedError" in rows[0].last_error
+        assert "alice@example.org: ConnectionRefusedError" in first.output and "(try 1 of 2)" in first.output
         assert "Sent 0 email(s); 0 failed" in runner.invoke(args=["mail", "send"]).output, "not due again yet"
         rows[0].next_try_at = rows[0].created_at
         db.session.commit()

@@ -5,6 +5,7 @@ from sqlalchemy import func, select, text
 
 from lms.assessments.models import Attempt, AttemptStep
 from lms.auth.models import User
+from lms.certificates.keys import ensure_key
 from lms.certificates.models import Certificate
 from lms.extensions import db
 
@@ -21,6 +22,7 @@ def test_healthz_reports_database_and_content(client):
 
 def test_backup_and_restore_round_trip(app, runner, make_user, tmp_path):
     make_user(email="kept@example.org")
+    ensure_key()  # restore refuses a backup without one; the PostgreSQL fixture empties every table
     backup = tmp_path / "backup.sqlite3"
     result = runner.invoke(args=["data", "backup", str(backup)])
     assert result.exit_code == 0 and "Backed up the database" in result.output
@@ -28,7 +30,7 @@ def test_backup_and_restore_round_trip(app, runner, make_user, tmp_path):
     db.session.execute(text("DELETE FROM \"user\" WHERE email = 'kept@example.org'"))
     db.session.commit()
     assert runner.invoke(args=["data", "restore", str(backup)]).exit_code == 1, "needs --yes"
-    result = runner.invoke(args=["data", "restore", str(backup), "--yes"])
+    result = runner.invoke(args=["data", "restore", str(backup), "--yes", "--keep-current-in", str(tmp_path)])
     assert result.exit_code == 0, result.output
     emails = set(db.session.scalars(select(User.email)))
     assert "kept@example.org" in emails and "after-backup@example.org" not in emails

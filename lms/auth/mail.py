@@ -97,8 +97,8 @@ def _deliver_in(app: Flask) -> None:
             logger.exception("mail delivery stopped")
 
 
-def deliver(now: datetime | None = None) -> tuple[int, int]:
-    """Send every queued email that is due; returns (sent, failed this time)."""
+def deliver(now: datetime | None = None, failures: list | None = None) -> tuple[int, int]:
+    """Send every queued email that is due; returns (sent, failed this time), each failed row added to `failures`."""
     begin_write()  # each step below writes: take SQLite's write lock up front, not half-way
     due = db.session.scalars(select(OutboxMail.id).where(OutboxMail.status == QUEUED,
                                                          OutboxMail.next_try_at <= (now or utcnow()))
@@ -109,6 +109,8 @@ def deliver(now: datetime | None = None) -> tuple[int, int]:
         outcome = _deliver_one(mail_id)
         sent += outcome == SENT
         failed += outcome in (QUEUED, FAILED)
+        if outcome in (QUEUED, FAILED) and failures is not None:
+            failures.append(db.session.get(OutboxMail, mail_id))
     return sent, failed
 
 
@@ -166,6 +168,14 @@ def _send(message: EmailMessage) -> None:
         smtp.send_message(message)
 
 
+def describe_failure(mail: OutboxMail) -> str:
+    """One line for a command's summary: who, why, and whether it is tried again."""
+    then = (f"gave up after {mail.attempts} tries" if mail.status == FAILED
+            else f"tried again from {mail.next_try_at:%Y-%m-%d %H:%M} UTC (try {mail.attempts} of "
+                 f"{current_app.config.get('MAIL_MAX_ATTEMPTS', 5)})")
+    return f"{mail.recipient or '(no address)'}: {mail.last_error}; {then}"
+
+
 def reset_link(token: str) -> str:
     """The reset address on the site's public URL (LMS_PUBLIC_URL): a forged Host header must not choose it."""
     return current_app.config["PUBLIC_URL"].rstrip("/") + f"/account/reset/{token}"
@@ -182,8 +192,11 @@ def send_command() -> None:
     """Send the queued email that is due (run every minute or so when LMS_MAIL_DELIVERY=command)."""
     if not current_app.config.get("MAIL_SERVER"):
         raise click.ClickException("MAIL_SERVER is not set: there is no mail server to send through.")
-    sent, failed = deliver()
+    failures: list[OutboxMail] = []
+    sent, failed = deliver(failures=failures)
     waiting = db.session.scalar(select(db.func.count()).select_from(OutboxMail).where(OutboxMail.status == QUEUED))
     click.echo(f"Sent {sent} email(s); {failed} failed this time; {waiting} queued for a later try.")
+    for mail in failures:
+        click.echo(f"  {describe_failure(mail)}")
     if failed:
         raise SystemExit(1)

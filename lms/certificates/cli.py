@@ -1,9 +1,10 @@
 """`flask --app lms keys init|rotate` and
 `flask --app lms certificates revoke|suspend|reinstate|allow-recertification|remind`."""
 import click
+from flask import current_app
 from flask.cli import AppGroup
 
-from ..auth.mail import deliver
+from ..auth.mail import deliver, describe_failure
 from ..extensions import db
 from . import keys
 from .ids import InvalidId, normalise
@@ -84,7 +85,13 @@ def recertify(certificate_id: str, reason: str) -> None:
 def remind() -> None:
     """Email holders whose certificates expire soon (when mail is configured); run daily."""
     queued, due = send_reminders()
-    db.session.commit()
-    sent, failed = deliver() if queued else (0, 0)
-    click.echo(f"{due} certificate(s) expire within 90 days; {sent} reminder email(s) sent"
-               + (f", {failed} failed (`flask --app lms mail send` retries them)." if failed else "."))
+    db.session.commit()  # each reminder is recorded (reminded_at) with its queued email: never queued twice
+    failures: list = []
+    # Also what an earlier run could not send and is due again: a refused address is retried each day.
+    sent, failed = deliver(failures=failures) if current_app.config.get("MAIL_SERVER") else (0, 0)
+    click.echo(f"{due} certificate(s) expire within 90 days; {queued} reminder(s) queued; {sent} reminder email(s) sent"
+               + (f", {failed} failed:" if failed else "."))
+    for mail in failures:
+        click.echo(f"  {describe_failure(mail)}")
+    if failed:
+        raise SystemExit(1)

@@ -50,7 +50,7 @@ def issuer_profile(issuer: dict, base: str) -> dict:
 def build_credential(cert: Certificate, base: str, subject_id: str | None = None) -> dict:
     """The credential for a certificate, as a JSON-ready dict."""
     achievement_id = f"{base}/courses/{cert.course_slug}/achievement/{cert.course_fingerprint[:16]}"
-    hours_text = ", ".join(f"{domain.replace('-', ' ')} {h:g}" for domain, h in cert.hours.items())
+    hours_text = ", ".join(f"{domain.replace('-', ' ')} {h:g}" for domain, h in cert.hours_by_domain.items())
     description = f"Completion of {cert.course_title} (content version {cert.course_fingerprint[:12]})."
     if cert.hours:
         description += f" Contact hours: {cert.total_hours:g}" + (f" ({hours_text})." if hours_text else ".")
@@ -63,7 +63,8 @@ def build_credential(cert: Certificate, base: str, subject_id: str | None = None
         "name": cert.title,
         "description": description,
         "criteria": {"narrative": "Read every lesson of the course, pass every required role-play assessment "
-                                  "(including trainer-graded written answers) and sign the course's attestation."},
+                                  "(including trainer-graded written answers)"
+                                  + (" and sign the course's attestation." if cert.attestation_signed_at else ".")},
         "creditsAvailable": cert.total_hours,
         "alignment": [{"type": ["Alignment"], "targetName": c["name"], "targetCode": c["id"],
                        "targetUrl": f"{base}/competencies#{c['id']}", "targetType": "ceasn:Competency"}

@@ -321,6 +321,11 @@ def reissue(cert: Certificate, catalog: Catalog, holder_name: str, reason: str, 
     db.session.add(new)
     db.session.flush()
     cert.superseded_by_id = new.id
+    holder = db.session.get(User, cert.user_id) if cert.user_id is not None else None
+    if holder is not None and holder.legal_name != new.holder_name:
+        # The corrected name is the person's legal name: transcripts and the next certificate use it too.
+        holder.legal_name = new.holder_name
+        audit.record("user.legal_name_corrected", f"user:{holder.id}", actor_id=actor_id, certificate=new.id)
     audit.record("certificate.reissued", f"certificate:{cert.id}", actor_id=actor_id, replacement=new.id,
                  reason=reason.strip())
     return new

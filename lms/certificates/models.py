@@ -116,7 +116,13 @@ class Certificate(db.Model):
 
     @property
     def total_hours(self) -> float:
-        return float(sum(self.hours.values()))
+        """Added up in whole minutes and rounded once, so that 0.1 + 0.2 hours is 0.3."""
+        return round(sum(round(h * 60) for h in self.hours.values()) / 60, 2)
+
+    @property
+    def hours_by_domain(self) -> dict:
+        """Hours per training domain; empty for a course that gives a single figure (stored as {"total": n})."""
+        return {} if set(self.hours) == {"total"} else dict(self.hours)
 
     def effective_status(self, now: datetime | None = None) -> str:
         """What a verifier is told: expired wins over valid once the expiry date has passed."""

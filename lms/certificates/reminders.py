@@ -2,10 +2,12 @@
 import logging
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..auth.mail import enqueue
 from ..auth.models import User, utcnow
+from ..courses import catalog
+from ..database import begin_write
 from ..extensions import db
 from .issue import RENEWAL_WINDOW, public_base
 from .models import VALID, Certificate
@@ -24,6 +26,7 @@ def expiring(user_id: int | None = None) -> list[Certificate]:
 
 def send_reminders() -> tuple[int, int]:
     """Queue one email per certificate (in the outbox, with reminded_at in the same commit); returns (queued, due)."""
+    begin_write()  # SQLite: the write lock from the first read, so a second run waits and then sees reminded_at
     due = [c for c in expiring() if c.expires_at > utcnow()]
     if not current_app.config.get("MAIL_SERVER"):
         return 0, len(due)
@@ -34,8 +37,12 @@ def send_reminders() -> tuple[int, int]:
         user = db.session.get(User, cert.user_id)
         if user is None or not user.active:
             continue
+        # Claimed by a conditional update: of two runs at once, only one queues the reminder.
+        claimed = db.session.execute(update(Certificate).where(Certificate.id == cert.id, Certificate.reminded_at.is_(None))
+                                     .values(reminded_at=utcnow()).execution_options(synchronize_session="fetch")).rowcount
+        if not claimed:
+            continue
         enqueue(user.email, f"Your certificate expires on {cert.expires_at:%-d %B %Y}", _body(cert))
-        cert.reminded_at = utcnow()
         sent += 1
     return sent, len(due)
 
@@ -43,6 +50,10 @@ def send_reminders() -> tuple[int, int]:
 def _body(cert: Certificate) -> str:
     # Built by hand: the daily command runs outside any request, where url_for cannot build addresses.
     link = f"{public_base()}/courses/{cert.course_slug}/certificate"
+    course = catalog().course(cert.course_slug)
+    # What renewal asks for today: the course's current attestation, if it has one.
+    steps = "pass each role-play of the course again" + (
+        " and sign the attestation" if course is not None and course.attestation else "")
     return (f"Hello {cert.holder_name},\n\nYour certificate \"{cert.title}\" ({cert.id}) expires on "
-            f"{cert.expires_at:%-d %B %Y}.\n\nTo renew it, pass each role-play of the course again and sign the "
-            f"attestation; a new certificate is then issued and the old one points to it:\n{link}\n")
+            f"{cert.expires_at:%-d %B %Y}.\n\nTo renew it, {steps}; a new certificate is then issued and the old "
+            f"one points to it:\n{link}\n")

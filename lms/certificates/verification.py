@@ -43,7 +43,7 @@ def public_record(cert: Certificate) -> dict:
         "course": cert.course_title,
         "certificate": cert.title,
         "course_version": cert.course_fingerprint[:12],
-        "hours": {"total": cert.total_hours, "by_domain": dict(cert.hours)},
+        "hours": {"total": cert.total_hours, "by_domain": cert.hours_by_domain},
         "issued": cert.issued_at.date().isoformat(),
         "expires": cert.expires_at.date().isoformat() if cert.expires_at else None,
         "issuer": {k: v for k, v in cert.issuer.items() if k in ("name", "accreditation", "accredited_by")},

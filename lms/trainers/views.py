@@ -199,9 +199,14 @@ def _override_form() -> OverrideForm:
     targets = []
     for module in catalog().modules.values():
         targets.append(SelectChoice(module.slug, f"Module: {module.title}"))
-        targets += [SelectChoice(f"{module.slug}/{q.slug}", f"Role-play: {q.title}") for q in module.assessments]
+        targets += [SelectChoice(f"{module.slug}/{q.slug}", _role_play_label(q.title)) for q in module.assessments]
     form.target.choices = targets
     return form
+
+
+def _role_play_label(title: str) -> str:
+    # Many role-plays are titled "Role-play: ..." already.
+    return title if title.lower().startswith(("role-play", "role play", "roleplay")) else f"Role-play: {title}"
 
 
 @bp.route("/staff/trainees/<int:user_id>/record.csv")
