@@ -60,12 +60,12 @@ def test_attempts_used_never_exceeds_the_total_after_an_extra_attempt(app, make_
     page = f"/staff/trainees/{trainee.id}"
     post(coach, page, {"kind": "extra_attempt", "target": "safety/quick-check", "reason": "Illness"}, page=page)
     intro = text(client, SAFETY)
-    assert "Attempts used: 2 of 3." in intro and "You have 3 tries." in intro
+    assert "Attempts used: 2 of 3 (including 1 extra from your trainer)." in intro and "You have 3 tries." in intro
     fail_safety(client)
     db.session.execute(update(Attempt).values(finished_at=utcnow() - timedelta(hours=1)))
     db.session.commit()
     intro = text(client, SAFETY)
-    assert "Attempts used: 3 of 3." in intro and "3 of 2" not in intro
+    assert "Attempts used: 3 of 3 (including 1 extra from your trainer)." in intro and "3 of 2" not in intro
     assert "You have used all 3 attempts" in intro
 
 
