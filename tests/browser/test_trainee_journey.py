@@ -1,6 +1,8 @@
 """A trainee's journey in real Chromium: register, read, finish, come back; take a role-play with a resume."""
 import re
 
+from playwright.sync_api import expect
+
 from lms.assessments.graph import best_totals
 from lms.courses import catalog
 
@@ -163,12 +165,12 @@ def test_two_routes_of_model_answers_both_score_100_percent(serve, page, tmp_pat
     page.goto(intro)
     page.get_by_role("button", name="Start the role-play").click()
     answer(page, "It sounds like part of you")  # the short route: one decision
-    assert page.get_by_role("heading", name="You passed").is_visible()
+    expect(page.get_by_role("heading", name="You passed")).to_be_visible()  # waits for the result page
     assert "Score: 2 of 2 points (100%)" in page.content()
     page.goto(intro)
     page.get_by_role("button", name="Try again").click()
     answer(page, "What made today the day")  # the long route: two decisions
     answer(page, "So your sister nudged you")
-    assert page.get_by_role("heading", name="You passed").is_visible()
+    expect(page.get_by_role("heading", name="You passed")).to_be_visible()  # waits for the result page
     assert "Score: 5 of 5 points (100%)" in page.content()
     assert "Points here: 3 of 3" in page.content()
