@@ -111,8 +111,10 @@ def run_migrations_online():
             if sqlite:
                 # A migration that toggled the pragma itself may leave a transaction open; end it before
                 # enforcement is turned back on (the pragma is ignored inside a transaction).
-                if connection.in_transaction():
-                    connection.commit() if succeeded else connection.rollback()
+                if connection.in_transaction() and succeeded:
+                    connection.commit()
+                elif connection.in_transaction():
+                    connection.rollback()
                 connection.connection.dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
