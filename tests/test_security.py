@@ -309,6 +309,24 @@ def test_written_answers_are_deleted_after_the_retention_period_but_scores_stay(
     assert "Deleted 0 written answer(s)" in runner.invoke(args=["data", "purge-answers"]).output
 
 
+def test_an_unsent_draft_is_purged_with_the_written_answers(app, runner, client, trainee):
+    from lms.assessments.models import Attempt
+
+    from test_assessments_views import reach_the_written_scene
+
+    play, attempt_id, position, scene = reach_the_written_scene(client)
+    post(client, f"/attempts/{attempt_id}/answer", {"position": position, "scene": scene, "answer": "my draft",
+                                                    "save_draft": "1"}, page=play)
+    assert "Deleted 0 written answer(s)" in runner.invoke(args=["data", "purge-answers"]).output
+    attempt = db.session.get(Attempt, int(attempt_id))
+    assert attempt.draft == "my draft", "a recent draft stays"
+    attempt.started_at = utcnow() - timedelta(days=731)
+    db.session.commit()
+    assert "Deleted 1 written answer(s)" in runner.invoke(args=["data", "purge-answers"]).output
+    db.session.expire_all()
+    assert db.session.get(Attempt, int(attempt_id)).draft is None
+
+
 def test_cookies_and_headers(app_factory, make_user):
     prod = app_factory(TESTING=False)
     with prod.app_context():
