@@ -31,12 +31,14 @@ def claim_page(course_slug: str):
         abort(404)
     status = eligibility(current_user, catalog(), course)
     attestation = catalog().attestations.get(course.attestation) if course.attestation else None
-    form = ClaimForm(attestation=attestation is not None)
+    form = ClaimForm(attestation_title=attestation.title if attestation else None)
     if request.method == "GET":
         form.holder_name.data = current_user.legal_name
     elif status.blocked is None and form.validate_on_submit():  # revoked or suspended: 403, the page says why
         try:
-            result = claim(current_user, catalog(), course, form.holder_name.data, form.typed_name.data)
+            # One name, asked once: printed on the certificate and, with the tick, the attestation's typed signature.
+            result = claim(current_user, catalog(), course, form.holder_name.data,
+                           form.holder_name.data if attestation else None)
         except IssueError as exc:
             flash(str(exc), "error")
             return redirect(url_for(".claim_page", course_slug=course.slug))
