@@ -610,3 +610,41 @@ def test_a_credential_names_an_attestation_only_when_one_was_signed(app):
     signed = _certificate_with_hours({"total": 1.0}, 4)
     signed.attestation_signed_at = utcnow()
     assert "sign the course's attestation" in json.dumps(credentials.build_credential(signed, "https://lms.example.org"))
+
+
+def test_names_are_editable_in_account_and_a_legal_name_change_points_to_reissue(app, client, trainee, make_user):
+    assert client.get("/account/profile").status_code == 200
+    assert "/account/profile" in client.get("/account/password").get_data(as_text=True)
+    empty = post(client, "/account/profile", {"display_name": "Sam", "legal_name": "  "}, page="/account/profile")
+    html = empty.get_data(as_text=True)
+    assert empty.status_code == 422 and "Please enter your full legal name." in html and 'value="Sam"' in html
+    saved = post(client, "/account/profile", {"display_name": "Sam", "legal_name": "Sam Rivera Legal"},
+                 page="/account/profile")
+    assert saved.status_code == 302
+    db.session.expire_all()
+    user = db.session.get(User, trainee.id)
+    assert (user.display_name, user.legal_name) == ("Sam", "Sam Rivera Legal")
+    page = client.get("/account/profile").get_data(as_text=True)
+    assert "Your details have been saved." in page and "re-issuing" not in page, "no certificate yet"
+
+    pass_everything(app, client, trainee.id)
+    claim_page = client.get("/courses/sample/certificate").get_data(as_text=True)
+    assert 'value="Sam Rivera Legal"' in claim_page, "the claim is prefilled from the account"
+    assert claim(client, holder="Sam Rivera Legal").status_code == 302
+    after = post(client, "/account/profile", {"display_name": "Sam", "legal_name": "Sam Okafor"},
+                 page="/account/profile")
+    assert after.status_code == 302
+    page = client.get("/account/profile").get_data(as_text=True)
+    assert "a trainer corrects an issued certificate by re-issuing it" in page
+    assert only_certificate().holder_name == "Sam Rivera Legal", "an issued certificate is never changed here"
+
+
+def test_another_account_cannot_change_someone_elses_names(app, client, trainee, make_user):
+    make_user(email="other@example.org", display_name="Other", legal_name="Other Legal")
+    other = app.test_client()
+    post(other, "/account/login", {"email": "other@example.org", "password": PASSWORD})
+    post(other, "/account/profile", {"display_name": "Hacked", "legal_name": "Hacked"}, page="/account/profile")
+    db.session.expire_all()
+    assert db.session.get(User, trainee.id).legal_name == "Test Person Legal"
+    anonymous = app.test_client().get("/account/profile")
+    assert anonymous.status_code == 302 and "/account/login" in anonymous.location
