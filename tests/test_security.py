@@ -28,6 +28,7 @@ ACCESS = {
     "assessments.answer_step": SIGNED_IN, "assessments.result": SIGNED_IN,
     "auth.password": SIGNED_IN, "auth.two_factor_off": SIGNED_IN, "auth.accept_privacy": SIGNED_IN,
     "auth.end_other_sessions": SIGNED_IN,
+    "certificates.profile": SIGNED_IN,
     "certificates.claim_page": SIGNED_IN, "certificates.detail": SIGNED_IN, "certificates.pdf": SIGNED_IN,
     "certificates.credential_download": SIGNED_IN,
     "auth.two_factor_setup": STAFF, "assessments.grading_queue": STAFF, "assessments.grade_attempt": STAFF,
