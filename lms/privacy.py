@@ -3,6 +3,7 @@
 `flask --app lms data purge-answers` (run daily) applies WRITTEN_ANSWER_RETENTION_DAYS to every written
 answer, whatever became of its attempt: graded ones count from grading, and answers in attempts that
 were never graded (still open, abandoned, or waiting for a trainer) count from when they were written.
+A trainee's unsent draft counts from when its attempt started.
 """
 from datetime import timedelta
 
@@ -31,12 +32,18 @@ def purge_answers(now=None) -> tuple[int, int]:
         or_(AttemptStep.attempt_id.in_(graded_long_ago),
             and_(AttemptStep.attempt_id.in_(never_graded), AttemptStep.created_at < cutoff)))
         .values(answer=REMOVED).execution_options(synchronize_session=False)).rowcount
+    # An unsent draft lives on its open attempt: it goes once the attempt is older than the retention period
+    # (and, should one outlive its attempt, at once).
+    drafts = db.session.execute(update(Attempt).where(
+        Attempt.draft.is_not(None), or_(Attempt.state != "open", Attempt.started_at < cutoff))
+        .values(draft=None).execution_options(synchronize_session=False)).rowcount
+    answers += drafts
     # A comment often quotes the answer it grades.
     comments = db.session.execute(update(Attempt).where(
         Attempt.graded_at < cutoff, Attempt.grader_comment.is_not(None), Attempt.grader_comment != REMOVED)
         .values(grader_comment=REMOVED).execution_options(synchronize_session=False)).rowcount
     if answers or comments:
-        audit.record("data.answers_purged", None, count=answers, comments=comments,
+        audit.record("data.answers_purged", None, count=answers, drafts=drafts, comments=comments,
                      retention_days=current_app.config["WRITTEN_ANSWER_RETENTION_DAYS"])
     return answers, comments
 

@@ -302,3 +302,61 @@ def test_every_bundled_role_play_can_be_taken_to_a_full_score_and_completes_its_
         assert f"Score: {attempt.score} of {attempt.possible} points (100%)" in result
     course = client.get("/courses/peer-specialist-core/").get_data(as_text=True)
     assert f"{len(modules)} of {len(modules)} modules complete" in course
+
+
+def reach_the_written_scene(client):
+    play = start(client, LISTENING)
+    choose(client, play, '"It sounds like')
+    choose(client, play, '"Have you tried')
+    _, position, scene, _ = page_state(client, play)
+    assert scene == "reflect"
+    return play, play.split("/")[2], position, scene
+
+
+def test_the_written_step_shows_the_conversation_so_far(client, trainee):
+    play, *_ = reach_the_written_scene(client)
+    html = client.get(play).get_data(as_text=True)
+    conversation = html.split("<summary>The conversation so far</summary>")[1].split("</details>")[0]
+    steps = db.session.scalars(select(AttemptStep).order_by(AttemptStep.position)).all()
+    assert [s.choice_index is not None for s in steps] == [True, True]
+    assert conversation.count('class="path-step"') == 2
+    said = re.findall(r"<strong>You said:</strong>\s*(.*?)</p>", conversation, re.S)
+    assert [re.sub(r"&#3[49];|&quot;", "", s).strip('"') for s in said] == [
+        "It sounds like you're feeling pretty alone with this right now.",
+        "Have you tried explaining depression to them?"], said
+
+
+def test_a_draft_is_kept_for_its_trainee_alone_and_never_counted(app, client, trainee, make_user):
+    play, attempt_id, position, scene = reach_the_written_scene(client)
+    url = f"/attempts/{attempt_id}/answer"
+    saved = post(client, url, {"position": position, "scene": scene, "answer": "Half a thought about loneliness",
+                               "save_draft": "1"}, page=play)
+    assert saved.status_code == 302 and saved.location.endswith(f"/attempts/{attempt_id}/play")
+    assert attempt_row().draft == "Half a thought about loneliness"
+    assert attempt_row().state == "open" and len(attempt_row().steps) == 2, "a draft is not an answer"
+    back = client.get(play).get_data(as_text=True)
+    assert ">Half a thought about loneliness</textarea>" in back and "Draft saved" in back
+
+    too_long = post(client, url, {"position": position, "scene": scene, "answer": "x" * 10_001, "save_draft": "1"},
+                    page=play)
+    assert too_long.status_code == 422 and "Please keep your answer under 10,000 characters" in too_long.get_data(as_text=True)
+    assert attempt_row().draft == "Half a thought about loneliness"
+
+    make_user(email="other@example.org")
+    other = app.test_client()
+    post(other, "/account/login", {"email": "other@example.org", "password": "a long enough passphrase"})
+    assert other.get(play).status_code == 404
+    stolen = post(other, url, {"position": position, "scene": scene, "answer": "overwritten", "save_draft": "1"},
+                  page="/dashboard")
+    assert stolen.status_code == 404 and attempt_row().draft == "Half a thought about loneliness"
+
+    form = {"position": position, "scene": scene, "answer": "That sounds really lonely. Tell me more?"}
+    first = post(client, url, form, page=play)
+    second = post(client, url, form, page=play)
+    assert first.status_code == second.status_code == 302
+    attempt = attempt_row()
+    assert attempt.state == "pending" and attempt.draft is None, "submitting clears the draft"
+    written = [s.answer for s in attempt.steps if s.answer]
+    assert written == ["That sounds really lonely. Tell me more?"], "a double submit records one answer"
+    late = post(client, url, {**form, "save_draft": "1"}, page=play)
+    assert late.status_code == 302 and attempt_row().draft is None, "no draft on an ended attempt"

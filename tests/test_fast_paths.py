@@ -24,7 +24,7 @@ def columns(instance) -> dict:
 def test_quick_reads_return_what_the_orm_returns(app, client, trainee):
     """Dates, booleans and JSON come back as the ORM gives them, on SQLite (text) and PostgreSQL alike."""
     pass_everything(app, client, trainee.id)
-    assert claim(client, typed="Test Person Legal").status_code == 302
+    assert claim(client, confirm=True).status_code == 302
     cert_id = db.session.scalar(select(Certificate.id))
     attempt_id = db.session.scalar(select(Attempt.id))
     with app.test_request_context("/"):

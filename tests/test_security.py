@@ -28,6 +28,7 @@ ACCESS = {
     "assessments.answer_step": SIGNED_IN, "assessments.result": SIGNED_IN,
     "auth.password": SIGNED_IN, "auth.two_factor_off": SIGNED_IN, "auth.accept_privacy": SIGNED_IN,
     "auth.end_other_sessions": SIGNED_IN,
+    "certificates.profile": SIGNED_IN,
     "certificates.claim_page": SIGNED_IN, "certificates.detail": SIGNED_IN, "certificates.pdf": SIGNED_IN,
     "certificates.credential_download": SIGNED_IN,
     "auth.two_factor_setup": STAFF, "assessments.grading_queue": STAFF, "assessments.grade_attempt": STAFF,
@@ -307,6 +308,24 @@ def test_written_answers_are_deleted_after_the_retention_period_but_scores_stay(
     step = db.session.scalars(select(AttemptStep).where(AttemptStep.answer.is_not(None))).one()
     assert step.answer == REMOVED and db.session.get(Attempt, int(attempt_id)).score == 5
     assert "Deleted 0 written answer(s)" in runner.invoke(args=["data", "purge-answers"]).output
+
+
+def test_an_unsent_draft_is_purged_with_the_written_answers(app, runner, client, trainee):
+    from lms.assessments.models import Attempt
+
+    from test_assessments_views import reach_the_written_scene
+
+    play, attempt_id, position, scene = reach_the_written_scene(client)
+    post(client, f"/attempts/{attempt_id}/answer", {"position": position, "scene": scene, "answer": "my draft",
+                                                    "save_draft": "1"}, page=play)
+    assert "Deleted 0 written answer(s)" in runner.invoke(args=["data", "purge-answers"]).output
+    attempt = db.session.get(Attempt, int(attempt_id))
+    assert attempt.draft == "my draft", "a recent draft stays"
+    attempt.started_at = utcnow() - timedelta(days=731)
+    db.session.commit()
+    assert "Deleted 1 written answer(s)" in runner.invoke(args=["data", "purge-answers"]).output
+    db.session.expire_all()
+    assert db.session.get(Attempt, int(attempt_id)).draft is None
 
 
 def test_cookies_and_headers(app_factory, make_user):

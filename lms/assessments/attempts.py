@@ -217,8 +217,19 @@ def answer(attempt: Attempt, quiz: Quiz, position: int, scene_id: str, choice: i
         _insert_step(attempt, position, scene_id, answer=text)
     else:
         return False
+    if attempt.draft is not None:
+        attempt.draft = None  # the answer replaces the draft
     _advance(attempt, quiz, next_scene(quiz, scene_id, choice), position + 1)
     return True
+
+
+def save_draft(attempt: Attempt, text: str) -> None:
+    """Keep the trainee's unsent text for the current written scene on the open attempt (blank text clears it)."""
+    if attempt.state != OPEN:
+        raise AttemptError("This attempt has ended, so there is nothing to save a draft for.")
+    if len(text) > MAX_ANSWER_LENGTH:
+        raise AttemptError(f"Please keep your answer under {MAX_ANSWER_LENGTH:,} characters.")
+    attempt.draft = text if text.strip() else None
 
 
 def _insert_step(attempt: Attempt, position: int, scene_id: str, choice_index: int | None = None,
@@ -247,6 +258,7 @@ def finish(attempt: Attempt, quiz: Quiz) -> Result:
     db.session.expire(attempt, ["steps"])  # steps are inserted directly, not through the collection
     result = score_path(quiz, steps_of(attempt))
     attempt.current_scene = None
+    attempt.draft = None
     attempt.finished_at = attempt.finished_at or utcnow()
     attempt.score, attempt.possible, attempt.critical = result.score, result.possible, result.critical
     attempt.scoring_rule = RULE

@@ -61,6 +61,8 @@ class Attempt(db.Model):
     graded_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     #: the trainer's comment to the trainee when grading a written answer
     grader_comment: Mapped[str | None] = mapped_column(Text)
+    #: the trainee's unsent draft of the current written scene; never an answer, cleared when one is recorded
+    draft: Mapped[str | None] = mapped_column(Text)
 
     steps: Mapped[list["AttemptStep"]] = relationship(back_populates="attempt", order_by="AttemptStep.position",
                                                       cascade="all, delete-orphan")

@@ -13,7 +13,7 @@ from ..courses import catalog
 from ..extensions import db
 from ..inputs import query_int
 from .attempts import (AttemptError, answer, availability, choice_order, grade, last_step, pending_queue,
-                       quiz_for_attempt, start_attempt, step_count, steps_of, wait_words)
+                       quiz_for_attempt, save_draft, start_attempt, step_count, steps_of, wait_words)
 from .forms import ChoiceForm, GradeForm, WrittenForm, criterion_field
 from .models import OPEN, PENDING, Attempt
 from .scoring import score_path
@@ -99,12 +99,19 @@ def _render_scene(attempt: Attempt, quiz, form=None, status=200):
     if form is None:
         form = ChoiceForm() if scene.kind == "choice" else WrittenForm()
         form.position.data, form.scene.data = str(position), scene.id
+        if scene.kind == "written":
+            form.answer.data = attempt.draft
     order = choice_order(attempt, quiz, scene.id)
+    conversation = []
     if scene.kind == "choice":
         form.choice.choices = [SelectChoice(str(i), "") for i in order]
+    else:
+        # A written scene asks the trainee to draw on what was said: show the route that led here.
+        conversation = [(quiz.scene(step.scene_id), step) for step in attempt.steps if quiz.scene(step.scene_id)]
     module = catalog().module(attempt.module_slug)
     return render_template("assessments/scene.html", attempt=attempt, quiz=quiz, scene=scene, form=form,
-                           order=order, feedback=feedback, module=module, step_number=position + 1), status
+                           order=order, feedback=feedback, module=module, step_number=position + 1,
+                           conversation=conversation), status
 
 
 @bp.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
@@ -120,6 +127,8 @@ def answer_step(attempt_id: int):
     if request.form.get("scene") != scene.id or not position.isdigit() or len(position) > 6:
         # A repeated or stale submit (double click, back button): show where the attempt really is.
         return redirect(url_for(".play", attempt_id=attempt_id))
+    if scene.kind == "written" and "save_draft" in request.form:
+        return _save_draft(attempt, quiz)
     choice, text = _quick_choice(scene), None
     if choice is None:
         # A written answer, or a choice that is missing or not one offered: the form validates it and,
@@ -144,6 +153,22 @@ def answer_step(attempt_id: int):
         db.session.rollback()  # another submit recorded this position first: nothing is counted twice
         return redirect(url_for(".play", attempt_id=attempt_id))
     return redirect(url_for(".result" if recorded and ended else ".play", attempt_id=attempt_id))
+
+
+def _save_draft(attempt: Attempt, quiz):
+    """Keep the written answer so far on the open attempt; it counts for nothing until submitted."""
+    text = request.form.get("answer", "")
+    try:
+        save_draft(attempt, text)
+    except AttemptError as exc:
+        form = WrittenForm()
+        form.position.data, form.scene.data = str(step_count(attempt)), attempt.current_scene
+        form.answer.errors = [str(exc)]
+        return _render_scene(attempt, quiz, form, 422)
+    db.session.commit()
+    flash("Draft saved. Only you can see it; it is sent to a trainer only when you press \"Submit my answer\"."
+          if text.strip() else "Draft cleared.", "success")
+    return redirect(url_for(".play", attempt_id=attempt.id))
 
 
 def _quick_choice(scene) -> int | None:

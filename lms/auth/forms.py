@@ -28,6 +28,16 @@ class RegisterForm(FlaskForm):
     submit = SubmitField("Create my account")
 
 
+class ProfileForm(FlaskForm):
+    display_name = StringField("Name to show on the site", description="What you like to be called, for example your first name.",
+                               filters=[_strip], validators=[DataRequired(message="Please enter the name to show on the site."),
+                                                             Length(max=100)])
+    legal_name = StringField("Full legal name", description="Printed on certificates you claim from now on.",
+                             filters=[_strip], validators=[DataRequired(message="Please enter your full legal name."),
+                                                           Length(max=200)])
+    submit = SubmitField("Save my details")
+
+
 class LoginForm(FlaskForm):
     email = EmailField("Email address", filters=[_strip], validators=[DataRequired(), Length(max=254)])
     password = PasswordField("Password", validators=[DataRequired(), Length(max=MAX_LENGTH)])

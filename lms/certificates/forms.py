@@ -9,26 +9,25 @@ from ..formats import collapse_spaces as _strip
 
 
 class ClaimForm(FlaskForm):
+    """The name is asked once: it is printed on the certificate and, with the tick, is the attestation's signature."""
+
     holder_name = StringField("Your full legal name, as it will be printed", filters=[_strip],
                               description="Check the spelling: this is the name boards and employers will see.",
-                              validators=[DataRequired(), Length(max=200)])
-    typed_name = StringField("Type your full legal name to sign", filters=[_strip],
-                             description="Typing your name here is your signature.", validators=[Length(max=200)])
-    confirm = BooleanField("I have read the text above and agree to uphold it.")
+                              validators=[DataRequired(message="Please enter your full legal name."), Length(max=200)])
+    confirm = BooleanField("I have read and agree to the Code of Ethics")
 
-    def __init__(self, *args, attestation: bool = False, **kwargs):
+    def __init__(self, *args, attestation_title: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.attestation = attestation
-
-    def validate_typed_name(self, field):
-        if self.attestation and not field.data:
-            raise ValidationError("Please type your full legal name to sign.")
-        if self.attestation and field.data.casefold() != (self.holder_name.data or "").casefold():
-            raise ValidationError("The name you sign with must match the name to be printed.")
+        self.attestation = attestation_title is not None
+        self.attestation_title = attestation_title or "Code of Ethics"
+        if attestation_title:
+            self.confirm.label.text = f"I have read and agree to the {attestation_title}"
+            self.holder_name.description = ("Check the spelling: this is the name boards and employers will see. "
+                                            f"When you tick the box below, it is also your signature on the {attestation_title}.")
 
     def validate_confirm(self, field):
         if self.attestation and not field.data:
-            raise ValidationError("Please confirm that you agree.")
+            raise ValidationError(f"Tick the box to confirm that you have read and agree to the {self.attestation_title}.")
 
 
 class StatusForm(FlaskForm):

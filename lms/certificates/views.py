@@ -5,12 +5,13 @@ from sqlalchemy import select
 
 from .. import access, audit, fastread
 from ..auth import role_required
+from ..auth.forms import ProfileForm
 from ..auth.models import User
 from ..courses import catalog
 from ..extensions import db
 from .forms import ClaimForm, DecisionForm, RecertifyForm, ReissueForm, StatusForm
 from .issue import IssueError, allow_recertification, approve, change_status, claim, decline, eligibility, reissue
-from .models import Certificate, CertificateRequest
+from .models import LIVE, Certificate, CertificateRequest
 
 bp = Blueprint("certificates", __name__)
 
@@ -31,12 +32,14 @@ def claim_page(course_slug: str):
         abort(404)
     status = eligibility(current_user, catalog(), course)
     attestation = catalog().attestations.get(course.attestation) if course.attestation else None
-    form = ClaimForm(attestation=attestation is not None)
+    form = ClaimForm(attestation_title=attestation.title if attestation else None)
     if request.method == "GET":
         form.holder_name.data = current_user.legal_name
     elif status.blocked is None and form.validate_on_submit():  # revoked or suspended: 403, the page says why
         try:
-            result = claim(current_user, catalog(), course, form.holder_name.data, form.typed_name.data)
+            # One name, asked once: printed on the certificate and, with the tick, the attestation's typed signature.
+            result = claim(current_user, catalog(), course, form.holder_name.data,
+                           form.holder_name.data if attestation else None)
         except IssueError as exc:
             flash(str(exc), "error")
             return redirect(url_for(".claim_page", course_slug=course.slug))
@@ -50,6 +53,31 @@ def claim_page(course_slug: str):
         return redirect(url_for(".claim_page", course_slug=course.slug))
     return render_template("certificates/claim.html", course=course, status=status, form=form,
                            attestation=attestation), 200 if request.method == "GET" else 403 if status.blocked else 422
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """The account's names: the one shown on the site and the legal name printed on certificates."""
+    # Here rather than in lms.auth: it reads the person's certificates, and auth sits below certificates.
+    user = current_user._get_current_object()
+    issued = db.session.scalars(select(Certificate).where(Certificate.user_id == user.id, Certificate.status.in_(LIVE))
+                                .order_by(Certificate.issued_at)).all()
+    form = ProfileForm(obj=user) if request.method == "GET" else ProfileForm()
+    if form.validate_on_submit():
+        changed = [name for name in ("display_name", "legal_name") if getattr(user, name) != form[name].data]
+        for name in changed:
+            setattr(user, name, form[name].data)
+        if changed:
+            audit.record("account.names_changed", f"user:{user.id}", actor_id=user.id, fields=changed)
+        db.session.commit()
+        message = "Your details have been saved." if changed else "Nothing changed."
+        if "legal_name" in changed and any(cert.holder_name != user.legal_name for cert in issued):
+            message += (" Certificates already issued keep the name printed on them: a trainer corrects an issued "
+                        "certificate by re-issuing it, so ask your trainer if one needs the new name.")
+        flash(message, "success")
+        return redirect(url_for(".profile"))
+    return render_template("auth/profile.html", form=form, issued=issued), 200 if request.method == "GET" else 422
 
 
 @bp.route("/certificates/<cert_id>")

@@ -121,7 +121,7 @@ def page_list(base, world):
         "lesson-content-note": "/courses/sample/safety/", "roleplay-intro": "/courses/sample/safety/roleplay/quick-check/",
         "scene": world["scene"], "scene-written": world["scene-written"],
         "result": world["result"], "pending-result": world["pending"], "claim": "/courses/sample/certificate",
-        "certificate": world["certificate"], "account": "/account/password", "join": "/join",
+        "certificate": world["certificate"], "account": "/account/password", "account-profile": "/account/profile", "join": "/join",
     }
     trainer = {
         "grading-queue": "/grading/", "grade": f"/grading/{world['pending_id']}", "staff-certificates": "/staff/certificates/",

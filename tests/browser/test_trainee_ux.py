@@ -140,3 +140,33 @@ def test_a_trainee_sees_they_are_waiting_for_grading_and_then_that_it_is_graded(
     page.goto(base + "/dashboard")
     assert page.get_by_text("Your trainer has graded your written answer").is_visible()
     assert page.get_by_text(waiting).count() == 0
+
+
+def test_the_written_step_shows_the_conversation_so_far_and_keeps_a_draft_on_a_phone(live_app, page):
+    base = live_app.config["LIVE_URL"]
+    make_trainee(live_app)
+    sign_in(page, base)
+    page.goto(base + "/courses/peer-specialist-core/active-listening/")
+    page.get_by_role("link", name="Role-play", exact=False).first.click()
+    page.get_by_role("button", name="Start the role-play").click()
+    for words in ("feeling really alone with whatever", "Everyone has an opinion about you", "So you love her",
+                  "Before we think about anything else"):
+        page.get_by_label(words, exact=False).check()
+        page.get_by_role("button", name="Continue").click()
+    answer = page.get_by_label("Write what you would say, in your own words")
+    assert answer.is_visible()
+
+    details = page.locator("details.conversation")
+    earlier = details.get_by_text("Everyone has an opinion about you", exact=False)
+    assert not earlier.is_visible(), "folded away until the trainee opens it"
+    details.get_by_text("The conversation so far").click()
+    assert earlier.is_visible()
+    assert details.get_by_text("You said:").count() == 4
+
+    answer.fill("You feel alone, and your mom")
+    page.get_by_role("button", name="Save draft").click()
+    assert page.get_by_text("Draft saved", exact=False).is_visible()
+    play_url = page.url
+    page.goto(base + "/dashboard")
+    page.goto(play_url)
+    assert page.get_by_label("Write what you would say, in your own words").input_value() == "You feel alone, and your mom"
