@@ -129,6 +129,7 @@ def from_environment(instance_path: str, root_path: str) -> dict:
         "ISSUER_ACCREDITED_BY": os.environ.get("LMS_ISSUER_ACCREDITED_BY") or None,
         "ISSUER_SIGNATORY": os.environ.get("LMS_ISSUER_SIGNATORY") or "Training Director",
         "ISSUER_LOGO": os.environ.get("LMS_ISSUER_LOGO") or None,
+        "ISSUER_CONTACT": os.environ.get("LMS_ISSUER_CONTACT") or None,
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT") or 25),
         "MAIL_USE_TLS": env_bool("MAIL_USE_TLS", False),

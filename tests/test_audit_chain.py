@@ -88,7 +88,7 @@ def test_a_trainer_cannot_close_their_account_to_wipe_who_revoked_a_certificate(
     join_cohort_of("rogue@example.org", trainee.id)  # trainers act only on their own cohorts' trainees
     rogue = signed_in(app, "rogue@example.org")
     page = f"/staff/certificates/{cert_id}"
-    post(rogue, page, {"form": "status", "status-action": "revoke", "status-reason": "Spite"}, page=page)
+    post(rogue, page, {"form": "status", "status-action": "revoke", "status-reason": "Spite", "status-confirm": "y"}, page=page)
 
     closing = post(rogue, "/account/delete", {"password": PASSWORD}, page="/account/password")
     assert closing.status_code == 302 and closing.location == "/account/password"

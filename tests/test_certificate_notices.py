@@ -25,7 +25,7 @@ def coach_for(app, make_user, cert):
 
 def change(coach, cert_id, action, reason):
     page = f"/staff/certificates/{cert_id}"
-    return post(coach, page, {"form": "status", "status-action": action, "status-reason": reason}, page=page)
+    return post(coach, page, {"form": "status", "status-action": action, "status-reason": reason, "status-confirm": "y"}, page=page)
 
 
 def test_a_suspension_is_explained_to_the_holder_with_the_reason_and_no_pdf_button(app, client, certified, make_user):

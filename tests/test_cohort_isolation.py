@@ -96,7 +96,7 @@ def test_another_cohorts_trainer_cannot_grade_suspend_revoke_reissue_approve_or_
     assert graded.status_code == 404
     page = f"/staff/certificates/{ids['cert']}"
     for action in ("suspend", "revoke"):
-        response = post(alpha, page, {"form": "status", "status-action": action, "status-reason": "because"}, page="/grading/")
+        response = post(alpha, page, {"form": "status", "status-action": action, "status-reason": "because", "status-confirm": "y"}, page="/grading/")
         assert response.status_code == 404, action
     reissued = post(alpha, page, {"form": "reissue", "reissue-holder_name": "Someone Else", "reissue-reason": "x"},
                     page="/grading/")

@@ -44,7 +44,8 @@ def _staff_action(coach, cert_id: str, data: dict):
 
 
 def _set_status(coach, cert_id: str, action: str, reason: str):
-    response = _staff_action(coach, cert_id, {"form": "status", "status-action": action, "status-reason": reason})
+    response = _staff_action(coach, cert_id, {"form": "status", "status-action": action, "status-reason": reason,
+                                              "status-confirm": "y"})
     assert response.status_code == 302, response.get_data(as_text=True)
 
 

@@ -36,7 +36,7 @@ def test_the_documented_status_script_reads_valid_revoked_suspended_and_replaced
     page = f"/staff/certificates/{cert_id}"
 
     def status(action: str, reason: str) -> None:
-        response = post(coach, page, {"form": "status", "status-action": action, "status-reason": reason}, page=page)
+        response = post(coach, page, {"form": "status", "status-action": action, "status-reason": reason, "status-confirm": "y"}, page=page)
         assert response.status_code == 302
 
     assert check() == "valid"

@@ -27,6 +27,7 @@ class GradeForm(FlaskForm):
     comment = TextAreaField("Comment for the trainee (optional)", validators=[Optional(), Length(max=5000)])
 
 
-def criterion_field(points: int) -> IntegerField:
-    return IntegerField(validators=[InputRequired(message="Give a score for this criterion."),
+def criterion_field(text: str, points: int) -> IntegerField:
+    """A score for one rubric line, labelled with the line's words so errors name what the grader sees."""
+    return IntegerField(f"{text} (0 to {points})", validators=[InputRequired(message="Give a score for this criterion."),
                                     NumberRange(min=0, max=points, message=f"Use a whole number from 0 to {points}.")])

@@ -250,5 +250,6 @@ def _grade_form(written):
 
     for step, scene in written:
         for criterion in scene.rubric:
-            setattr(_Form, f"c{step.id}_{criterion.index}", criterion_field(criterion.points))
+            # The label is plain text (the rubric line without its formatting): the error summary shows it.
+            setattr(_Form, f"c{step.id}_{criterion.index}", criterion_field(criterion.text.striptags(), criterion.points))
     return _Form()

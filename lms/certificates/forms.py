@@ -35,6 +35,13 @@ class StatusForm(FlaskForm):
                                                 SelectChoice("revoke", "Revoke")])
     reason = TextAreaField("Reason (shown to the holder, and kept in the audit log)",
                            validators=[DataRequired(), Length(max=2000)])
+    confirm = BooleanField("I understand that revoking cannot be undone",
+                           description="Needed only to revoke. A revoked certificate verifies as revoked for good; "
+                                       "a suspension can be lifted.")
+
+    def validate_confirm(self, field):
+        if self.action.data == "revoke" and not field.data:
+            raise ValidationError("Tick the box to confirm that you want to revoke this certificate.")
 
 
 class ReissueForm(FlaskForm):

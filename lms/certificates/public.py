@@ -12,7 +12,7 @@ from ..formats import SafeCsv, csv_response
 from .forms import BulkForm
 from .issue import issuer_settings, public_base
 from .models import REVOKED, SUPERSEDED, SUSPENDED, Certificate, SigningKey
-from .verification import MAX_BULK, bulk, find, public_record
+from .verification import MAX_BULK, bulk, count_by_status, find, public_record
 
 bp = Blueprint("verify", __name__)
 #: public, read-only data that verifiers' own web pages may fetch
@@ -55,7 +55,12 @@ def verify_page(cert_id: str):
         return render_template("verify/form.html", error=problem, value=cert_id), 404 if cid else 400
     if cid != cert_id:
         return redirect(url_for(".verify_page", cert_id=cid))
-    return render_template("verify/result.html", record=public_record(cert))
+    record = public_record(cert)
+    replacement = None
+    if record.get("replaced_by"):
+        successor, _, _ = find(record["replaced_by"], read_only=True)
+        replacement = public_record(successor) if successor is not None else None
+    return render_template("verify/result.html", record=record, replacement=replacement, checked_at=utcnow())
 
 
 def _api_lookup(cert_id: str, read_only: bool = False):
@@ -110,9 +115,31 @@ def bulk_page():
             if not ids or len(ids) > MAX_BULK:
                 form.file.errors.append(f"The file lists {len(ids)} IDs; it must list between 1 and {MAX_BULK}, one per "
                                         "row. Split a longer list into several files.")
-            else:
+            elif request.form.get("action") == "show":
+                rows = bulk(ids)
+                return render_template("verify/bulk.html", form=BulkForm(formdata=None), rows=rows,
+                                       counts=count_by_status(rows), checked_at=utcnow())
+            else:  # "Download results only", and scripts that post the form without choosing
                 return _csv_response(bulk(ids))
     return render_template("verify/bulk.html", form=form), 200 if request.method == "GET" else 422
+
+
+@bp.route("/verify/bulk.csv", methods=["POST"])
+@limiter.limit("BULK_VERIFY_RATE_LIMIT")
+def bulk_csv():
+    """The results shown on screen, as a CSV file: the page posts back the IDs it checked (CSRF-checked)."""
+    ids = [i.strip() for i in request.form.getlist("id") if i.strip()]
+    if not ids or len(ids) > MAX_BULK:
+        form = BulkForm(formdata=None)
+        form.file.errors = [f"Upload between 1 and {MAX_BULK} IDs, one per row."]
+        return render_template("verify/bulk.html", form=form), 422
+    return _csv_response(bulk(ids))
+
+
+@bp.route("/verify/guide")
+def guide():
+    """Part 1 of the verification guide in short: what each answer means and what to do next."""
+    return render_template("verify/guide.html", max_bulk=MAX_BULK)
 
 
 def _ids_in(text: str) -> list[str]:

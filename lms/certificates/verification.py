@@ -55,6 +55,18 @@ def public_record(cert: Certificate) -> dict:
     return record
 
 
+#: the order in which bulk results are counted on screen
+STATUS_ORDER = ("valid", "expired", "suspended", "revoked", "superseded", "invalid", "not_found")
+
+
+def count_by_status(rows: list[dict]) -> list[tuple[str, int]]:
+    """(status, how many) for the statuses present in bulk results, in STATUS_ORDER."""
+    counts = {status: 0 for status in STATUS_ORDER}
+    for row in rows:
+        counts[row["status"]] += 1
+    return [(status, n) for status, n in counts.items() if n]
+
+
 def bulk(raw_ids: list[str]) -> list[dict]:
     """One row per requested ID, in order: found, mistyped or unknown."""
     rows = []

@@ -114,7 +114,7 @@ def page_list(base, world):
         "home": "/", "register": "/account/register", "login": "/account/login", "forgot": "/account/forgot",
         "catalogue": "/courses/", "course-public": "/courses/sample/", "support": "/support", "privacy": "/privacy",
         "verify": "/verify", "verify-result": f"/verify/{world['cert_id']}", "verify-mistyped": "/verify?id=7KQ2-M9XD-4RTV-H3NB-C8WE",
-        "verify-bulk": "/verify/bulk", "not-found": "/no/such/page", "join-invite": f"/join/{world['join_code']}",
+        "verify-bulk": "/verify/bulk", "verify-guide": "/verify/guide", "not-found": "/no/such/page", "join-invite": f"/join/{world['join_code']}",
     }
     trainee = {
         "dashboard": "/dashboard", "course": "/courses/sample/", "lesson": "/courses/sample/listening/",

@@ -3,6 +3,7 @@ import re
 import shutil
 
 from helpers import TEST_CONTENT
+from test_accessibility import AXE
 from test_trainee_journey import register
 
 
@@ -50,3 +51,21 @@ def test_complete_download_the_pdf_and_a_visitor_verifies_it(serve, browser, pag
     visitor.goto(base + "/verify?id=" + cert_id[:-1] + ("0" if cert_id[-1] != "0" else "1"))
     assert "typing mistake" in visitor.content()
     visitor.context.close()
+
+    # A list upload answers on screen, and the same results download as CSV (issue #19).
+    checker = browser.new_context(viewport={"width": 360, "height": 780}, bypass_csp=True).new_page()
+    ids = tmp_path / "ids.csv"
+    ids.write_text(f"id\n{cert_id}\n0000-0000-0000-0000-0000\n")
+    checker.goto(base + "/verify/bulk")
+    checker.get_by_label("CSV file of certificate IDs").set_input_files(str(ids))
+    checker.get_by_role("button", name="Check and show results").click()
+    assert "2 IDs checked: 1 valid, 1 not found." in checker.content()
+    assert checker.get_by_role("row", name=re.compile(cert_id)).get_by_text("Robin Quinn Public").is_visible()
+    checker.add_script_tag(path=str(AXE))
+    findings = checker.evaluate("async () => (await axe.run(document)).violations.map(v => v.id + ': ' + v.help)")
+    assert findings == []
+    with checker.expect_download() as download_info:
+        checker.get_by_role("button", name="Download these results (CSV)").click()
+    rows = download_info.value.path().read_text().splitlines()
+    assert rows[1].startswith(f"{cert_id},{cert_id},valid,Robin Quinn Public") and ",not_found," in rows[2]
+    checker.context.close()

@@ -88,6 +88,7 @@ def test_trainer_journey(serve, page, tmp_path):
     page.get_by_role("link", name=cert_id).click()
     page.get_by_label("Action").select_option("revoke")
     page.locator("#status-reason").fill("Issued in error")
+    page.get_by_label("I understand that revoking cannot be undone").check()
     page.get_by_role("button", name="Change status").click()
     assert f"Certificate {cert_id} is now revoked." in page.content()
     page.goto(base + f"/verify/{cert_id}")
