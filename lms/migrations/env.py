@@ -109,8 +109,8 @@ def run_migrations_online():
             succeeded = True
         finally:
             if sqlite:
-                # A migration that toggled the pragma itself may leave a transaction open; end it before
-                # enforcement is turned back on (the pragma is ignored inside a transaction).
+                # Alembic may leave the connection's transaction open (SQLAlchemy 2.0 autobegin); end it
+                # before enforcement is turned back on (the pragma is ignored inside a transaction).
                 if connection.in_transaction() and succeeded:
                     connection.commit()
                 elif connection.in_transaction():

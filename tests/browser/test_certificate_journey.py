@@ -1,19 +1,9 @@
 """A trainee completes a small course and downloads the PDF; a visitor verifies it."""
 import re
-import shutil
 
-from helpers import TEST_CONTENT
 from test_accessibility import AXE
+from test_load import small_course
 from test_trainee_journey import register
-
-
-def small_course(tmp_path):
-    root = tmp_path / "content"
-    shutil.copytree(TEST_CONTENT, root)
-    course = root / "courses/sample.md"
-    course.write_text(course.read_text().replace("modules: [listening, safety]", "modules: [safety]")
-                      .replace("hours: {mentoring: 2, ethics: 1}", "hours: {ethics: 1}"))
-    return root
 
 
 def test_complete_download_the_pdf_and_a_visitor_verifies_it(serve, browser, page, tmp_path):

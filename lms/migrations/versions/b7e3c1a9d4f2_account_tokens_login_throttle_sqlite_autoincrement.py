@@ -23,8 +23,8 @@ depends_on = None
 def upgrade():
     bind = op.get_bind()
     sqlite = bind.dialect.name == "sqlite"
-    if sqlite:
-        before = _foreign_keys(bind, False)  # rebuilding a table must not cascade deletes into its children
+    # SQLite rebuilds tables here; lms/migrations/env.py runs every migration with foreign keys off, so
+    # dropping a table during a rebuild cannot delete or null its children's rows.
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_token', sa.String(length=32), nullable=True))
         batch_op.add_column(sa.Column('totp_pending', sa.String(length=64), nullable=True))
@@ -44,22 +44,18 @@ def upgrade():
     )
     if sqlite:
         _set_autoincrement(bind, True)
-        _foreign_keys(bind, before)
 
 
 def downgrade():
     bind = op.get_bind()
     sqlite = bind.dialect.name == "sqlite"
     if sqlite:
-        before = _foreign_keys(bind, False)
         _set_autoincrement(bind, False)
     op.drop_table('login_throttle')
     with op.batch_alter_table('user', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_version', sa.Integer(), nullable=False, server_default='1'))
         batch_op.drop_column('totp_pending')
         batch_op.drop_column('session_token')
-    if sqlite:
-        _foreign_keys(bind, before)
 
 
 def _integer_keyed_tables(bind) -> list[str]:
@@ -81,19 +77,3 @@ def _set_autoincrement(bind, on: bool) -> None:
         with op.batch_alter_table(name, recreate="always", table_kwargs={"sqlite_autoincrement": on}):
             pass
 
-
-def _foreign_keys(bind, on: bool) -> bool:
-    """Turn SQLite's foreign-key enforcement on or off and return what it was. The pragma is ignored
-    inside a transaction, so the migration's transaction is committed first and a new one begun; with
-    enforcement off, dropping a table during a rebuild cannot delete or null its children's rows."""
-    raw = bind.connection.dbapi_connection
-    was = bool(raw.execute("PRAGMA foreign_keys").fetchone()[0])
-    if not was:
-        problems = raw.execute("PRAGMA foreign_key_check").fetchall()
-        if problems:  # the rebuild must leave every reference as it found it
-            raise RuntimeError(f"foreign keys broken by the table rebuild: {problems[:5]}")
-    if raw.in_transaction:
-        raw.execute("COMMIT")
-    raw.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
-    raw.execute("BEGIN")
-    return was
