@@ -167,3 +167,13 @@ def test_upgrading_chains_the_existing_events_and_gives_old_subjects_pseudonyms(
         assert old.actor == old.subject != new_ref and old.subject.startswith("user:")
         assert system.actor is None and system.subject == "cohort:3"
         db.engine.dispose()
+
+
+def test_the_audit_log_names_the_accounts_table_by_columns_the_model_has():
+    """lms.audit sits below lms.auth, so it names the user table by columns: they must stay the model's."""
+    from lms.audit import _USERS
+    from lms.auth.models import User
+
+    assert _USERS.name == User.__tablename__
+    for name in _USERS.c.keys():
+        assert name in User.__table__.c, name
