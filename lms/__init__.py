@@ -9,7 +9,7 @@ from flask_migrate import upgrade
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (admin, assessments, assets, auth, certificates, cohorts, config, content, courses, dashboard, errors,
-               fastread, inputs, logs, maintenance, privacy, security, trainers, web)
+               fastread, inputs, logs, maintenance, privacy, security, trainers, urls, web)
 from .audit import audit_cli
 from .certificates.keys import ensure_key
 from .config import StartupRefused
@@ -135,6 +135,7 @@ def _register_features(app: Flask) -> None:
     assets.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    urls.init_app(app)
     web.init_app(app)
     auth.init_app(app)
     content.init_app(app)

@@ -20,6 +20,8 @@ from ..mail import enqueue
 from ..auth.models import User
 from ..clock import utcnow
 from ..content.problems import Collector
+from ..cohorts.api import grants
+from ..cohorts.models import CohortMember
 from ..extensions import db
 from ..content.quiz import END, Quiz
 from .models import FAILED, OPEN, PASSED, PENDING, Attempt, AttemptStep, QuizVersion
@@ -88,8 +90,6 @@ def availability(user_id: int, module_slug: str, quiz: Quiz, practice: bool = Fa
 
     Practice attempts (a trainer trying a role-play) have no limits and never count.
     """
-    from ..cohorts.api import grants
-
     attempts = attempts_for(user_id, module_slug, quiz.slug, practice)
     if practice:
         open_attempt = next((a for a in attempts if a.state == OPEN), None)
@@ -306,8 +306,6 @@ def _tell_trainee_of_grade(attempt: Attempt, quiz: Quiz) -> None:
 
 def pending_queue(cohort_id: int | None = None, visible=true()) -> list[Attempt]:
     """Attempts waiting for a trainer, oldest first: those `visible` keeps (optionally only one cohort's)."""
-    from ..cohorts.models import CohortMember
-
     stmt = select(Attempt).where(Attempt.state == PENDING, visible).order_by(Attempt.finished_at, Attempt.id)
     if cohort_id is not None:
         stmt = stmt.where(Attempt.user_id.in_(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)))

@@ -11,6 +11,7 @@ from ..auth import role_required
 from ..mail import deliver_after
 from ..auth.models import User
 from ..content import catalog
+from ..cohorts.roster import visible_cohorts
 from ..extensions import db
 from ..inputs import query_int
 from .attempts import AttemptError, answer, availability, choice_order, grade, last_step, pending_queue, quiz_for_attempt, save_draft, start_attempt, step_count, steps_of, wait_words
@@ -200,8 +201,6 @@ def result(attempt_id: int):
 @bp.route("/grading/")
 @role_required("trainer", "admin")
 def grading_queue():
-    from ..cohorts.roster import visible_cohorts
-
     cohorts = visible_cohorts(current_user)
     cohort_id = query_int("cohort")
     if cohort_id is not None and cohort_id not in {c.id for c in cohorts}:

@@ -1,10 +1,13 @@
 """Eligibility, issuing, approval, status changes and reissue. Operations flush; views commit once."""
+import base64
 import calendar
 import logging
+import mimetypes
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import segno
 from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -205,8 +208,6 @@ def finalise(cert: Certificate, basis: tuple[float, float] | None = None) -> Non
 
 
 def render_certificate_html(cert: Certificate, base: str, basis: tuple[float, float] | None = None) -> str:
-    import segno
-
     verify_url = f"{base}/verify/{cert.id}"
     # A fixed mask pattern (any of the eight is valid QR) skips segno's 3 ms search for the best one;
     # the code still scans reliably at print size (the PDF test decodes it with zbar).
@@ -223,9 +224,6 @@ def render_certificate_pdf(cert: Certificate, base: str, basis: tuple[float, flo
 
 
 def _logo() -> str | None:
-    import base64
-    import mimetypes
-
     path = current_app.config.get("ISSUER_LOGO")
     if not path:
         return None

@@ -1,11 +1,13 @@
 """Trainer pages: cohorts, progress, live sessions, trainees, overrides, transcripts, analytics."""
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, Blueprint, current_app, flash, redirect, render_template, request, Response, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import exists, select
 from wtforms.fields.choices import SelectChoice
 
 from ..cohorts import access
+from ..assessments.attempts import quiz_for_attempt
 from ..assessments.models import Attempt
+from ..certificates.pdf import render_pdf
 from ..auth import role_required
 from ..auth.models import User
 from ..clock import utcnow
@@ -214,7 +216,6 @@ def _role_play_label(title: str) -> str:
 @role_required("trainer", "admin")
 def trainee_csv(user_id: int):
     """The trainee page as CSV: every lesson, every attempt (with its choices and score) and every certificate."""
-    from ..assessments.attempts import quiz_for_attempt
 
     person = _trainee_or_404(user_id)
     writer = SafeCsv()
@@ -269,10 +270,6 @@ def _transcript(person: User, fmt: str) -> Response:
             writer.writerow(["total", "", "", domain, f"{minutes:g}", ""])
         return _csv(writer, f"transcript-{person.id}.csv")
     if fmt == "pdf":
-        from flask import current_app
-
-        from ..certificates.pdf import render_pdf
-
         html = render_template("trainers/transcript_pdf.html", person=person, items=items, totals=totals,
                                generated=transcript.generated_at(), issuer=current_app.config["ISSUER_NAME"])
         return Response(render_pdf(html, current_app.static_folder), mimetype="application/pdf",
