@@ -9,11 +9,11 @@ from flask_migrate import upgrade
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (admin, assessments, assets, auth, certificates, cohorts, config, content, courses, dashboard, errors,
-               fastread, inputs, logs, maintenance, privacy, security, trainers, urls, web)
+               inputs, logs, maintenance, privacy, security, trainers, urls, web)
 from .audit import audit_cli
 from .certificates.keys import ensure_key
 from .config import StartupRefused
-from .database import init_database, secure_instance, startup_lock
+from .database import init_database, init_reads, secure_instance, startup_lock
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .mail import mail_cli
 
@@ -122,7 +122,7 @@ def _init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     init_database(app)
-    fastread.init_app(app)
+    init_reads(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
     csrf.init_app(app)
     limiter.init_app(app)

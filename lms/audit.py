@@ -21,11 +21,11 @@ import click
 from flask import has_request_context, request
 from flask.cli import AppGroup
 from flask_login import current_user
-from sqlalchemy import JSON, String, column, select, table, text
+from sqlalchemy import JSON, String, column, func, select, table
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .clock import utcnow
-from .extensions import db
+from .extensions import Model, db
 
 logger = logging.getLogger("lms.audit")
 
@@ -42,7 +42,7 @@ _APPEND_LOCK = 742002
 _USER_ID = re.compile(r"user:(\d+)")
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,7 +99,7 @@ def digest(event: AuditEvent) -> str:
 def _head() -> str:
     """The hash of the last event, read under the append lock (held until the transaction ends)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
+        db.session.execute(select(func.pg_advisory_xact_lock(_APPEND_LOCK)))
     return db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
 
 

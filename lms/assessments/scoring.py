@@ -80,6 +80,8 @@ def next_scene(quiz: Quiz, scene_id: str, choice: int | None = None) -> str:
         return END
     if scene.kind == "written":
         return scene.next
+    if choice is None:
+        raise ValueError(f"scene {scene_id} is answered with a choice")
     return scene.choices[choice].target
 
 

@@ -8,11 +8,10 @@ from flask.sessions import SecureCookieSessionInterface
 from itsdangerous import BadSignature
 from flask_login import current_user, login_required, user_loaded_from_cookie
 
-from .. import fastread
 from ..extensions import login_manager
 from ..site_settings import staff_two_factor_required
 from . import cli, messages, sessions, views
-from .models import User
+from .api import signed_in_user
 
 
 def init_app(app: Flask) -> None:
@@ -52,10 +51,7 @@ def init_app(app: Flask) -> None:
         if parsed is None:
             return None
         ident, token, signed_in_at = parsed
-        # One plain query (lms.fastread) instead of an ORM load: about 0.2 ms less on every request.
-        # A page view gets a detached, read-only copy (a GET changes nothing about its user); a request
-        # that writes gets it in its session, where changes (logout, a new password) are saved as usual.
-        user = fastread.get(User, ident, attach=request.method not in ("GET", "HEAD"))
+        user = signed_in_user(ident)
         if user is None or not user.active or not sessions.token_matches(user, token):
             return None
         if not sessions.current(user, signed_in_at, app.config):

@@ -18,6 +18,7 @@ from ..clock import utcnow
 from .operations import authenticate, change_password, create_user, end_sessions, find_reset, find_user, normalise_email, use_reset
 from .passwords import hash_password, verify_password
 from .twofactor import accept, new_secret, provisioning
+from .api import account
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
 SIGNED_UP = "Your account is ready, and you are signed in."
@@ -173,7 +174,7 @@ def two_factor():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
-        end_sessions(current_user)
+        end_sessions(account(current_user))
         audit.record("auth.logout", f"user:{current_user.id}")
         db.session.commit()
     logout_user()
@@ -187,8 +188,8 @@ def logout():
 def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if verify_password(current_user.password_hash, form.current.data):
-            user = current_user._get_current_object()
+        if verify_password(account(current_user).password_hash, form.current.data):
+            user = account(current_user)
             change_password(user, form.password.data)
             db.session.commit()
             sessions.start(user, remember=False)  # a fresh session carrying the new session token
@@ -204,7 +205,7 @@ def password():
 @login_required
 def end_other_sessions():
     """Sign out every other device: the account's token is replaced and this session gets the new one."""
-    user = current_user._get_current_object()
+    user = account(current_user)
     end_sessions(user)
     audit.record("auth.other_sessions_ended", f"user:{user.id}", actor_id=user.id)
     db.session.commit()
@@ -253,7 +254,7 @@ def two_factor_setup():
         return redirect(url_for("auth.password"))
     required = staff_two_factor_required(current_app.config)
     start, form = StartTwoFactorForm(prefix="start"), CodeForm()
-    user = current_user._get_current_object()
+    user = account(current_user)
     if start.submit.data and start.validate_on_submit():
         # The secret is kept on the account (not in the cookie) until a code confirms it; a new start replaces it.
         user.totp_pending = new_secret()
@@ -287,8 +288,8 @@ def two_factor_off():
     if current_user.is_staff and staff_two_factor_required(current_app.config):
         flash("Two-factor sign-in is required for staff accounts here, so it cannot be turned off.", "error")
         return redirect(url_for("auth.password"))
-    if form.validate_on_submit() and verify_password(current_user.password_hash, form.password.data):
-        user = current_user._get_current_object()
+    if form.validate_on_submit() and verify_password(account(current_user).password_hash, form.password.data):
+        user = account(current_user)
         user.totp_secret = user.totp_last_step = user.totp_pending = None
         end_sessions(user)
         audit.record("auth.two_factor_disabled", f"user:{user.id}")
@@ -308,7 +309,7 @@ def accept_privacy():
         return redirect(safe_next(request.args.get("next")))
     form = AcceptPrivacyForm()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
+        user = account(current_user)
         user.privacy_accepted_at = utcnow()
         audit.record("auth.privacy_accepted", f"user:{user.id}", actor_id=user.id)
         db.session.commit()

@@ -24,7 +24,7 @@ from ..cohorts.roster import CohortError, add_member, can_see_cohort, cohort_by_
 from .forms import CohortForm, ImportForm, JoinForm, OverrideForm, SessionForm
 from ..cohorts.models import Cohort, CohortMember, LiveSession, Override
 from ..cohorts.api import KINDS, OverrideError, SessionError, add_override, record_session
-from .progress import cohort_matrix, inactive, state_label
+from .matrix import cohort_matrix, inactive, state_label
 
 bp = Blueprint("trainers", __name__)
 
