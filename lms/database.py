@@ -7,9 +7,9 @@ wrote in between, and autocommit read-modify-write can silently lose updates. A 
 when its method is not GET/HEAD; a GET that records something (a lesson view) calls begin_write().
 
 Writers also queue for their turn on a file lock next to the database before BEGIN IMMEDIATE.
-SQLite alone makes a writer that finds the database locked sleep and retry (1 ms, then 2, 5,
-10 ms...), far longer than a role-play step holds the lock (about 0.4 ms); a file lock wakes the
-next writer the moment the turn is released. It is released when the connection goes back to the
+SQLite alone makes a writer that finds the database locked sleep and retry with growing pauses,
+far longer than a role-play step holds the lock (bench/README.md); a file lock wakes the next
+writer the moment the turn is released. It is released when the connection goes back to the
 pool, after its commit or rollback.
 """
 import fcntl

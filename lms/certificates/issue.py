@@ -209,7 +209,7 @@ def finalise(cert: Certificate, basis: tuple[float, float] | None = None) -> Non
 
 def render_certificate_html(cert: Certificate, base: str, basis: tuple[float, float] | None = None) -> str:
     verify_url = f"{base}/verify/{cert.id}"
-    # A fixed mask pattern (any of the eight is valid QR) skips segno's 3 ms search for the best one;
+    # A fixed mask pattern (any of the eight is valid QR) skips segno's search for the best one;
     # the code still scans reliably at print size (the PDF test decodes it with zbar).
     qr = segno.make_qr(verify_url, error="m", mask=4, boost_error=False).svg_data_uri(
         scale=4, border=4, dark="#000", light="#fff")
