@@ -15,14 +15,14 @@ from .clock import utcnow
 from .extensions import db
 from .privacy import data_cli
 
-bp = Blueprint("maintenance", __name__)
+bp = Blueprint("maintenance", __name__, url_prefix="/healthz")
 # The bundled Alembic migrations: a backup's schema revision must be one of theirs.
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 #: Alembic's own table, which no model maps
 _ALEMBIC_VERSION = table("alembic_version", column("version_num"))
 
 
-@bp.route("/healthz")
+@bp.route("")
 def healthz():
     """For load balancers: 200 when the database answers and content is loaded, else 503."""
     checks = {"database": False, "content": "lms.catalog" in current_app.extensions}

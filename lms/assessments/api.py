@@ -49,3 +49,9 @@ def _peek_in_module(user_id: int, module_slug: str, state: AttemptState) -> set[
 _IN_MODULE = {state: select(Attempt.quiz_slug).distinct().where(
     Attempt.user_id == bindparam("user"), Attempt.module_slug == bindparam("module"), counts(state))
     for state in (PASSED, PENDING)}
+
+
+def attempts_of(user_id: int, newest_first: bool = False) -> list[Attempt]:
+    """The trainee's attempts (practice runs included), oldest first unless asked otherwise."""
+    order = Attempt.started_at.desc() if newest_first else Attempt.started_at
+    return list(db.session.scalars(select(Attempt).where(Attempt.user_id == user_id).order_by(order)))

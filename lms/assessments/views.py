@@ -1,38 +1,20 @@
 """Role-play pages: introduction, one scene at a time, results, and the trainers' grading queue."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
 from ..cohorts import access
-from ..auth import role_required
-from ..mail import deliver_after
 from ..auth.models import User
 from ..content import catalog
-from ..cohorts.roster import visible_cohorts
 from ..extensions import db
-from ..inputs import query_int
-from .attempts import MAX_ANSWER_LENGTH, STALE, AttemptError, AttemptWait, answer, availability, choice_order, grade, last_step, pending_queue, quiz_for_attempt, parse_answer, save_draft, start_attempt, step_count, steps_of, wait_words
-from .forms import ChoiceForm, GradeForm, WrittenForm, criterion_field
-from .models import OPEN, PENDING, Attempt
+from .attempts import MAX_ANSWER_LENGTH, STALE, AttemptError, answer, availability, choice_order, last_step, quiz_for_attempt, parse_answer, save_draft, step_count, steps_of, wait_words
+from .forms import ChoiceForm, WrittenForm
+from .models import OPEN, Attempt
 from .scoring import score_path
 
-bp = Blueprint("assessments", __name__)
+bp = Blueprint("assessments", __name__, url_prefix="/attempts")
 bp.add_app_template_filter(wait_words)
-
-
-def _context_or_404(course_slug: str, module_slug: str, quiz_slug: str):
-    course = catalog().course(course_slug)
-    module = catalog().module(module_slug)
-    if course is None or module is None or module_slug not in course.modules:
-        abort(404)
-    if (course.draft or module.draft) and not current_user.is_staff:
-        abort(404)
-    quiz = module.assessment(quiz_slug)
-    if quiz is None:
-        abort(404)
-    return course, module, quiz
 
 
 def _attempt_or_404(attempt_id: int, staff_may_view: bool = True, lock: bool = False) -> Attempt:
@@ -52,35 +34,7 @@ def _current_quiz(attempt: Attempt):
     return quiz_for_attempt(attempt, current)
 
 
-@bp.route("/courses/<course_slug>/<module_slug>/roleplay/<quiz_slug>/")
-@login_required
-def intro(course_slug: str, module_slug: str, quiz_slug: str):
-    course, module, quiz = _context_or_404(course_slug, module_slug, quiz_slug)
-    status = availability(current_user.id, module.slug, quiz, practice=current_user.is_staff)
-    return render_template("assessments/intro.html", course=course, module=module, quiz=quiz, status=status,
-                           form=FlaskForm())
-
-
-@bp.route("/courses/<course_slug>/<module_slug>/roleplay/<quiz_slug>/start", methods=["POST"])
-@login_required
-def start(course_slug: str, module_slug: str, quiz_slug: str):
-    course, module, quiz = _context_or_404(course_slug, module_slug, quiz_slug)
-    if not FlaskForm().validate_on_submit():
-        abort(400)
-    try:
-        # Trainers and admins practise: no limits, and nothing counts towards completion or analytics.
-        attempt = start_attempt(current_user.id, course.slug, module.slug, quiz, practice=current_user.is_staff)
-    except AttemptWait:
-        pass  # the intro page says when it opens again
-    except AttemptError as exc:
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
-        return redirect(url_for(".play", attempt_id=attempt.id))
-    return redirect(url_for(".intro", course_slug=course.slug, module_slug=module.slug, quiz_slug=quiz.slug))
-
-
-@bp.route("/attempts/<int:attempt_id>/play")
+@bp.route("/<int:attempt_id>/play")
 @login_required
 def play(attempt_id: int):
     attempt = _attempt_or_404(attempt_id, staff_may_view=False)
@@ -116,7 +70,7 @@ def _render_scene(attempt: Attempt, quiz, form=None, status=200):
                            conversation=conversation), status
 
 
-@bp.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
+@bp.route("/<int:attempt_id>/answer", methods=["POST"])
 @login_required
 def answer_step(attempt_id: int):
     """Check the answer once (parse_answer), record it once (answer), then show the next scene or the result."""
@@ -169,7 +123,7 @@ def _save_draft(attempt: Attempt, quiz, position: int):
     return redirect(url_for(".play", attempt_id=attempt.id))
 
 
-@bp.route("/attempts/<int:attempt_id>")
+@bp.route("/<int:attempt_id>")
 @login_required
 def result(attempt_id: int):
     attempt = _attempt_or_404(attempt_id)
@@ -184,58 +138,3 @@ def result(attempt_id: int):
                            course=course, status=status, competencies=catalog().competencies,
                            owner=db.session.get(User, attempt.user_id))
 
-
-@bp.route("/grading/")
-@role_required("trainer", "admin")
-def grading_queue():
-    cohorts = visible_cohorts(current_user)
-    cohort_id = query_int("cohort")
-    if cohort_id is not None and cohort_id not in {c.id for c in cohorts}:
-        abort(404)
-    attempts = pending_queue(cohort_id, access.trainee_filter(current_user, Attempt.user_id))
-    users = {u.id: u for u in db.session.query(User).filter(User.id.in_({a.user_id for a in attempts}))} if attempts else {}
-    return render_template("assessments/queue.html", attempts=attempts, users=users, catalog=catalog(),
-                           cohorts=cohorts, cohort_id=cohort_id)
-
-
-@bp.route("/grading/<int:attempt_id>", methods=["GET", "POST"])
-@role_required("trainer", "admin")
-def grade_attempt(attempt_id: int):
-    attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None or not access.can_see_trainee(current_user, attempt.user_id):
-        abort(404)
-    if attempt.state != PENDING:
-        flash("This answer has already been graded.", "info")
-        return redirect(url_for(".result", attempt_id=attempt.id))
-    quiz = _current_quiz(attempt)
-    written = [(step, quiz.scene(step.scene_id)) for step in attempt.steps
-               if quiz.scene(step.scene_id) and quiz.scene(step.scene_id).kind == "written"]
-    form = _grade_form(written)
-    if form.validate_on_submit():
-        awards = {step.id: [form[f"c{step.id}_{c.index}"].data for c in scene.rubric] for step, scene in written}
-        if grade(attempt, quiz, awards, form.comment.data, current_user.id):
-            db.session.commit()
-            flash("Grade saved. The trainee can now see the result and your comment.", "success")
-        else:
-            flash("Another trainer graded this answer first.", "info")
-        return deliver_after(redirect(url_for(".grading_queue")))
-    route = [(step, quiz.scene(step.scene_id)) for step in attempt.steps if quiz.scene(step.scene_id)]
-    module = catalog().module(attempt.module_slug)
-    current = module.assessment(attempt.quiz_slug) if module else None
-    # An attempt on an older version keeps its own scenes; the grader's guide is the current one.
-    guide = quiz.guide or (current.guide if current else {})
-    return render_template("assessments/grade.html", attempt=attempt, quiz=quiz, written=written, form=form, route=route,
-                           guide=guide,
-                           owner=db.session.get(User, attempt.user_id), module=catalog().module(attempt.module_slug)), \
-        200 if request.method == "GET" else 422
-
-
-def _grade_form(written):
-    class _Form(GradeForm):
-        pass
-
-    for step, scene in written:
-        for criterion in scene.rubric:
-            # The label is plain text (the rubric line without its formatting): the error summary shows it.
-            setattr(_Form, f"c{step.id}_{criterion.index}", criterion_field(criterion.text.striptags(), criterion.points))
-    return _Form()

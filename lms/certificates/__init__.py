@@ -12,6 +12,8 @@ def init_app(app: Flask) -> None:
     app.add_template_global(refusal)
     app.register_blueprint(views.bp)
     app.register_blueprint(public.bp)
+    app.register_blueprint(public.api)
+    app.register_blueprint(public.issuer_bp)
     app.cli.add_command(cli.keys_cli)
     app.cli.add_command(cli.certificates_cli)
     if app.config["PDF_WARM_UP"]:

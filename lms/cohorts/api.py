@@ -2,12 +2,13 @@
 attempt limits depend on."""
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from .. import audit
+from ..auth.models import User
 from ..content.catalog import Catalog
 from ..extensions import db
-from .models import Attendance, Cohort, LiveSession, Override, OverrideKind
+from .models import Attendance, Cohort, CohortMember, LiveSession, Override, OverrideKind
 
 
 def completed_by_override(user_id: int, since: datetime | None = None) -> frozenset[str]:
@@ -87,3 +88,21 @@ def record_session(cohort: Cohort, title: str, held_on: date, minutes: int, doma
     audit.record("live_session.recorded", f"cohort:{cohort.id}", actor_id=actor_id, session=session.id,
                  minutes=minutes, domain=domain, attendees=len(set(attendee_ids)))
     return session
+
+
+def overrides_of(user_id: int) -> list[Override]:
+    """A trainee's overrides, newest first."""
+    return list(db.session.scalars(select(Override).where(Override.user_id == user_id)
+                                   .order_by(Override.created_at.desc())))
+
+
+def cohorts_of(user_id: int) -> list[Cohort]:
+    """The cohorts a trainee belongs to."""
+    return list(db.session.scalars(select(Cohort).join(CohortMember, CohortMember.cohort_id == Cohort.id)
+                                   .where(CohortMember.user_id == user_id)))
+
+
+def unassigned_trainees(limit: int = 200) -> list[User]:
+    """Trainees in no cohort (only admins see them), by name."""
+    return list(db.session.scalars(select(User).where(User.role == "trainee", ~exists().where(CohortMember.user_id == User.id))
+                                   .order_by(User.display_name).limit(limit)))
