@@ -9,6 +9,7 @@ from flask_migrate import upgrade
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (admin, assessments, assets, auth, certificates, cohorts, config, content, courses, dashboard, errors,
+               formats,
                inputs, logs, maintenance, privacy, security, trainers, urls, web)
 from .audit import audit_cli
 from .certificates.keys import ensure_key
@@ -111,6 +112,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_features(app: Flask) -> None:
+    app.add_template_filter(formats.date_text, "date")
+    app.add_template_filter(formats.duration, "duration")
     inputs.init_app(app)  # first: routes use the bounded `int` converter from the moment they are added
     logs.init_app(app)
     assets.init_app(app)

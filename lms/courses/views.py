@@ -18,7 +18,6 @@ from ..extensions import db
 from ..content import catalog
 from ..content.files import SVG_POLICY, media_type, served_file
 from ..reading.progress import finish_lesson, open_lesson, peek_progress, view_needs_write
-from ..formats import duration
 from ..completion.api import course_status, learner
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
@@ -46,11 +45,6 @@ def _status(course):
     if not current_user.is_authenticated:
         return None
     return course_status(catalog(), course, learner(current_user.id))
-
-
-@bp.app_template_filter("duration")
-def _duration(seconds: int) -> str:
-    return duration(seconds)
 
 
 @bp.app_template_filter("toc_items")

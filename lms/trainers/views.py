@@ -10,7 +10,6 @@ from ..auth.models import User
 from ..clock import utcnow
 from ..certificates.api import certificates_of
 from ..content import catalog
-from ..formats import duration
 from ..completion.api import course_status, learner
 from ..extensions import db
 from ..formats import csv_response as _csv
@@ -233,7 +232,3 @@ def quiz_analytics(module_slug: str, quiz_slug: str):
     return render_template("trainers/analytics.html", module=module, quiz=quiz, stats=stats, cohort=cohort,
                            cohorts=visible_cohorts(current_user), chart=analytics.bar_chart, names=names)
 
-
-@bp.app_template_filter("minutes")
-def _minutes(seconds: int) -> str:
-    return duration(seconds)
