@@ -43,6 +43,7 @@ ACCESS = {
     "admin.users": ADMIN, "admin.user": ADMIN, "admin.require_two_factor": ADMIN,
     "ops.healthz": PUBLIC, "auth.my_data": SIGNED_IN, "auth.delete_account": SIGNED_IN,
     "authoring.status": STAFF, "authoring.reload": STAFF, "authoring.preview": STAFF,
+    "rolemap.index": STAFF, "rolemap.show": STAFF, "rolemap.try_from": STAFF, "rolemap.walk": STAFF, "rolemap.answer": STAFF,
 }
 #: POST endpoints that take no CSRF token because they use no cookies (a JSON API).
 CSRF_EXEMPT = {"verify.api_bulk"}
