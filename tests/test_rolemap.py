@@ -18,8 +18,12 @@ from helpers import BUNDLED_CONTENT, PASSWORD, post, write_content
 MAP = "/staff/content/roleplays/active-listening/sam-first-visit/"
 
 
-def signed_in(app, make_user, role="trainer"):
+def signed_in(app, make_user, role="trainer", author=True):
+    """A signed-in client; trainers are authors (User.can_author) unless `author` is False."""
     user = make_user(role=role)
+    if role == "trainer" and author:
+        user.can_author = True
+        db.session.commit()
     client = app.test_client()
     post(client, "/account/login", {"email": user.email, "password": PASSWORD})
     return client
@@ -122,10 +126,12 @@ def test_the_map_draws_an_accessible_svg(bundled, make_user):
     assert 'marker-end="url(#arrowhead-critical)"' in svg
 
 
-def test_the_map_is_for_staff_only(bundled, make_user):
-    trainee = signed_in(bundled, make_user, role="trainee")
-    assert trainee.get(MAP).status_code == 403
-    assert post(trainee, MAP.rstrip("/") + "/try", {"scene": "arrival"}, page="/dashboard").status_code == 403
+@pytest.mark.parametrize("who", [{"role": "trainee"}, {"role": "trainer", "author": False}])
+def test_the_map_is_for_authors_only(bundled, make_user, who):
+    visitor = signed_in(bundled, make_user, **who)
+    assert visitor.get(MAP).status_code == 403
+    assert visitor.get("/staff/content/roleplays/").status_code == 403
+    assert post(visitor, MAP.rstrip("/") + "/try", {"scene": "arrival"}, page="/dashboard").status_code == 403
 
 
 UNPASSABLE = """\

@@ -14,6 +14,8 @@ from certificate_helpers import claim, pass_everything
 from helpers import PASSWORD, post
 
 PUBLIC, SIGNED_IN, STAFF, ADMIN = "public", "signed-in", "staff", "admin"
+#: admins, and trainers an admin made authors (User.can_author); the matrix's trainers are not authors
+AUTHOR = "author"
 #: Every route and who may reach it. A new route fails test_every_route_is_classified until it is added here.
 ACCESS = {
     "static": PUBLIC, "asset": PUBLIC, "web.index": PUBLIC, "web.support": PUBLIC, "web.privacy": PUBLIC, "web.favicon": PUBLIC,
@@ -43,7 +45,8 @@ ACCESS = {
     "admin.users": ADMIN, "admin.user": ADMIN, "admin.require_two_factor": ADMIN,
     "ops.healthz": PUBLIC, "auth.my_data": SIGNED_IN, "auth.delete_account": SIGNED_IN,
     "authoring.status": STAFF, "authoring.reload": STAFF, "authoring.preview": STAFF,
-    "rolemap.index": STAFF, "rolemap.show": STAFF, "rolemap.try_from": STAFF, "rolemap.walk": STAFF, "rolemap.answer": STAFF,
+    "rolemap.index": AUTHOR, "rolemap.show": AUTHOR, "rolemap.try_from": AUTHOR, "rolemap.walk": AUTHOR,
+    "rolemap.answer": AUTHOR,
 }
 #: POST endpoints that take no CSRF token because they use no cookies (a JSON API).
 CSRF_EXEMPT = {"verify.api_bulk"}
@@ -120,13 +123,13 @@ def test_role_by_route_matrix(app, world):
             response = client.get(url)
             response.close()
             access = ACCESS[endpoint]
-            if access in (SIGNED_IN, STAFF, ADMIN) and who == "anonymous":
+            if access in (SIGNED_IN, STAFF, ADMIN, AUTHOR) and who == "anonymous":
                 assert response.status_code == 302 and "/account/login" in response.location, (who, url)
-            elif access == ADMIN and who == "other trainer":
+            elif access in (ADMIN, AUTHOR) and who == "other trainer":
                 assert response.status_code == 403, (who, url, response.status_code)
             elif who == "other trainer" and access != PUBLIC and rule.arguments & ABOUT_OWNER:
                 assert response.status_code == 404, (who, url, response.status_code)
-            elif access == STAFF and who == "trainee" or access == ADMIN and who in ("trainee", "trainer"):
+            elif access == STAFF and who == "trainee" or access in (ADMIN, AUTHOR) and who in ("trainee", "trainer"):
                 assert response.status_code == 403, (who, url, response.status_code)
             else:
                 assert response.status_code < 500 and response.status_code != 403, (who, url, response.status_code)

@@ -5,7 +5,7 @@ without pulling in the views, and the role-play parser imports them.
 """
 import logging
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
 logger = logging.getLogger(__name__)
 
@@ -37,5 +37,11 @@ def content_state():
 
 
 def catalog():
-    """The content version (lms.courses.content.Catalog) this process serves."""
-    return current_app.extensions["lms.catalog"]
+    """The content (lms.courses.content.Catalog) this request is served: the version this process serves,
+    or, on an author's own preview requests only, the candidate lms.publishing put in g.preview_catalog."""
+    return g.get("preview_catalog") or current_app.extensions["lms.catalog"]
+
+
+def previewing() -> bool:
+    """True on an author's preview request: pages show a candidate, and nothing is recorded."""
+    return g.get("preview_catalog") is not None
