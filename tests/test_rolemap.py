@@ -15,7 +15,7 @@ from lms.publishing.svg import map_svg
 
 from helpers import BUNDLED_CONTENT, PASSWORD, post, write_content
 
-MAP = "/staff/content/roleplays/active-listening/sam-first-visit/"
+MAP = "/publishing/roleplays/active-listening/sam-first-visit/"
 
 
 def signed_in(app, make_user, role="trainer", author=True):
@@ -130,7 +130,7 @@ def test_the_map_draws_an_accessible_svg(bundled, make_user):
 def test_the_map_is_for_authors_only(bundled, make_user, who):
     visitor = signed_in(bundled, make_user, **who)
     assert visitor.get(MAP).status_code == 403
-    assert visitor.get("/staff/content/roleplays/").status_code == 403
+    assert visitor.get("/publishing/roleplays/").status_code == 403
     assert post(visitor, MAP.rstrip("/") + "/try", {"scene": "arrival"}, page="/dashboard").status_code == 403
 
 
@@ -174,7 +174,7 @@ def test_a_scene_title_with_a_script_is_escaped_on_the_page(app_factory, tmp_pat
     app = app_factory(CONTENT_DIR=str(root))
     with app.app_context():
         client = signed_in(app, make_user)
-        html = client.get("/staff/content/roleplays/m/hard/").get_data(as_text=True)
+        html = client.get("/publishing/roleplays/m/hard/").get_data(as_text=True)
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<strong>No:</strong> no route without a critical choice reaches the pass mark" in html

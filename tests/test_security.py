@@ -47,6 +47,8 @@ ACCESS = {
     "authoring.status": STAFF, "authoring.reload": STAFF, "authoring.preview": STAFF,
     "rolemap.index": AUTHOR, "rolemap.show": AUTHOR, "rolemap.try_from": AUTHOR, "rolemap.walk": AUTHOR,
     "rolemap.answer": AUTHOR,
+    "editor.start": AUTHOR, "editor.files": AUTHOR, "editor.edit": AUTHOR, "editor.upload_image": AUTHOR,
+    "editor.add_module": AUTHOR,
 }
 #: POST endpoints that take no CSRF token because they use no cookies (a JSON API).
 CSRF_EXEMPT = {"verify.api_bulk"}
@@ -82,7 +84,8 @@ def world(app, client, make_user):
     values = {"course_slug": "sample", "module_slug": "listening", "quiz_slug": "first-visit", "attempt_id": attempt.id,
               "cert_id": cert.id, "asset": "images/loop.png", "purpose": "revocation", "kid": "nope", "token": "nope",
               "request_id": 999999, "filename": "css/site.css", "name": "css/site.0000000000.css",
-              "cohort_id": cohort.id, "user_id": owner.id, "fmt": "csv", "code": cohort.join_code}
+              "cohort_id": cohort.id, "user_id": owner.id, "fmt": "csv", "code": cohort.join_code,
+              "candidate_id": 999999, "path": "courses/sample.md"}
     return {"owner": client, "values": values, "cert": cert, "attempt": attempt}
 
 

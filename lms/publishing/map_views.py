@@ -8,7 +8,7 @@ from .rolemap import build_map
 from .svg import map_svg
 from .tryout import begin, current, finished, from_session, results, take
 
-bp = Blueprint("rolemap", __name__, url_prefix="/staff/content/roleplays")
+bp = Blueprint("rolemap", __name__, url_prefix="/publishing/roleplays")
 #: the one walk an author has going, in the signed session cookie (never in the database)
 WALK_KEY = "rolemap_walk"
 
