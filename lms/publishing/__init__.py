@@ -5,11 +5,14 @@ Other code uses lms.publishing.api; this package sits at the top and imports onl
 """
 from flask import Flask, g, session
 
-from . import models  # noqa: F401 (the tables, for migrations)
+from . import models, practice  # noqa: F401 (the tables, for migrations; the practice routes, on views.bp)
 from .preview import PREVIEW_KEY, apply_preview
+from .views import bp
 
 
 def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
     @app.before_request
     def _preview():
         # A dictionary look-up on every request; only a session that previews does more.
