@@ -14,7 +14,7 @@ from certificate_helpers import claim, pass_everything
 from helpers import PASSWORD, post
 
 PUBLIC, SIGNED_IN, STAFF, ADMIN = "public", "signed-in", "staff", "admin"
-#: admins, and trainers an admin made authors (User.can_author); the matrix's trainers are not authors
+#: admins, and trainers an admin gave the author permission (the matrix's trainers do not have it)
 AUTHOR = "author"
 #: Every route and who may reach it. A new route fails test_every_route_is_classified until it is added here.
 ACCESS = {
@@ -44,14 +44,19 @@ ACCESS = {
     "trainers.transcript_download": STAFF, "trainers.trainee_csv": STAFF, "trainers.quiz_analytics": STAFF,
     "admin.users": ADMIN, "admin.user": ADMIN, "admin.require_two_factor": ADMIN,
     "ops.healthz": PUBLIC, "auth.my_data": SIGNED_IN, "auth.delete_account": SIGNED_IN,
-    "authoring.status": STAFF, "authoring.reload": STAFF, "authoring.preview": STAFF,
-    "rolemap.index": AUTHOR, "rolemap.show": AUTHOR, "rolemap.try_from": AUTHOR, "rolemap.walk": AUTHOR,
-    "rolemap.answer": AUTHOR,
-    "editor.start": AUTHOR, "editor.files": AUTHOR, "editor.edit": AUTHOR, "editor.upload_image": AUTHOR,
-    "editor.add_module": AUTHOR,
+    "authoring.status": STAFF, "authoring.reload": AUTHOR, "authoring.preview": STAFF,
+    "publishing.index": AUTHOR, "publishing.upload": AUTHOR, "publishing.fetch": AUTHOR, "publishing.candidate": AUTHOR,
+    "publishing.file": AUTHOR, "publishing.preview": AUTHOR, "publishing.stop": AUTHOR, "publishing.publish": AUTHOR,
+    "publishing.discard_candidate": AUTHOR, "publishing.roll_back": AUTHOR, "publishing.practice": AUTHOR,
+    # a push notification from the git host, authenticated by its HMAC signature; it only ever fetches a candidate
+    "publishing.webhook": PUBLIC,
+    "publishing.rolemaps": AUTHOR, "publishing.rolemap": AUTHOR, "publishing.rolemap_try": AUTHOR,
+    "publishing.rolemap_walk": AUTHOR, "publishing.rolemap_answer": AUTHOR,
+    "publishing.edit_start": AUTHOR, "publishing.edit_files": AUTHOR, "publishing.edit": AUTHOR,
+    "publishing.edit_image": AUTHOR, "publishing.edit_new_module": AUTHOR,
 }
 #: POST endpoints that take no CSRF token because they use no cookies (a JSON API).
-CSRF_EXEMPT = {"verify.api_bulk"}
+CSRF_EXEMPT = {"verify.api_bulk", "publishing.webhook"}
 
 
 @pytest.fixture
@@ -85,7 +90,7 @@ def world(app, client, make_user):
               "cert_id": cert.id, "asset": "images/loop.png", "purpose": "revocation", "kid": "nope", "token": "nope",
               "request_id": 999999, "filename": "css/site.css", "name": "css/site.0000000000.css",
               "cohort_id": cohort.id, "user_id": owner.id, "fmt": "csv", "code": cohort.join_code,
-              "candidate_id": 999999, "path": "courses/sample.md"}
+              "candidate_id": 999999, "path": "courses/sample.md", "fingerprint": "0" * 64}
     return {"owner": client, "values": values, "cert": cert, "attempt": attempt}
 
 
@@ -128,7 +133,9 @@ def test_role_by_route_matrix(app, world):
             access = ACCESS[endpoint]
             if access in (SIGNED_IN, STAFF, ADMIN, AUTHOR) and who == "anonymous":
                 assert response.status_code == 302 and "/account/login" in response.location, (who, url)
-            elif access in (ADMIN, AUTHOR) and who == "other trainer":
+            elif access == AUTHOR and who != "admin":
+                assert response.status_code == 403, (who, url, response.status_code)
+            elif access == ADMIN and who == "other trainer":
                 assert response.status_code == 403, (who, url, response.status_code)
             elif who == "other trainer" and access != PUBLIC and rule.arguments & ABOUT_OWNER:
                 assert response.status_code == 404, (who, url, response.status_code)

@@ -42,6 +42,11 @@ def catalog():
     return g.get("preview_catalog") or current_app.extensions["lms.catalog"]
 
 
+def live_catalog():
+    """The version this process serves to everyone, whatever this request previews."""
+    return current_app.extensions["lms.catalog"]
+
+
 def previewing() -> bool:
     """True on an author's preview request: pages show a candidate, and nothing is recorded."""
     return g.get("preview_catalog") is not None

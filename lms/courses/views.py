@@ -3,6 +3,7 @@ from functools import lru_cache
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import update
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
@@ -12,7 +13,8 @@ from ..certificates.records import certificates_of, status_notices, valid_first
 from ..certificates.reminders import expiring
 from ..database import begin_write
 from ..extensions import db
-from . import catalog
+from ..auth.models import User
+from . import catalog, content_state, previewing
 from .files import SVG_POLICY, media_type, served_file
 from .progress import (COMPLETE, WAITING, course_status, duration, finish_lesson, learner, open_lesson, peek_progress,
                        view_needs_write)
@@ -82,7 +84,7 @@ def lesson(course_slug: str, module_slug: str):
     course = _course_or_404(course_slug)
     module = _module_or_404(course, module_slug)
     row = peek_progress(current_user.id, module.slug)
-    if view_needs_write(row, course, module):
+    if view_needs_write(row, course, module) and not previewing():
         begin_write()  # recording the view is the one GET that writes
         row = open_lesson(current_user.id, course, module)
         db.session.commit()
@@ -143,7 +145,8 @@ def dashboard():
     latest = max(rows.values(), key=lambda r: r.last_opened_at, default=None)
     resume = _resume(latest, statuses)
     certificates = certificates_of(current_user.id)
-    return render_template("courses/dashboard.html", started=started, others=[s for s in statuses if not s.started],
+    return render_template("courses/dashboard.html", news=_news(), started=started,
+                           others=[s for s in statuses if not s.started],
                            resume=resume, certificates=valid_first(certificates), status_changes=status_notices(certificates),
                            expiring=expiring(current_user.id), graded=recently_graded(current_user.id), catalog=catalog())
 
@@ -161,3 +164,18 @@ def _resume(latest, statuses):
     if status.next_module is not None:
         return status.course, status.next_module
     return None
+
+
+def _news() -> str | None:
+    """The live version's "What's new" note, shown to each trainee once (then marked seen): None otherwise.
+
+    Trainees who joined after it was written, staff, and previews are not shown it.
+    """
+    state = content_state()
+    if (state.note is None or current_user.is_staff or previewing() or current_user.news_seen == state.fingerprint
+            or current_user.created_at > state.note[1]):
+        return None
+    begin_write()
+    db.session.execute(update(User).where(User.id == current_user.id).values(news_seen=state.fingerprint))
+    db.session.commit()
+    return state.note[0]

@@ -6,13 +6,13 @@ Other code uses lms.publishing.api; this package sits at the top and imports onl
 """
 from flask import Flask, g, session
 
-from . import editor_views, map_views, models  # noqa: F401 (models: the tables, for migrations)
+from . import editor_views, map_views, models, practice  # noqa: F401 (the tables, for migrations; the routes, on views.bp)
 from .preview import PREVIEW_KEY, apply_preview
+from .views import bp
 
 
 def init_app(app: Flask) -> None:
-    app.register_blueprint(map_views.bp)
-    app.register_blueprint(editor_views.bp)
+    app.register_blueprint(bp)
 
     @app.before_request
     def _preview():

@@ -121,7 +121,7 @@ def _check_directory(entries: list[zipfile.ZipInfo], limits: Limits) -> list[zip
             if problem:
                 raise UploadError(problem)
             continue
-        if mode and not stat.S_ISREG(mode):
+        if stat.S_IFMT(mode) not in (0, stat.S_IFREG):  # 0: no Unix type recorded (zips made on Windows)
             raise UploadError(f"'{name}' is not a regular file.")
         problem = _shape_problem(name) or _type_problem(name)
         if problem:

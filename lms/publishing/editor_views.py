@@ -3,7 +3,7 @@ preview them, upload images with alt text, and start a module from a template. S
 (never live); with a local git working copy configured, each save is also a commit by the trainer."""
 import logging
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
 
@@ -16,9 +16,9 @@ from .api import (CandidateError, Source, candidate_files, create_candidate, get
 from .editing import (KIND_ORDER, EditError, check_files, decode, editable_files, image_problem, image_snippet,
                       kind_of, module_slugs, new_module, normalise, preview)
 from .gitsave import SaveError, commit_file, working_copy
+from .views import bp
 
 logger = logging.getLogger(__name__)
-bp = Blueprint("editor", __name__, url_prefix="/publishing")
 #: uploads larger than this are refused with a message (the whole request is also capped by MAX_CONTENT_LENGTH)
 IMAGE_MAX_BYTES = 2 * 1024 * 1024
 
@@ -32,19 +32,19 @@ def _candidate_or_404(candidate_id: int):
 
 @bp.route("/edit", methods=["POST"])
 @author_required
-def start():
+def edit_start():
     """A new candidate from the live files, to edit in the browser."""
     if not FlaskForm().validate_on_submit():
         abort(400)
     candidate = create_candidate(live_files(), based_on=live_fingerprint(), source=Source.EDITOR, user=current_user,
                                  origin="edited in the browser")
     db.session.commit()
-    return redirect(url_for(".files", candidate_id=candidate.id))
+    return redirect(url_for(".edit_files", candidate_id=candidate.id))
 
 
 @bp.route("/candidates/<int:candidate_id>/edit/")
 @author_required
-def files(candidate_id: int):
+def edit_files(candidate_id: int):
     candidate = _candidate_or_404(candidate_id)
     tree = candidate_files(candidate)
     problems = problems_of(candidate)
@@ -138,7 +138,7 @@ def _max_image() -> int:
 
 @bp.route("/candidates/<int:candidate_id>/images/<module_slug>", methods=["POST"])
 @author_required
-def upload_image(candidate_id: int, module_slug: str):
+def edit_image(candidate_id: int, module_slug: str):
     candidate = _candidate_or_404(candidate_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
@@ -180,7 +180,7 @@ def upload_image(candidate_id: int, module_slug: str):
 
 @bp.route("/candidates/<int:candidate_id>/new-module", methods=["POST"])
 @author_required
-def add_module(candidate_id: int):
+def edit_new_module(candidate_id: int):
     candidate = _candidate_or_404(candidate_id)
     if not FlaskForm().validate_on_submit():
         abort(400)
