@@ -23,7 +23,8 @@ from flask_login import current_user
 from sqlalchemy import JSON, String, select, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .auth.models import User, utcnow
+from .auth.models import User
+from .clock import utcnow
 from .extensions import db
 
 logger = logging.getLogger("lms.audit")

@@ -27,7 +27,7 @@ def _path(endpoint: str, values: tuple, script_root: str) -> str:
 @bp.route("/")
 def index():
     if current_user.is_authenticated:
-        return redirect(url_for("courses.dashboard"))
+        return redirect(url_for("dashboard.index"))
     return render_template("index.html")
 
 
@@ -37,15 +37,9 @@ def favicon():
     return redirect(url_for("static", filename="favicon.svg"), code=301)
 
 
-@bp.route("/privacy")
-def privacy():
-    """The privacy notice trainees accept at registration."""
-    return render_template("privacy.html")
-
-
 @bp.route("/support")
 def support():
     """Crisis lines: studying this material can stir up a trainee's own history."""
-    from .courses import catalog
+    from .content import catalog
 
     return render_template("support.html", custom=catalog().support)

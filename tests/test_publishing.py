@@ -21,8 +21,8 @@ from helpers import PASSWORD, TEST_CONTENT, csrf_token, post
 from lms.assessments.models import Attempt
 from lms.audit import AuditEvent
 from lms.auth.operations import create_user
-from lms.courses.models import LessonProgress
-from lms.courses.versions import ContentVersion
+from lms.reading.models import LessonProgress
+from lms.content.versions import ContentVersion
 from lms.extensions import db
 from lms.publishing import api
 from lms.publishing.models import Candidate, Source

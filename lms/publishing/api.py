@@ -1,7 +1,7 @@
 """Publishing's API for other code (the browser editor): candidate versions, their files, checks and catalogs.
 
 A candidate is a whole content tree that is not live. It is stored in the database as the same
-deterministic archive a content version is (lms.courses.versions.pack), so every app process sees it
+deterministic archive a content version is (lms.content.versions.pack), so every app process sees it
 and its fingerprint names its files exactly. Its check result is kept on it and refreshed on every change.
 
 Candidates are edited in place: `write_file` on an open candidate replaces its archive (and so its
@@ -23,11 +23,12 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import select
 
-from ..auth.models import User, utcnow
-from ..courses.content import Catalog
-from ..courses.loader import inspect
-from ..courses.problems import Problem
-from ..courses.versions import ContentVersion, extract, pack, unpack
+from ..auth.models import User
+from ..clock import utcnow
+from ..content.catalog import Catalog
+from ..content.loader import inspect
+from ..content.problems import Problem
+from ..content.versions import ContentVersion, extract, pack, unpack
 from ..extensions import db
 from .archive import path_problem
 from .models import Candidate, CandidateState, Source

@@ -10,12 +10,12 @@ import zipfile
 from dataclasses import dataclass
 from io import BytesIO
 
-from ..courses.files import media_type
+from ..content.files import media_type
 
 #: folders and files at the top of a content tree (CONTENT-FORMAT.md); nothing else belongs in it
 TOP_FOLDERS = ("courses", "modules", "attestations")
 TOP_FILES = ("competencies.yaml", "support.md")
-#: text sources the loader reads; every other file must be a type that is served (lms.courses.files)
+#: text sources the loader reads; every other file must be a type that is served (lms.content.files)
 SOURCE_EXTENSIONS = ("md", "yaml")
 #: files that macOS's "Compress" adds to every zip: left out silently rather than refused
 _FINDER_LITTER = re.compile(r"(^|/)(__MACOSX/|\.DS_Store$|\._)")

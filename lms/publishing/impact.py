@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from ..assessments.models import OPEN, PENDING, Attempt
 from ..auth.models import User
 from ..certificates.models import LIVE, Certificate
-from ..courses.content import Catalog, Course
-from ..courses.models import LessonProgress
-from ..courses.progress import course_status, learner
+from ..content.catalog import Catalog, Course
+from ..reading.models import LessonProgress
+from ..completion.api import course_status, learner
 from ..extensions import db
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
@@ -124,9 +124,9 @@ def _course_effects(live: Catalog, candidate: Catalog, course: Course) -> list[s
         return []
     lost, gained, shown = 0, 0, Counter()
     for user_id in trainees:
-        state = learner(user_id)
-        was = course_status(live, course, *state).modules_complete
-        now = course_status(candidate, after, *state)
+        record = learner(user_id)
+        was = course_status(live, course, record).modules_complete
+        now = course_status(candidate, after, record)
         if was and not now.modules_complete:
             lost += 1
             shown[f"{now.complete_count} of {len(now.modules)}"] += 1

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from ..auth.models import utcnow
+from ..clock import utcnow
 from ..extensions import db
 
 
@@ -38,7 +38,7 @@ class Candidate(db.Model):
     __tablename__ = "content_candidate"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    #: SHA-256 of the archive (lms.courses.versions.pack): changes with every edit
+    #: SHA-256 of the archive (lms.content.versions.pack): changes with every edit
     fingerprint: Mapped[str] = mapped_column(String(64), index=True)
     #: tar.gz of the whole content tree, as a content version stores it
     archive: Mapped[bytes] = deferred(mapped_column(LargeBinary))

@@ -1,7 +1,7 @@
 """Making candidates from an upload or git, and publishing, rolling back and setting them aside.
 
 Each operation flushes and audits; the view commits once, then serves the new version in its own
-process (the others follow the active version within CONTENT_CHECK_SECONDS, lms.courses.versions).
+process (the others follow the active version within CONTENT_CHECK_SECONDS, lms.content.versions).
 """
 import logging
 
@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from .. import audit
 from ..auth.models import User
-from ..courses import versions
-from ..courses.versions import ContentVersion
+from ..content import versions
+from ..content.versions import ContentVersion
 from ..extensions import db
 from .api import create_candidate, live_files, live_fingerprint, replace_module
 from .archive import Limits, read_zip

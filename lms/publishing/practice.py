@@ -2,10 +2,10 @@
 never in the database (no Attempt or step rows), and is scored with the same rules as real attempts."""
 from flask import abort, flash, redirect, render_template, request, session, url_for
 
-from ..assessments.model import END
+from ..content.quiz import END
 from ..assessments.scoring import Step, next_scene, score_path
 from ..auth import author_required
-from ..courses import catalog, previewing
+from ..content import catalog, previewing
 from .preview import PRACTICE_KEY
 from .views import bp
 

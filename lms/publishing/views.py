@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from ..auth import author_required
 from ..auth.models import User
-from ..courses import content_state, live_catalog
-from ..courses.versions import ContentVersion
+from ..content import content_state, live_catalog
+from ..content.versions import ContentVersion
 from ..extensions import csrf, db, limiter
 from .api import candidate_files, catalog_for, get_candidate, problems_of
 from .archive import UploadError
