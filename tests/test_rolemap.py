@@ -6,9 +6,9 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
-from lms.assessments.graph import topological_order
-from lms.assessments.model import END
-from lms.courses.loader import load_catalog
+from lms.content.quiz_graph import topological_order
+from lms.content.quiz import END
+from lms.content.loader import load_catalog
 from lms.extensions import db
 from lms.publishing.rolemap import build_map
 from lms.publishing.svg import map_svg

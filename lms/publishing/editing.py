@@ -9,13 +9,13 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from ..assessments.model import Quiz
-from ..assessments.parser import parse_quiz
-from ..courses.files import media_type
-from ..courses.frontmatter import split
-from ..courses.loader import SLUG, inspect
-from ..courses.markdown import render
-from ..courses.problems import Collector, Problem
+from ..content.files import media_type
+from ..content.frontmatter import split
+from ..content.loader import SLUG, inspect
+from ..content.markdown import render
+from ..content.problems import Collector, Problem
+from ..content.quiz import Quiz
+from ..content.quiz_parser import parse_quiz
 from .archive import path_problem
 
 #: what each editable file is, from its place in the tree (CONTENT-FORMAT.md, "Layout")

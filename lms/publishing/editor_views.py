@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 
 from .. import audit
 from ..auth import author_required
-from ..courses.files import SVG_POLICY, media_type
+from ..content.files import SVG_POLICY, media_type
 from ..extensions import db
 from .api import (CandidateError, Source, candidate_files, create_candidate, get_candidate, live_files,
                   live_fingerprint, problems_of, replace_files, write_file)

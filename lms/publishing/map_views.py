@@ -3,11 +3,11 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_wtf import FlaskForm
 
 from ..auth import author_required
-from ..courses import catalog
+from ..content import catalog
 from .rolemap import build_map
 from .svg import map_svg
-from .views import bp
 from .tryout import begin, current, finished, from_session, results, take
+from .views import bp
 
 #: the one walk an author has going, in the signed session cookie (never in the database)
 WALK_KEY = "rolemap_walk"

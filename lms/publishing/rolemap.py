@@ -8,9 +8,9 @@ from fractions import Fraction
 
 from markupsafe import Markup
 
-from ..assessments.graph import passing_route_to, topological_order
-from ..assessments.model import END, Quiz, Scene
 from ..assessments.scoring import Result, Step, score_path
+from ..content.quiz import END, Quiz, Scene
+from ..content.quiz_graph import passing_route_to, topological_order
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """The role-play map drawn as SVG text on the server: no script, every piece of author text escaped."""
 from markupsafe import Markup, escape
 
-from ..assessments.model import END
+from ..content.quiz import END
 from .rolemap import RoleplayMap, SceneEntry
 
 WIDTH, HEIGHT, GAP_X, GAP_Y, MARGIN = 190, 54, 30, 64, 16

@@ -6,8 +6,8 @@ cookie (a few scene ids and choice numbers) and writes nothing to the database.
 """
 from dataclasses import dataclass
 
-from ..assessments.model import END, Quiz
 from ..assessments.scoring import Result, Step, next_scene, score_path
+from ..content.quiz import END, Quiz
 
 #: the most steps a walk keeps (a role-play has no cycles, so a real walk is shorter than its scene count)
 MAX_STEPS = 200
