@@ -102,12 +102,23 @@ def preview(kind: str, path: str, text: str, competencies: dict | None = None) -
     if kind == "role-play":
         return Preview(quiz=parse_quiz(path, text, competencies, problems))
     if kind == "grader's guide" and not text.startswith("---"):
-        return Preview(html=render(text).html)  # a guide's front matter is optional
+        return Preview(html=demote_headings(render(text).html, 2))  # a guide's front matter is optional
     fm = split(text, path, problems)
     if fm is None:
         return Preview()
     title = fm.data.get("title") if isinstance(fm.data, dict) else None
-    return Preview(html=render(fm.body).html, title=str(title) if title else None)
+    return Preview(html=demote_headings(render(fm.body).html, 2), title=str(title) if title else None)
+
+
+def demote_headings(html: Markup, levels: int) -> Markup:
+    """The same HTML with each heading `levels` lower (h1 -> h3 for 2), so a preview sits under the page's own headings.
+
+    Only tag names change, on HTML the one sanitiser already made safe, so the result stays safe.
+    """
+    def lower(match: re.Match) -> str:
+        return f"<{match[1]}h{min(int(match[2]) + levels, 6)}"
+
+    return Markup(re.sub(r"<(/?)h([1-6])(?=[\s>])", lower, str(html)))
 
 
 def image_problem(name: str, data: bytes, alt: str, max_bytes: int) -> str | None:

@@ -69,10 +69,11 @@ def _edges(entry: SceneEntry, place: dict) -> list[str]:
         marker = "arrowhead-critical" if critical else "arrowhead"
         text = "critical" if critical else ", ".join(_signed(p) for p in points)
         lx, ly = sx + (ex - sx) * 0.35, y + HEIGHT + (ey - y - HEIGHT) * 0.35
+        # A white box under the label keeps it readable where it crosses a line.
         out.append(f'<g class="edge"><line x1="{sx:g}" y1="{y + HEIGHT:g}" x2="{ex:g}" y2="{ey:g}" stroke="{colour}" '
                    f'stroke-width="2"{dash} marker-end="url(#{marker})"/>'
-                   f'<text x="{lx + 4:g}" y="{ly:g}" font-size="12" fill="{colour}" stroke="#ffffff" stroke-width="3" '
-                   f'paint-order="stroke">{escape(text)}</text></g>')
+                   f'<rect x="{lx + 1:g}" y="{ly - 12:g}" width="{len(text) * 7 + 6}" height="16" fill="#ffffff"/>'
+                   f'<text x="{lx + 4:g}" y="{ly:g}" font-size="12" fill="{colour}">{escape(text)}</text></g>')
     return out
 
 
