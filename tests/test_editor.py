@@ -45,6 +45,15 @@ def edit_url(candidate, path=LESSON):
     return f"/publishing/candidates/{candidate.id}/edit/{path}"
 
 
+def base_of(client, url):
+    """The version of the file the editor page was loaded with (its hidden 'base' field)."""
+    return re.search(r'name="base" value="([^"]+)"', client.get(url).get_data(as_text=True)).group(1)
+
+
+def save(client, url, text):
+    return post(client, url, {"text": text, "action": "save", "base": base_of(client, url)}, page=url)
+
+
 def files_of(candidate_id):
     db.session.expire_all()
     return api.candidate_files(db.session.get(Candidate, candidate_id))
@@ -80,7 +89,7 @@ def test_a_role_play_preview_shows_its_scenes(author, candidate):
 
 def test_save_goes_to_the_candidate_never_live(app, author, candidate):
     client, _ = author
-    response = post(client, edit_url(candidate), {"text": BROKEN, "action": "save"}, page=edit_url(candidate))
+    response = save(client, edit_url(candidate), BROKEN)
     assert (response.status_code, response.location) == (302, edit_url(candidate))
     assert files_of(candidate.id)[LESSON] == BROKEN.encode()
     saved = db.session.get(Candidate, candidate.id)
@@ -89,6 +98,22 @@ def test_save_goes_to_the_candidate_never_live(app, author, candidate):
     assert api.live_files()[LESSON] != BROKEN.encode()
     html = client.get(edit_url(candidate)).get_data(as_text=True)
     assert '<a href="#L3" data-line="3">Line 3</a>' in html
+
+
+def test_a_save_over_someone_elses_newer_save_is_refused_with_the_text_kept(app, make_user, author, candidate):
+    first, _ = author
+    second, _ = author_client(app, make_user, email="second@example.org")
+    url = edit_url(candidate)
+    stale = base_of(first, url)
+    assert save(second, url, BROKEN).status_code == 302
+    mine = "---\ntitle: Mine\n---\nMy text.\n"
+    response = post(first, url, {"text": mine, "action": "save", "base": stale}, page=url)
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert "Someone saved this file after you opened it" in html and "My text." in html
+    assert files_of(candidate.id)[LESSON] == BROKEN.encode()
+    assert save(first, url, mine).status_code == 302, "saving again, having seen the warning, replaces theirs"
+    assert files_of(candidate.id)[LESSON] == mine.encode()
 
 
 def git_repository(tmp_path: Path) -> Path:
@@ -113,7 +138,7 @@ def test_with_a_local_git_repository_each_save_is_a_commit_by_the_trainer(app_fa
         found = api.create_candidate(api.live_files(), based_on=api.live_fingerprint(), source=Source.EDITOR, user=user)
         db.session.commit()
         fixed = "---\ntitle: Listening, revised\nminutes: 20\n---\n# Listening\n\nText.\n"
-        response = post(client, edit_url(found), {"text": fixed, "action": "save"}, page=edit_url(found))
+        response = save(client, edit_url(found), fixed)
         assert response.status_code == 302
     log = subprocess.run(["git", "-C", str(repo), "log", "-1", "--format=%an|%ae|%s", "--name-only"],
                          capture_output=True, text=True, check=True).stdout

@@ -2,6 +2,7 @@
 
 No Flask and no database: the views read the candidate through lms.publishing.api and hand the files here.
 """
+import hashlib
 import re
 import tempfile
 from dataclasses import dataclass
@@ -58,6 +59,11 @@ def module_slugs(files: dict[str, bytes]) -> list[str]:
 def decode(data: bytes) -> str:
     """A file's text for the editor (invalid UTF-8 shows as replacement characters; the check reports it)."""
     return data.decode("utf-8", errors="replace")
+
+
+def digest(data: bytes | None) -> str:
+    """A short name for a file's saved bytes ("new" for a file not written yet), to notice a save by someone else."""
+    return hashlib.sha256(data).hexdigest()[:32] if data is not None else "new"
 
 
 def normalise(text: str) -> str:

@@ -11,9 +11,9 @@ from .. import audit
 from ..auth import author_required
 from ..content.files import SVG_POLICY, media_type
 from ..extensions import db
-from .api import (CandidateError, Source, candidate_files, create_candidate, get_candidate, live_files,
-                  live_fingerprint, problems_of, replace_files, write_file)
-from .editing import (KIND_ORDER, EditError, check_files, decode, editable_files, image_problem, image_snippet,
+from .api import (Candidate, CandidateError, Source, candidate_files, create_candidate, live_files, live_fingerprint,
+                  problems_of, replace_files, write_file)
+from .editing import (KIND_ORDER, EditError, check_files, decode, digest, editable_files, image_problem, image_snippet,
                       kind_of, module_slugs, new_module, normalise, preview)
 from .gitsave import SaveError, commit_file, working_copy
 from .views import bp
@@ -23,8 +23,10 @@ logger = logging.getLogger(__name__)
 IMAGE_MAX_BYTES = 2 * 1024 * 1024
 
 
-def _candidate_or_404(candidate_id: int):
-    candidate = get_candidate(candidate_id)
+def _candidate_or_404(candidate_id: int, lock: bool = False) -> Candidate:
+    """The candidate; a request that changes it holds its row lock (PostgreSQL), so two saves of different
+    files of one candidate cannot both read the old tree and lose one another's change."""
+    candidate = db.session.get(Candidate, candidate_id, with_for_update=lock, populate_existing=lock)
     if candidate is None:
         abort(404)
     return candidate
@@ -57,7 +59,7 @@ def edit_files(candidate_id: int):
 @bp.route("/candidates/<int:candidate_id>/edit/<path:path>", methods=["GET", "POST"])
 @author_required
 def edit(candidate_id: int, path: str):
-    candidate = _candidate_or_404(candidate_id)
+    candidate = _candidate_or_404(candidate_id, lock=request.method == "POST")
     tree = candidate_files(candidate)
     kind = kind_of(path)
     if kind is None:
@@ -82,6 +84,11 @@ def edit(candidate_id: int, path: str):
         problems = [p for p in found if p.path == path]
         others = [p for p in found if p.path != path and not p.warning]
         return _render(candidate, tree, path, kind, text, problems, checked=True, others=others)
+    if request.form.get("base") != digest(tree.get(path)):
+        # Saved by someone else (or in another tab) since this text was loaded: never overwrite it unseen.
+        flash("Someone saved this file after you opened it. Your text is below, not saved: compare it with the "
+              "saved version (open this page again in another tab), then save again to replace theirs.", "error")
+        return _render(candidate, tree, path, kind, text, [], checked=False, status=409)
     return _save(candidate, path, text)
 
 
@@ -114,6 +121,7 @@ def _render(candidate, tree, path, kind, text, problems, checked, others=(), sta
                            problems=problems, errors=[p for p in problems if not p.warning], checked=checked,
                            others=others, preview=shown, lines=lines, by_line=_by_line(problems, len(lines)),
                            module=module, exists=path in tree, form=FlaskForm(), image=image or {},
+                           base=digest(tree.get(path)),
                            repo=working_copy(current_app.config) is not None,
                            max_image_mb=_max_image() / 1_048_576), status
 
@@ -139,7 +147,7 @@ def _max_image() -> int:
 @bp.route("/candidates/<int:candidate_id>/images/<module_slug>", methods=["POST"])
 @author_required
 def edit_image(candidate_id: int, module_slug: str):
-    candidate = _candidate_or_404(candidate_id)
+    candidate = _candidate_or_404(candidate_id, lock=True)
     if not FlaskForm().validate_on_submit():
         abort(400)
     tree = candidate_files(candidate)
@@ -181,7 +189,7 @@ def edit_image(candidate_id: int, module_slug: str):
 @bp.route("/candidates/<int:candidate_id>/new-module", methods=["POST"])
 @author_required
 def edit_new_module(candidate_id: int):
-    candidate = _candidate_or_404(candidate_id)
+    candidate = _candidate_or_404(candidate_id, lock=True)
     if not FlaskForm().validate_on_submit():
         abort(400)
     tree = candidate_files(candidate)
