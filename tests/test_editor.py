@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from lms.content import content_state
 from lms.extensions import db
 from lms.publishing import api
 from lms.publishing.editing import check_files, new_module
@@ -31,6 +32,9 @@ def author_client(app, make_user, author=True, email=None):
 
 @pytest.fixture
 def author(app, make_user):
+    # The live version stored, as after start-up (on PostgreSQL the fixtures empty the tables after the app started).
+    content_state().load_disk()
+    db.session.commit()
     return author_client(app, make_user)
 
 
@@ -134,6 +138,8 @@ def test_with_a_local_git_repository_each_save_is_a_commit_by_the_trainer(app_fa
     repo = git_repository(tmp_path)
     app = app_factory(CONTENT_REPO=str(repo))
     with app.app_context():
+        content_state().load_disk()
+        db.session.commit()
         client, user = author_client(app, make_user, email="robin@example.org")
         found = api.create_candidate(api.live_files(), based_on=api.live_fingerprint(), source=Source.EDITOR, user=user)
         db.session.commit()
