@@ -271,6 +271,19 @@ def test_the_impact_counts_trainees_who_lose_completion_certificates_and_open_at
             "new attempts use the new version.") in page
 
 
+def test_removing_a_module_from_a_course_takes_completion_from_nobody(site):
+    author = site.person("author@example.org", "trainer", author=True)
+    reader = site.person("reader@example.org")
+    pass_everything(site.app, reader, reader.user_id)
+    files = _tree()
+    files["courses/sample.md"] = files["courses/sample.md"].replace(b"modules: [listening, safety]", b"modules: [safety]") \
+        .replace(b"hours: {mentoring: 2, ethics: 1}", b"hours: {ethics: 1}")
+    cid = candidate_id(site.upload(author, make_zip(files)))
+    page = author.get(f"/publishing/candidates/{cid}/").get_data(as_text=True)
+    assert "modules removed: listening" in page
+    assert "Sample Course: no trainee&#39;s completion changes (1 trainee started it); no certificates have been issued" in page
+
+
 # -- private preview -------------------------------------------------------------------------
 
 def test_preview_shows_the_candidate_to_its_author_only_and_records_nothing(site):

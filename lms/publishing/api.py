@@ -15,6 +15,11 @@ and never commits: the view commits once.
     problems = check(cand)                                # [Problem(path, line, message, warning)]
     cand = write_file(cand, "modules/x/index.md", b"...", current_user)
     catalog = catalog_for(cand)                           # None while it has errors
+
+Pages: the candidate page (publishing.candidate) links each problem to `url_for("publishing.edit",
+candidate_id=..., path=...) + "#L<line>"` once an endpoint of that name exists, else to the plain file
+view (publishing.file, with an anchor per line). lms.publishing.preview.start_preview(candidate) previews
+a candidate in the current session; publishing.practice plays its role-plays with nothing recorded.
 """
 import logging
 import shutil
