@@ -524,3 +524,11 @@ def test_a_lesson_view_without_a_preview_asks_the_database_nothing_more(site):
         event.remove(engine, "before_cursor_execute", listener)
     # Only the check for a newer live version (every CONTENT_CHECK_SECONDS: 0 here) reaches the ORM's engine.
     assert [s for s in statements if s != "BEGIN" and "FROM content_version" not in s] == [], statements
+
+
+def test_the_webhook_is_rate_limited(app_factory, tmp_path):
+    app = app_factory(CONTENT_REPO=str(tmp_path / "missing"), CONTENT_WEBHOOK_SECRET="s3cret-webhook-value",
+                      RATELIMIT_ENABLED=True, CONTENT_WEBHOOK_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    codes = [client.post("/publishing/webhook", data=b"{}", headers=_signed("wrong", b"{}")).status_code for _ in range(3)]
+    assert codes == [403, 403, 429]

@@ -232,7 +232,7 @@ def roll_back(fingerprint: str):
 
 @bp.route("/webhook", methods=["POST"])
 @csrf.exempt  # a machine's request, authenticated by its HMAC signature instead
-@limiter.limit("30 per hour")
+@limiter.limit("CONTENT_WEBHOOK_RATE_LIMIT")
 def webhook():
     """A push notification from the git host: fetch a candidate (never publish). GitHub/Gitea-style signature."""
     secret = current_app.config.get("CONTENT_WEBHOOK_SECRET")
