@@ -493,6 +493,7 @@ def test_the_webhook_refuses_a_bad_signature_and_never_publishes(app_factory, tm
     body = json.dumps({"ref": "refs/heads/main"}).encode()
     assert client.post("/publishing/webhook", data=body, headers=_signed("wrong", body)).status_code == 403
     assert client.post("/publishing/webhook", data=body, headers={"Content-Type": "application/json"}).status_code == 403
+    assert client.post("/publishing/webhook", data=body, headers={"X-Hub-Signature-256": "sha256=é"}).status_code == 403
     assert site.candidates() == 0
     other = json.dumps({"ref": "refs/heads/feature"}).encode()
     assert client.post("/publishing/webhook", data=other, headers=_signed("s3cret-webhook-value", other)).status_code == 202
