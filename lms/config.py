@@ -143,6 +143,7 @@ def from_environment(instance_path: str, root_path: str) -> dict:
         "CONTENT_REPO_KNOWN_HOSTS": os.environ.get("LMS_CONTENT_REPO_KNOWN_HOSTS") or None,
         "CONTENT_GIT_TIMEOUT": int(os.environ.get("LMS_CONTENT_GIT_TIMEOUT") or 120),
         "CONTENT_WEBHOOK_SECRET": os.environ.get("LMS_CONTENT_WEBHOOK_SECRET") or None,
+        "CONTENT_WEBHOOK_RATE_LIMIT": os.environ.get("LMS_CONTENT_WEBHOOK_RATE_LIMIT") or "20 per hour;100 per day",
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT") or 25),
         "MAIL_USE_TLS": env_bool("MAIL_USE_TLS", False),

@@ -12,7 +12,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
@@ -20,8 +20,10 @@ from certificate_helpers import claim, pass_everything
 from helpers import PASSWORD, TEST_CONTENT, csrf_token, post
 from lms.assessments.models import Attempt
 from lms.audit import AuditEvent
+from lms.auth.models import User
 from lms.auth.operations import create_user
 from lms.reading.models import LessonProgress
+from lms.content import content_state
 from lms.content.versions import ContentVersion
 from lms.extensions import db
 from lms.publishing import api
@@ -60,12 +62,26 @@ def make_zip(entries: dict[str, bytes], links: dict[str, str] | None = None, sto
     return buffer.getvalue()
 
 
+def stored(app):
+    """The app, with the version it serves stored as the active one: on PostgreSQL the fixtures empty every
+    table after the first app starts, which removes the version it had just stored."""
+    with app.app_context():
+        content_state().load_disk()
+        db.session.commit()
+    return app
+
+
+@pytest.fixture
+def live(app):
+    return stored(app)
+
+
 @pytest.fixture
 def site(app_factory, tmp_path):
     """An app on a copy of the test content, with small upload limits; people are made with site.person()."""
     root = tmp_path / "content"
     shutil.copytree(TEST_CONTENT, root)
-    app = app_factory(CONTENT_DIR=str(root), CONTENT_CHECK_SECONDS=0, **LIMITS)
+    app = stored(app_factory(CONTENT_DIR=str(root), CONTENT_CHECK_SECONDS=0, **LIMITS))
     return Site(app, root)
 
 
@@ -107,7 +123,7 @@ def candidate_id(response) -> int:
 
 # -- the API the editor builds on ------------------------------------------------------------
 
-def test_a_candidate_of_the_live_files_has_the_live_fingerprint_and_passes_the_check(app, make_user):
+def test_a_candidate_of_the_live_files_has_the_live_fingerprint_and_passes_the_check(live, make_user):
     author = make_user(role="admin")
     candidate = api.create_candidate(api.live_files(), based_on=api.live_fingerprint(), source=Source.DISK, user=author)
     db.session.commit()
@@ -116,7 +132,7 @@ def test_a_candidate_of_the_live_files_has_the_live_fingerprint_and_passes_the_c
     assert api.candidate_files(candidate) == _tree()
 
 
-def test_write_file_updates_an_open_candidate_and_checks_it_again_with_file_and_line(app, make_user):
+def test_write_file_updates_an_open_candidate_and_checks_it_again_with_file_and_line(live, make_user):
     author = make_user(role="admin")
     candidate = api.create_candidate(api.live_files(), based_on=api.live_fingerprint(), source=Source.EDITOR,
                                      user=author)
@@ -256,6 +272,19 @@ def test_the_impact_counts_trainees_who_lose_completion_certificates_and_open_at
             "new attempts use the new version.") in page
 
 
+def test_removing_a_module_from_a_course_takes_completion_from_nobody(site):
+    author = site.person("author@example.org", "trainer", author=True)
+    reader = site.person("reader@example.org")
+    pass_everything(site.app, reader, reader.user_id)
+    files = _tree()
+    files["courses/sample.md"] = files["courses/sample.md"].replace(b"modules: [listening, safety]", b"modules: [safety]") \
+        .replace(b"hours: {mentoring: 2, ethics: 1}", b"hours: {ethics: 1}")
+    cid = candidate_id(site.upload(author, make_zip(files)))
+    page = author.get(f"/publishing/candidates/{cid}/").get_data(as_text=True)
+    assert "modules removed: listening" in page
+    assert "Sample Course: no trainee&#39;s completion changes (1 trainee started it); no certificates have been issued" in page
+
+
 # -- private preview -------------------------------------------------------------------------
 
 def test_preview_shows_the_candidate_to_its_author_only_and_records_nothing(site):
@@ -318,7 +347,6 @@ def test_a_trainer_whose_author_permission_is_removed_stops_previewing(site):
     post(author, f"/publishing/candidates/{cid}/preview", page=f"/publishing/candidates/{cid}/")
     assert "Looking After Yourself" in author.get("/courses/sample/").get_data(as_text=True)
     with site.app.app_context():
-        from lms.auth.models import User
         db.session.get(User, author.user_id).can_author = False
         db.session.commit()
     assert "Looking After Yourself" not in author.get("/courses/sample/").get_data(as_text=True)
@@ -425,7 +453,7 @@ def git_repository(tmp_path: Path, title: str = "Sample Course from git") -> Pat
 
 def test_fetch_from_a_local_git_repository_makes_a_candidate_and_leaves_links_out(app_factory, tmp_path):
     repo = git_repository(tmp_path)
-    site = Site(app_factory(CONTENT_REPO=str(repo), CONTENT_BRANCH="main", **LIMITS), TEST_CONTENT)
+    site = Site(stored(app_factory(CONTENT_REPO=str(repo), CONTENT_BRANCH="main", **LIMITS)), TEST_CONTENT)
     author = site.person("author@example.org", "trainer", author=True)
     assert "Fetch from git" in author.get("/publishing/").get_data(as_text=True)
     response = post(author, "/publishing/fetch", page="/publishing/")
@@ -459,13 +487,14 @@ def _signed(secret: str, body: bytes) -> dict:
 
 def test_the_webhook_refuses_a_bad_signature_and_never_publishes(app_factory, tmp_path):
     repo = git_repository(tmp_path)
-    app = app_factory(CONTENT_REPO=str(repo), CONTENT_BRANCH="main", CONTENT_WEBHOOK_SECRET="s3cret-webhook-value")
+    app = stored(app_factory(CONTENT_REPO=str(repo), CONTENT_BRANCH="main", CONTENT_WEBHOOK_SECRET="s3cret-webhook-value"))
     site = Site(app, TEST_CONTENT)
     before = site.live()
     client = app.test_client()
     body = json.dumps({"ref": "refs/heads/main"}).encode()
     assert client.post("/publishing/webhook", data=body, headers=_signed("wrong", body)).status_code == 403
     assert client.post("/publishing/webhook", data=body, headers={"Content-Type": "application/json"}).status_code == 403
+    assert client.post("/publishing/webhook", data=body, headers={"X-Hub-Signature-256": "sha256=é"}).status_code == 403
     assert site.candidates() == 0
     other = json.dumps({"ref": "refs/heads/feature"}).encode()
     assert client.post("/publishing/webhook", data=other, headers=_signed("s3cret-webhook-value", other)).status_code == 202
@@ -478,3 +507,30 @@ def test_the_webhook_is_off_without_a_secret(app_factory, tmp_path):
     app = app_factory(CONTENT_REPO=str(git_repository(tmp_path)))
     body = b"{}"
     assert app.test_client().post("/publishing/webhook", data=body, headers=_signed("", body)).status_code == 404
+
+
+def test_a_lesson_view_without_a_preview_asks_the_database_nothing_more(site):
+    trainee = site.person("trainee@example.org")
+    author = site.person("author@example.org", "trainer", author=True)
+    candidate_id(site.upload(author, make_zip(_with_rest_module())))
+    lesson = "/courses/sample/safety/"
+    trainee.get(lesson)  # the first view records progress; a view within a minute reads only
+    statements = []
+    with site.app.app_context():
+        engine = db.engine
+    listener = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        assert trainee.get(lesson).status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    # Only the check for a newer live version (every CONTENT_CHECK_SECONDS: 0 here) reaches the ORM's engine.
+    assert [s for s in statements if s != "BEGIN" and "FROM content_version" not in s] == [], statements
+
+
+def test_the_webhook_is_rate_limited(app_factory, tmp_path):
+    app = app_factory(CONTENT_REPO=str(tmp_path / "missing"), CONTENT_WEBHOOK_SECRET="s3cret-webhook-value",
+                      RATELIMIT_ENABLED=True, CONTENT_WEBHOOK_RATE_LIMIT="2 per minute")
+    client = app.test_client()
+    codes = [client.post("/publishing/webhook", data=b"{}", headers=_signed("wrong", b"{}")).status_code for _ in range(3)]
+    assert codes == [403, 403, 429]

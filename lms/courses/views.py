@@ -124,7 +124,8 @@ def asset(course_slug: str, module_slug: str, asset: str):
     path = served_file(module.folder, asset)
     if path is None:
         abort(404)
-    response = send_file(path, mimetype=media_type(path.name), max_age=3600)
+    # A previewed candidate's file has the live file's address: never cached, so neither is seen in place of the other.
+    response = send_file(path, mimetype=media_type(path.name), max_age=0 if previewing() else 3600)
     if response.mimetype == "image/svg+xml":
         response.headers["Content-Security-Policy"] = SVG_POLICY
     return response

@@ -15,8 +15,15 @@ and never commits: the view commits once.
     problems = check(cand)                                # [Problem(path, line, message, warning)]
     cand = write_file(cand, "modules/x/index.md", b"...", current_user)
     catalog = catalog_for(cand)                           # None while it has errors
+
+Pages: the candidate page (publishing.candidate) links each problem to `url_for("publishing.edit",
+candidate_id=..., path=...) + "#L<line>"` once an endpoint of that name exists, else to the plain file
+view (publishing.file, with an anchor per line). lms.publishing.preview.start_preview(candidate) previews
+a candidate in the current session; publishing.practice plays its role-plays with nothing recorded.
 """
 import logging
+import shutil
+import time
 from collections import OrderedDict
 from pathlib import Path
 
@@ -36,6 +43,8 @@ from .models import Candidate, CandidateState, Source
 logger = logging.getLogger(__name__)
 #: catalogs of candidates kept per process (each holds a rendered content tree)
 CATALOGS_KEPT = 8
+#: unpacked candidates older than this are removed from the instance folder (a preview unpacks again)
+KEEP_UNPACKED_SECONDS = 2 * 24 * 3600
 
 __all__ = ["Candidate", "CandidateError", "CandidateState", "Problem", "Source", "candidate_files", "catalog_for",
            "check", "create_candidate", "get_candidate", "live_files", "live_fingerprint", "replace_module",
@@ -169,7 +178,23 @@ def _check_paths(files: dict[str, bytes]) -> None:
 
 def _folder(candidate: Candidate) -> Path:
     """The candidate unpacked under the instance folder, once per fingerprint (shared by the processes)."""
-    return extract(candidate.fingerprint, candidate.archive, Path(current_app.instance_path) / "content-candidates")
+    cache = Path(current_app.instance_path) / "content-candidates"
+    if not (cache / candidate.fingerprint).is_dir():
+        _prune(cache)
+    return extract(candidate.fingerprint, candidate.archive, cache)
+
+
+def _prune(cache: Path) -> None:
+    """Remove unpacked candidates nobody has unpacked for a while: every edit unpacks a new one."""
+    if not cache.is_dir():
+        return
+    cutoff = time.time() - KEEP_UNPACKED_SECONDS
+    for folder in cache.iterdir():
+        try:
+            if folder.is_dir() and folder.stat().st_mtime < cutoff:
+                shutil.rmtree(folder)
+        except OSError:
+            pass  # another process removed it first
 
 
 def _relative(path: str, folder: Path) -> str:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from ..assessments.models import OPEN, PENDING, Attempt
 from ..auth.models import User
-from ..certificates.models import LIVE, Certificate
+from ..certificates.models import LIVE, AttestationSignature, Certificate
 from ..content.catalog import Catalog, Course
 from ..reading.models import LessonProgress
 from ..completion.api import course_status, learner
@@ -60,6 +60,7 @@ def impact(live: Catalog, candidate: Catalog) -> Impact:
     for course in live.courses.values():
         effects += _course_effects(live, candidate, course)
     effects += _attempt_effects(changes)
+    effects += _attestation_effects(changes)
     return Impact(changes, tuple(effects))
 
 
@@ -177,6 +178,18 @@ def _attempt_effects(changes: tuple[Change, ...]) -> list[str]:
             one = sum(counts.get(s, 0) for s in (OPEN, PENDING)) == 1
             effects.append(f"“{change.title}” is {change.what}: {' and '.join(parts)} {'stays' if one else 'stay'} "
                            f"on the version {'it' if one else 'they'} started with; new attempts use the new version.")
+    return effects
+
+
+def _attestation_effects(changes: tuple[Change, ...]) -> list[str]:
+    effects = []
+    for change in changes:
+        if change.kind == "attestation" and change.what != ADDED:
+            signed = db.session.scalar(select(func.count()).select_from(AttestationSignature)
+                                       .where(AttestationSignature.attestation_slug == change.slug)) or 0
+            effects.append(f"“{change.title}” is {change.what}: {_count(signed, 'signature')} already given "
+                           f"{'keeps' if signed == 1 else 'keep'} the text that was signed; trainees who claim a "
+                           "certificate from now on sign the new text.")
     return effects
 
 

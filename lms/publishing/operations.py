@@ -69,6 +69,7 @@ def candidate_from_git(source: GitSource, user: User | None, limits: Limits) -> 
 
 def publish_candidate(candidate: Candidate, note: str, user: User) -> Publication:
     """Make the candidate the live version for every process, with an optional note to trainees."""
+    db.session.refresh(candidate, with_for_update=True)  # two authors pressing Publish at once: the second waits
     if not candidate.is_open:
         raise PublishError("This candidate was already published or set aside.")
     if candidate.error_count is None or candidate.error_count:

@@ -8,11 +8,13 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from ..auth import author_required
 from ..auth.models import User
 from ..content import content_state, live_catalog
 from ..content.versions import ContentVersion
+from ..database import begin_write
 from ..extensions import csrf, db, limiter
 from .api import candidate_files, catalog_for, get_candidate, problems_of
 from .archive import UploadError
@@ -28,6 +30,7 @@ logger = logging.getLogger(__name__)
 bp = Blueprint("publishing", __name__, url_prefix="/publishing")
 #: a zip a little over the limit still reaches the check, which says what the limit is
 _UPLOAD_MARGIN = 1024 * 1024
+_AT_ONCE = "Another author changed the live version at the same moment. Check the list and try again."
 
 
 @bp.route("/")
@@ -171,13 +174,18 @@ def publish(candidate_id: int):
     if not form.validate_on_submit():
         flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
         return redirect(url_for(".candidate", candidate_id=found.id))
+    begin_write()
     try:
         publish_candidate(found, form.note.data, current_user)
+        db.session.commit()
     except PublishError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for(".candidate", candidate_id=candidate_id))
-    db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # another author made a version live at the same moment (one active version)
+        flash(_AT_ONCE, "error")
+        return redirect(url_for(".candidate", candidate_id=candidate_id))
     content_state().load_active()  # this process serves it now; the others follow within seconds
     flash("Published: every trainee now sees this version.", "success")
     return redirect(url_for(".index"))
@@ -205,13 +213,18 @@ def discard_candidate(candidate_id: int):
 def roll_back(fingerprint: str):
     if not FlaskForm().validate_on_submit():
         abort(400)
+    begin_write()
     try:
         rollback(fingerprint, request.form.get("note", ""), current_user)
+        db.session.commit()
     except PublishError as exc:
         db.session.rollback()
         flash(str(exc), "error")
         return redirect(url_for(".index"))
-    db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        flash(_AT_ONCE, "error")
+        return redirect(url_for(".index"))
     content_state().load_active()
     flash(f"Rolled back: version {fingerprint[:12]} is live again for every trainee.", "success")
     return redirect(url_for(".index"))
@@ -219,7 +232,7 @@ def roll_back(fingerprint: str):
 
 @bp.route("/webhook", methods=["POST"])
 @csrf.exempt  # a machine's request, authenticated by its HMAC signature instead
-@limiter.limit("30 per hour")
+@limiter.limit("CONTENT_WEBHOOK_RATE_LIMIT")
 def webhook():
     """A push notification from the git host: fetch a candidate (never publish). GitHub/Gitea-style signature."""
     secret = current_app.config.get("CONTENT_WEBHOOK_SECRET")
@@ -229,7 +242,7 @@ def webhook():
     body = request.get_data(cache=True)
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     given = request.headers.get("X-Hub-Signature-256") or request.headers.get("X-Gitea-Signature-256") or ""
-    if not hmac.compare_digest(expected, given):
+    if not hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace")):  # bytes: any header is compared, never a 500
         logger.warning("content webhook: bad signature from %s", request.remote_addr)
         abort(403)
     ref = (request.get_json(silent=True) or {}).get("ref")

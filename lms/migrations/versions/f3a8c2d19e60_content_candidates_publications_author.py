@@ -19,7 +19,7 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table('user') as batch:
-        batch.add_column(sa.Column('can_author', sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch.add_column(sa.Column('can_author', sa.Boolean(), nullable=False, server_default='0'))  # a constant: SQLite adds it in place (an expression would rebuild the table and drop AUTOINCREMENT)
         batch.add_column(sa.Column('news_seen', sa.String(length=64), nullable=True))
     with op.batch_alter_table('content_version') as batch:
         batch.add_column(sa.Column('note', sa.Text(), nullable=True))
@@ -79,6 +79,6 @@ def downgrade():
     with op.batch_alter_table('content_version') as batch:
         batch.drop_column('noted_at')
         batch.drop_column('note')
-    with op.batch_alter_table('user') as batch:
+    with op.batch_alter_table('user', table_kwargs={"sqlite_autoincrement": True}) as batch:  # kept if SQLite rebuilds it
         batch.drop_column('news_seen')
         batch.drop_column('can_author')
