@@ -56,7 +56,8 @@ def test_reload_on_request_publishes_good_files_and_refuses_broken_ones(app_fact
     root = copy_content(tmp_path)
     app = app_factory(CONTENT_DIR=str(root))
     with app.app_context():
-        make_user(email="coach@example.org", role="trainer")
+        make_user(email="coach@example.org", role="trainer").can_author = True
+        db.session.commit()
     coach = login(app, "coach@example.org")
     retitle(root, "Sample Course 2")
     post(coach, "/staff/content/reload", page="/staff/content/")
@@ -66,6 +67,16 @@ def test_reload_on_request_publishes_good_files_and_refuses_broken_ones(app_fact
     page = coach.get(response.location).get_data(as_text=True)
     assert "the last good version is still served" in page and "arrow to unknown scene" in page
     assert "<h1>Sample Course 2</h1>" in app.test_client().get("/courses/sample/").get_data(as_text=True)
+
+
+def test_reload_publishes_so_it_needs_the_author_permission(app_factory, tmp_path, make_user):
+    root = copy_content(tmp_path)
+    app = app_factory(CONTENT_DIR=str(root))
+    with app.app_context():
+        make_user(email="grader@example.org", role="trainer")
+    retitle(root, "Sample Course 2")
+    assert post(login(app, "grader@example.org"), "/staff/content/reload", page="/staff/content/").status_code == 403
+    assert "<h1>Sample Course</h1>" in app.test_client().get("/courses/sample/").get_data(as_text=True)
 
 
 def test_debug_mode_picks_up_edited_files_without_a_reload(app_factory, tmp_path):

@@ -15,6 +15,8 @@ from certificate_helpers import claim, pass_everything
 from helpers import PASSWORD, post
 
 PUBLIC, SIGNED_IN, STAFF, ADMIN = "public", "signed-in", "staff", "admin"
+#: admins, and trainers an admin gave the author permission (the matrix's trainers do not have it)
+AUTHOR = "author"
 #: Every route and who may reach it. A new route fails test_every_route_is_classified until it is added here.
 ACCESS = {
     "static": PUBLIC, "asset": PUBLIC, "web.index": PUBLIC, "web.support": PUBLIC, "privacy.notice": PUBLIC, "web.favicon": PUBLIC,
@@ -43,10 +45,19 @@ ACCESS = {
     "trainers.transcript_download": STAFF, "trainers.trainee_csv": STAFF, "trainers.quiz_analytics": STAFF,
     "admin.users": ADMIN, "admin.user": ADMIN, "admin.require_two_factor": ADMIN,
     "maintenance.healthz": PUBLIC, "privacy.my_data": SIGNED_IN, "privacy.close_account": SIGNED_IN,
-    "authoring.status": STAFF, "authoring.reload": STAFF, "authoring.preview": STAFF,
+    "authoring.status": STAFF, "authoring.reload": AUTHOR, "authoring.preview": STAFF,
+    "publishing.index": AUTHOR, "publishing.upload": AUTHOR, "publishing.fetch": AUTHOR, "publishing.candidate": AUTHOR,
+    "publishing.file": AUTHOR, "publishing.preview": AUTHOR, "publishing.stop": AUTHOR, "publishing.publish": AUTHOR,
+    "publishing.discard_candidate": AUTHOR, "publishing.roll_back": AUTHOR, "publishing.practice": AUTHOR,
+    # a push notification from the git host, authenticated by its HMAC signature; it only ever fetches a candidate
+    "publishing.webhook": PUBLIC,
+    "publishing.rolemaps": AUTHOR, "publishing.rolemap": AUTHOR, "publishing.rolemap_try": AUTHOR,
+    "publishing.rolemap_walk": AUTHOR, "publishing.rolemap_answer": AUTHOR,
+    "publishing.edit_start": AUTHOR, "publishing.edit_files": AUTHOR, "publishing.edit": AUTHOR,
+    "publishing.edit_image": AUTHOR, "publishing.edit_new_module": AUTHOR,
 }
 #: POST endpoints that take no CSRF token because they use no cookies (a JSON API).
-CSRF_EXEMPT = {"certificates_api.api_bulk"}
+CSRF_EXEMPT = {"certificates_api.api_bulk", "publishing.webhook"}
 
 
 @pytest.fixture
@@ -79,7 +90,8 @@ def world(app, client, make_user):
     values = {"course_slug": "sample", "module_slug": "listening", "quiz_slug": "first-visit", "attempt_id": attempt.id,
               "cert_id": cert.id, "asset": "images/loop.png", "purpose": "revocation", "kid": "nope", "token": "nope",
               "request_id": 999999, "filename": "css/site.css", "name": "css/site.0000000000.css",
-              "cohort_id": cohort.id, "user_id": owner.id, "fmt": "csv", "code": cohort.join_code}
+              "cohort_id": cohort.id, "user_id": owner.id, "fmt": "csv", "code": cohort.join_code,
+              "candidate_id": 999999, "path": "courses/sample.md", "fingerprint": "0" * 64}
     return {"owner": client, "values": values, "cert": cert, "attempt": attempt}
 
 
@@ -120,13 +132,15 @@ def test_role_by_route_matrix(app, world):
             response = client.get(url)
             response.close()
             access = ACCESS[endpoint]
-            if access in (SIGNED_IN, STAFF, ADMIN) and who == "anonymous":
+            if access in (SIGNED_IN, STAFF, ADMIN, AUTHOR) and who == "anonymous":
                 assert response.status_code == 302 and "/account/login" in response.location, (who, url)
+            elif access == AUTHOR and who != "admin":
+                assert response.status_code == 403, (who, url, response.status_code)
             elif access == ADMIN and who == "other trainer":
                 assert response.status_code == 403, (who, url, response.status_code)
             elif who == "other trainer" and access != PUBLIC and rule.arguments & ABOUT_OWNER:
                 assert response.status_code == 404, (who, url, response.status_code)
-            elif access == STAFF and who == "trainee" or access == ADMIN and who in ("trainee", "trainer"):
+            elif access == STAFF and who == "trainee" or access in (ADMIN, AUTHOR) and who in ("trainee", "trainer"):
                 assert response.status_code == 403, (who, url, response.status_code)
             else:
                 assert response.status_code < 500 and response.status_code != 403, (who, url, response.status_code)

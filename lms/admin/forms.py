@@ -13,3 +13,7 @@ class RoleForm(FlaskForm):
 
 class ActiveForm(FlaskForm):
     reason = TextAreaField("Reason (kept in the audit log)", validators=[DataRequired(), Length(max=1000)])
+
+
+class AuthorForm(FlaskForm):
+    reason = TextAreaField("Reason (kept in the audit log)", validators=[DataRequired(), Length(max=1000)])

@@ -13,8 +13,8 @@ from ..auth.models import User
 from ..auth.operations import create_reset
 from ..extensions import db
 from ..inputs import query_int
-from .forms import ActiveForm, RoleForm
-from .operations import AdminError, change_role, set_active
+from .forms import ActiveForm, AuthorForm, RoleForm
+from .operations import AdminError, change_role, set_active, set_author
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE = 50
@@ -58,6 +58,7 @@ def user(user_id: int):
     if account is None:
         abort(404)
     role_form, active_form = RoleForm(prefix="role"), ActiveForm(prefix="active")
+    author_form = AuthorForm(prefix="author")
     link = None
     try:
         if request.form.get("form") == "role" and role_form.validate_on_submit():
@@ -69,6 +70,11 @@ def user(user_id: int):
             set_active(account, not account.active, active_form.reason.data, current_user)
             db.session.commit()
             flash(f"{account.email} is now {'active' if account.active else 'deactivated'}.", "success")
+            return redirect(url_for(".user", user_id=account.id))
+        if request.form.get("form") == "author" and author_form.validate_on_submit():
+            set_author(account, not account.can_author, author_form.reason.data, current_user)
+            db.session.commit()
+            flash(f"{account.email} {'may now' if account.can_author else 'may no longer'} publish content.", "success")
             return redirect(url_for(".user", user_id=account.id))
         if request.form.get("form") == "reset" and FlaskForm().validate_on_submit():
             if current_app.config.get("MAIL_SERVER"):
@@ -85,7 +91,7 @@ def user(user_id: int):
     if request.method == "GET":
         role_form.role.data = account.role
     return render_template("admin/user.html", account=account, role_form=role_form, active_form=active_form,
-                           reset_form=FlaskForm(), link=link), 200 if request.method == "GET" or link else 422
+                           author_form=author_form, reset_form=FlaskForm(), link=link), 200 if request.method == "GET" or link else 422
 
 
 @bp.route("/audit/")

@@ -76,3 +76,16 @@ def role_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+def author_required(view):
+    """Allow only signed-in authors (User.is_author: admins, and trainers an admin made authors); others get 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_author:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapped

@@ -17,7 +17,7 @@ from .models import STAFF_ROLES, User
 _USERS = User.__table__
 _SIGNED_IN = select(_USERS.c.id, _USERS.c.uuid, _USERS.c.email, _USERS.c.display_name, _USERS.c.legal_name,
                     _USERS.c.role, _USERS.c.active, _USERS.c.session_token, _USERS.c.created_at,
-                    _USERS.c.last_login_at, _USERS.c.privacy_accepted_at,
+                    _USERS.c.last_login_at, _USERS.c.privacy_accepted_at, _USERS.c.can_author, _USERS.c.news_seen,
                     _USERS.c.totp_secret.is_not(None).label("two_factor")).where(_USERS.c.id == bindparam("id"))
 
 
@@ -36,6 +36,10 @@ class SignedInUser(UserMixin):
     created_at: datetime
     last_login_at: datetime | None
     privacy_accepted_at: datetime | None
+    #: a trainer an admin has allowed to publish content
+    can_author: bool
+    #: the content version whose "What's new" note the trainee has seen
+    news_seen: str | None
     two_factor: bool
 
     @property
@@ -45,6 +49,11 @@ class SignedInUser(UserMixin):
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    @property
+    def is_author(self) -> bool:
+        """May publish content: an admin, or a trainer an admin has allowed."""
+        return self.role == "admin" or (self.role == "trainer" and self.can_author)
 
     def get_id(self) -> str:
         """The identity in session and remember-me cookies: the row id and the account's current token."""

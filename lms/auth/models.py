@@ -48,6 +48,10 @@ class User(UserMixin, Model):
     totp_last_step: Mapped[int | None]
     #: the base32 secret shown during two-factor set-up, until a code confirms it (kept here, not in the cookie)
     totp_pending: Mapped[str | None] = mapped_column(String(64))
+    #: a trainer an admin allowed to publish content (lms.publishing); admins always may
+    can_author: Mapped[bool] = mapped_column(default=False)
+    #: the content version whose "What's new" note this trainee has been shown
+    news_seen: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def is_active(self) -> bool:
@@ -56,6 +60,11 @@ class User(UserMixin, Model):
     @property
     def is_staff(self) -> bool:
         return self.role in STAFF_ROLES
+
+    @property
+    def is_author(self) -> bool:
+        """May fetch, upload, edit, preview, publish and roll back content: admins, and trainers granted it."""
+        return self.role == "admin" or (self.role == "trainer" and self.can_author)
 
     @property
     def two_factor(self) -> bool:

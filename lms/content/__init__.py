@@ -6,7 +6,7 @@ accessors, which hand views the catalog this process serves.
 """
 import logging
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 
 from ..config import StartupRefused
 from . import versions
@@ -38,5 +38,16 @@ def content_state() -> "versions.ContentState":
 
 
 def catalog() -> Catalog:
-    """The content version this process serves."""
+    """The content this request is served: the version this process serves, or, on an author's own
+    preview requests only, the candidate lms.publishing put in g.preview_catalog."""
+    return g.get("preview_catalog") or current_app.extensions["lms.catalog"]
+
+
+def live_catalog() -> Catalog:
+    """The version this process serves to everyone, whatever this request previews."""
     return current_app.extensions["lms.catalog"]
+
+
+def previewing() -> bool:
+    """True on an author's preview request: pages show a candidate, and nothing is recorded."""
+    return g.get("preview_catalog") is not None

@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import Index, LargeBinary, String, select, text, update
+from sqlalchemy import Index, LargeBinary, String, Text, select, text, update
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from ..clock import utcnow
@@ -37,27 +37,53 @@ class ContentVersion(Model):
     archive: Mapped[bytes] = deferred(mapped_column(LargeBinary))
     active: Mapped[bool] = mapped_column(default=False)
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: "What's new": the publisher's note to trainees, shown once on their dashboard (None: no note)
+    note: Mapped[str | None] = mapped_column(Text)
+    #: when the note was written; trainees who joined later are not shown it
+    noted_at: Mapped[datetime | None]
 
 
 def snapshot(root: Path) -> tuple[str, bytes]:
     """A deterministic tar.gz of the content folder and its SHA-256."""
-    buffer = io.BytesIO()
+    files = {}
     real_root = root.resolve()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root)
+        if any(part.startswith(".") for part in rel.parts):
+            continue
+        if not path.resolve().is_relative_to(real_root):
+            continue  # a link out of the content folder: never read (it would be stored and served as content)
+        files[rel.as_posix()] = path.read_bytes()
+    return pack(files)
+
+
+def pack(files: dict[str, bytes]) -> tuple[str, bytes]:
+    """A deterministic tar.gz of these files (relative POSIX path -> bytes) and its SHA-256.
+
+    The same files give the same bytes, whichever order they come in and wherever they came from
+    (a folder, an upload, a git fetch), so a fingerprint names one content tree.
+    """
+    buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT, compresslevel=6) as archive:
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            rel = path.relative_to(root)
-            if any(part.startswith(".") for part in rel.parts):
-                continue
-            if not path.resolve().is_relative_to(real_root):
-                continue  # a link out of the content folder: never read (it would be stored and served as content)
-            data = path.read_bytes()
-            info = tarfile.TarInfo(rel.as_posix())
+        for name in sorted(files):
+            data = files[name]
+            info = tarfile.TarInfo(name)
             info.size, info.mtime, info.mode = len(data), 0, 0o644
             archive.addfile(info, io.BytesIO(data))
     raw = buffer.getvalue()
     # gzip stores a timestamp in its header (bytes 4-7): zero it so equal content gives equal bytes.
     raw = raw[:4] + b"\x00\x00\x00\x00" + raw[8:]
     return hashlib.sha256(raw).hexdigest(), raw
+
+
+def unpack(archive: bytes) -> dict[str, bytes]:
+    """The files of a stored archive (relative POSIX path -> bytes); only regular files are read."""
+    files = {}
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+        for member in tar.getmembers():
+            if member.isfile():
+                files[member.name] = tar.extractfile(member).read()
+    return files
 
 
 def extract(fingerprint: str, archive: bytes, cache: Path) -> Path:
@@ -84,18 +110,26 @@ class ContentState:
         self.problems: list[Problem] = []
         self.checked_at = 0.0
         self.disk_signature: tuple | None = None
+        #: the active version's "What's new" note and when it was written (None: no note)
+        self.note: tuple[str, datetime] | None = None
 
     @property
     def cache(self) -> Path:
         return Path(self.app.instance_path) / "content-versions"
 
-    def serve(self, catalog: Catalog, fingerprint: str) -> None:
+    def serve(self, catalog: Catalog, fingerprint: str, note: tuple[str, datetime] | None = None) -> None:
         self.app.extensions["lms.catalog"] = catalog
         self.fingerprint = fingerprint
+        self.note = note
         logger.info("serving content version %s", fingerprint[:12])
 
-    def load_disk(self) -> bool:
-        """Load the files on disk; publish and serve them if good. False (errors kept) otherwise."""
+    def load_disk(self, keep_newer: bool = False) -> bool:
+        """Load the files on disk; publish and serve them if good. False (errors kept) otherwise.
+
+        With keep_newer (start-up), files that were published before and have since been replaced
+        (by a version published from the browser, or a roll-back) do not undo that: the active
+        version is served. Files never seen before (a deployment) are published as always.
+        """
         root = Path(self.app.config["CONTENT_DIR"])
         catalog, problems = inspect(root)
         self.problems = [p for p in problems if not p.warning] if catalog is None else []
@@ -103,6 +137,8 @@ class ContentState:
         if catalog is None:
             return False
         fingerprint, archive = snapshot(root)
+        if keep_newer and _replaced(fingerprint) and self.load_active():
+            return True
         publish(fingerprint, archive)
         self.serve(catalog, fingerprint)
         return True
@@ -114,7 +150,8 @@ class ContentState:
             return False
         if row.fingerprint != self.fingerprint:
             folder = extract(row.fingerprint, row.archive, self.cache)
-            self.serve(load_catalog(folder), row.fingerprint)
+            self.serve(load_catalog(folder), row.fingerprint,
+                       (row.note, row.noted_at) if row.note and row.noted_at else None)
         return True
 
     def follow(self) -> None:
@@ -131,18 +168,28 @@ class ContentState:
             self.load_active()
 
 
-def publish(fingerprint: str, archive: bytes) -> None:
-    """Make this version the active one (storing it the first time it is seen)."""
+def publish(fingerprint: str, archive: bytes, note: str | None = None) -> None:
+    """Make this version the active one (storing it the first time it is seen), with its note to trainees."""
     current = db.session.scalar(select(ContentVersion.fingerprint).where(ContentVersion.active.is_(True)))
+    noted = {"note": note or None, "noted_at": utcnow() if note else None}
     if current == fingerprint:
+        if note:
+            db.session.execute(update(ContentVersion).where(ContentVersion.fingerprint == fingerprint).values(**noted))
         return
     db.session.execute(update(ContentVersion).where(ContentVersion.active.is_(True)).values(active=False))
     db.session.flush()
     if db.session.get(ContentVersion, fingerprint) is None:
-        db.session.add(ContentVersion(fingerprint=fingerprint, archive=archive, active=True))
+        db.session.add(ContentVersion(fingerprint=fingerprint, archive=archive, active=True, **noted))
     else:
-        db.session.execute(update(ContentVersion).where(ContentVersion.fingerprint == fingerprint).values(active=True))
+        db.session.execute(update(ContentVersion).where(ContentVersion.fingerprint == fingerprint)
+                           .values(active=True, **noted))
     db.session.flush()
+
+
+def _replaced(fingerprint: str) -> bool:
+    """True when this version was published before and another one is active now."""
+    row = db.session.get(ContentVersion, fingerprint)
+    return row is not None and not row.active
 
 
 def disk_signature(root: Path) -> tuple:
@@ -160,7 +207,7 @@ def start(app: Flask) -> ContentState:
     state = ContentState(app)
     with app.app_context():
         try:
-            good = state.load_disk()
+            good = state.load_disk(keep_newer=True)
             db.session.commit()
         except Exception:
             db.session.rollback()

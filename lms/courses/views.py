@@ -15,7 +15,7 @@ from ..certificates.issue import IssueError, claim, eligibility
 from ..certificates.models import Certificate
 from ..database import begin_write
 from ..extensions import db
-from ..content import catalog
+from ..content import catalog, previewing
 from ..content.files import SVG_POLICY, media_type, served_file
 from ..reading.progress import finish_lesson, open_lesson, peek_progress, view_needs_write
 from ..completion.api import course_status, learner
@@ -80,7 +80,7 @@ def lesson(course_slug: str, module_slug: str):
     course = _course_or_404(course_slug)
     module = _module_or_404(course, module_slug)
     row = peek_progress(current_user.id, module.slug)
-    if view_needs_write(row, course, module):
+    if view_needs_write(row, course, module) and not previewing():  # an author's preview records nothing
         begin_write()  # recording the view is the one GET that writes
         row = open_lesson(current_user.id, course, module)
         db.session.commit()
@@ -124,7 +124,8 @@ def asset(course_slug: str, module_slug: str, asset: str):
     path = served_file(module.folder, asset)
     if path is None:
         abort(404)
-    response = send_file(path, mimetype=media_type(path.name), max_age=3600)
+    # A previewed candidate's file has the live file's address: never cached, so neither is seen in place of the other.
+    response = send_file(path, mimetype=media_type(path.name), max_age=0 if previewing() else 3600)
     if response.mimetype == "image/svg+xml":
         response.headers["Content-Security-Policy"] = SVG_POLICY
     return response

@@ -1,6 +1,7 @@
 """The trainee's dashboard: where they are in each course, what to do next, and their certificates."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy import update
 
 from ..assessments.attempts import recently_graded
 from ..auth.api import account
@@ -8,10 +9,12 @@ from ..auth.operations import change_names
 from ..auth.forms import ProfileForm
 from ..certificates import transcript as certificate_transcript
 from ..certificates.api import certificates_of, live_certificates_of, status_notices, valid_first
-from ..extensions import db
+from ..auth.models import User
 from ..certificates.reminders import expiring
 from ..completion.api import COMPLETE, WAITING, course_status, learner
-from ..content import catalog
+from ..content import catalog, content_state, previewing
+from ..database import begin_write
+from ..extensions import db
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
 
@@ -25,7 +28,7 @@ def index():
     latest = max(record.lessons.values(), key=lambda r: r.last_opened_at, default=None)
     resume = _resume(latest, statuses)
     certificates = certificates_of(current_user.id)
-    return render_template("dashboard/index.html", started=started, others=[s for s in statuses if not s.started],
+    return render_template("dashboard/index.html", news=_news(), started=started, others=[s for s in statuses if not s.started],
                            resume=resume, certificates=valid_first(certificates), status_changes=status_notices(certificates),
                            expiring=expiring(current_user.id), graded=recently_graded(current_user.id), catalog=catalog())
 
@@ -70,3 +73,18 @@ def profile():
         flash(message, "success")
         return redirect(url_for(".profile"))
     return render_template("auth/profile.html", form=form, issued=issued), 200 if request.method == "GET" else 422
+
+
+def _news() -> str | None:
+    """The live version's "What's new" note, shown to each trainee once (then marked seen): None otherwise.
+
+    Trainees who joined after it was written, staff, and previews are not shown it.
+    """
+    state = content_state()
+    if (state.note is None or current_user.is_staff or previewing() or current_user.news_seen == state.fingerprint
+            or current_user.created_at > state.note[1]):
+        return None
+    begin_write()
+    db.session.execute(update(User).where(User.id == current_user.id).values(news_seen=state.fingerprint))
+    db.session.commit()
+    return state.note[0]

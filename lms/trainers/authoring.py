@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import select
 
 from .. import audit
-from ..auth import role_required
+from ..auth import author_required, role_required
 from ..content import catalog, content_state
 from ..content.loader import inspect
 from ..content.versions import ContentVersion
@@ -30,7 +30,7 @@ def status():
 
 
 @bp.route("/reload", methods=["POST"])
-@role_required("trainer", "admin")
+@author_required  # publishing the files on disk is publishing: it needs the author permission, like lms.publishing
 def reload():
     if not FlaskForm().validate_on_submit():
         abort(400)

@@ -2,6 +2,7 @@
 (zero violations at any impact, WCAG 2.2 AA rules included), by the Nu Html Checker (zero errors),
 for no horizontal scrolling at 360 px, and screenshotted at 360 and 1280 px for people to look at."""
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -109,6 +110,27 @@ def build_world(app, page, base):
             "scene_first": scene_url}
 
 
+def build_author_world(app, page, base):
+    """An author's pages: a candidate whose lesson has an error, and a practice walk from the second scene."""
+    from lms.extensions import db
+    from lms.publishing import api
+    from lms.publishing.models import Source
+
+    with app.app_context():
+        files = api.live_files()
+        lesson = files["modules/listening/index.md"].replace(b"minutes: 120", b"minutes: ten", 1)
+        candidate = api.create_candidate({**files, "modules/listening/index.md": lesson}, based_on=api.live_fingerprint(),
+                                         source=Source.EDITOR, user=None)
+        db.session.commit()
+        candidate_id = candidate.id
+    page.wait_for_url(lambda url: "/account/login" not in url)  # signed in
+    page.goto(base + "/publishing/roleplays/listening/first-visit/")
+    page.get_by_role("button", name=re.compile(r"Try from this scene\W+feelings")).click()
+    page.locator("label").first.click()
+    page.get_by_role("button", name="Continue").click()
+    return {"candidate_id": candidate_id, "walk": page.url}
+
+
 def page_list(base, world):
     anonymous = {
         "home": "/", "register": "/account/register", "login": "/account/login", "forgot": "/account/forgot",
@@ -131,7 +153,11 @@ def page_list(base, world):
         "trainee-record": f"/staff/trainees/{world['trainee_id']}",
         "analytics": f"/staff/analytics/safety/quick-check?cohort={world['cohort_id']}",
     }
-    admin = {"users": "/admin/users/", "user": f"/admin/users/{world['trainee_id']}"}
+    edit = f"/publishing/candidates/{world['candidate_id']}/edit/"
+    admin = {"users": "/admin/users/", "user": f"/admin/users/{world['trainee_id']}",
+             "rolemaps": "/publishing/roleplays/", "rolemap": "/publishing/roleplays/listening/first-visit/",
+             "rolemap-try": world["walk"], "edit-files": edit, "edit-lesson": edit + "modules/listening/index.md",
+             "edit-roleplay": edit + "modules/listening/first-visit.quiz.md", "edit-course": edit + "courses/sample.md"}
     absolute = lambda pages: {name: url if url.startswith("http") else base + url for name, url in pages.items()}  # noqa: E731
     return absolute(anonymous), absolute(trainee), absolute(trainer), absolute(admin)
 
@@ -186,6 +212,7 @@ def test_every_page_of_the_three_journeys_is_accessible(serve, browser, tmp_path
     world = build_world(app, pages["trainee"], base)
     sign_in(pages["trainer"], base, "coach@example.org")
     sign_in(pages["admin"], base, "admin@example.org")
+    world.update(build_author_world(app, pages["admin"], base))
     anonymous, trainee, trainer, admin = page_list(base, world)
     for who, listing in (("anonymous", anonymous), ("trainee", trainee), ("trainer", trainer), ("admin", admin)):
         for name, url in listing.items():
