@@ -81,8 +81,9 @@ def unpack(archive: bytes) -> dict[str, bytes]:
     files = {}
     with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
         for member in tar.getmembers():
-            if member.isfile():
-                files[member.name] = tar.extractfile(member).read()
+            data = tar.extractfile(member) if member.isfile() else None
+            if data is not None:
+                files[member.name] = data.read()
     return files
 
 
