@@ -6,7 +6,7 @@ from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from ..clock import utcnow
-from ..extensions import Model, db
+from ..extensions import Model
 
 
 class Source(enum.StrEnum):
