@@ -133,7 +133,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_features(app: Flask) -> None:
-    from . import admin, assessments, assets, auth, certificates, courses, errors, inputs, logs, security, trainers, web
+    from . import admin, assessments, assets, auth, certificates, courses, errors, inputs, logs, portfolio, security, trainers, web
 
     inputs.init_app(app)  # first: routes use the bounded `int` converter from the moment they are added
     logs.init_app(app)
@@ -147,6 +147,7 @@ def _register_features(app: Flask) -> None:
     certificates.init_app(app)
     trainers.init_app(app)
     admin.init_app(app)
+    portfolio.init_app(app)
     from . import operations
     from .audit import audit_cli
     from .auth.mail import mail_cli
