@@ -5,4 +5,6 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import models  # noqa: F401 (the tables belong to the app's metadata)
+    from . import models, sharing  # noqa: F401 (the tables belong to the app's metadata)
+
+    sharing.init_app(app)  # supervisors' confirmations, share links, renewal reminders (the share helper's part)
