@@ -13,7 +13,7 @@ from lms.extensions import db
 from certificate_helpers import claim, pass_everything
 from helpers import PASSWORD, post
 
-PUBLIC, SIGNED_IN, STAFF, ADMIN = "public", "signed-in", "staff", "admin"
+PUBLIC, SIGNED_IN, STAFF, ADMIN, SUPERVISOR = "public", "signed-in", "staff", "admin", "supervisor"
 #: Every route and who may reach it. A new route fails test_every_route_is_classified until it is added here.
 ACCESS = {
     "static": PUBLIC, "asset": PUBLIC, "web.index": PUBLIC, "web.support": PUBLIC, "web.privacy": PUBLIC, "web.favicon": PUBLIC,
@@ -43,6 +43,11 @@ ACCESS = {
     "admin.users": ADMIN, "admin.user": ADMIN, "admin.require_two_factor": ADMIN,
     "ops.healthz": PUBLIC, "auth.my_data": SIGNED_IN, "auth.delete_account": SIGNED_IN,
     "authoring.status": STAFF, "authoring.reload": STAFF, "authoring.preview": STAFF,
+    # sharing a portfolio (the holder's own links), what a board opens with a link, supervisors' pages
+    "portfolio_share.shares": SIGNED_IN, "portfolio_share.new_share": SIGNED_IN, "portfolio_share.revoke": SIGNED_IN,
+    "portfolio_share.shared": PUBLIC, "portfolio_share.shared_pdf": PUBLIC, "portfolio_share.shared_credential": PUBLIC,
+    "portfolio_share.shared_evidence": PUBLIC, "portfolio_share.status_list": PUBLIC, "portfolio_api.portfolio": PUBLIC,
+    "supervision.supervise": SUPERVISOR, "supervision.supervise_entry": SUPERVISOR, "supervision.confirm": PUBLIC,
 }
 #: POST endpoints that take no CSRF token because they use no cookies (a JSON API).
 CSRF_EXEMPT = {"verify.api_bulk"}
@@ -78,7 +83,9 @@ def world(app, client, make_user):
     values = {"course_slug": "sample", "module_slug": "listening", "quiz_slug": "first-visit", "attempt_id": attempt.id,
               "cert_id": cert.id, "asset": "images/loop.png", "purpose": "revocation", "kid": "nope", "token": "nope",
               "request_id": 999999, "filename": "css/site.css", "name": "css/site.0000000000.css",
-              "cohort_id": cohort.id, "user_id": owner.id, "fmt": "csv", "code": cohort.join_code}
+              "cohort_id": cohort.id, "user_id": owner.id, "fmt": "csv", "code": cohort.join_code,
+              "share_id": 999999, "pathway_slug": "sample-credential", "kind": "experience", "entry_id": 999999,
+              "evidence_id": 999999}
     return {"owner": client, "values": values, "cert": cert, "attempt": attempt}
 
 
@@ -119,8 +126,10 @@ def test_role_by_route_matrix(app, world):
             response = client.get(url)
             response.close()
             access = ACCESS[endpoint]
-            if access in (SIGNED_IN, STAFF, ADMIN) and who == "anonymous":
+            if access in (SIGNED_IN, STAFF, ADMIN, SUPERVISOR) and who == "anonymous":
                 assert response.status_code == 302 and "/account/login" in response.location, (who, url)
+            elif access == SUPERVISOR:
+                assert response.status_code == 403, (who, url, response.status_code)
             elif access == ADMIN and who == "other trainer":
                 assert response.status_code == 403, (who, url, response.status_code)
             elif who == "other trainer" and access != PUBLIC and rule.arguments & ABOUT_OWNER:

@@ -65,7 +65,7 @@ def new_share(pathway_slug: str):
     if pathway is None:
         abort(404)
     choices = share.shareable(current_user.id, pathway)
-    form = ShareForm()
+    form, problem = ShareForm(), None
     form.requirements.choices = [(r.key, f"{r.label}: {r.done:g} of {r.required:g} hours verified")
                                  for r in choices["requirements"]]
     form.entries.choices = [(e.key, f"{e.on.isoformat()} · {credential.KIND_NAMES[e.kind]} · {e.hours:g} hours · "
@@ -78,13 +78,13 @@ def new_share(pathway_slug: str):
             snapshot = share.take_snapshot(current_user, pathway, selection, form.days.data, _base())
             made, token = share.create(current_user, form.label.data or "", selection, snapshot, _base())
         except share.ShareError as exc:
-            form.form_errors.append(str(exc))
+            problem = str(exc)
         else:
             db.session.commit()
             session["new_share_link"] = {"id": made.id, "url": url_for(".shared", token=token, _external=False)}
             flash("Your share link is ready. Copy it now: for your safety it is shown only once.", "success")
             return redirect(url_for(".shares"))
-    return render_template("portfolio/share_new.html", form=form, pathway=pathway,
+    return render_template("portfolio/share_new.html", form=form, pathway=pathway, problem=problem,
                            empty=not (choices["requirements"] or choices["entries"] or choices["certificates"])), \
         200 if request.method == "GET" else 422
 
