@@ -200,3 +200,32 @@ def test_the_board_pages_are_rate_limited_with_verification(app_factory, client,
     codes = [board.get(f"/api/v1/portfolios/{token}").status_code for _ in range(2)]
     codes += [board.get(f"/portfolio/shared/{token}").status_code, board.get("/verify/" + holder["cert"].id).status_code]
     assert codes == [200, 200, 200, 429]
+
+
+def test_the_boards_script_in_the_verifying_guide_checks_the_signature_and_the_status_bit(app, client, holder, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    section = (Path(__file__).parent.parent / "docs/verifying.md").read_text().split("### 3.3", 1)[1]
+    script = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    (tmp_path / "check_portfolio.py").write_text(script.replace("http://127.0.0.1:5078", "https://lms.example.org"))
+    share(client, {"requirements": ["training", "experience"], "certificates": [holder["cert"].id]})
+    token = new_token(client)
+    board = app.test_client()
+    (tmp_path / "jwks.json").write_text(json.dumps(board.get("/.well-known/jwks.json").get_json()))
+    (tmp_path / "portfolio-credential.jwt").write_text(board.get(f"/portfolio/shared/{token}/credential.jwt").get_data(as_text=True))
+
+    def check() -> str:
+        (tmp_path / "portfolio-status.jwt").write_text(board.get("/portfolio/status").get_data(as_text=True))
+        done = subprocess.run([sys.executable, "check_portfolio.py", "portfolio-credential.jwt", "portfolio-status.jwt"],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    opened = check()
+    assert opened.startswith("Signature OK: Robin Quinn Public") and "Supervised work experience (hours): 5 of 10" in opened
+    assert opened.strip().endswith("Link open: the portfolio stands as shared")
+    stored = db.session.scalars(select(PortfolioShare)).one()
+    post(client, f"/portfolio/shares/{stored.id}/revoke", page="/portfolio/shares/")
+    assert check().strip().endswith("Link closed by the candidate")
