@@ -82,7 +82,7 @@ def _claim(user_id: int, deadline: date, days: int) -> bool:
 
 def _body(user: User, pathway, renewal: RenewalProgress) -> str:
     # Built by hand: the daily command runs outside any request, where url_for cannot build addresses.
-    link = current_app.config["PUBLIC_URL"].rstrip("/") + "/portfolio/"
+    link = current_app.config["PUBLIC_URL"].rstrip("/") + f"/portfolio/pathways/{pathway.slug}"
     if renewal.complete:
         left = "Your continuing education hours are complete: apply to the board to renew."
     else:
