@@ -5,4 +5,8 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import models  # noqa: F401 (the tables belong to the app's metadata)
+    from . import staff, views  # noqa: F401 (staff adds its pages to the same blueprint)
+    from .progress import domain_label
+
+    app.add_template_filter(domain_label)
+    app.register_blueprint(views.bp)
