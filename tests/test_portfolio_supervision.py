@@ -47,8 +47,9 @@ def test_a_supervisor_sees_and_decides_only_the_entries_addressed_to_them(app, m
     assert db.session.get(type(mine), mine.id).state == "confirmed"
     assert db.session.get(type(mine), mine.id).decided_by_id == db.session.scalar(
         select(User.id).where(User.email == "sam@example.org"))
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "portfolio.entry_confirmed")).one()
-    assert event.subject == f"experience-entry:{mine.id}" and event.details["via"] == "supervisor account"
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "portfolio.experience.confirmed")).one()
+    assert event.details["record"] == f"experience:{mine.id}" and event.details["via"] == "supervisor account"
+    assert event.actor is not None and event.actor.startswith("user:")
     # Decided once: a second decision is not taken.
     post(sam, url, {"decision": "decline", "comment": "No"}, page=url)
     db.session.expire_all()
@@ -79,8 +80,8 @@ def test_a_mailed_link_confirms_once_and_is_refused_when_used_again(app, make_us
     db.session.expire_all()
     assert db.session.get(type(entry), entry.id).state == "confirmed"
     actions = [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
-    assert actions.count("portfolio.confirmation_requested") == 1 and actions.count("portfolio.entry_confirmed") == 1
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "portfolio.entry_confirmed")).one()
+    assert actions.count("portfolio.confirmation_requested") == 1 and actions.count("portfolio.experience.confirmed") == 1
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "portfolio.experience.confirmed")).one()
     assert event.details["via"] == "emailed link" and event.actor is None
 
 
@@ -124,7 +125,7 @@ def test_declining_needs_a_comment_and_is_audited(app, make_user):
     db.session.expire_all()
     declined = db.session.get(type(entry), entry.id)
     assert declined.state == "declined" and declined.decider_comment == "We met for 30 minutes, not an hour."
-    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "portfolio.entry_declined")).one()
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "portfolio.supervision.declined")).one()
     assert event.details["comment"] == "We met for 30 minutes, not an hour."
 
 
@@ -138,3 +139,45 @@ def test_a_supervisor_with_an_account_is_told_to_sign_in_and_gets_no_link(app, m
 
     mail = db.session.scalars(select(OutboxMail)).one()
     assert mail.recipient == "sam@example.org" and "/portfolio/supervise/" in mail.body and "/confirm/" not in mail.body
+
+
+EXPERIENCE_FORM = {"worked_on": "2026-10-01", "hours": "4", "setting": "Drop-in centre", "activity": "Peer support",
+                   "supervisor_name": "Sam Supervisor", "supervisor_email": "Nobody-Here@Example.org"}
+
+
+def test_logging_an_entry_mails_a_link_and_an_edit_replaces_it(app, make_user):
+    from lms.portfolio.models import ExperienceEntry
+
+    make_user(email="t@example.org", legal_name="Robin Quinn")
+    trainee = signed_in(app, "t@example.org")
+    assert post(trainee, "/portfolio/experience/new", EXPERIENCE_FORM, page="/portfolio/experience/new").status_code == 302
+    entry = db.session.scalars(select(ExperienceEntry)).one()
+    first = mailed_link("nobody-here@example.org")
+    edit = f"/portfolio/experience/{entry.id}/edit"
+    assert post(trainee, edit, dict(EXPERIENCE_FORM, hours="8"), page=edit).status_code == 302
+    second = mailed_link("nobody-here@example.org")
+    assert second != first
+    visitor = app.test_client()
+    assert visitor.get(first).status_code == 410
+    assert "<dt>Hours</dt><dd>8</dd>" in visitor.get(second).get_data(as_text=True)
+    # An edit that changes nothing sends nothing new.
+    post(trainee, edit, dict(EXPERIENCE_FORM, hours="8"), page=edit)
+    assert mailed_link("nobody-here@example.org") == second
+
+
+def test_editing_or_deleting_an_entry_after_the_supervisor_confirmed_it_is_refused(app, make_user):
+    from lms.portfolio.models import ExperienceEntry
+
+    make_user(email="t@example.org")
+    trainee = signed_in(app, "t@example.org")
+    post(trainee, "/portfolio/experience/new", EXPERIENCE_FORM, page="/portfolio/experience/new")
+    link = mailed_link("nobody-here@example.org")
+    assert post(app.test_client(), link, {"decision": "confirm"}, page=link).status_code == 200
+    entry = db.session.scalars(select(ExperienceEntry)).one()
+    edit = f"/portfolio/experience/{entry.id}/edit"
+    refused = post(trainee, edit, dict(EXPERIENCE_FORM, hours="12"), page="/portfolio/records")
+    assert refused.status_code == 409
+    assert post(trainee, f"/portfolio/experience/{entry.id}/delete", page="/portfolio/records").status_code == 409
+    db.session.expire_all()
+    kept = db.session.get(ExperienceEntry, entry.id)
+    assert kept is not None and kept.minutes == 240 and kept.state == "confirmed"

@@ -43,6 +43,11 @@ ACCESS = {
     "admin.users": ADMIN, "admin.user": ADMIN, "admin.require_two_factor": ADMIN,
     "ops.healthz": PUBLIC, "auth.my_data": SIGNED_IN, "auth.delete_account": SIGNED_IN,
     "authoring.status": STAFF, "authoring.reload": STAFF, "authoring.preview": STAFF,
+    "portfolio.home": SIGNED_IN, "portfolio.choose": SIGNED_IN, "portfolio.pathway": SIGNED_IN, "portfolio.drop": SIGNED_IN,
+    "portfolio.records": SIGNED_IN, "portfolio.new_entry": SIGNED_IN, "portfolio.edit_entry": SIGNED_IN,
+    "portfolio.delete_record": SIGNED_IN, "portfolio.new_training": SIGNED_IN, "portfolio.new_ce": SIGNED_IN,
+    "portfolio.evidence": SIGNED_IN, "portfolio.exam": SIGNED_IN, "portfolio.certification": SIGNED_IN,
+    "portfolio.staff_home": STAFF, "portfolio.review_record": STAFF, "portfolio.staff_trainee": STAFF,
     # sharing a portfolio (the holder's own links), what a board opens with a link, supervisors' pages
     "portfolio_share.shares": SIGNED_IN, "portfolio_share.new_share": SIGNED_IN, "portfolio_share.revoke": SIGNED_IN,
     "portfolio_share.shared": PUBLIC, "portfolio_share.shared_pdf": PUBLIC, "portfolio_share.shared_credential": PUBLIC,
@@ -84,7 +89,8 @@ def world(app, client, make_user):
               "cert_id": cert.id, "asset": "images/loop.png", "purpose": "revocation", "kid": "nope", "token": "nope",
               "request_id": 999999, "filename": "css/site.css", "name": "css/site.0000000000.css",
               "cohort_id": cohort.id, "user_id": owner.id, "fmt": "csv", "code": cohort.join_code,
-              "share_id": 999999, "pathway_slug": "sample-credential", "kind": "experience", "entry_id": 999999,
+              "pathway_slug": "sample-credential", "kind": "experience", "record_kind": "training", "entry_id": 999999, "record_id": 999999,
+              "share_id": 999999,
               "evidence_id": 999999}
     return {"owner": client, "values": values, "cert": cert, "attempt": attempt}
 

@@ -5,6 +5,9 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from . import models, sharing  # noqa: F401 (the tables belong to the app's metadata)
+    from . import sharing, staff, views  # noqa: F401 (staff adds its pages to the same blueprint)
+    from .progress import domain_label
 
+    app.add_template_filter(domain_label)
+    app.register_blueprint(views.bp)
     sharing.init_app(app)  # supervisors' confirmations, share links, renewal reminders (the share helper's part)

@@ -3,8 +3,8 @@
 A supervisor account (role "supervisor") sees only the entries whose supervisor email is its own. A
 supervisor without an account gets a single-use link by mail when the trainee submits the entry: 256
 random bits, stored only as a SHA-256, working for LINK_DAYS, once, and only while the entry is exactly
-as it was when the link was sent (its fingerprint is stored with the link). Every decision is audited;
-a decided entry is no longer pending, so the trainee can no longer change it (models.py).
+as it was when the link was sent (its fingerprint is stored with the link). Decisions go through
+operations.decide_entry (once, only while pending, audited); a decided entry can no longer be changed.
 """
 import hashlib
 import json
@@ -20,6 +20,7 @@ from ..auth.mail import enqueue
 from ..auth.models import User, utcnow
 from ..extensions import db
 from .models import EntryState, ExperienceEntry, SupervisionSession
+from .operations import PortfolioError, decide_entry
 from .share_models import SupervisorLink
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,12 @@ def request_confirmation(entry, trainee: User, base: str) -> SupervisorLink | No
     return link
 
 
+def resend_if_changed(entry, before: str, trainee: User) -> None:
+    """After the trainee edits a pending entry: the old link stopped working, so send the supervisor a new one."""
+    if fingerprint(entry) != before:
+        request_confirmation(entry, trainee, public_base())
+
+
 def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -132,8 +139,6 @@ def decide_as_supervisor(supervisor: User, entry, decision: str, comment: str) -
     if entry.supervisor_email != supervisor.email:
         raise DecisionError("This entry is not addressed to you.")
     _check(decision, comment)
-    if entry.state != EntryState.PENDING:
-        raise DecisionError("This entry has already been decided.")
     _record(entry, decision, comment, supervisor.id, via="supervisor account")
 
 
@@ -145,14 +150,12 @@ def _check(decision: str, comment: str) -> None:
 
 
 def _record(entry, decision: str, comment: str, actor_id: int | None, via: str, **details) -> None:
-    kind = kind_of(entry)
-    entry.state = EntryState.CONFIRMED if decision == CONFIRM else EntryState.DECLINED
-    entry.decided_at, entry.decided_by_id = utcnow(), actor_id
-    entry.decider_comment = (comment or "").strip() or None
-    audit.record(f"portfolio.entry_{entry.state}", f"{kind}-entry:{entry.id}", actor_id=actor_id, via=via,
-                 supervisor=entry.supervisor_email, trainee=audit.user_ref(entry.user_id), hours=entry.hours,
-                 comment=entry.decider_comment, **details)
-    logger.info("%s entry %s %s by %s (%s)", kind, entry.id, entry.state, entry.supervisor_email, via)
+    """The portfolio's one way to decide an entry (only while pending, once, audited), saying how it was decided."""
+    try:
+        decide_entry(entry, decision == CONFIRM, comment, actor_id, via=via, supervisor=entry.supervisor_email,
+                     **details)
+    except PortfolioError as exc:
+        raise DecisionError(str(exc)) from None
 
 
 def addressed_to(supervisor: User) -> list:
