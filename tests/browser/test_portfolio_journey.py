@@ -81,7 +81,7 @@ def test_the_whole_path_from_pathway_to_a_board_checking_the_signed_portfolio(se
         from lms.auth.operations import create_user
         from lms.extensions import db
 
-        create_user(SUPERVISOR_ACCOUNT, PASSWORD, "Casey", "Casey Coach", role="supervisor")
+        create_user(SUPERVISOR_ACCOUNT, PASSWORD, "Casey", "Casey Coach", role="supervisor", privacy_accepted=True)
         db.session.commit()
     register(page, base, "robin@example.org")
     earn_certificate(page, base)
@@ -133,9 +133,8 @@ def test_the_whole_path_from_pathway_to_a_board_checking_the_signed_portfolio(se
     assert re.search(r"Supervision\D*1\.5 of 25", text), text
     assert re.search(r"Ethical responsibility\D*1 of 16", text), text
 
-    # Share with a board.
-    page.goto(base + "/portfolio/shares/")
-    page.get_by_role("link", name="Share your IC&RC Peer Recovery (PR) portfolio").click()
+    # Share with a board, from the progress page.
+    page.get_by_role("link", name="Share this portfolio with a certification board").click()
     page.get_by_label("Name this link").fill("IC&RC member board")
     page.get_by_label("Days the link stays open").fill("14")
     for label in ("Supervised work experience", "Supervision", "Ethical responsibility"):
