@@ -229,3 +229,34 @@ def test_the_boards_script_in_the_verifying_guide_checks_the_signature_and_the_s
     stored = db.session.scalars(select(PortfolioShare)).one()
     post(client, f"/portfolio/shares/{stored.id}/revoke", page="/portfolio/shares/")
     assert check().strip().endswith("Link closed by the candidate")
+
+
+def test_evidence_and_the_board_certificate_number_are_shown_only_when_chosen(app, client, holder):
+    from datetime import date
+
+    from lms.portfolio.models import BoardCertification, Evidence, OutsideTraining
+
+    user = holder["user"]
+    files = [Evidence(user_id=user.id, filename=f"cert{n}.pdf", media_type="application/pdf", size=8, sha256="0" * 64,
+                      data=b"%PDF-1.7") for n in (1, 2)]
+    db.session.add_all(files)
+    db.session.flush()
+    trainings = [OutsideTraining(user_id=user.id, title=f"Ethics {n}", provider="State college", completed_on=date(2026, 5, n),
+                                 hours={"ethics": 2}, evidence_id=f.id, state="accepted", decided_at=utcnow())
+                 for n, f in zip((1, 2), files)]
+    db.session.add_all(trainings)
+    db.session.add(BoardCertification(user_id=user.id, pathway_slug="sample-credential", certificate_number="PR-77",
+                                      certified_on=date(2026, 11, 1)))
+    db.session.commit()
+    share(client, {"entries": [f"training-{trainings[0].id}"]})
+    token = new_token(client)
+    board = app.test_client()
+    page = board.get(f"/portfolio/shared/{token}").get_data(as_text=True)
+    assert "PR-77" not in page and "Ethics 1" in page and "Ethics 2" not in page
+    assert board.get(f"/portfolio/shared/{token}/evidence/{files[0].id}").data == b"%PDF-1.7"
+    assert board.get(f"/portfolio/shared/{token}/evidence/{files[1].id}").status_code == 404
+    share(client, {"certification": "y", "entries": [f"experience-{holder['confirmed'].id}"]})
+    second = new_token(client)
+    shown = board.get(f"/portfolio/shared/{second}").get_data(as_text=True)
+    assert "PR-77" in shown and "(an address at example.org)" in shown
+    assert board.get(f"/portfolio/shared/{second}/evidence/{files[0].id}").status_code == 404

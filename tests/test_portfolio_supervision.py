@@ -181,3 +181,24 @@ def test_editing_or_deleting_an_entry_after_the_supervisor_confirmed_it_is_refus
     db.session.expire_all()
     kept = db.session.get(ExperienceEntry, entry.id)
     assert kept is not None and kept.minutes == 240 and kept.state == "confirmed"
+
+
+def test_a_trainee_cannot_name_themselves_as_supervisor(app, make_user):
+    from lms.auth.mail import OutboxMail
+    from lms.portfolio.models import ExperienceEntry
+
+    make_user(email="t@example.org")
+    trainee = signed_in(app, "t@example.org")
+    refused = post(trainee, "/portfolio/experience/new", dict(EXPERIENCE_FORM, supervisor_email="T@example.org"),
+                   page="/portfolio/experience/new")
+    assert refused.status_code == 422 and "not your own" in refused.get_data(as_text=True)
+    assert db.session.scalars(select(ExperienceEntry)).all() == [] and db.session.scalars(select(OutboxMail)).all() == []
+    # Nor can a supervisor account confirm an entry of its own.
+    sam = make_user(email="sam@example.org", role="supervisor")
+    own = experience(sam.id, supervisor="sam@example.org")
+    db.session.commit()
+    client = signed_in(app, "sam@example.org")
+    url = f"/portfolio/supervise/experience/{own.id}"
+    assert post(client, url, {"decision": "confirm"}, page=url).status_code == 422
+    db.session.expire_all()
+    assert db.session.get(ExperienceEntry, own.id).state == "pending"

@@ -89,7 +89,7 @@ def entry_evidence(entry: VerifiedEntry, snapshot: PortfolioSnapshot) -> dict:
     """A confirmed entry: what was done, and who confirmed it when."""
     c = entry.confirmation
     label = snapshot.labels.get(entry.requirement, entry.requirement)
-    narrative = f"Confirmed by {c.by} ({c.role}) on {c.decided_at.date().isoformat()} through the {c.via}."
+    narrative = f"Confirmed by {c.by} ({c.role}) on {c.decided_at.date().isoformat()} through {c.how}."
     if c.comment:
         narrative += f" Comment: {c.comment}"
     return {"type": ["Evidence"], "name": f"{KIND_NAMES.get(entry.kind, entry.kind)} on {entry.on.isoformat()}: "

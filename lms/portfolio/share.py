@@ -75,7 +75,10 @@ def shareable(user_id: int, pathway) -> dict:
 
 def take_snapshot(user: User, pathway, selection: dict, days: int, base: str,
                   now: datetime | None = None) -> PortfolioSnapshot:
-    """Freeze what the holder chose (and only that, and only what is theirs and vouched for) for a share link."""
+    """Freeze what the holder chose (and only that, and only what is theirs and vouched for) for a share link.
+
+    `selection`: requirement keys, entry keys and certificate IDs to show, and whether to show the board
+    certification ("certification": True)."""
     now = (now or utcnow()).replace(microsecond=0)
     choices = shareable(user.id, pathway)
     p = choices["progress"]
@@ -89,7 +92,7 @@ def take_snapshot(user: User, pathway, selection: dict, days: int, base: str,
         entries=tuple(e for e in choices["entries"] if e.key in wanted["entries"]),
         certificates=tuple(c for c in choices["certificates"] if c.id in wanted["certificates"]),
         certification=Certification(p.certification.certificate_number, p.certification.certified_on)
-        if p.certification else None,
+        if p.certification and selection.get("certification") else None,
         status_index=free_status_index(), labels=labels)
 
 
@@ -111,7 +114,7 @@ def _vouched(entry) -> VerifiedEntry:
                          on=entry.worked_on if experience else entry.held_on, hours=entry.hours,
                          description=description,
                          confirmation=Confirmation(entry.supervisor_name, "supervisor", entry.decided_at, via,
-                                                   entry.decider_comment))
+                                                   entry.decider_comment, entry.supervisor_email.rsplit("@", 1)[-1]))
 
 
 def _reviewed(kind: str, record) -> VerifiedEntry:
@@ -135,7 +138,7 @@ def _certificate(cert: Certificate) -> SharedCertificate:
 
 def create(user: User, label: str, selection: dict, snapshot: PortfolioSnapshot, base: str) -> tuple[PortfolioShare, str]:
     """Store the share link with its snapshot and signed credential; returns (link, token to show once)."""
-    if not selection.get("requirements") and not selection.get("entries") and not selection.get("certificates"):
+    if not any(selection.get(name) for name in ("requirements", "entries", "certificates", "certification")):
         raise ShareError("Choose at least one requirement, entry or certificate to share.")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     key = keys.active_key()

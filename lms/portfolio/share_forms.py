@@ -1,6 +1,6 @@
 """Forms for sharing a portfolio and for a supervisor's decision."""
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, IntegerField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -27,6 +27,7 @@ class ShareForm(FlaskForm):
     requirements = CheckboxesField("Requirements (hours verified so far)")
     entries = CheckboxesField("Confirmed entries")
     certificates = CheckboxesField("Course certificates")
+    certification = BooleanField("Show my board certificate number and date")
 
 
 class DecisionForm(FlaskForm):

@@ -24,7 +24,7 @@ class PortfolioShare(db.Model):
     #: the holder's own name for the link, e.g. "Pennsylvania board, March"
     label: Mapped[str] = mapped_column(String(200))
     pathway_slug: Mapped[str] = mapped_column(String(100))
-    #: what the holder chose: {"requirements": [...], "entries": [...], "certificates": [...]}
+    #: what the holder chose: {"requirements": [...], "entries": [...], "certificates": [...], "certification": bool}
     selection: Mapped[dict] = mapped_column(JSON)
     #: the frozen PortfolioSnapshot (snapshot.to_json) the page, PDF, JSON and credential are made from
     snapshot: Mapped[dict] = deferred(mapped_column(JSON, nullable=False))

@@ -73,7 +73,8 @@ def new_share(pathway_slug: str):
     form.certificates.choices = [(c.id, f"{c.title} ({c.id}), {c.total_hours:g} hours") for c in choices["certificates"]]
     if form.validate_on_submit():
         selection = {"requirements": form.requirements.data, "entries": form.entries.data,
-                     "certificates": form.certificates.data}
+                     "certificates": form.certificates.data,
+                     "certification": bool(form.certification.data and choices["progress"].certification)}
         try:
             snapshot = share.take_snapshot(current_user, pathway, selection, form.days.data, _base())
             made, token = share.create(current_user, form.label.data or "", selection, snapshot, _base())
@@ -85,6 +86,7 @@ def new_share(pathway_slug: str):
             flash("Your share link is ready. Copy it now: for your safety it is shown only once.", "success")
             return redirect(url_for(".shares"))
     return render_template("portfolio/share_new.html", form=form, pathway=pathway, problem=problem,
+                           certified=choices["progress"].certification,
                            empty=not (choices["requirements"] or choices["entries"] or choices["certificates"])), \
         200 if request.method == "GET" else 422
 
@@ -198,7 +200,7 @@ def portfolio(token: str):
                      "counts_toward": e.requirement,
                      "confirmed_by": {"name": e.confirmation.by, "role": e.confirmation.role,
                                       "on": e.confirmation.decided_at.date().isoformat(), "via": e.confirmation.via,
-                                      "comment": e.confirmation.comment}}
+                                      "email_domain": e.confirmation.domain, "comment": e.confirmation.comment}}
                     for e in sorted(snapshot.entries, key=lambda e: (e.on, e.key))],
         "credential": found.credential,
         "jwks": _base() + "/.well-known/jwks.json",

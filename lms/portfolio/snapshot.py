@@ -19,6 +19,13 @@ class Confirmation:
     #: "supervisor account", "emailed link" or "trainer review"
     via: str
     comment: str | None = None
+    #: the domain of the supervisor's email address (e.g. "clinic.org"): whom to ask, without their address
+    domain: str | None = None
+
+    @property
+    def how(self) -> str:
+        """How it was confirmed, in words: "the emailed link (an address at clinic.org)"."""
+        return f"the {self.via}" + (f" (an address at {self.domain})" if self.domain else "")
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,10 @@ class DecisionError(Exception):
     """Why a decision cannot be recorded, in words for the supervisor."""
 
 
+class SelfAddressed(DecisionError):
+    """The trainee named their own email address as the supervisor: nobody can vouch for their own hours."""
+
+
 class LinkClosed(Exception):
     """A known link that no longer works: used, expired, or the entry changed or was decided since."""
 
@@ -68,8 +72,13 @@ def supervisor_account(email: str) -> User | None:
 
 
 def request_confirmation(entry, trainee: User, base: str) -> SupervisorLink | None:
-    """Ask the entry's supervisor to vouch for it: a mailed link, or a note that it waits in their account."""
+    """Ask the entry's supervisor to vouch for it: a mailed link, or a note that it waits in their account.
+
+    SelfAddressed when the trainee named their own address: the view refuses the entry rather than mail the
+    trainee a link to confirm their own hours."""
     email = entry.supervisor_email.strip().lower()
+    if email == trainee.email:
+        raise SelfAddressed("Name your supervisor's email address, not your own: your supervisor confirms your hours.")
     kind = kind_of(entry)
     if supervisor_account(email) is not None:
         enqueue(email, f"{trainee.legal_name} asks you to confirm a {KIND_NAMES[kind]}",
@@ -138,6 +147,8 @@ def decide_as_supervisor(supervisor: User, entry, decision: str, comment: str) -
     """Record a decision made by a signed-in supervisor the entry is addressed to."""
     if entry.supervisor_email != supervisor.email:
         raise DecisionError("This entry is not addressed to you.")
+    if entry.user_id == supervisor.id:
+        raise SelfAddressed("Nobody can confirm their own hours.")
     _check(decision, comment)
     _record(entry, decision, comment, supervisor.id, via="supervisor account")
 

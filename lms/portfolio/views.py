@@ -117,7 +117,12 @@ def new_entry(kind: str):
     form = form_class()
     if form.validate_on_submit():
         entry = add_entry(model, current_user.id, **_entry_fields(kind, form))
-        supervision.request_confirmation(entry, current_user, supervision.public_base())  # the share helper's hook
+        try:
+            supervision.request_confirmation(entry, current_user, supervision.public_base())  # the share helper's hook
+        except supervision.SelfAddressed as exc:
+            db.session.rollback()
+            form.supervisor_email.errors.append(str(exc))
+            return render_template("portfolio/entry_form.html", form=form, kind=kind, noun=noun, entry=None), 422
         db.session.commit()
         flash(f"Your {noun} is saved. It counts once {form.supervisor_name.data} confirms it.", "success")
         return redirect(url_for(".records"))
@@ -141,6 +146,10 @@ def edit_entry(kind: str, entry_id: int):
         try:
             edit_pending(entry, **_entry_fields(kind, form))
             supervision.resend_if_changed(entry, before, current_user)  # the share helper's hook: a new link
+        except supervision.SelfAddressed as exc:
+            db.session.rollback()
+            form.supervisor_email.errors.append(str(exc))
+            return render_template("portfolio/entry_form.html", form=form, kind=kind, noun=noun, entry=entry), 422
         except Locked as exc:
             db.session.rollback()
             flash(str(exc), "error")
