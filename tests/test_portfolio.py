@@ -311,3 +311,33 @@ def test_exam_and_certification_start_the_renewal_window(app, client, trainee, m
     assert (after.renewal.ce.done, after.renewal.ethics.done, after.renewal.complete) == (4, 1 + 1, True)
     text = client.get(page).get_data(as_text=True)
     assert "Renew by <strong>20 October 2028</strong>" in text and "SB-12345" in text
+
+
+def test_extra_hours_in_one_domain_do_not_fill_another_and_a_total_only_pathway_counts_every_hour(app, trainee):
+    from types import MappingProxyType
+
+    from lms.courses.pathways import Board, Pathway, Training
+    from lms.portfolio.operations import add_outside_training, review, store_evidence
+
+    evidence = store_evidence(trainee.id, "c.pdf", PDF)
+    record = add_outside_training(trainee.id, "Ethics intensive", "Elsewhere", date(2026, 9, 1), {"ethics": 30}, evidence)
+    review(record, True, "", trainee.id)
+    by_domain = {r.key: r for r in progress(trainee.id, catalog().pathway("sample-credential")).training}
+    assert (by_domain["training.ethics"].done, by_domain["training.mentoring"].remaining) == (30, 4)
+    assert (by_domain["training"].done, by_domain["training"].complete) == (2, False), "ethics counts up to its 2 hours"
+    total_only = Pathway("state", "State", Board("Board"), training=Training(MappingProxyType({}), 25, ("sample",)))
+    line = progress(trainee.id, total_only).training[0]
+    assert (line.key, line.done, line.remaining, line.complete) == ("training", 30, 0, True)
+
+
+def test_next_steps_say_what_remains_in_words(app, trainee):
+    db.session.add(SupervisionSession(user_id=trainee.id, held_on=date(2026, 10, 5), minutes=60, supervisor_name="Sam",
+                                      supervisor_email="sam@example.org"))
+    db.session.commit()
+    steps = progress(trainee.id, catalog().pathway("sample-credential")).next_steps
+    assert steps == (
+        "Complete training in mentoring and education (4 hours), ethical responsibility (2 hours): finish a course "
+        "here, or record outside training with its certificate.",
+        "Log 10 more hours of supervised work experience.",
+        "Log 2 more hours of supervision (1 hour is waiting for your supervisor to confirm).",
+        "Take the Sample Exam and record your result.")

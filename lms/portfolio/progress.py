@@ -291,15 +291,23 @@ def _renewal(user_id: int, pathway: Pathway, certification: CertificationStatus 
     return RenewalProgress(starts, due, (due - today).days, ce, ethics, tuple(sources))
 
 
+def _h(hours: float) -> str:
+    return f"{hours:g} hour" + ("" if hours == 1 else "s")
+
+
+def _more(hours: float) -> str:
+    return f"{hours:g} more hour" + ("" if hours == 1 else "s")
+
+
 def _next_steps(p: PathwayProgress) -> tuple[str, ...]:
     steps = []
     if p.renewal is not None:
         r = p.renewal
         if not r.ce.complete:
-            steps.append(f"Earn {r.ce.remaining:g} more hours of continuing education before {r.due_on:%-d %B %Y}"
+            steps.append(f"Earn {_more(r.ce.remaining)} of continuing education before {r.due_on:%-d %B %Y}"
                          + (f" ({r.ethics.remaining:g} of them in ethics)." if not r.ethics.complete else "."))
         elif not r.ethics.complete:
-            steps.append(f"Earn {r.ethics.remaining:g} more hours of continuing education in ethics before "
+            steps.append(f"Earn {_more(r.ethics.remaining)} of continuing education in ethics before "
                          f"{r.due_on:%-d %B %Y}.")
         else:
             steps.append(f"You have the continuing education to renew: apply to the board before {r.due_on:%-d %B %Y}.")
@@ -309,16 +317,17 @@ def _next_steps(p: PathwayProgress) -> tuple[str, ...]:
     missing = [line for line in p.training if not line.complete and line.key != "training"]
     total = next((line for line in p.training if line.key == "training"), None)
     if missing:
-        steps.append("Complete training in " + ", ".join(f"{line.label.lower()} ({line.remaining:g} hours)"
+        steps.append("Complete training in " + ", ".join(f"{line.label.lower()} ({_h(line.remaining)})"
                                                        for line in missing) + ": finish a course here, or record "
                      "outside training with its certificate.")
     elif total is not None and not total.complete:
-        steps.append(f"Complete {total.remaining:g} more hours of training: finish a course here, or record outside "
+        steps.append(f"Complete {_more(total.remaining)} of training: finish a course here, or record outside "
                      "training with its certificate.")
     for line in (p.experience, p.supervision):
         if line is not None and not line.complete:
-            waiting = f" ({line.pending:g} hours are waiting for your supervisor to confirm)" if line.pending else ""
-            steps.append(f"Log {line.remaining:g} more hours of {line.label.lower()}{waiting}.")
+            waiting = (f" ({_h(line.pending)} {'is' if line.pending == 1 else 'are'} waiting for your supervisor to "
+                       "confirm)") if line.pending else ""
+            steps.append(f"Log {_more(line.remaining)} of {line.label.lower()}{waiting}.")
     if p.exam is not None and not p.exam.complete:
         steps.append(f"Take the {p.exam.name} and record your result." if p.exam.passed is None
                      else f"Your last {p.exam.name} result was not a pass: record your result when you retake it.")
