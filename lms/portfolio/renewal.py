@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..auth.mail import enqueue
 from ..auth.models import User, utcnow
+from ..certificates.issue import public_base
 from ..courses import catalog
 from ..database import begin_write
 from ..extensions import db
@@ -82,7 +83,7 @@ def _claim(user_id: int, deadline: date, days: int) -> bool:
 
 def _body(user: User, pathway, renewal: RenewalProgress) -> str:
     # Built by hand: the daily command runs outside any request, where url_for cannot build addresses.
-    link = current_app.config["PUBLIC_URL"].rstrip("/") + f"/portfolio/pathways/{pathway.slug}"
+    link = public_base() + f"/portfolio/pathways/{pathway.slug}"
     if renewal.complete:
         left = "Your continuing education hours are complete: apply to the board to renew."
     else:

@@ -10,13 +10,12 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select
 
 from .. import audit
 from ..auth.models import User, utcnow
 from ..certificates import keys
-from ..certificates.issue import issuer_settings
+from ..certificates.issue import issuer_settings, public_base
 from ..certificates.models import VALID, Certificate
 from ..extensions import db
 from . import credential
@@ -130,10 +129,9 @@ def _reviewed(kind: str, record) -> VerifiedEntry:
 
 
 def _certificate(cert: Certificate) -> SharedCertificate:
-    base = current_app.config["PUBLIC_URL"].rstrip("/")
     return SharedCertificate(id=cert.id, title=cert.title, course_title=cert.course_title, hours=dict(cert.hours),
                              total_hours=cert.total_hours, issued_on=cert.issued_at.date(),
-                             verify_url=f"{base}/verify/{cert.id}")
+                             verify_url=f"{public_base()}/verify/{cert.id}")
 
 
 def create(user: User, label: str, selection: dict, snapshot: PortfolioSnapshot, base: str) -> tuple[PortfolioShare, str]:

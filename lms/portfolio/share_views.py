@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ..auth.models import utcnow
 from ..certificates import keys
-from ..certificates.issue import issuer_settings
+from ..certificates.issue import issuer_settings, public_base
 from ..certificates.models import Certificate
 from ..certificates.pdf import credential_attachment, render_pdf
 from ..certificates.verification import public_record
@@ -28,10 +28,6 @@ api = Blueprint("portfolio_api", __name__, url_prefix="/api/v1/portfolios")
 verify_limit = limiter.limit("VERIFY_RATE_LIMIT", scope="verify")
 #: public, read-only data a board's own tools may fetch from another origin
 CORS_ENDPOINTS = {"portfolio_api.portfolio", "portfolio_share.status_list"}
-
-
-def _base() -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/")
 
 
 @bp.after_request
@@ -76,8 +72,8 @@ def new_share(pathway_slug: str):
                      "certificates": form.certificates.data,
                      "certification": bool(form.certification.data and choices["progress"].certification)}
         try:
-            snapshot = share.take_snapshot(current_user, pathway, selection, form.days.data, _base())
-            made, token = share.create(current_user, form.label.data or "", selection, snapshot, _base())
+            snapshot = share.take_snapshot(current_user, pathway, selection, form.days.data, public_base())
+            made, token = share.create(current_user, form.label.data or "", selection, snapshot, public_base())
         except share.ShareError as exc:
             problem = str(exc)
         else:
@@ -133,7 +129,7 @@ def shared_pdf(token: str):
     snapshot = share.snapshot_of(found)
     html = render_template("portfolio/shared_pdf.html", snap=snapshot, kinds=credential.KIND_NAMES,
                            entries=sorted(snapshot.entries, key=lambda e: (e.on, e.key)),
-                           jwks_url=_base() + "/.well-known/jwks.json")
+                           jwks_url=public_base() + "/.well-known/jwks.json")
     attachment = credential_attachment("portfolio-credential.jwt", found.credential, snapshot.issued_at)
     pdf = render_pdf(html, current_app.static_folder, attachments=[attachment], archival=True)
     return Response(pdf, mimetype="application/pdf", headers={
@@ -167,7 +163,7 @@ def shared_evidence(token: str, evidence_id: int):
 @verify_limit
 def status_list():
     """The signed portfolio status list: one bit per share link, set when its holder revoked it."""
-    base = _base()
+    base = public_base()
     body = credential.status_list_credential(share.revoked_indexes(), base, issuer_settings(), utcnow())
     key = keys.active_key()
     token = keys.sign(credential.jwt_claims(body), key, f"{base}/keys/{key.kid}")
@@ -203,6 +199,6 @@ def portfolio(token: str):
                                       "email_domain": e.confirmation.domain, "comment": e.confirmation.comment}}
                     for e in sorted(snapshot.entries, key=lambda e: (e.on, e.key))],
         "credential": found.credential,
-        "jwks": _base() + "/.well-known/jwks.json",
+        "jwks": public_base() + "/.well-known/jwks.json",
         "checked_at": utcnow().replace(microsecond=0).isoformat() + "Z",
     })

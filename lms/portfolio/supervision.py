@@ -12,12 +12,12 @@ import logging
 import secrets
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import select, update
 
 from .. import audit
 from ..auth.mail import enqueue
 from ..auth.models import User, utcnow
+from ..certificates.issue import public_base
 from ..extensions import db
 from .models import EntryState, ExperienceEntry, SupervisionSession
 from .operations import PortfolioError, decide_entry
@@ -97,8 +97,9 @@ def request_confirmation(entry, trainee: User, base: str) -> SupervisorLink | No
             f"comment. Open this link (it works once, for {LINK_DAYS} days, and stops working if the entry is "
             f"changed):\n{base}/portfolio/confirm/{token}\n\nIf you do not know this person, you can ignore this "
             "email: nothing counts until you confirm it.\n")
-    audit.record("portfolio.confirmation_requested", f"{kind}-entry:{entry.id}", actor_id=trainee.id,
-                 link=link.id, sent_to=email)
+    audit.record("portfolio.confirmation_requested", f"user:{trainee.id}", actor_id=trainee.id,
+                 record=f"{kind}:{entry.id}", link=link.id, sent_to=email)
+    logger.info("confirmation link %s for %s %s mailed to the supervisor", link.id, kind, entry.id)
     return link
 
 
@@ -182,7 +183,3 @@ def entry_for(supervisor: User, kind: str, entry_id: int):
     model = KINDS.get(kind)
     entry = db.session.get(model, entry_id) if model is not None else None
     return entry if entry is not None and entry.supervisor_email == supervisor.email else None
-
-
-def public_base() -> str:
-    return current_app.config["PUBLIC_URL"].rstrip("/")

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 
 from ..auth import role_required
+from ..auth.models import User
 from ..extensions import db, limiter
 from . import supervision
 from .share_forms import DecisionForm
@@ -75,5 +76,5 @@ def confirm(token: str):
 def _entry_page(entry, form):
     status = 422 if request.method == "POST" else 200
     return render_template("portfolio/decide.html", entry=entry, form=form, kind=supervision.kind_of(entry),
-                           names=supervision.KIND_NAMES, trainee=db.session.get(supervision.User, entry.user_id),
+                           names=supervision.KIND_NAMES, trainee=db.session.get(User, entry.user_id),
                            when=supervision.entry_date(entry)), status

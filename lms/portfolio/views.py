@@ -17,6 +17,7 @@ from .models import ContinuingEducation, Evidence, ExperienceEntry, OutsideTrain
 from .operations import (Locked, PortfolioError, add_continuing_education, add_entry, add_outside_training, choose_pathway,
                          chosen_slugs, delete_pending, drop_pathway, edit_pending, record_certification, record_exam,
                          store_evidence)
+from ..certificates.issue import public_base
 from .progress import progress
 from . import supervision
 
@@ -118,7 +119,7 @@ def new_entry(kind: str):
     if form.validate_on_submit():
         entry = add_entry(model, current_user.id, **_entry_fields(kind, form))
         try:
-            supervision.request_confirmation(entry, current_user, supervision.public_base())  # the share helper's hook
+            supervision.request_confirmation(entry, current_user, public_base())  # the share helper's hook
         except supervision.SelfAddressed as exc:
             db.session.rollback()
             form.supervisor_email.errors.append(str(exc))
