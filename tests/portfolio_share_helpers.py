@@ -4,8 +4,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from lms.auth.mail import OutboxMail
 from lms.extensions import db
+from lms.mail import OutboxMail
 from lms.portfolio.models import ExperienceEntry, PathwayChoice, SupervisionSession
 
 

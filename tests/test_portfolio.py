@@ -3,7 +3,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from lms.courses import catalog
+from lms.content import catalog
 from lms.extensions import db
 from lms.portfolio.models import EntryState, ExperienceEntry, OutsideTraining, ReviewState, SupervisionSession
 from lms.portfolio.progress import progress
@@ -316,7 +316,7 @@ def test_exam_and_certification_start_the_renewal_window(app, client, trainee, m
 def test_extra_hours_in_one_domain_do_not_fill_another_and_a_total_only_pathway_counts_every_hour(app, trainee):
     from types import MappingProxyType
 
-    from lms.courses.pathways import Board, Pathway, Training
+    from lms.content.pathways import Board, Pathway, Training
     from lms.portfolio.operations import add_outside_training, review, store_evidence
 
     evidence = store_evidence(trainee.id, "c.pdf", PDF)

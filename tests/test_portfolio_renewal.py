@@ -3,13 +3,12 @@ from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
+from test_mail_outbox import smtp_inbox
 
 from lms.extensions import db
 from lms.portfolio import renewal
 from lms.portfolio.models import BoardCertification, ContinuingEducation, Evidence
 from lms.portfolio.share_models import RenewalReminder
-
-from test_mail_outbox import smtp_inbox
 
 
 class Clock:

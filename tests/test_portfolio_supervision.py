@@ -1,16 +1,16 @@
 """Supervisors vouch for entries: only the entries addressed to them, single-use mailed links, every decision audited."""
 from datetime import timedelta
 
+from helpers import PASSWORD, post
+from portfolio_share_helpers import experience, mailed_link, supervision_session
 from sqlalchemy import select
 
 from lms.audit import AuditEvent
-from lms.auth.models import User, utcnow
+from lms.auth.models import User
+from lms.clock import utcnow
 from lms.extensions import db
 from lms.portfolio import supervision
 from lms.portfolio.share_models import SupervisorLink
-
-from helpers import PASSWORD, post
-from portfolio_share_helpers import experience, mailed_link, supervision_session
 
 
 def signed_in(app, email):
@@ -135,7 +135,7 @@ def test_a_supervisor_with_an_account_is_told_to_sign_in_and_gets_no_link(app, m
     entry = experience(trainee.id, supervisor="sam@example.org")
     _send(entry, trainee)
     assert db.session.scalars(select(SupervisorLink)).all() == []
-    from lms.auth.mail import OutboxMail
+    from lms.mail import OutboxMail
 
     mail = db.session.scalars(select(OutboxMail)).one()
     assert mail.recipient == "sam@example.org" and "/portfolio/supervise/" in mail.body and "/confirm/" not in mail.body
@@ -184,7 +184,7 @@ def test_editing_or_deleting_an_entry_after_the_supervisor_confirmed_it_is_refus
 
 
 def test_a_trainee_cannot_name_themselves_as_supervisor(app, make_user):
-    from lms.auth.mail import OutboxMail
+    from lms.mail import OutboxMail
     from lms.portfolio.models import ExperienceEntry
 
     make_user(email="t@example.org")

@@ -5,15 +5,15 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from .. import access, fastread
+from ..cohorts import access
 from ..auth import role_required
-from ..auth.mail import deliver_after
+from ..mail import deliver_after
 from ..auth.models import User
-from ..courses import catalog
+from ..content import catalog
+from ..cohorts.roster import visible_cohorts
 from ..extensions import db
 from ..inputs import query_int
-from .attempts import (AttemptError, answer, availability, choice_order, grade, last_step, pending_queue,
-                       quiz_for_attempt, save_draft, start_attempt, step_count, steps_of, wait_words)
+from .attempts import MAX_ANSWER_LENGTH, STALE, AttemptError, AttemptWait, answer, availability, choice_order, grade, last_step, pending_queue, quiz_for_attempt, parse_answer, save_draft, start_attempt, step_count, steps_of, wait_words
 from .forms import ChoiceForm, GradeForm, WrittenForm, criterion_field
 from .models import OPEN, PENDING, Attempt
 from .scoring import score_path
@@ -37,8 +37,7 @@ def _context_or_404(course_slug: str, module_slug: str, quiz_slug: str):
 
 def _attempt_or_404(attempt_id: int, staff_may_view: bool = True, lock: bool = False) -> Attempt:
     """The attempt if it is the current user's (or staff who may see its trainee); 404 otherwise, never 403."""
-    # The busiest page: one plain statement (lms.fastread) rather than an ORM load.
-    attempt = fastread.get_for_update(Attempt, attempt_id) if lock else db.session.get(Attempt, attempt_id)
+    attempt = db.session.get(Attempt, attempt_id, with_for_update=lock)
     if attempt is None:
         abort(404)
     if attempt.user_id != current_user.id and not (staff_may_view and current_user.is_staff
@@ -71,12 +70,14 @@ def start(course_slug: str, module_slug: str, quiz_slug: str):
     try:
         # Trainers and admins practise: no limits, and nothing counts towards completion or analytics.
         attempt = start_attempt(current_user.id, course.slug, module.slug, quiz, practice=current_user.is_staff)
+    except AttemptWait:
+        pass  # the intro page says when it opens again
     except AttemptError as exc:
-        if str(exc) != "wait":
-            flash(str(exc), "error")
-        return redirect(url_for(".intro", course_slug=course.slug, module_slug=module.slug, quiz_slug=quiz.slug))
-    db.session.commit()
-    return redirect(url_for(".play", attempt_id=attempt.id))
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        return redirect(url_for(".play", attempt_id=attempt.id))
+    return redirect(url_for(".intro", course_slug=course.slug, module_slug=module.slug, quiz_slug=quiz.slug))
 
 
 @bp.route("/attempts/<int:attempt_id>/play")
@@ -110,6 +111,7 @@ def _render_scene(attempt: Attempt, quiz, form=None, status=200):
         conversation = [(quiz.scene(step.scene_id), step) for step in attempt.steps if quiz.scene(step.scene_id)]
     module = catalog().module(attempt.module_slug)
     return render_template("assessments/scene.html", attempt=attempt, quiz=quiz, scene=scene, form=form,
+                           max_answer_length=MAX_ANSWER_LENGTH,
                            order=order, feedback=feedback, module=module, step_number=position + 1,
                            conversation=conversation), status
 
@@ -117,68 +119,54 @@ def _render_scene(attempt: Attempt, quiz, form=None, status=200):
 @bp.route("/attempts/<int:attempt_id>/answer", methods=["POST"])
 @login_required
 def answer_step(attempt_id: int):
+    """Check the answer once (parse_answer), record it once (answer), then show the next scene or the result."""
     # Locked: a double submit waits here and then sees the step the first one recorded.
     attempt = _attempt_or_404(attempt_id, staff_may_view=False, lock=True)
     if attempt.state != OPEN:
         return redirect(url_for(".result", attempt_id=attempt_id))
     quiz = _current_quiz(attempt)
     scene = quiz.scene(attempt.current_scene)
-    position = request.form.get("position", "")
-    if request.form.get("scene") != scene.id or not position.isdigit() or len(position) > 6:
+    position = step_count(attempt)
+    if scene.kind == "written" and "save_draft" in request.form:
+        return _save_draft(attempt, quiz, position)
+    given = parse_answer(scene, position, request.form)
+    if given == STALE:
         # A repeated or stale submit (double click, back button): show where the attempt really is.
         return redirect(url_for(".play", attempt_id=attempt_id))
-    if scene.kind == "written" and "save_draft" in request.form:
-        return _save_draft(attempt, quiz)
-    choice, text = _quick_choice(scene), None
-    if choice is None:
-        # A written answer, or a choice that is missing or not one offered: the form validates it and,
-        # if need be, shows the scene again with the trainee's input and a message. (CSRFProtect has
-        # already checked the token, as it does for every POST.)
-        form = ChoiceForm() if scene.kind == "choice" else WrittenForm()
-        if scene.kind == "choice":
-            form.choice.choices = [SelectChoice(str(i), "") for i in range(len(scene.choices))]
-        if not form.validate_on_submit():
-            form.position.data, form.scene.data = str(step_count(attempt)), scene.id
-            return _render_scene(attempt, quiz, form, 422)
-        choice, text = (form.choice.data, None) if scene.kind == "choice" else (None, form.answer.data)
+    if isinstance(given, str):
+        return _render_scene(attempt, quiz, _form_again(scene, position, given), 422)
     try:
-        recorded = answer(attempt, quiz, int(position), scene.id, choice=choice, text=text)
-        ended = attempt.state != OPEN  # read before the commit, which expires the attempt
+        outcome = answer(attempt, quiz, given)
         db.session.commit()
-    except AttemptError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-        return redirect(url_for(".play", attempt_id=attempt_id))
     except IntegrityError:
         db.session.rollback()  # another submit recorded this position first: nothing is counted twice
         return redirect(url_for(".play", attempt_id=attempt_id))
-    return redirect(url_for(".result" if recorded and ended else ".play", attempt_id=attempt_id))
+    return redirect(url_for(".result" if outcome.ended else ".play", attempt_id=attempt_id))
 
 
-def _save_draft(attempt: Attempt, quiz):
+def _form_again(scene, position: int, message: str):
+    """The scene's form with the trainee's input and the message, to show the scene again."""
+    form = ChoiceForm() if scene.kind == "choice" else WrittenForm()
+    form.position.data, form.scene.data = str(position), scene.id
+    if scene.kind == "choice":
+        form.choice.errors = [message]
+    else:
+        form.answer.data = request.form.get("answer", "")
+        form.answer.errors = [message]
+    return form
+
+
+def _save_draft(attempt: Attempt, quiz, position: int):
     """Keep the written answer so far on the open attempt; it counts for nothing until submitted."""
     text = request.form.get("answer", "")
     try:
         save_draft(attempt, text)
     except AttemptError as exc:
-        form = WrittenForm()
-        form.position.data, form.scene.data = str(step_count(attempt)), attempt.current_scene
-        form.answer.errors = [str(exc)]
-        return _render_scene(attempt, quiz, form, 422)
+        return _render_scene(attempt, quiz, _form_again(quiz.scene(attempt.current_scene), position, str(exc)), 422)
     db.session.commit()
     flash("Draft saved. Only you can see it; it is sent to a trainer only when you press \"Submit my answer\"."
           if text.strip() else "Draft cleared.", "success")
     return redirect(url_for(".play", attempt_id=attempt.id))
-
-
-def _quick_choice(scene) -> int | None:
-    """The chosen response's index when the form holds exactly one valid choice, else None."""
-    if scene.kind != "choice":
-        return None
-    values = request.form.getlist("choice")
-    if len(values) != 1 or not values[0].isdigit() or int(values[0]) >= len(scene.choices):
-        return None
-    return int(values[0])
 
 
 @bp.route("/attempts/<int:attempt_id>")
@@ -200,8 +188,6 @@ def result(attempt_id: int):
 @bp.route("/grading/")
 @role_required("trainer", "admin")
 def grading_queue():
-    from ..trainers.cohorts import visible_cohorts
-
     cohorts = visible_cohorts(current_user)
     cohort_id = query_int("cohort")
     if cohort_id is not None and cohort_id not in {c.id for c in cohorts}:

@@ -1,20 +1,18 @@
 """Accounts."""
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime
 from uuid import uuid4
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..extensions import db
+from ..clock import utcnow
+from ..extensions import Model
 
 #: a supervisor confirms or declines the experience and supervision entries addressed to their email
 ROLES = ("trainee", "trainer", "admin", "supervisor")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+STAFF_ROLES = ("trainer", "admin")
 
 
 def new_session_token() -> str:
@@ -22,7 +20,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __table_args__ = (CheckConstraint("role IN ('trainee', 'trainer', 'admin', 'supervisor')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,7 +56,7 @@ class User(UserMixin, db.Model):
 
     @property
     def is_staff(self) -> bool:
-        return self.role in ("trainer", "admin")
+        return self.role in STAFF_ROLES
 
     @property
     def two_factor(self) -> bool:
@@ -69,7 +67,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_token}"
 
 
-class PasswordReset(db.Model):
+class PasswordReset(Model):
     """A single-use password reset link; only the SHA-256 of its token is stored."""
 
     __tablename__ = "password_reset"
@@ -82,7 +80,7 @@ class PasswordReset(db.Model):
     used_at: Mapped[datetime | None]
 
 
-class LoginThrottle(db.Model):
+class LoginThrottle(Model):
     """Failed sign-in steps per account or email (whatever the client address), for back-off."""
 
     __tablename__ = "login_throttle"

@@ -3,15 +3,18 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import access, audit, fastread
+from .. import audit
+from ..cohorts import access
 from ..auth import role_required
 from ..auth.forms import ProfileForm
 from ..auth.models import User
-from ..courses import catalog
+from ..content import catalog
 from ..extensions import db
+from .api import stored_pdf
 from .forms import ClaimForm, DecisionForm, RecertifyForm, ReissueForm, StatusForm
 from .issue import IssueError, allow_recertification, approve, change_status, claim, decline, eligibility, reissue
-from .models import LIVE, Certificate, CertificateRequest
+from .models import LIVE, Certificate, CertificateRequest, RequestState
+from ..auth.api import account
 
 bp = Blueprint("certificates", __name__)
 
@@ -44,7 +47,7 @@ def claim_page(course_slug: str):
             flash(str(exc), "error")
             return redirect(url_for(".claim_page", course_slug=course.slug))
         if form.holder_name.data != current_user.legal_name:
-            current_user.legal_name = form.holder_name.data
+            account(current_user).legal_name = form.holder_name.data
         db.session.commit()
         if isinstance(result, Certificate):
             flash("Congratulations! Your certificate has been issued.", "success")
@@ -60,7 +63,7 @@ def claim_page(course_slug: str):
 def profile():
     """The account's names: the one shown on the site and the legal name printed on certificates."""
     # Here rather than in lms.auth: it reads the person's certificates, and auth sits below certificates.
-    user = current_user._get_current_object()
+    user = account(current_user)
     issued = db.session.scalars(select(Certificate).where(Certificate.user_id == user.id, Certificate.status.in_(LIVE))
                                 .order_by(Certificate.issued_at)).all()
     form = ProfileForm(obj=user) if request.method == "GET" else ProfileForm()
@@ -91,11 +94,11 @@ def detail(cert_id: str):
 @bp.route("/certificates/<cert_id>/certificate.pdf")
 @login_required
 def pdf(cert_id: str):
-    """The PDF stored at issue: one plain query (lms.fastread) for two columns, no rendering."""
-    row = fastread.one("SELECT user_id, pdf FROM certificate WHERE id = :id", id=cert_id)
-    if row is None or not access.owner_or_visible(current_user, row[0]):
+    """The PDF stored at issue (a hot read of two columns), no rendering."""
+    stored = stored_pdf(cert_id)
+    if stored is None or not access.owner_or_visible(current_user, stored[0]):
         abort(404)
-    return Response(bytes(row[1]), mimetype="application/pdf", headers={
+    return Response(stored[1], mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="certificate-{cert_id}.pdf"'})
 
 
@@ -117,7 +120,7 @@ def staff_list():
         like = f"%{query}%"
         stmt = stmt.where(Certificate.holder_name.ilike(like) | Certificate.id.ilike(like.upper()))
     visible = access.trainee_filter(current_user, CertificateRequest.user_id)
-    requests_ = db.session.scalars(select(CertificateRequest).where(CertificateRequest.state == "pending", visible)
+    requests_ = db.session.scalars(select(CertificateRequest).where(CertificateRequest.state == RequestState.PENDING, visible)
                                    .order_by(CertificateRequest.requested_at)).all()
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.user_id for r in requests_})))}
     return render_template("certificates/staff_list.html", certificates=db.session.scalars(stmt).all(), query=query,

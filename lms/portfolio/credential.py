@@ -9,7 +9,12 @@ confirmations behind them are the credential's evidence.
 import uuid
 from datetime import datetime, timedelta
 
-from ..certificates.credentials import OB_CONTEXT, encode_bitstring, issuer_profile, jwt_claims
+from ..certificates.credentials import (
+    OB_CONTEXT,
+    encode_bitstring,
+    issuer_profile,
+    jwt_claims,
+)
 from .snapshot import PortfolioSnapshot, SharedCertificate, VerifiedEntry
 
 #: the same size as the certificates' lists: one share link hides among 131,072 positions

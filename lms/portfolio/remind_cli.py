@@ -3,8 +3,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..auth.mail import deliver, describe_failure
 from ..extensions import db
+from ..mail import deliver, describe_failure
 from .renewal import send_reminders
 
 portfolio_cli = AppGroup("portfolio", help="The certification portfolio's scheduled jobs.")

@@ -14,12 +14,13 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.mail import enqueue
-from ..auth.models import User, utcnow
+from ..auth.models import User
 from ..certificates.issue import public_base
-from ..courses import catalog
+from ..clock import utcnow
+from ..content import catalog
 from ..database import begin_write
 from ..extensions import db
+from ..mail import enqueue
 from .models import BoardCertification
 from .progress import RenewalProgress, progress
 from .share_models import RenewalReminder

@@ -13,18 +13,34 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from .. import audit
-from ..auth.models import User, utcnow
+from ..auth.models import User
 from ..certificates import keys
 from ..certificates.issue import issuer_settings, public_base
 from ..certificates.models import VALID, Certificate
+from ..clock import utcnow
 from ..extensions import db
 from . import credential
-from .models import (ContinuingEducation, EntryState, Evidence, ExperienceEntry, OutsideTraining, ReviewState,
-                     SupervisionSession)
+from .models import (
+    ContinuingEducation,
+    EntryState,
+    Evidence,
+    ExperienceEntry,
+    OutsideTraining,
+    ReviewState,
+    SupervisionSession,
+)
 from .progress import progress
 from .share_models import PortfolioShare
-from .snapshot import (Certification, Confirmation, PortfolioSnapshot, RequirementTotal, SharedCertificate, VerifiedEntry,
-                       from_json, to_json)
+from .snapshot import (
+    Certification,
+    Confirmation,
+    PortfolioSnapshot,
+    RequirementTotal,
+    SharedCertificate,
+    VerifiedEntry,
+    from_json,
+    to_json,
+)
 
 logger = logging.getLogger(__name__)
 TOKEN_BYTES = 32

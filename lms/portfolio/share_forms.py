@@ -1,6 +1,12 @@
 """Forms for sharing a portfolio and for a supervisor's decision."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 

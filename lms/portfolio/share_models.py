@@ -8,11 +8,11 @@ from datetime import date, datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from ..auth.models import utcnow
-from ..extensions import db
+from ..clock import utcnow
+from ..extensions import Model
 
 
-class PortfolioShare(db.Model):
+class PortfolioShare(Model):
     """A link that shows a board the part of a portfolio its holder chose, until it expires or is revoked."""
 
     __tablename__ = "portfolio_share"
@@ -40,7 +40,7 @@ class PortfolioShare(db.Model):
         return self.revoked_at is None and self.expires_at > now
 
 
-class SupervisorLink(db.Model):
+class SupervisorLink(Model):
     """A single-use link mailed to an entry's supervisor, to confirm or decline it without an account."""
 
     __tablename__ = "supervisor_link"
@@ -60,7 +60,7 @@ class SupervisorLink(db.Model):
     used_at: Mapped[datetime | None]
 
 
-class RenewalReminder(db.Model):
+class RenewalReminder(Model):
     """That the holder was mailed `days_before` days ahead of a renewal deadline: each reminder goes once."""
 
     __tablename__ = "renewal_reminder"

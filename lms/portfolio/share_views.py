@@ -4,18 +4,29 @@ The board's pages need no account and are rate-limited with certificate verifica
 client). An unknown, expired or revoked token answers 404 with nothing about the portfolio, and every
 answer to a token is kept out of caches, search engines and Referer headers.
 """
-from flask import (Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, session,
-                   url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from ..auth.models import utcnow
 from ..certificates import keys
 from ..certificates.issue import issuer_settings, public_base
 from ..certificates.models import Certificate
 from ..certificates.pdf import credential_attachment, render_pdf
 from ..certificates.verification import public_record
-from ..courses import catalog
+from ..clock import utcnow
+from ..content import catalog
 from ..extensions import db, limiter
 from . import credential, share
 from .models import Evidence, PathwayChoice
@@ -64,8 +75,8 @@ def new_share(pathway_slug: str):
     form, problem = ShareForm(), None
     form.requirements.choices = [(r.key, f"{r.label}: {r.done:g} of {r.required:g} hours verified")
                                  for r in choices["requirements"]]
-    form.entries.choices = [(e.key, f"{e.on.isoformat()} · {credential.KIND_NAMES[e.kind]} · {e.hours:g} hours · "
-                                    f"{e.description} (confirmed by {e.confirmation.by})") for e in choices["entries"]]
+    form.entries.choices = [(e.key, (f"{e.on.isoformat()} · {credential.KIND_NAMES[e.kind]} · {e.hours:g} hours · "
+                                     f"{e.description} (confirmed by {e.confirmation.by})")) for e in choices["entries"]]
     form.certificates.choices = [(c.id, f"{c.title} ({c.id}), {c.total_hours:g} hours") for c in choices["certificates"]]
     if form.validate_on_submit():
         selection = {"requirements": form.requirements.data, "entries": form.entries.data,

@@ -7,10 +7,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import access
+from ..cohorts import access
 from ..auth import role_required
 from ..auth.models import User
-from ..courses import catalog
+from ..content import catalog
 from ..extensions import db
 from .forms import ReviewForm
 from .models import ContinuingEducation, Evidence, ExperienceEntry, OutsideTraining, ReviewState, SupervisionSession

@@ -15,10 +15,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from .. import audit
-from ..auth.mail import enqueue
-from ..auth.models import User, utcnow
+from ..auth.models import User
 from ..certificates.issue import public_base
+from ..clock import utcnow
 from ..extensions import db
+from ..mail import enqueue
 from .models import EntryState, ExperienceEntry, SupervisionSession
 from .operations import PortfolioError, decide_entry
 from .share_models import SupervisorLink

@@ -46,7 +46,7 @@ def build_world(app, page, base):
     with app.app_context():
         from datetime import date
 
-        from lms.trainers.cohorts import add_member, create_cohort
+        from lms.cohorts.roster import add_member, create_cohort
 
         trainee = create_user("trainee@example.org", PASSWORD, "Robin", "Robin Quinn Public", privacy_accepted=True)
         coach = create_user("coach@example.org", PASSWORD, "Casey", "Casey Coach", role="trainer")
@@ -114,12 +114,12 @@ def build_portfolio_world(app, world):
     """Sharing and supervision: a confirmed entry, a share link, a supervisor account, an open and a used mailed link."""
     from datetime import date
 
-    from lms.auth.models import User, utcnow
+    from lms.auth.models import User
     from lms.auth.operations import create_user
     from lms.extensions import db
     from lms.portfolio import share, supervision
     from lms.portfolio.models import ExperienceEntry, PathwayChoice
-    from lms.courses import catalog
+    from lms.content import catalog
 
     with app.app_context():
         base = app.config["PUBLIC_URL"]
@@ -150,7 +150,7 @@ def build_portfolio_world(app, world):
 
 
 def mailed_token(db, to):
-    from lms.auth.mail import OutboxMail
+    from lms.mail import OutboxMail
 
     body = db.session.scalars(select(OutboxMail.body).where(OutboxMail.recipient == to).order_by(OutboxMail.id.desc())).first()
     return re.search(r"(/portfolio/confirm/\S+)", body).group(1)

@@ -5,12 +5,10 @@ credential's signature against the JWKS; revoking the share link closes it."""
 import re
 
 import jwt
+from helpers import BUNDLED_CONTENT, PASSWORD
 from sqlalchemy import select
-
 from test_load import small_course
 from test_trainee_journey import register
-
-from helpers import BUNDLED_CONTENT, PASSWORD
 
 SUPERVISOR_ACCOUNT, SUPERVISOR_BY_MAIL = "casey@example.org", "sam@example.org"
 
@@ -62,8 +60,8 @@ def log_supervision(page, base, on, minutes, name, email):
 
 
 def mailed_links(app, to):
-    from lms.auth.mail import OutboxMail
     from lms.extensions import db
+    from lms.mail import OutboxMail
 
     with app.app_context():
         bodies = db.session.scalars(select(OutboxMail.body).where(OutboxMail.recipient == to).order_by(OutboxMail.id))

@@ -5,9 +5,8 @@ Revises: 7c17aa96b859
 Create Date: 2026-11-30 17:00:00.000000
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c4f1a8e2d6b9'

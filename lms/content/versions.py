@@ -17,16 +17,16 @@ from flask import Flask
 from sqlalchemy import Index, LargeBinary, String, select, text, update
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from ..auth.models import utcnow
-from ..extensions import db
-from .content import Catalog
+from ..clock import utcnow
+from ..extensions import Model, db
+from .catalog import Catalog
 from .loader import inspect, load_catalog
 from .problems import ContentError, Problem
 
 logger = logging.getLogger(__name__)
 
 
-class ContentVersion(db.Model):
+class ContentVersion(Model):
     __tablename__ = "content_version"
     __table_args__ = (Index("uq_content_version_active", "active", unique=True,
                             sqlite_where=text("active"), postgresql_where=text("active")),)
@@ -83,7 +83,7 @@ class ContentState:
         self.fingerprint: str | None = None
         self.problems: list[Problem] = []
         self.checked_at = 0.0
-        self.disk_signature = None
+        self.disk_signature: tuple | None = None
 
     @property
     def cache(self) -> Path:
@@ -169,5 +169,5 @@ def start(app: Flask) -> ContentState:
             raise ContentError(state.problems)
         if not good:
             logger.error("content on disk has errors; serving the last good version %s:\n%s",
-                         state.fingerprint[:12], "\n".join(str(p) for p in state.problems))
+                         (state.fingerprint or "")[:12], "\n".join(str(p) for p in state.problems))
     return state

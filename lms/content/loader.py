@@ -10,8 +10,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ..assessments.parser import parse_guide, parse_quiz
-from .content import Attestation, Catalog, CertificateSpec, Competency, Course, Module
+from .quiz_parser import parse_guide, parse_quiz
+from .catalog import Attestation, Catalog, CertificateSpec, Competency, Course, Module
 from .files import why_not_served
 from .frontmatter import FrontMatter, parse_yaml, split
 from .markdown import render
@@ -147,7 +147,7 @@ class _Loader:
 
     def _modules(self, competencies: dict | None) -> dict[str, Module]:
         folder = self.root / "modules"
-        result = {}
+        result: dict[str, Module] = {}
         if not folder.is_dir():
             return result
         for module_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -275,7 +275,7 @@ class _Loader:
         rendered = self._render(fm, path)
         hours, live = self._hours(fm, path), self._live(fm, path)
         self._check_hours_backed(fm, path, hours, live, [modules[s] for s in slugs if s in modules])
-        parts = [path.read_bytes(), competencies_fp]
+        parts: list[bytes | str] = [path.read_bytes(), competencies_fp]
         parts += [modules[s].fingerprint for s in slugs if s in modules]
         if attestation in attestations:
             parts.append(attestations[attestation].fingerprint)
