@@ -1,20 +1,29 @@
 """The certification portfolio: progress toward a pathway, the trainee's records, evidence, and trainers' reviews."""
+import io
+import re
 from datetime import date
+from types import MappingProxyType
 
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import select
 
+from lms.audit import AuditEvent
 from lms.courses import catalog
+from lms.courses.pathways import Board, Pathway, Training
 from lms.extensions import db
-from lms.portfolio.models import EntryState, ExperienceEntry, OutsideTraining, ReviewState, SupervisionSession
+from lms.portfolio.models import (ContinuingEducation, EntryState, Evidence, ExperienceEntry, OutsideTraining,
+                                  ReviewState, SupervisionSession)
+from lms.portfolio.operations import (Locked, add_entry, add_outside_training, decide_entry, delete_pending, edit_pending,
+                                     review, store_evidence)
 from lms.portfolio.progress import progress
 
 from certificate_helpers import claim, pass_everything
+from helpers import PASSWORD, join_cohort_of, post
 
 
 def test_models_and_migration_agree(app):
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
     ours = {"pathway_choice", "portfolio_evidence", "outside_training", "continuing_education", "experience_entry",
             "supervision_session", "exam_result", "board_certification"}
     with db.engine.connect() as connection:
@@ -55,12 +64,6 @@ def test_progress_counts_certificates_automatically_and_pending_entries_not_at_a
 
 
 # -- through the site ---------------------------------------------------------------------------
-
-import io  # noqa: E402
-
-from helpers import PASSWORD, join_cohort_of, post  # noqa: E402
-from lms.audit import AuditEvent  # noqa: E402
-from lms.portfolio.models import ContinuingEducation, Evidence  # noqa: E402
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -147,6 +150,10 @@ def test_evidence_must_really_be_a_pdf_png_or_jpeg_of_at_most_5_mb(app, client, 
     item = db.session.scalars(select(Evidence)).one()
     assert (item.media_type, item.size, item.filename) == ("image/png", len(PNG), "scan.PNG")
     assert post(client, "/portfolio/ce/new", {"title": "x"}, page="/portfolio/ce/new").status_code == 422
+    no_hours = upload_training(client, ethics="")
+    assert no_hours.status_code == 422
+    assert re.search(r'id="advocacy-error">.*in at least one domain', no_hours.get_data(as_text=True)), "shown at the hours"
+    assert db.session.scalars(select(Evidence)).one() == item, "nothing is stored from a refused form"
 
 
 def test_evidence_is_served_as_a_download_to_its_owner_and_their_trainers_only(app, client, trainee, make_user):
@@ -223,13 +230,9 @@ def test_a_confirmed_or_declined_entry_cannot_be_edited_or_deleted(app, client, 
 
 
 def test_the_operations_refuse_to_change_a_decided_entry(app, trainee):
-    from lms.portfolio.operations import Locked, add_entry, decide_entry, delete_pending, edit_pending
-
     entry = add_entry(ExperienceEntry, trainee.id, worked_on=date(2026, 10, 1), minutes=60, setting="Clinic",
                       activity="Support", supervisor_name="Sam Lee", supervisor_email="sam@example.org")
     decide_entry(entry, True, "Seen it myself.")
-    import pytest
-
     with pytest.raises(Locked):
         edit_pending(entry, minutes=600)
     with pytest.raises(Locked):
@@ -314,11 +317,6 @@ def test_exam_and_certification_start_the_renewal_window(app, client, trainee, m
 
 
 def test_extra_hours_in_one_domain_do_not_fill_another_and_a_total_only_pathway_counts_every_hour(app, trainee):
-    from types import MappingProxyType
-
-    from lms.courses.pathways import Board, Pathway, Training
-    from lms.portfolio.operations import add_outside_training, review, store_evidence
-
     evidence = store_evidence(trainee.id, "c.pdf", PDF)
     record = add_outside_training(trainee.id, "Ethics intensive", "Elsewhere", date(2026, 9, 1), {"ethics": 30}, evidence)
     review(record, True, "", trainee.id)
