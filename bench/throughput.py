@@ -132,8 +132,8 @@ def bench_content(workdir: Path) -> Path:
 
 
 def forty_modules(workdir: Path) -> tuple[float, int]:
-    from lms.courses.loader import load_catalog
-    from lms.courses.markdown import _cache
+    from lms.content.loader import load_catalog
+    from lms.content.markdown import _cache
 
     root = workdir / "forty"
     lesson = (ROOT / "content/modules/ethics/index.md").read_text()
@@ -201,7 +201,7 @@ def main() -> None:
         from datetime import date, timedelta
 
         from lms.auth.models import User
-        from lms.trainers.cohorts import add_member, create_cohort
+        from lms.cohorts.roster import add_member, create_cohort
 
         coach = create_user("coach@example.org", PASSWORD, "Coach", "Coach", role="trainer")
         cohort = create_cohort("Bench cohort", "peer-specialist-core", date.today(), date.today() + timedelta(days=90), coach)

@@ -10,8 +10,8 @@ from alembic.migration import MigrationContext
 from sqlalchemy import select
 
 from lms.audit import AuditEvent
-from lms.courses import catalog
-from lms.courses.pathways import Board, Pathway, Training
+from lms.content import catalog
+from lms.content.pathways import Board, Pathway, Training
 from lms.extensions import db
 from lms.portfolio.models import (ContinuingEducation, EntryState, Evidence, ExperienceEntry, OutsideTraining,
                                   ReviewState, SupervisionSession)

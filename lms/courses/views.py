@@ -6,16 +6,14 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
-from ..assessments.attempts import recently_graded
-from ..assessments.records import peek_passed_in_module, peek_pending_in_module, pending_assessments
-from ..certificates.records import certificates_of, status_notices, valid_first
-from ..certificates.reminders import expiring
+from ..assessments.api import peek_passed_in_module, peek_pending_in_module
 from ..database import begin_write
 from ..extensions import db
-from . import catalog
-from .files import SVG_POLICY, media_type, served_file
-from .progress import (COMPLETE, WAITING, course_status, duration, finish_lesson, learner, open_lesson, peek_progress,
-                       view_needs_write)
+from ..content import catalog
+from ..content.files import SVG_POLICY, media_type, served_file
+from ..reading.progress import finish_lesson, open_lesson, peek_progress, view_needs_write
+from ..formats import duration
+from ..completion.api import course_status, learner
 
 bp = Blueprint("courses", __name__)
 
@@ -41,7 +39,7 @@ def _is_staff() -> bool:
 def _status(course):
     if not current_user.is_authenticated:
         return None
-    return course_status(catalog(), course, *learner(current_user.id), waiting=pending_assessments(current_user.id))
+    return course_status(catalog(), course, learner(current_user.id))
 
 
 @bp.app_template_filter("duration")
@@ -63,7 +61,7 @@ def catalogue():
     statuses = {}
     if current_user.is_authenticated:
         state = learner(current_user.id)
-        statuses = {c.slug: course_status(catalog(), c, *state) for c in courses}
+        statuses = {c.slug: course_status(catalog(), c, state) for c in courses}
     return render_template("courses/catalogue.html", courses=courses, statuses=statuses, catalog=catalog())
 
 
@@ -120,7 +118,7 @@ def finish(course_slug: str, module_slug: str):
 @bp.route("/courses/<course_slug>/<module_slug>/<path:asset>")
 @login_required
 def asset(course_slug: str, module_slug: str, asset: str):
-    """A media file from the module folder (lms.courses.files): never a source, script, dotfile or link."""
+    """A media file from the module folder (lms.content.files): never a source, script, dotfile or link."""
     course = _course_or_404(course_slug)
     module = _module_or_404(course, module_slug)
     path = served_file(module.folder, asset)
@@ -130,34 +128,3 @@ def asset(course_slug: str, module_slug: str, asset: str):
     if response.mimetype == "image/svg+xml":
         response.headers["Content-Security-Policy"] = SVG_POLICY
     return response
-
-
-@bp.route("/dashboard")
-@login_required
-def dashboard():
-    rows, passed, overridden, attended = learner(current_user.id)
-    courses = catalog().visible_courses()
-    waiting = pending_assessments(current_user.id)
-    statuses = [course_status(catalog(), c, rows, passed, overridden, attended, waiting) for c in courses]
-    started = [s for s in statuses if s.started]
-    latest = max(rows.values(), key=lambda r: r.last_opened_at, default=None)
-    resume = _resume(latest, statuses)
-    certificates = certificates_of(current_user.id)
-    return render_template("courses/dashboard.html", started=started, others=[s for s in statuses if not s.started],
-                           resume=resume, certificates=valid_first(certificates), status_changes=status_notices(certificates),
-                           expiring=expiring(current_user.id), graded=recently_graded(current_user.id), catalog=catalog())
-
-
-def _resume(latest, statuses):
-    """(course, module) to continue: the lesson last opened, or the next one if it is done."""
-    if latest is None:
-        return None
-    status = next((s for s in statuses if s.course.slug == latest.course_slug), None)
-    if status is None:
-        return None
-    for item in status.modules:
-        if item.module.slug == latest.module_slug and item.state not in (COMPLETE, WAITING):
-            return status.course, item.module
-    if status.next_module is not None:
-        return status.course, status.next_module
-    return None

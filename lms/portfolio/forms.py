@@ -8,7 +8,7 @@ from wtforms import DateField, DecimalField, EmailField, IntegerField, RadioFiel
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from ..auth.models import utcnow
+from ..clock import utcnow
 from ..formats import collapse_spaces, strip
 from .evidence import ALLOWED
 from .progress import DOMAIN_LABELS

@@ -12,7 +12,7 @@ from datetime import date
 from sqlalchemy import delete, select, update
 
 from .. import audit
-from ..auth.models import utcnow
+from ..clock import utcnow
 from ..extensions import db
 from . import evidence as files
 from .models import (BoardCertification, ContinuingEducation, EntryState, Evidence, ExamResult, ExperienceEntry,

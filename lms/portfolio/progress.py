@@ -35,10 +35,10 @@ from typing import Iterable, Mapping
 
 from sqlalchemy import select
 
-from ..auth.models import utcnow
 from ..certificates.issue import add_months
 from ..certificates.models import VALID, Certificate
-from ..courses.pathways import Pathway
+from ..clock import utcnow
+from ..content.pathways import Pathway
 from ..extensions import db
 from .models import (BoardCertification, ContinuingEducation, EntryState, ExamResult, ExperienceEntry, OutsideTraining,
                      ReviewState, SupervisionSession)

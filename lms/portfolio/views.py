@@ -7,8 +7,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from .. import access
-from ..courses import catalog
+from ..cohorts import access
+from ..content import catalog
 from ..extensions import db
 from .evidence import MAX_BYTES, EvidenceRefused
 from .forms import (CertificationForm, ChooseForm, ConfirmForm, ContinuingEducationForm, ExamForm, ExperienceForm,

@@ -36,7 +36,7 @@ class Module:
     draft: bool = False
     #: the hours domain its reading and role-play time counts towards on transcripts (e.g. ethics)
     domain: str | None = None
-    #: role-plays, in file-name order (lms.assessments.model.Quiz)
+    #: role-plays, in file-name order (lms.content.quiz.Quiz)
     assessments: tuple[Any, ...] = ()
 
     @property
@@ -107,7 +107,7 @@ class Catalog:
     warnings: tuple = field(default=())
     #: content/support.md: the deployment's own crisis lines (None: the built-in United States list)
     support: Attestation | None = None
-    #: content/pathways/*.yaml: certification pathways by slug (lms.courses.pathways.Pathway)
+    #: content/pathways/*.yaml: certification pathways by slug (lms.content.pathways.Pathway)
     pathways: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):

@@ -1,4 +1,6 @@
-"""Read-side queries about attempts that other features need."""
+"""What other packages may ask about attempts (the assessments package's public reads)."""
+from datetime import datetime
+
 from sqlalchemy import select
 
 from .. import fastread
@@ -6,9 +8,15 @@ from ..extensions import db
 from .models import PASSED, PENDING, Attempt
 
 
-def passed_assessments(user_id: int) -> set[tuple[str, str]]:
-    """(module slug, quiz slug) of every role-play the trainee has passed, on any version."""
-    return _assessments_in_state(user_id, PASSED)
+def counts(state: str):
+    """The one definition of an attempt that counts as `state` (passed, pending...) for a trainee: a real
+    attempt, never a trainer's practice run. Every query about passes filters with it."""
+    return (Attempt.state == state) & Attempt.practice.is_(False)
+
+
+def passed_assessments(user_id: int, since: datetime | None = None) -> set[tuple[str, str]]:
+    """(module slug, quiz slug) of every role-play the trainee has passed, on any version (after `since`)."""
+    return _assessments_in_state(user_id, PASSED, since)
 
 
 def pending_assessments(user_id: int) -> set[tuple[str, str]]:
@@ -16,13 +24,11 @@ def pending_assessments(user_id: int) -> set[tuple[str, str]]:
     return _assessments_in_state(user_id, PENDING)
 
 
-def _assessments_in_state(user_id: int, state: str) -> set[tuple[str, str]]:
-    rows = db.session.execute(
-        select(Attempt.module_slug, Attempt.quiz_slug)
-        .where(Attempt.user_id == user_id, Attempt.state == state, Attempt.practice.is_(False))
-        .distinct()
-    )
-    return {(m, q) for m, q in rows}
+def _assessments_in_state(user_id: int, state: str, since: datetime | None = None) -> set[tuple[str, str]]:
+    stmt = select(Attempt.module_slug, Attempt.quiz_slug).where(Attempt.user_id == user_id, counts(state)).distinct()
+    if since is not None:
+        stmt = stmt.where(Attempt.finished_at > since)
+    return {(m, q) for m, q in db.session.execute(stmt)}
 
 
 def peek_passed_in_module(user_id: int, module_slug: str) -> set[tuple[str, str]]:
