@@ -339,3 +339,16 @@ def test_next_steps_say_what_remains_in_words(app, trainee):
         "Log 10 more hours of supervised work experience.",
         "Log 2 more hours of supervision (1 hour is waiting for your supervisor to confirm).",
         "Take the Sample Exam and record your result.")
+
+
+def test_the_portfolio_is_in_the_data_export_and_goes_with_the_account(app, client, trainee):
+    post(client, "/portfolio/pathways", {"pathway": "sample-credential"}, page="/portfolio/")
+    post(client, "/portfolio/experience/new", EXPERIENCE, page="/portfolio/experience/new")
+    assert upload_training(client).status_code == 302
+    exported = client.get("/privacy/my-data.json").get_json()["portfolio"]
+    assert exported["pathways"][0]["pathway_slug"] == "sample-credential"
+    assert exported["experience"][0]["supervisor_email"] == "sam@example.org"
+    assert exported["evidence_files"][0]["filename"] == "certificate.pdf" and "data" not in exported["evidence_files"][0]
+    assert post(client, "/privacy/close-account", {"password": PASSWORD}, page="/account/password").status_code == 302
+    for model in (ExperienceEntry, OutsideTraining, Evidence):
+        assert db.session.scalars(select(model)).all() == [], model
