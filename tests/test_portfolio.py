@@ -7,14 +7,14 @@ from types import MappingProxyType
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from lms.audit import AuditEvent
 from lms.content import catalog
 from lms.content.pathways import Board, Pathway, Training
 from lms.extensions import db
-from lms.portfolio.models import (ContinuingEducation, EntryState, Evidence, ExperienceEntry, OutsideTraining,
-                                  ReviewState, SupervisionSession)
+from lms.portfolio.models import (BoardCertification, ContinuingEducation, EntryState, Evidence, ExperienceEntry,
+                                  OutsideTraining, ReviewState, SupervisionSession)
 from lms.portfolio.operations import (Locked, add_entry, add_outside_training, decide_entry, delete_pending, edit_pending,
                                      review, store_evidence)
 from lms.portfolio.progress import progress
@@ -352,3 +352,30 @@ def test_the_portfolio_is_in_the_data_export_and_goes_with_the_account(app, clie
     assert post(client, "/privacy/close-account", {"password": PASSWORD}, page="/account/password").status_code == 302
     for model in (ExperienceEntry, OutsideTraining, Evidence):
         assert db.session.scalars(select(model)).all() == [], model
+
+
+def test_next_steps_for_a_renewal_only_pathway_and_an_overdue_renewal(app, trainee):
+    texas = Pathway("texas", "Texas", Board("Texas board"), renewal=catalog().pathway("sample-credential").renewal)
+    assert progress(trainee.id, texas).next_steps[0].startswith(
+        "This page does not list what Texas board asks for first certification: check its current rules.")
+    db.session.add(BoardCertification(user_id=trainee.id, pathway_slug="texas", certificate_number="T-1",
+                                      certified_on=date(2024, 1, 15)))
+    db.session.commit()
+    due = progress(trainee.id, texas, today=date(2025, 6, 1))
+    assert due.next_steps == ("Earn 4 more hours of continuing education before 15 January 2026 (1 of them in ethics).",)
+    late = progress(trainee.id, texas, today=date(2026, 2, 1))
+    assert late.renewal.overdue and late.next_steps[0].startswith("Your renewal was due on 15 January 2026.")
+
+
+def test_an_edit_that_races_a_decision_is_refused_by_the_database_not_only_by_the_page(app, trainee):
+    entry = add_entry(ExperienceEntry, trainee.id, worked_on=date(2026, 10, 1), minutes=60, setting="Clinic",
+                      activity="Support", supervisor_name="Sam Lee", supervisor_email="sam@example.org")
+    db.session.commit()
+    # The supervisor's decision lands after the trainee's page loaded the entry as pending.
+    db.session.execute(update(ExperienceEntry).where(ExperienceEntry.id == entry.id).values(state="confirmed")
+                       .execution_options(synchronize_session=False))
+    assert entry.state == "pending", "the trainee's copy is stale"
+    with pytest.raises(Locked):
+        edit_pending(entry, minutes=600)
+    db.session.commit()
+    assert db.session.get(ExperienceEntry, entry.id).minutes == 60

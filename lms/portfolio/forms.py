@@ -63,8 +63,8 @@ class SupervisionForm(_SupervisorFields):
     minutes = IntegerField("Length in minutes", validators=[
         InputRequired(message="Please enter the length in minutes."),
         NumberRange(min=5, max=600, message="Please enter between 5 and 600 minutes.")])
-    format = RadioField("Format", choices=[SelectChoice("individual", "One to one"), SelectChoice("group", "In a group")], default="individual",
-                        validators=[DataRequired(message="Please choose the format.")])
+    format = RadioField("Format", choices=[SelectChoice("individual", "One to one"), SelectChoice("group", "In a group")],
+                        default="individual", validators=[DataRequired(message="Please choose the format.")])
     notes = TextAreaField("What you discussed (optional)", filters=[strip], validators=[Optional(), Length(max=2000)])
 
 
