@@ -61,6 +61,9 @@ def test_progress_counts_certificates_automatically_and_pending_entries_not_at_a
     assert (by_key["experience"].done, by_key["experience"].pending, by_key["experience"].remaining) == (4, 1.5, 6)
     assert (by_key["supervision"].done, by_key["supervision"].pending) == (0, 0.75)
     assert not after.ready and after.next_steps
+    page = client.get("/portfolio/pathways/sample-credential").get_data(as_text=True)
+    assert "<strong>2 of 4 hours</strong>" in page and "<strong>3 of 6 hours</strong>" in page
+    assert "Sample Course" in page, "the certificate behind the hours is listed"
 
 
 # -- through the site ---------------------------------------------------------------------------
