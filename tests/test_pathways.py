@@ -3,8 +3,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from helpers import BUNDLED_CONTENT, TEST_CONTENT
+from lms.content.cli import content_cli
 from lms.content.loader import inspect, load_catalog
 from lms.content.problems import ContentError
 
@@ -143,10 +145,6 @@ def test_a_pathway_file_needs_the_yaml_extension_and_a_slug_name(tmp_path):
 
 
 def test_content_check_counts_and_reports_pathways(tmp_path):
-    from click.testing import CliRunner
-
-    from lms.content.cli import content_cli
-
     good = CliRunner().invoke(content_cli, ["check", str(content_with(tmp_path / "a", GOOD))])
     assert good.exit_code == 0 and "1 pathway(s)" in good.output
     bad = CliRunner().invoke(content_cli, ["check", str(content_with(tmp_path / "b", GOOD.replace("total: 6", "total: 5")))])

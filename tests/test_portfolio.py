@@ -1,20 +1,29 @@
 """The certification portfolio: progress toward a pathway, the trainee's records, evidence, and trainers' reviews."""
+import io
+import re
 from datetime import date
+from types import MappingProxyType
 
-from sqlalchemy import select
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select, update
 
+from lms.audit import AuditEvent
 from lms.content import catalog
+from lms.content.pathways import Board, Pathway, Training
 from lms.extensions import db
-from lms.portfolio.models import EntryState, ExperienceEntry, OutsideTraining, ReviewState, SupervisionSession
+from lms.portfolio.models import (BoardCertification, ContinuingEducation, EntryState, Evidence, ExperienceEntry,
+                                  OutsideTraining, ReviewState, SupervisionSession)
+from lms.portfolio.operations import (Locked, add_entry, add_outside_training, decide_entry, delete_pending, edit_pending,
+                                     review, store_evidence)
 from lms.portfolio.progress import progress
 
 from certificate_helpers import claim, pass_everything
+from helpers import PASSWORD, join_cohort_of, post
 
 
 def test_models_and_migration_agree(app):
-    from alembic.autogenerate import compare_metadata
-    from alembic.migration import MigrationContext
-
     ours = {"pathway_choice", "portfolio_evidence", "outside_training", "continuing_education", "experience_entry",
             "supervision_session", "exam_result", "board_certification"}
     with db.engine.connect() as connection:
@@ -52,15 +61,12 @@ def test_progress_counts_certificates_automatically_and_pending_entries_not_at_a
     assert (by_key["experience"].done, by_key["experience"].pending, by_key["experience"].remaining) == (4, 1.5, 6)
     assert (by_key["supervision"].done, by_key["supervision"].pending) == (0, 0.75)
     assert not after.ready and after.next_steps
+    page = client.get("/portfolio/pathways/sample-credential").get_data(as_text=True)
+    assert "<strong>2 of 4 hours</strong>" in page and "<strong>3 of 6 hours</strong>" in page
+    assert "Sample Course" in page, "the certificate behind the hours is listed"
 
 
 # -- through the site ---------------------------------------------------------------------------
-
-import io  # noqa: E402
-
-from helpers import PASSWORD, join_cohort_of, post  # noqa: E402
-from lms.audit import AuditEvent  # noqa: E402
-from lms.portfolio.models import ContinuingEducation, Evidence  # noqa: E402
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -147,6 +153,10 @@ def test_evidence_must_really_be_a_pdf_png_or_jpeg_of_at_most_5_mb(app, client, 
     item = db.session.scalars(select(Evidence)).one()
     assert (item.media_type, item.size, item.filename) == ("image/png", len(PNG), "scan.PNG")
     assert post(client, "/portfolio/ce/new", {"title": "x"}, page="/portfolio/ce/new").status_code == 422
+    no_hours = upload_training(client, ethics="")
+    assert no_hours.status_code == 422
+    assert re.search(r'id="advocacy-error">.*in at least one domain', no_hours.get_data(as_text=True)), "shown at the hours"
+    assert db.session.scalars(select(Evidence)).one() == item, "nothing is stored from a refused form"
 
 
 def test_evidence_is_served_as_a_download_to_its_owner_and_their_trainers_only(app, client, trainee, make_user):
@@ -223,13 +233,9 @@ def test_a_confirmed_or_declined_entry_cannot_be_edited_or_deleted(app, client, 
 
 
 def test_the_operations_refuse_to_change_a_decided_entry(app, trainee):
-    from lms.portfolio.operations import Locked, add_entry, decide_entry, delete_pending, edit_pending
-
     entry = add_entry(ExperienceEntry, trainee.id, worked_on=date(2026, 10, 1), minutes=60, setting="Clinic",
                       activity="Support", supervisor_name="Sam Lee", supervisor_email="sam@example.org")
     decide_entry(entry, True, "Seen it myself.")
-    import pytest
-
     with pytest.raises(Locked):
         edit_pending(entry, minutes=600)
     with pytest.raises(Locked):
@@ -314,11 +320,6 @@ def test_exam_and_certification_start_the_renewal_window(app, client, trainee, m
 
 
 def test_extra_hours_in_one_domain_do_not_fill_another_and_a_total_only_pathway_counts_every_hour(app, trainee):
-    from types import MappingProxyType
-
-    from lms.content.pathways import Board, Pathway, Training
-    from lms.portfolio.operations import add_outside_training, review, store_evidence
-
     evidence = store_evidence(trainee.id, "c.pdf", PDF)
     record = add_outside_training(trainee.id, "Ethics intensive", "Elsewhere", date(2026, 9, 1), {"ethics": 30}, evidence)
     review(record, True, "", trainee.id)
@@ -341,3 +342,43 @@ def test_next_steps_say_what_remains_in_words(app, trainee):
         "Log 10 more hours of supervised work experience.",
         "Log 2 more hours of supervision (1 hour is waiting for your supervisor to confirm).",
         "Take the Sample Exam and record your result.")
+
+
+def test_the_portfolio_is_in_the_data_export_and_goes_with_the_account(app, client, trainee):
+    post(client, "/portfolio/pathways", {"pathway": "sample-credential"}, page="/portfolio/")
+    post(client, "/portfolio/experience/new", EXPERIENCE, page="/portfolio/experience/new")
+    assert upload_training(client).status_code == 302
+    exported = client.get("/privacy/my-data.json").get_json()["portfolio"]
+    assert exported["pathways"][0]["pathway_slug"] == "sample-credential"
+    assert exported["experience"][0]["supervisor_email"] == "sam@example.org"
+    assert exported["evidence_files"][0]["filename"] == "certificate.pdf" and "data" not in exported["evidence_files"][0]
+    assert post(client, "/privacy/close-account", {"password": PASSWORD}, page="/account/password").status_code == 302
+    for model in (ExperienceEntry, OutsideTraining, Evidence):
+        assert db.session.scalars(select(model)).all() == [], model
+
+
+def test_next_steps_for_a_renewal_only_pathway_and_an_overdue_renewal(app, trainee):
+    texas = Pathway("texas", "Texas", Board("Texas board"), renewal=catalog().pathway("sample-credential").renewal)
+    assert progress(trainee.id, texas).next_steps[0].startswith(
+        "This page does not list what Texas board asks for first certification: check its current rules.")
+    db.session.add(BoardCertification(user_id=trainee.id, pathway_slug="texas", certificate_number="T-1",
+                                      certified_on=date(2024, 1, 15)))
+    db.session.commit()
+    due = progress(trainee.id, texas, today=date(2025, 6, 1))
+    assert due.next_steps == ("Earn 4 more hours of continuing education before 15 January 2026 (1 of them in ethics).",)
+    late = progress(trainee.id, texas, today=date(2026, 2, 1))
+    assert late.renewal.overdue and late.next_steps[0].startswith("Your renewal was due on 15 January 2026.")
+
+
+def test_an_edit_that_races_a_decision_is_refused_by_the_database_not_only_by_the_page(app, trainee):
+    entry = add_entry(ExperienceEntry, trainee.id, worked_on=date(2026, 10, 1), minutes=60, setting="Clinic",
+                      activity="Support", supervisor_name="Sam Lee", supervisor_email="sam@example.org")
+    db.session.commit()
+    # The supervisor's decision lands after the trainee's page loaded the entry as pending.
+    db.session.execute(update(ExperienceEntry).where(ExperienceEntry.id == entry.id).values(state="confirmed")
+                       .execution_options(synchronize_session=False))
+    assert entry.state == "pending", "the trainee's copy is stale"
+    with pytest.raises(Locked):
+        edit_pending(entry, minutes=600)
+    db.session.commit()
+    assert db.session.get(ExperienceEntry, entry.id).minutes == 60

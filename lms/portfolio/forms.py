@@ -63,8 +63,8 @@ class SupervisionForm(_SupervisorFields):
     minutes = IntegerField("Length in minutes", validators=[
         InputRequired(message="Please enter the length in minutes."),
         NumberRange(min=5, max=600, message="Please enter between 5 and 600 minutes.")])
-    format = RadioField("Format", choices=[SelectChoice("individual", "One to one"), SelectChoice("group", "In a group")], default="individual",
-                        validators=[DataRequired(message="Please choose the format.")])
+    format = RadioField("Format", choices=[SelectChoice("individual", "One to one"), SelectChoice("group", "In a group")],
+                        default="individual", validators=[DataRequired(message="Please choose the format.")])
     notes = TextAreaField("What you discussed (optional)", filters=[strip], validators=[Optional(), Length(max=2000)])
 
 
@@ -93,9 +93,14 @@ class OutsideTrainingForm(_EvidenceFields):
     def hours_by_domain(self) -> dict[str, float]:
         return {domain: float(self[name].data) for domain, name in self.DOMAIN_FIELDS.items() if self[name].data}
 
-    def validate_total(self, field):
-        if not self.hours_by_domain():
-            raise ValidationError("Please enter the hours of this training, in at least one domain.")
+    def validate(self, extra_validators=None) -> bool:
+        # Not validate_total: an empty optional field stops its own checks, and "all empty" is the case to catch.
+        valid = super().validate(extra_validators)
+        if not any(self[name].errors for name in self.DOMAIN_FIELDS.values()) and not self.hours_by_domain():
+            self.advocacy.errors = list(self.advocacy.errors) + [
+                "Please enter the hours of this training, in at least one domain."]
+            return False
+        return valid
 
 
 class ContinuingEducationForm(_EvidenceFields):

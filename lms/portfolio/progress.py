@@ -35,9 +35,9 @@ from typing import Iterable, Mapping
 
 from sqlalchemy import select
 
-from ..clock import utcnow
 from ..certificates.issue import add_months
 from ..certificates.models import VALID, Certificate
+from ..clock import utcnow
 from ..content.pathways import Pathway
 from ..extensions import db
 from .models import (BoardCertification, ContinuingEducation, EntryState, ExamResult, ExperienceEntry, OutsideTraining,
@@ -300,20 +300,11 @@ def _more(hours: float) -> str:
 
 
 def _next_steps(p: PathwayProgress) -> tuple[str, ...]:
-    steps = []
     if p.renewal is not None:
-        r = p.renewal
-        if not r.ce.complete:
-            steps.append(f"Earn {_more(r.ce.remaining)} of continuing education before {r.due_on:%-d %B %Y}"
-                         + (f" ({r.ethics.remaining:g} of them in ethics)." if not r.ethics.complete else "."))
-        elif not r.ethics.complete:
-            steps.append(f"Earn {_more(r.ethics.remaining)} of continuing education in ethics before "
-                         f"{r.due_on:%-d %B %Y}.")
-        else:
-            steps.append(f"You have the continuing education to renew: apply to the board before {r.due_on:%-d %B %Y}.")
-        return tuple(steps)
+        return (_renewal_step(p.renewal, p.pathway.board.name),)
     if p.certification is not None:
         return ("Your certification is recorded.",)
+    steps = []
     missing = [line for line in p.training if not line.complete and line.key != "training"]
     total = next((line for line in p.training if line.key == "training"), None)
     if missing:
@@ -331,7 +322,24 @@ def _next_steps(p: PathwayProgress) -> tuple[str, ...]:
     if p.exam is not None and not p.exam.complete:
         steps.append(f"Take the {p.exam.name} and record your result." if p.exam.passed is None
                      else f"Your last {p.exam.name} result was not a pass: record your result when you retake it.")
-    if not steps:
-        steps.append(f"You meet every requirement recorded here: apply to {p.pathway.board.name}, then record "
-                     "your certification to track renewal.")
-    return tuple(steps)
+    if steps:
+        return tuple(steps)
+    if not p.requirements and p.exam is None:
+        # A pathway that records only the renewal rule (the board's first requirements are not known here).
+        return (f"This page does not list what {p.pathway.board.name} asks for first certification: check its "
+                "current rules. Once you are certified, record your certification here to track your renewal.",)
+    return (f"You meet every requirement recorded here: apply to {p.pathway.board.name}, then record your "
+            "certification to track renewal.",)
+
+
+def _renewal_step(r: RenewalProgress, board: str) -> str:
+    due = f"{r.due_on:%-d %B %Y}"
+    if r.overdue:
+        return (f"Your renewal was due on {due}. Contact {board} about your certification; once renewed, record "
+                "the new date here.")
+    if not r.ce.complete:
+        return (f"Earn {_more(r.ce.remaining)} of continuing education before {due}"
+                + (f" ({r.ethics.remaining:g} of them in ethics)." if not r.ethics.complete else "."))
+    if not r.ethics.complete:
+        return f"Earn {_more(r.ethics.remaining)} of continuing education in ethics before {due}."
+    return f"You have the continuing education to renew: apply to {board} before {due}, then record the new date here."

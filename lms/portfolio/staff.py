@@ -1,15 +1,15 @@
 """Trainers' portfolio pages: review the outside training and CE of their own cohorts' trainees.
 
-A trainer sees only the trainees of the cohorts they run (lms.access); a record of anyone else's
+A trainer sees only the trainees of the cohorts they run (lms.cohorts.access); a record of anyone else's
 trainee answers 404, exactly as if it did not exist.
 """
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..cohorts import access
 from ..auth import role_required
 from ..auth.models import User
+from ..cohorts import access
 from ..content import catalog
 from ..extensions import db
 from .forms import ReviewForm

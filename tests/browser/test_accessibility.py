@@ -171,6 +171,11 @@ def page_list(base, world):
         "scene": world["scene"], "scene-written": world["scene-written"],
         "result": world["result"], "pending-result": world["pending"], "claim": "/courses/sample/certificate",
         "certificate": world["certificate"], "account": "/account/password", "account-profile": "/account/profile", "join": "/join",
+        "portfolio": "/portfolio/", "portfolio-pathway": "/portfolio/pathways/sample-credential",
+        "portfolio-records": "/portfolio/records", "portfolio-experience": "/portfolio/experience/new",
+        "portfolio-supervision": "/portfolio/supervision/new", "portfolio-training": "/portfolio/training/new",
+        "portfolio-ce": "/portfolio/ce/new", "portfolio-exam": "/portfolio/pathways/sample-credential/exam",
+        "portfolio-certification": "/portfolio/pathways/sample-credential/certification",
         "portfolio-shares": "/portfolio/shares/", "portfolio-share-new": "/portfolio/shares/new/sample-credential",
     }
     trainer = {
@@ -180,6 +185,7 @@ def page_list(base, world):
         "cohort": f"/staff/cohorts/{world['cohort_id']}", "cohort-inactive": f"/staff/cohorts/{world['cohort_id']}?inactive=7",
         "trainee-record": f"/staff/trainees/{world['trainee_id']}",
         "analytics": f"/staff/analytics/safety/quick-check?cohort={world['cohort_id']}",
+        "portfolio-reviews": "/portfolio/staff/", "portfolio-trainee": f"/portfolio/staff/trainees/{world['trainee_id']}",
     }
     admin = {"users": "/admin/users/", "user": f"/admin/users/{world['trainee_id']}"}
     supervisor = {"supervise": "/portfolio/supervise/", "supervise-entry": f"/portfolio/supervise/experience/{world['entry_id']}"}
