@@ -9,7 +9,7 @@ from flask_migrate import upgrade
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (admin, assessments, assets, auth, certificates, cohorts, config, content, courses, dashboard, errors,
-               formats, inputs, logs, maintenance, privacy, publishing, security, trainers, urls, web)
+               formats, inputs, logs, maintenance, portfolio, privacy, publishing, security, trainers, urls, web)
 from .audit import audit_cli
 from .certificates.keys import ensure_key
 from .config import StartupRefused
@@ -130,6 +130,7 @@ def _register_features(app: Flask) -> None:
     admin.init_app(app)
     dashboard.init_app(app)
     publishing.init_app(app)
+    portfolio.init_app(app)
     privacy.init_app(app)
     maintenance.init_app(app)
     app.cli.add_command(audit_cli)

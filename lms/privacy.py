@@ -27,6 +27,8 @@ from .clock import utcnow
 from .cohorts.models import Attendance, CohortMember, LiveSession, Override
 from .database import wipe_freed_pages
 from .extensions import db
+from .portfolio.models import (BoardCertification, ContinuingEducation, Evidence, ExamResult, ExperienceEntry,
+                               OutsideTraining, PathwayChoice, SupervisionSession)
 from .reading.models import LessonProgress
 from .auth.api import account
 
@@ -121,6 +123,16 @@ def export(user: User) -> dict:
         "cohorts": rows(CohortMember, "user_id"),
         "live_sessions_attended": [_row(s) for s in sessions],
         "overrides": rows(Override, "user_id"),
+        "portfolio": {
+            "pathways": rows(PathwayChoice, "user_id"),
+            "experience": rows(ExperienceEntry, "user_id"),
+            "supervision": rows(SupervisionSession, "user_id"),
+            "outside_training": rows(OutsideTraining, "user_id"),
+            "continuing_education": rows(ContinuingEducation, "user_id"),
+            "evidence_files": rows(Evidence, "user_id", "data"),  # the files themselves: from the records page
+            "exam_results": rows(ExamResult, "user_id"),
+            "board_certifications": rows(BoardCertification, "user_id"),
+        },
         "audit_events": [_row(e) for e in events],
     }
 
@@ -148,7 +160,10 @@ def delete_account(user: User, actor_id: int | None) -> None:
     # The events keep the account's pseudonym, shown as deleted-user:<uuid> from now on; nothing is rewritten.
     audit.record("user.deleted", f"user:{user_id}", actor_id=actor_id)
     db.session.execute(update(Certificate).where(Certificate.user_id == user_id).values(user_id=None))
-    for model in (LessonProgress, AttestationSignature, CertificateRequest, CohortMember, Attendance, Override, PasswordReset):
+    for model in (LessonProgress, AttestationSignature, CertificateRequest, CohortMember, Attendance, Override, PasswordReset,
+                  # the portfolio, its records before the evidence files they point at
+                  PathwayChoice, ExperienceEntry, SupervisionSession, OutsideTraining, ContinuingEducation, Evidence,
+                  ExamResult, BoardCertification):
         db.session.execute(delete(model).where(model.user_id == user_id))
     for attempt in db.session.scalars(select(Attempt).where(Attempt.user_id == user_id)):
         db.session.delete(attempt)  # with its steps, written answers included

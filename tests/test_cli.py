@@ -20,7 +20,7 @@ def test_check_passes_on_bundled_content_with_a_one_line_summary():
     result = check(BUNDLED_CONTENT)
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines() == [
-        f"OK: 1 course(s), 13 module(s), 20 role-play(s), 33 competencies, 0 warning(s) in {BUNDLED_CONTENT}"]
+        f"OK: 1 course(s), 13 module(s), 20 role-play(s), 33 competencies, 3 pathway(s), 0 warning(s) in {BUNDLED_CONTENT}"]
 
 
 def test_check_reports_every_error_with_file_and_line_and_exits_1(tmp_path):

@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 from sqlalchemy import func, select
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import AnyConverter, IntegerConverter
 
 from helpers import PASSWORD, csrf_token, post
 
@@ -49,8 +49,15 @@ def int_routes(app, number):
     for rule in app.url_map.iter_rules():
         ints = {name for name, converter in rule._converters.items() if isinstance(converter, IntegerConverter)}
         if ints:
-            values = {name: number if name in ints else "csv" if name == "fmt" else "x" for name in rule.arguments}
+            values = {name: number if name in ints else _plausible(name, rule._converters.get(name)) for name in rule.arguments}
             yield rule, rule.build(values, append_unknown=False)[1]
+
+
+def _plausible(name, converter):
+    """A value the route accepts for a part that is not the number: one of an <any(...)> part's words."""
+    if isinstance(converter, AnyConverter):
+        return sorted(converter.items)[0]
+    return "csv" if name == "fmt" else "x"
 
 
 @pytest.mark.parametrize("number", [HUGE, str(2**63), str(2**63 - 1), str(2**31)])

@@ -14,7 +14,7 @@ from lms.extensions import db
 from certificate_helpers import claim, pass_everything
 from helpers import PASSWORD, post
 
-PUBLIC, SIGNED_IN, STAFF, ADMIN = "public", "signed-in", "staff", "admin"
+PUBLIC, SIGNED_IN, STAFF, ADMIN, SUPERVISOR = "public", "signed-in", "staff", "admin", "supervisor"
 #: admins, and trainers an admin gave the author permission (the matrix's trainers do not have it)
 AUTHOR = "author"
 #: Every route and who may reach it. A new route fails test_every_route_is_classified until it is added here.
@@ -55,6 +55,16 @@ ACCESS = {
     "publishing.rolemap_walk": AUTHOR, "publishing.rolemap_answer": AUTHOR,
     "publishing.edit_start": AUTHOR, "publishing.edit_files": AUTHOR, "publishing.edit": AUTHOR,
     "publishing.edit_image": AUTHOR, "publishing.edit_new_module": AUTHOR,
+    "portfolio.home": SIGNED_IN, "portfolio.choose": SIGNED_IN, "portfolio.pathway": SIGNED_IN, "portfolio.drop": SIGNED_IN,
+    "portfolio.records": SIGNED_IN, "portfolio.new_entry": SIGNED_IN, "portfolio.edit_entry": SIGNED_IN,
+    "portfolio.delete_record": SIGNED_IN, "portfolio.new_training": SIGNED_IN, "portfolio.new_ce": SIGNED_IN,
+    "portfolio.evidence": SIGNED_IN, "portfolio.exam": SIGNED_IN, "portfolio.certification": SIGNED_IN,
+    "portfolio.staff_home": STAFF, "portfolio.review_record": STAFF, "portfolio.staff_trainee": STAFF,
+    # sharing a portfolio (the holder's own links), what a board opens with a link, supervisors' pages
+    "portfolio_share.shares": SIGNED_IN, "portfolio_share.new_share": SIGNED_IN, "portfolio_share.revoke": SIGNED_IN,
+    "portfolio_share.shared": PUBLIC, "portfolio_share.shared_pdf": PUBLIC, "portfolio_share.shared_credential": PUBLIC,
+    "portfolio_share.shared_evidence": PUBLIC, "portfolio_share.status_list": PUBLIC, "portfolio_api.portfolio": PUBLIC,
+    "supervision.supervise": SUPERVISOR, "supervision.supervise_entry": SUPERVISOR, "supervision.confirm": PUBLIC,
 }
 #: POST endpoints that take no CSRF token because they use no cookies (a JSON API).
 CSRF_EXEMPT = {"certificates_api.api_bulk", "publishing.webhook"}
@@ -91,7 +101,10 @@ def world(app, client, make_user):
               "cert_id": cert.id, "asset": "images/loop.png", "purpose": "revocation", "kid": "nope", "token": "nope",
               "request_id": 999999, "filename": "css/site.css", "name": "css/site.0000000000.css",
               "cohort_id": cohort.id, "user_id": owner.id, "fmt": "csv", "code": cohort.join_code,
-              "candidate_id": 999999, "path": "courses/sample.md", "fingerprint": "0" * 64}
+              "candidate_id": 999999, "path": "courses/sample.md", "fingerprint": "0" * 64,
+              "pathway_slug": "sample-credential", "kind": "experience", "record_kind": "training", "entry_id": 999999, "record_id": 999999,
+              "share_id": 999999,
+              "evidence_id": 999999}
     return {"owner": client, "values": values, "cert": cert, "attempt": attempt}
 
 
@@ -132,9 +145,9 @@ def test_role_by_route_matrix(app, world):
             response = client.get(url)
             response.close()
             access = ACCESS[endpoint]
-            if access in (SIGNED_IN, STAFF, ADMIN, AUTHOR) and who == "anonymous":
+            if access in (SIGNED_IN, STAFF, ADMIN, AUTHOR, SUPERVISOR) and who == "anonymous":
                 assert response.status_code == 302 and "/account/login" in response.location, (who, url)
-            elif access == AUTHOR and who != "admin":
+            elif access == SUPERVISOR or access == AUTHOR and who != "admin":
                 assert response.status_code == 403, (who, url, response.status_code)
             elif access == ADMIN and who == "other trainer":
                 assert response.status_code == 403, (who, url, response.status_code)

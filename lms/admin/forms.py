@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired, Length
 
 class RoleForm(FlaskForm):
     role = SelectField("Role", choices=[SelectChoice("trainee", "Trainee"), SelectChoice("trainer", "Trainer"),
-                                        SelectChoice("admin", "Admin")])
+                                        SelectChoice("admin", "Admin"), SelectChoice("supervisor", "Supervisor")])
     reason = TextAreaField("Reason (kept in the audit log)", validators=[DataRequired(), Length(max=1000)])
 
 

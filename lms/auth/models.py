@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 from ..clock import utcnow
 from ..extensions import Model
 
-ROLES = ("trainee", "trainer", "admin")
+#: a supervisor confirms or declines the experience and supervision entries addressed to their email
+ROLES = ("trainee", "trainer", "admin", "supervisor")
 STAFF_ROLES = ("trainer", "admin")
 
 
@@ -20,7 +21,7 @@ def new_session_token() -> str:
 
 
 class User(UserMixin, Model):
-    __table_args__ = (CheckConstraint("role IN ('trainee', 'trainer', 'admin')", name="role"),)
+    __table_args__ = (CheckConstraint("role IN ('trainee', 'trainer', 'admin', 'supervisor')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     #: random and never reused: names the account in the audit log ("user:<uuid>"), where an id could be

@@ -107,9 +107,11 @@ class Catalog:
     warnings: tuple = field(default=())
     #: content/support.md: the deployment's own crisis lines (None: the built-in United States list)
     support: Attestation | None = None
+    #: content/pathways/*.yaml: certification pathways by slug (lms.content.pathways.Pathway)
+    pathways: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self):
-        for name in ("courses", "modules", "competencies", "attestations"):
+        for name in ("courses", "modules", "competencies", "attestations", "pathways"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
 
     def course(self, slug: str) -> Course | None:
@@ -124,6 +126,10 @@ class Catalog:
     def study_hours(self, course: Course) -> float:
         """Hours of self-study the course's modules take (their minutes; drafts are not taken)."""
         return sum(m.minutes for m in self.course_modules(course, include_drafts=False)) / 60
+
+    def pathway(self, slug: str):
+        """The pathway with this slug, or None."""
+        return self.pathways.get(slug)
 
     def visible_courses(self) -> list[Course]:
         return sorted((c for c in self.courses.values() if not c.draft), key=lambda c: c.title.lower())

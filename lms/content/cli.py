@@ -26,4 +26,4 @@ def check_command(directory: str | None) -> None:
         raise SystemExit(1)
     quizzes = sum(len(m.assessments) for m in catalog.modules.values())
     click.echo(f"OK: {len(catalog.courses)} course(s), {len(catalog.modules)} module(s), {quizzes} role-play(s), "
-            f"{len(catalog.competencies)} competencies, {warnings} warning(s) in {directory}")
+            f"{len(catalog.competencies)} competencies, {len(catalog.pathways)} pathway(s), {warnings} warning(s) in {directory}")

@@ -15,6 +15,7 @@ from .catalog import Attestation, Catalog, CertificateSpec, Competency, Course, 
 from .files import why_not_served
 from .frontmatter import FrontMatter, parse_yaml, split
 from .markdown import render
+from .pathways import ICRC_DOMAINS, parse_pathway
 from .problems import Collector, ContentError, Problem
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -64,6 +65,7 @@ class _Loader:
         support = self._support()
         modules = self._modules(competencies)
         courses = self._courses(modules, attestations, competencies_fp)
+        pathways = self._pathways(courses, modules)
         if self.problems.errors:
             return None, self.problems.problems
         catalog = Catalog(
@@ -72,10 +74,12 @@ class _Loader:
             competencies=competencies or {},
             attestations=attestations,
             fingerprint=fingerprint(*(c.fingerprint for c in courses.values()),
-                                    *(m.fingerprint for m in modules.values())),
+                                    *(m.fingerprint for m in modules.values()),
+                                    *(p.fingerprint for p in pathways.values())),
             root=self.root,
             warnings=tuple(self.problems.warnings),
             support=support,
+            pathways=pathways,
         )
         return catalog, self.problems.problems
 
@@ -374,6 +378,32 @@ class _Loader:
                                 f"approval must be 'automatic' or 'trainer', not '{approval}'")
             approval = "automatic"
         return CertificateSpec(title=title.strip(), validity_months=months, approval=approval)
+
+    # -- pathways ----------------------------------------------------------------------------
+
+    def _pathways(self, courses: dict, modules: dict) -> dict:
+        """content/pathways/<slug>.yaml (optional): the credentials a trainee can track in their portfolio."""
+        folder = self.root / "pathways"
+        if not folder.is_dir():
+            return {}
+        # A domain is known if IC&RC uses it or any course or module here counts hours toward it.
+        domains = set(ICRC_DOMAINS) | {d for c in courses.values() for d in c.hours if d != "total"}
+        domains |= {m.domain for m in modules.values() if m.domain}
+        result = {}
+        for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+            if path.suffix != ".yaml":
+                self.problems.error(str(path), 1, f"'{path.name}' is not a pathway file: name it <slug>.yaml")
+                continue
+            if not SLUG.match(path.stem):
+                self.problems.error(str(path), 1, f"file name '{path.stem}' is not a valid slug: {SLUG_RULE}")
+                continue
+            text = self._read(path)
+            if text is None:
+                continue
+            pathway = parse_pathway(str(path), path.stem, text, domains, set(courses), self.problems)
+            if pathway is not None:
+                result[pathway.slug] = dataclasses.replace(pathway, fingerprint=fingerprint(text), path=str(path))
+        return result
 
     # -- shared helpers ----------------------------------------------------------------------
 

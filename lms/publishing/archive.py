@@ -12,8 +12,8 @@ from io import BytesIO
 
 from ..content.files import media_type
 
-#: folders and files at the top of a content tree (CONTENT-FORMAT.md); nothing else belongs in it
-TOP_FOLDERS = ("courses", "modules", "attestations")
+#: folders and files at the top of a content tree (docs/authoring.md); nothing else belongs in it
+TOP_FOLDERS = ("courses", "modules", "attestations", "pathways")
 TOP_FILES = ("competencies.yaml", "support.md")
 #: text sources the loader reads; every other file must be a type that is served (lms.content.files)
 SOURCE_EXTENSIONS = ("md", "yaml")

@@ -131,12 +131,60 @@ def build_author_world(app, page, base):
     return {"candidate_id": candidate_id, "walk": page.url}
 
 
+def build_portfolio_world(app, world):
+    """Sharing and supervision: a confirmed entry, a share link, a supervisor account, an open and a used mailed link."""
+    from datetime import date
+
+    from lms.auth.models import User
+    from lms.auth.operations import create_user
+    from lms.extensions import db
+    from lms.portfolio import share, supervision
+    from lms.portfolio.models import ExperienceEntry, PathwayChoice
+    from lms.content import catalog
+
+    with app.app_context():
+        base = app.config["PUBLIC_URL"]
+        trainee = db.session.get(User, world["trainee_id"])
+        create_user("sam@example.org", PASSWORD, "Sam", "Sam Supervisor", role="supervisor", privacy_accepted=True)
+        db.session.add(PathwayChoice(user_id=trainee.id, pathway_slug="sample-credential"))
+        entries = [ExperienceEntry(user_id=trainee.id, worked_on=date(2026, 10, day), minutes=240, setting="Drop-in centre",
+                                   activity="Peer support", supervisor_name=name, supervisor_email=email)
+                   for day, name, email in ((1, "Sam Supervisor", "sam@example.org"), (2, "Sam Supervisor", "sam@example.org"),
+                                            (3, "Lee Mentor", "lee@example.org"), (4, "Lee Mentor", "lee@example.org"))]
+        db.session.add_all(entries)
+        db.session.flush()
+        supervision.decide_as_supervisor(db.session.scalar(select(User).where(User.email == "sam@example.org")),
+                                         entries[0], "confirm", "Seen it.")
+        links = {}
+        for name, entry in (("open", entries[2]), ("used", entries[3])):
+            supervision.request_confirmation(entry, trainee, base)
+            links[name] = mailed_token(db, "lee@example.org")
+        opened = supervision.open_link(links["used"].rsplit("/", 1)[1])
+        supervision.decide_by_link(*opened, "confirm", "")
+        pathway = catalog().pathway("sample-credential")
+        selection = {"requirements": ["experience", "training"], "entries": [f"experience-{entries[0].id}"],
+                     "certificates": [world["cert_id"]]}
+        _, token = share.create(trainee, "Board", selection, share.take_snapshot(trainee, pathway, selection, 30, base), base)
+        db.session.commit()
+        return {"share_token": token, "open_link": links["open"], "used_link": links["used"],
+                "entry_id": entries[1].id}
+
+
+def mailed_token(db, to):
+    from lms.mail import OutboxMail
+
+    body = db.session.scalars(select(OutboxMail.body).where(OutboxMail.recipient == to).order_by(OutboxMail.id.desc())).first()
+    return re.search(r"(/portfolio/confirm/\S+)", body).group(1)
+
+
 def page_list(base, world):
     anonymous = {
         "home": "/", "register": "/account/register", "login": "/account/login", "forgot": "/account/forgot",
         "catalogue": "/courses/", "course-public": "/courses/sample/", "support": "/support", "privacy": "/privacy",
         "verify": "/verify", "verify-result": f"/verify/{world['cert_id']}", "verify-mistyped": "/verify?id=7KQ2-M9XD-4RTV-H3NB-C8WE",
         "verify-bulk": "/verify/bulk", "verify-guide": "/verify/guide", "not-found": "/no/such/page", "join-invite": f"/join/{world['join_code']}",
+        "portfolio-shared": f"/portfolio/shared/{world['share_token']}", "supervisor-link": world["open_link"],
+        "supervisor-link-used": world["used_link"],
     }
     trainee = {
         "dashboard": "/dashboard", "course": "/courses/sample/", "lesson": "/courses/sample/listening/",
@@ -144,6 +192,12 @@ def page_list(base, world):
         "scene": world["scene"], "scene-written": world["scene-written"],
         "result": world["result"], "pending-result": world["pending"], "claim": "/courses/sample/certificate",
         "certificate": world["certificate"], "account": "/account/password", "account-profile": "/dashboard/profile", "join": "/join",
+        "portfolio": "/portfolio/", "portfolio-pathway": "/portfolio/pathways/sample-credential",
+        "portfolio-records": "/portfolio/records", "portfolio-experience": "/portfolio/experience/new",
+        "portfolio-supervision": "/portfolio/supervision/new", "portfolio-training": "/portfolio/training/new",
+        "portfolio-ce": "/portfolio/ce/new", "portfolio-exam": "/portfolio/pathways/sample-credential/exam",
+        "portfolio-certification": "/portfolio/pathways/sample-credential/certification",
+        "portfolio-shares": "/portfolio/shares/", "portfolio-share-new": "/portfolio/shares/new/sample-credential",
     }
     trainer = {
         "grading-queue": "/staff/grading/", "grade": f"/staff/grading/{world['pending_id']}", "staff-certificates": "/staff/certificates/",
@@ -152,14 +206,16 @@ def page_list(base, world):
         "cohort": f"/staff/cohorts/{world['cohort_id']}", "cohort-inactive": f"/staff/cohorts/{world['cohort_id']}?inactive=7",
         "trainee-record": f"/staff/trainees/{world['trainee_id']}",
         "analytics": f"/staff/analytics/safety/quick-check?cohort={world['cohort_id']}",
+        "portfolio-reviews": "/portfolio/staff/", "portfolio-trainee": f"/portfolio/staff/trainees/{world['trainee_id']}",
     }
     edit = f"/publishing/candidates/{world['candidate_id']}/edit/"
     admin = {"users": "/admin/users/", "user": f"/admin/users/{world['trainee_id']}",
              "rolemaps": "/publishing/roleplays/", "rolemap": "/publishing/roleplays/listening/first-visit/",
              "rolemap-try": world["walk"], "edit-files": edit, "edit-lesson": edit + "modules/listening/index.md",
              "edit-roleplay": edit + "modules/listening/first-visit.quiz.md", "edit-course": edit + "courses/sample.md"}
+    supervisor = {"supervise": "/portfolio/supervise/", "supervise-entry": f"/portfolio/supervise/experience/{world['entry_id']}"}
     absolute = lambda pages: {name: url if url.startswith("http") else base + url for name, url in pages.items()}  # noqa: E731
-    return absolute(anonymous), absolute(trainee), absolute(trainer), absolute(admin)
+    return absolute(anonymous), absolute(trainee), absolute(trainer), absolute(admin), absolute(supervisor)
 
 
 def check_page(page, name, url, html_dir, shots_dir, findings):
@@ -207,14 +263,17 @@ def test_every_page_of_the_three_journeys_is_accessible(serve, browser, tmp_path
     findings: list[str] = []
     # bypass_csp lets axe be injected; the pages themselves are unchanged.
     contexts = {who: browser.new_context(viewport={"width": 360, "height": 780}, bypass_csp=True)
-                for who in ("anonymous", "trainee", "trainer", "admin")}
+                for who in ("anonymous", "trainee", "trainer", "admin", "supervisor")}
     pages = {who: context.new_page() for who, context in contexts.items()}
     world = build_world(app, pages["trainee"], base)
+    world.update(build_portfolio_world(app, world))
     sign_in(pages["trainer"], base, "coach@example.org")
     sign_in(pages["admin"], base, "admin@example.org")
     world.update(build_author_world(app, pages["admin"], base))
-    anonymous, trainee, trainer, admin = page_list(base, world)
-    for who, listing in (("anonymous", anonymous), ("trainee", trainee), ("trainer", trainer), ("admin", admin)):
+    sign_in(pages["supervisor"], base, "sam@example.org")
+    anonymous, trainee, trainer, admin, supervisor = page_list(base, world)
+    for who, listing in (("anonymous", anonymous), ("trainee", trainee), ("trainer", trainer), ("admin", admin),
+                         ("supervisor", supervisor)):
         for name, url in listing.items():
             check_page(pages[who], name, url, html_dir, shots_dir, findings)
     # The scene pages: a choice with immediate feedback shown, and a written answer.
