@@ -1,9 +1,12 @@
 """Read-side queries about attempts that other features need."""
-from sqlalchemy import select
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
 
 from .. import fastread
 from ..extensions import db
-from .models import PASSED, PENDING, Attempt
+from .models import OPEN, PASSED, PENDING, Attempt, AttemptStep
 
 
 def passed_assessments(user_id: int) -> set[tuple[str, str]]:
@@ -25,19 +28,49 @@ def _assessments_in_state(user_id: int, state: str) -> set[tuple[str, str]]:
     return {(m, q) for m, q in rows}
 
 
-def peek_passed_in_module(user_id: int, module_slug: str) -> set[tuple[str, str]]:
-    """passed_assessments, for one module, for a page view: one plain read (lms.fastread), outside
-    the ORM session. Not for a request that writes: it would not see that request's own changes."""
-    return _peek_in_module(user_id, module_slug, PASSED)
+@dataclass(frozen=True)
+class ModuleAttempts:
+    """A trainee's role-plays in one module, as a lesson page shows them."""
+
+    #: (module slug, quiz slug) passed, and with a written answer waiting for a trainer
+    passed: set[tuple[str, str]]
+    pending: set[tuple[str, str]]
+    #: quiz slug -> id of the attempt in progress
+    open: dict[str, int]
 
 
-def peek_pending_in_module(user_id: int, module_slug: str) -> set[tuple[str, str]]:
-    """pending_assessments, for one module, for a page view (the same plain read as peek_passed_in_module)."""
-    return _peek_in_module(user_id, module_slug, PENDING)
+def peek_module_attempts(user_id: int, module_slug: str) -> ModuleAttempts:
+    """Passed, pending and open role-plays of one module for a page view: one plain read (lms.fastread),
+    outside the ORM session. Not for a request that writes: it would not see that request's own changes."""
+    rows = fastread.all_rows("SELECT quiz_slug, state, id FROM attempt WHERE user_id = :user AND module_slug = :module "
+                             "AND practice = :practice AND state IN (:passed, :pending, :open)",
+                             user=user_id, module=module_slug, practice=False, passed=PASSED, pending=PENDING, open=OPEN)
+    return ModuleAttempts(passed={(module_slug, q) for q, state, _ in rows if state == PASSED},
+                          pending={(module_slug, q) for q, state, _ in rows if state == PENDING},
+                          open={q: attempt_id for q, state, attempt_id in rows if state == OPEN})
 
 
-def _peek_in_module(user_id: int, module_slug: str, state: str) -> set[tuple[str, str]]:
-    rows = fastread.all_rows("SELECT DISTINCT quiz_slug FROM attempt WHERE user_id = :user AND module_slug = :module "
-                             "AND state = :state AND practice = :practice",
-                             user=user_id, module=module_slug, state=state, practice=False)
-    return {(module_slug, quiz) for (quiz,) in rows}
+@dataclass(frozen=True)
+class OpenAttempt:
+    """A role-play the trainee started and has not finished, for "Continue"."""
+
+    id: int
+    course_slug: str
+    module_slug: str
+    quiz_slug: str
+    #: scenes answered so far
+    steps: int
+    #: the last answer, or the start
+    last_active_at: datetime
+
+
+def open_attempts(user_id: int) -> list[OpenAttempt]:
+    """The trainee's role-plays in progress (not a trainer's practice), the most recently active first."""
+    last = func.coalesce(func.max(AttemptStep.created_at), Attempt.started_at)
+    rows = db.session.execute(
+        select(Attempt.id, Attempt.course_slug, Attempt.module_slug, Attempt.quiz_slug, func.count(AttemptStep.id), last)
+        .outerjoin(AttemptStep, AttemptStep.attempt_id == Attempt.id)
+        .where(Attempt.user_id == user_id, Attempt.state == OPEN, Attempt.practice.is_(False))
+        .group_by(Attempt.id, Attempt.course_slug, Attempt.module_slug, Attempt.quiz_slug, Attempt.started_at))
+    attempts = [OpenAttempt(*row[:5], fastread.timestamp(row[5])) for row in rows]
+    return sorted(attempts, key=lambda a: a.last_active_at, reverse=True)
