@@ -36,3 +36,11 @@ class OverrideForm(FlaskForm):
 
 class JoinForm(FlaskForm):
     code = StringField("Join code from your trainer", filters=[_strip], validators=[DataRequired(), Length(max=16)])
+
+
+class InviteForm(FlaskForm):
+    trainees = SelectMultipleField("Who gets a link", coerce=int, validate_choice=True,
+                                   validators=[DataRequired(message="Choose at least one trainee.")])
+    days = IntegerField("Days the links work", default=14, description="From 1 to 30 days: long enough for your class to start.",
+                        validators=[DataRequired(message="Give a number of days from 1 to 30."),
+                                    NumberRange(min=1, max=30, message="Give a number of days from 1 to 30.")])
