@@ -98,3 +98,12 @@ def read_to_the_end(client, lesson: str):
     match = re.search(r"Section 1 of (\d+)", html)
     page = f"{lesson}?section={match.group(1)}" if match else lesson
     return post(client, lesson + "finish", page=page)
+
+
+def last_section(app, course_slug: str, module_slug: str) -> str:
+    """The address of a lesson's last section, where its finish button and role-plays are."""
+    from lms.courses import catalog
+
+    with app.app_context():
+        count = catalog().module(module_slug).section_count
+    return f"/courses/{course_slug}/{module_slug}/" + (f"?section={count}" if count > 1 else "")
