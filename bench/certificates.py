@@ -41,7 +41,7 @@ def main() -> None:
     from lms.certificates import pdf as pdfmod
     from lms.certificates.issue import issue, render_certificate_html
     from lms.certificates.pdf import credential_attachment, render_pdf
-    from lms.courses import catalog
+    from lms.content import catalog
     from lms.extensions import db
 
     workdir = tempfile.mkdtemp(prefix="lms-bench-")
@@ -124,7 +124,7 @@ def report_memory(app, count: int) -> None:
     """Resident memory after warm-up, after half of `count` issues and after all: flat means no growth per PDF."""
     from lms.auth.operations import create_user
     from lms.certificates.issue import issue
-    from lms.courses import catalog
+    from lms.content import catalog
     from lms.extensions import db
 
     with app.test_request_context():

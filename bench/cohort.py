@@ -37,7 +37,7 @@ def main() -> None:
     from lms import create_app
     from lms.auth.operations import create_user
     from lms.extensions import db
-    from lms.trainers.cohorts import create_cohort
+    from lms.cohorts.roster import create_cohort
     from test_trainers import add_trainees, ten_module_content
 
     workdir = Path(tempfile.mkdtemp(prefix="lms-bench-"))

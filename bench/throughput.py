@@ -132,8 +132,8 @@ def bench_content(workdir: Path) -> Path:
 
 
 def forty_modules(workdir: Path) -> tuple[float, int]:
-    from lms.courses.loader import load_catalog
-    from lms.courses.markdown import _cache
+    from lms.content.loader import load_catalog
+    from lms.content.markdown import _cache
 
     root = workdir / "forty"
     lesson = (ROOT / "content/modules/ethics/index.md").read_text()
@@ -201,7 +201,7 @@ def main() -> None:
         from datetime import date, timedelta
 
         from lms.auth.models import User
-        from lms.trainers.cohorts import add_member, create_cohort
+        from lms.cohorts.roster import add_member, create_cohort
 
         coach = create_user("coach@example.org", PASSWORD, "Coach", "Coach", role="trainer")
         cohort = create_cohort("Bench cohort", "peer-specialist-core", date.today(), date.today() + timedelta(days=90), coach)
@@ -209,8 +209,8 @@ def main() -> None:
         for i in range(29):
             add_member(cohort, create_user(f"member{i}@example.org", PASSWORD, "M", "M"))
         # The course asks for live hours too: the bench trainee attended every one (one session per domain).
-        from lms.courses import catalog
-        from lms.trainers.operations import record_session
+        from lms.cohorts.api import record_session
+        from lms.content import catalog
 
         for domain, hours in catalog().course("peer-specialist-core").live.items():
             record_session(cohort, f"Live {domain}", date.today(), round(hours * 60), domain, [trainee_id], {trainee_id},

@@ -4,19 +4,21 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
-import click
 from flask import Flask
+from flask_migrate import upgrade
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config
-from .database import secure_instance
+from . import (admin, assessments, assets, auth, certificates, cohorts, config, content, courses, dashboard, errors,
+               fastread, inputs, logs, maintenance, privacy, security, trainers, urls, web)
+from .audit import audit_cli
+from .certificates.keys import ensure_key
+from .config import StartupRefused
+from .database import init_database, secure_instance, startup_lock
 from .extensions import csrf, db, limiter, login_manager, migrate
+from .mail import mail_cli
 
 logger = logging.getLogger(__name__)
 MIGRATIONS = str(Path(__file__).parent / "migrations")
-
-
-class StartupRefused(click.ClickException):
-    """The app will not start (broken content, weak secret); click prints it without a traceback."""
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -75,12 +77,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Behind a reverse proxy: take the client's address and scheme from its X-Forwarded-* headers,
         # so rate limits apply per client rather than to the proxy. Not X-Forwarded-Host, unless asked
         # for: a proxy that passes the client's own value on would let it choose the site's address.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         x_host = proxies if app.config.get("PROXY_TRUST_HOST") else 0
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=x_host)
     _init_extensions(app)
-    from .database import startup_lock
 
     try:
         with startup_lock(app):  # several workers may start at once
@@ -120,8 +119,6 @@ def _public_url(app: Flask) -> None:
 
 
 def _init_extensions(app: Flask) -> None:
-    from . import fastread
-    from .database import init_database
 
     db.init_app(app)
     init_database(app)
@@ -133,37 +130,30 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_features(app: Flask) -> None:
-    from . import admin, assessments, assets, auth, certificates, courses, errors, inputs, logs, security, trainers, web
-
     inputs.init_app(app)  # first: routes use the bounded `int` converter from the moment they are added
     logs.init_app(app)
     assets.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    urls.init_app(app)
     web.init_app(app)
     auth.init_app(app)
+    content.init_app(app)
+    cohorts.init_app(app)
     courses.init_app(app)
     assessments.init_app(app)
     certificates.init_app(app)
     trainers.init_app(app)
     admin.init_app(app)
-    from . import operations
-    from .audit import audit_cli
-    from .auth.mail import mail_cli
-    from .privacy import data_cli
-
-    app.register_blueprint(operations.bp)
-    app.cli.add_command(data_cli)
+    dashboard.init_app(app)
+    privacy.init_app(app)
+    maintenance.init_app(app)
     app.cli.add_command(audit_cli)
     app.cli.add_command(mail_cli)
 
 
 def _migrate(app: Flask) -> None:
     """Create or upgrade the schema with the bundled Alembic migrations."""
-    from flask_migrate import upgrade
-
-    from .certificates.keys import ensure_key
-
     with app.app_context():
         upgrade(directory=MIGRATIONS)
         ensure_key()

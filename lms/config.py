@@ -8,6 +8,10 @@ from urllib.parse import urlsplit
 import click
 from flask.cli import ScriptInfo
 
+
+class StartupRefused(click.ClickException):
+    """The app will not start (broken content, weak secret); click prints it without a traceback."""
+
 #: Keys that appear in tutorials and leaked configs; a deployment using one is refused.
 WELL_KNOWN_KEYS = {
     "dev", "development", "secret", "secret-key", "secretkey", "changeme", "change-me",

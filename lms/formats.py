@@ -48,3 +48,11 @@ def csv_response(writer: SafeCsv, filename: str) -> Response:
     """A CSV download; it takes the safe writer itself, so no other text can be passed off as CSV."""
     return Response(writer.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def duration(seconds: int) -> str:
+    """'1 h 5 min' for a person, not a number of seconds."""
+    minutes = round(seconds / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"

@@ -1,7 +1,7 @@
 """Security headers on every response, and no caching of signed-in pages."""
 from flask import Flask, request, session
 
-from .courses.markdown import VIDEO_HOSTS
+from .content.markdown import VIDEO_HOSTS
 
 def init_app(app: Flask) -> None:
     frame_src = " ".join(f"https://{host}" for host in sorted(VIDEO_HOSTS))

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from lms.assessments.attempts import ensure_version
 from lms.assessments.models import PASSED, Attempt
-from lms.auth.models import utcnow
-from lms.courses import catalog
+from lms.clock import utcnow
+from lms.content import catalog
 from lms.extensions import db
 
 from helpers import TEST_CONTENT, post, read_to_the_end

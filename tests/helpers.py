@@ -81,7 +81,7 @@ def join_cohort_of(trainer_email: str, *trainee_ids: int) -> None:
 
     from lms.auth.models import User
     from lms.extensions import db
-    from lms.trainers.cohorts import add_member, create_cohort, visible_cohorts
+    from lms.cohorts.roster import add_member, create_cohort, visible_cohorts
 
     trainer = db.session.scalar(select(User).where(User.email == trainer_email))
     cohorts = visible_cohorts(trainer)
@@ -102,7 +102,7 @@ def read_to_the_end(client, lesson: str):
 
 def last_section(app, course_slug: str, module_slug: str) -> str:
     """The address of a lesson's last section, where its finish button and role-plays are."""
-    from lms.courses import catalog
+    from lms.content import catalog
 
     with app.app_context():
         count = catalog().module(module_slug).section_count

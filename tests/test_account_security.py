@@ -61,7 +61,7 @@ def _close_account_keeping_cookies(app):
     post(attacker, "/account/login", {"email": "eve@example.org", "password": "eve's long passphrase", "remember": "y"})
     assert attacker.get("/dashboard").status_code == 200
     kept = {name: attacker.get_cookie(name).value for name in ("session", "remember_token")}
-    closed = post(attacker, "/account/delete", {"password": "eve's long passphrase"}, page="/account/password")
+    closed = post(attacker, "/privacy/close-account", {"password": "eve's long passphrase"}, page="/account/password")
     assert closed.status_code == 302 and db.session.scalar(select(User).where(User.email == "eve@example.org")) is None
     return kept
 
@@ -89,7 +89,7 @@ def test_a_closed_accounts_cookies_never_sign_in_as_the_next_account(app, runner
     else:
         from datetime import date
 
-        from lms.trainers.cohorts import create_cohort
+        from lms.cohorts.roster import create_cohort
 
         coach = make_user(email="coach@example.org", role="trainer")
         create_cohort("Evening", "sample", date(2026, 9, 1), date(2026, 12, 1), coach)
@@ -104,7 +104,7 @@ def test_a_closed_accounts_cookies_never_sign_in_as_the_next_account(app, runner
         replayed = _replay(app, name, value)
         response = replayed.get("/dashboard")
         assert response.status_code == 302 and response.location.startswith("/account/login"), (name, how)
-        assert replayed.get("/account/data.json").status_code == 302, (name, how)
+        assert replayed.get("/privacy/my-data.json").status_code == 302, (name, how)
 
 
 def test_sqlite_never_hands_out_a_deleted_rows_id_again(app, make_user):
@@ -193,7 +193,8 @@ def test_rotating_addresses_does_not_escape_the_per_account_pause(app_factory, m
 def test_the_pause_grows_and_a_reset_link_lifts_it(app, client, make_user, runner):
     from datetime import timedelta
 
-    from lms.auth.models import LoginThrottle, utcnow
+    from lms.auth.models import LoginThrottle
+    from lms.clock import utcnow
     from lms.auth.throttle import password_key
 
     make_user(email="a@example.org")
@@ -415,7 +416,7 @@ def test_an_imported_trainee_accepts_the_privacy_notice_at_first_sign_in(app, cl
         response = client.get(page)
         assert response.status_code == 302 and response.location.startswith("/account/privacy"), page
     assert client.get("/privacy").status_code == 200, "the notice itself can be read"
-    data = client.get("/account/data.json")
+    data = client.get("/privacy/my-data.json")
     assert data.status_code == 200, "and their data taken"
     assert imported.session_token not in data.get_data(as_text=True), "the cookie token is not part of the export"
     refused = post(client, "/account/privacy?next=/courses/sample/safety/", {}, page="/account/privacy")

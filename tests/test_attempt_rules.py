@@ -7,7 +7,7 @@ from sqlalchemy import update
 
 from lms.assessments.attempts import wait_words
 from lms.assessments.models import Attempt
-from lms.auth.models import utcnow
+from lms.clock import utcnow
 from lms.extensions import db
 
 from helpers import join_cohort_of, post

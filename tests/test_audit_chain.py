@@ -90,7 +90,7 @@ def test_a_trainer_cannot_close_their_account_to_wipe_who_revoked_a_certificate(
     page = f"/staff/certificates/{cert_id}"
     post(rogue, page, {"form": "status", "status-action": "revoke", "status-reason": "Spite", "status-confirm": "y"}, page=page)
 
-    closing = post(rogue, "/account/delete", {"password": PASSWORD}, page="/account/password")
+    closing = post(rogue, "/privacy/close-account", {"password": PASSWORD}, page="/account/password")
     assert closing.status_code == 302 and closing.location == "/account/password"
     assert db.session.scalar(select(User).where(User.email == "rogue@example.org")) is not None
     assert "cannot be closed by their owner" in rogue.get("/account/password").get_data(as_text=True)
@@ -111,14 +111,14 @@ def test_a_closed_accounts_events_stay_pseudonymous_and_are_never_inherited(app,
     dave = signed_in(app, "dave@example.org")
     dave_id = db.session.scalar(select(User.id).where(User.email == "dave@example.org"))
     dave_ref = audit.user_ref(dave_id)
-    assert post(dave, "/account/delete", {"password": PASSWORD}, page="/account/password").status_code == 302
+    assert post(dave, "/privacy/close-account", {"password": PASSWORD}, page="/account/password").status_code == 302
     assert db.session.get(User, dave_id) is None
 
     # The next account may be handed dave's id (SQLite reuses the highest one): it inherits none of his trail.
     eve = app.test_client()
     assert register(eve, "eve@example.org").status_code == 302
     eve = signed_in(app, "eve@example.org")
-    data = json.loads(eve.get("/account/data.json").get_data(as_text=True))
+    data = json.loads(eve.get("/privacy/my-data.json").get_data(as_text=True))
     assert data["account"]["email"] == "eve@example.org"
     mine = audit.user_ref(db.session.scalar(select(User).where(User.email == "eve@example.org")))
     assert data["audit_events"], "eve's own registration and sign-in are hers"
@@ -167,3 +167,13 @@ def test_upgrading_chains_the_existing_events_and_gives_old_subjects_pseudonyms(
         assert old.actor == old.subject != new_ref and old.subject.startswith("user:")
         assert system.actor is None and system.subject == "cohort:3"
         db.engine.dispose()
+
+
+def test_the_audit_log_names_the_accounts_table_by_columns_the_model_has():
+    """lms.audit sits below lms.auth, so it names the user table by columns: they must stay the model's."""
+    from lms.audit import _USERS
+    from lms.auth.models import User
+
+    assert _USERS.name == User.__tablename__
+    for name in _USERS.c.keys():
+        assert name in User.__table__.c, name

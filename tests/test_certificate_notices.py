@@ -3,7 +3,7 @@ import re
 from datetime import timedelta
 from html import unescape
 
-from lms.auth.models import utcnow
+from lms.clock import utcnow
 from lms.certificates.models import Certificate
 from lms.extensions import db
 

@@ -8,14 +8,14 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from lms.auth.models import User, utcnow
+from lms.auth.models import User
+from lms.clock import utcnow
 from lms.certificates import credentials
 from lms.certificates.ids import normalise
 from lms.certificates.models import AttestationSignature, Certificate
 from lms.extensions import db
 
-from certificate_helpers import (check_archival, check_tagged, claim, content_variant, pass_everything, pdf_text, qr_codes,
-                                 structure)
+from certificate_helpers import check_archival, check_tagged, claim, content_variant, pass_everything, pdf_text, qr_codes, structure
 from helpers import BUNDLED_CONTENT, PASSWORD, join_cohort_of, post
 
 SCHEMA = "/work/shared/standards/ob3/ob_v3p0_achievementcredential_schema.json"
@@ -170,7 +170,7 @@ def test_pdf_is_tagged_and_archival_and_its_embedded_credential_verifies_and_nam
 def test_bundled_course_certificate_is_one_page_and_names_its_course_once(app_factory):
     from lms.auth.operations import create_user
     from lms.certificates.issue import issue
-    from lms.courses import catalog
+    from lms.content import catalog
 
     app = app_factory(CONTENT_DIR=str(BUNDLED_CONTENT), ISSUER_ACCREDITATION="PST-0417",
                       ISSUER_ACCREDITED_BY="State Peer Certification Board")
@@ -193,7 +193,7 @@ def test_bundled_course_certificate_is_one_page_and_names_its_course_once(app_fa
 def test_certificate_text_reads_naturally_for_one_hour_and_its_own_title(app_factory, tmp_path):
     from lms.auth.operations import create_user
     from lms.certificates.issue import issue
-    from lms.courses import catalog
+    from lms.content import catalog
 
     root = content_variant(tmp_path, "certificate:\n  title: Certificate in Peer Listening\n")
     course_file = root / "courses/sample.md"
@@ -505,7 +505,7 @@ def test_expiry_reminders_are_emailed_once_through_a_real_smtp_server(app_factor
 
 def test_a_replaced_certificate_is_flagged_in_the_revocation_list(app, certified, make_user):
     from lms.certificates.issue import reissue
-    from lms.courses import catalog
+    from lms.content import catalog
 
     new = reissue(certified, catalog(), "Another Name", "Name change", actor_id=None)
     db.session.commit()

@@ -7,7 +7,7 @@ from click.testing import CliRunner
 
 from helpers import write_content
 from lms import StartupRefused, create_app
-from lms.courses.cli import content_cli
+from lms.content.cli import content_cli
 
 from helpers import BUNDLED_CONTENT, TEST_CONTENT, base_config
 

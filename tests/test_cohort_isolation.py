@@ -16,8 +16,8 @@ from lms.assessments.models import PENDING, Attempt, AttemptStep
 from lms.auth.models import User
 from lms.certificates.models import Certificate, CertificateRequest
 from lms.extensions import db
-from lms.trainers.cohorts import add_member, create_cohort
-from lms.trainers.models import Attendance, CohortMember, Override
+from lms.cohorts.roster import add_member, create_cohort
+from lms.cohorts.models import Attendance, CohortMember, Override
 
 from certificate_helpers import claim, content_variant, pass_everything
 from helpers import PASSWORD, csrf_token, post

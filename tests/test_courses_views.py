@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from lms.courses.models import LessonProgress
+from lms.reading.models import LessonProgress
 from lms.extensions import db
 
 from helpers import post

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from lms.auth.models import User
 from lms.extensions import db
-from lms.trainers.cohorts import create_cohort
+from lms.cohorts.roster import create_cohort
 
 from helpers import PASSWORD, TEST_CONTENT, csrf_token, post
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from lms import create_app
 from lms.assessments.models import Attempt, AttemptStep
-from lms.auth.models import utcnow
+from lms.clock import utcnow
 from lms.extensions import db
 
 from helpers import PASSWORD, base_config, post
@@ -75,7 +75,7 @@ def test_a_closed_accounts_answers_and_email_leave_the_database_file_and_wal(app
     dave = signed_in(app, "dave.private@example.org")
     write_answer(dave, "DAVE-PRIVATE story about my past")
     assert b"DAVE-PRIVATE" in database_bytes(app)
-    closed = post(dave, "/account/delete", {"password": PASSWORD}, page="/account/password")
+    closed = post(dave, "/privacy/close-account", {"password": PASSWORD}, page="/account/password")
     assert closed.status_code == 302 and closed.location == "/"
     data = database_bytes(app)
     assert b"DAVE-PRIVATE" not in data and b"dave.private@example.org" not in data

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from lms.assessments.models import AttemptStep
 from lms.extensions import db
-from lms.trainers.cohorts import add_member, create_cohort
+from lms.cohorts.roster import add_member, create_cohort
 
 from certificate_helpers import claim, content_variant, pass_everything
 from helpers import PASSWORD, join_cohort_of, post
@@ -82,8 +82,8 @@ def test_trainers_see_declared_minutes_beside_the_median_real_time(app, make_use
     from datetime import timedelta
 
     from lms.assessments.models import Attempt
-    from lms.auth.models import utcnow
-    from lms.courses.models import LessonProgress
+    from lms.clock import utcnow
+    from lms.reading.models import LessonProgress
 
     make_user(email="coach@example.org", role="trainer")
     coach = login(app, "coach@example.org")
@@ -110,7 +110,7 @@ def test_trainers_see_declared_minutes_beside_the_median_real_time(app, make_use
 
 def _version():
     from lms.assessments.attempts import ensure_version
-    from lms.courses import catalog
+    from lms.content import catalog
 
     quiz = catalog().module("safety").assessment("quick-check")
     ensure_version("safety", quiz)

@@ -7,9 +7,10 @@ import pytest
 from sqlalchemy import select
 
 from lms.audit import AuditEvent
-from lms.auth.models import PasswordReset, User, utcnow
+from lms.auth.models import PasswordReset, User
+from lms.clock import utcnow
 from lms.extensions import db
-from lms.trainers.cohorts import add_member, create_cohort, import_roster
+from lms.cohorts.roster import add_member, create_cohort, import_roster
 
 from helpers import PASSWORD, post
 

@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from lms.auth.mail import FAILED, SENT, OutboxMail
-from lms.auth.models import utcnow
+from lms.mail import FAILED, SENT, OutboxMail
+from lms.clock import utcnow
 from lms.certificates.models import VALID, Certificate
 from lms.certificates.reminders import send_reminders
 from lms.extensions import db

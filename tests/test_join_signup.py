@@ -4,10 +4,10 @@ from html import unescape
 
 from sqlalchemy import func, select
 
-from lms.auth.mail import OutboxMail
+from lms.mail import OutboxMail
 from lms.auth.models import User
 from lms.extensions import db
-from lms.trainers.models import CohortMember
+from lms.cohorts.models import CohortMember
 
 from helpers import PASSWORD, post
 from test_trainers import make_cohort

@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from lms.courses.markdown import render
-from lms.courses.models import LessonProgress
+from lms.content.markdown import render
+from lms.reading.models import LessonProgress
 from lms.extensions import db
 
 from helpers import post

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from lms.assessments.models import Attempt, AttemptStep
 from lms.certificates.models import Certificate
-from lms.courses.models import LessonProgress
+from lms.reading.models import LessonProgress
 from lms.extensions import db
 
 from helpers import PASSWORD, TEST_CONTENT

@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 
 from helpers import write_content
-from lms.courses.loader import inspect, load_catalog
-from lms.courses.problems import ContentError
+from lms.content.loader import inspect, load_catalog
+from lms.content.problems import ContentError
 
 from helpers import BUNDLED_CONTENT, TEST_CONTENT
 

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 
 from sqlalchemy import event, select
 
-from lms.auth.mail import FAILED, QUEUED, SENT, SKIPPED, OutboxMail
+from lms.mail import FAILED, QUEUED, SENT, SKIPPED, OutboxMail
 from lms.extensions import db
 
 from helpers import csrf_token

@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lms.courses.markdown import render, sanitise
+from lms.content.markdown import render, sanitise
 
 
 def html(source: str) -> str:

@@ -40,7 +40,7 @@ def test_a_trainee_downloads_everything_held_about_them(app, client, trainee):
     from test_assessments_views import take_listening_to_the_written_scene
 
     take_listening_to_the_written_scene(client)
-    with client.get("/account/data.json") as response:
+    with client.get("/privacy/my-data.json") as response:
         data = json.loads(response.get_data(as_text=True))
         assert response.headers["Content-Disposition"].startswith("attachment")
     assert data["account"]["email"] == "trainee@example.org"
@@ -63,9 +63,9 @@ def test_closing_an_account_deletes_answers_but_keeps_certificates_verifiable(ap
     pass_everything(app, client, trainee.id)
     claim(client)
     cert_id = db.session.scalars(select(Certificate)).one().id
-    wrong = post(client, "/account/delete", {"password": "not my password"}, page="/account/password")
+    wrong = post(client, "/privacy/close-account", {"password": "not my password"}, page="/account/password")
     assert wrong.location == "/account/password" and db.session.get(User, trainee.id) is not None
-    post(client, "/account/delete", {"password": PASSWORD}, page="/account/password")
+    post(client, "/privacy/close-account", {"password": PASSWORD}, page="/account/password")
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(User)) == 0
     assert db.session.scalar(select(func.count()).select_from(Attempt)) == 0

@@ -22,7 +22,7 @@ from flask.cli import ScriptInfo, run_command
 from sqlalchemy import func, select
 
 from lms import StartupRefused, config, create_app
-from lms.auth.mail import deliver
+from lms.mail import deliver
 from lms.certificates.models import Certificate
 from lms.extensions import db
 

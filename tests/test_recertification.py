@@ -15,11 +15,12 @@ from jsonschema import Draft201909Validator
 from sqlalchemy import func, select, text
 
 from lms.audit import AuditEvent
-from lms.auth.models import User, utcnow
+from lms.auth.models import User
+from lms.clock import utcnow
 from lms.certificates import credentials
 from lms.certificates.issue import IssueError, issue
 from lms.certificates.models import Certificate, CertificateRequest
-from lms.courses import catalog
+from lms.content import catalog
 from lms.extensions import db
 
 from certificate_helpers import claim, content_variant, pass_everything

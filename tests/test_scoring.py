@@ -1,7 +1,7 @@
 """Scoring decision by decision (format rule 7): possible over the scenes visited, pass mark, critical, competencies."""
 import pytest
 
-from lms.assessments.graph import best_totals
+from lms.content.quiz_graph import best_totals
 from lms.assessments.scoring import Step, is_finished, next_scene, passes, score_path
 
 from test_quiz_parser import EXAMPLE, parse, quiz_text

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, text
 
-from lms.auth.models import User, utcnow
+from lms.auth.models import User
+from lms.clock import utcnow
 from lms.extensions import db
 
 from certificate_helpers import claim, pass_everything
@@ -16,7 +17,7 @@ from helpers import PASSWORD, post
 PUBLIC, SIGNED_IN, STAFF, ADMIN = "public", "signed-in", "staff", "admin"
 #: Every route and who may reach it. A new route fails test_every_route_is_classified until it is added here.
 ACCESS = {
-    "static": PUBLIC, "asset": PUBLIC, "web.index": PUBLIC, "web.support": PUBLIC, "web.privacy": PUBLIC, "web.favicon": PUBLIC,
+    "static": PUBLIC, "asset": PUBLIC, "web.index": PUBLIC, "web.support": PUBLIC, "privacy.notice": PUBLIC, "web.favicon": PUBLIC,
     "courses.catalogue": PUBLIC, "courses.course": PUBLIC,
     "auth.register": PUBLIC, "auth.login": PUBLIC, "auth.two_factor": PUBLIC, "auth.logout": PUBLIC,
     "auth.forgot": PUBLIC, "auth.reset": PUBLIC,
@@ -24,7 +25,7 @@ ACCESS = {
     "verify.api_credential": PUBLIC, "verify.api_bulk": PUBLIC, "verify.bulk_page": PUBLIC, "verify.jwks": PUBLIC,
     "verify.public_key": PUBLIC, "verify.issuer": PUBLIC, "verify.status_list": PUBLIC, "verify.bulk_csv": PUBLIC,
     "verify.guide": PUBLIC,
-    "courses.lesson": SIGNED_IN, "courses.finish": SIGNED_IN, "courses.asset": SIGNED_IN, "courses.dashboard": SIGNED_IN,
+    "courses.lesson": SIGNED_IN, "courses.finish": SIGNED_IN, "courses.asset": SIGNED_IN, "dashboard.index": SIGNED_IN,
     "assessments.intro": SIGNED_IN, "assessments.start": SIGNED_IN, "assessments.play": SIGNED_IN,
     "assessments.answer_step": SIGNED_IN, "assessments.result": SIGNED_IN,
     "auth.password": SIGNED_IN, "auth.two_factor_off": SIGNED_IN, "auth.accept_privacy": SIGNED_IN,
@@ -42,7 +43,7 @@ ACCESS = {
     "trainers.add_session": STAFF, "trainers.cohort_csv": STAFF, "trainers.trainee": STAFF,
     "trainers.transcript_download": STAFF, "trainers.trainee_csv": STAFF, "trainers.quiz_analytics": STAFF,
     "admin.users": ADMIN, "admin.user": ADMIN, "admin.require_two_factor": ADMIN,
-    "ops.healthz": PUBLIC, "auth.my_data": SIGNED_IN, "auth.delete_account": SIGNED_IN,
+    "maintenance.healthz": PUBLIC, "privacy.my_data": SIGNED_IN, "privacy.close_account": SIGNED_IN,
     "authoring.status": STAFF, "authoring.reload": STAFF, "authoring.preview": STAFF,
 }
 #: POST endpoints that take no CSRF token because they use no cookies (a JSON API).
@@ -68,7 +69,7 @@ def world(app, client, make_user):
         make_user(email=email, role=role)
     from datetime import date
 
-    from lms.trainers.cohorts import add_member, create_cohort
+    from lms.cohorts.roster import add_member, create_cohort
 
     coach = db.session.scalar(select(User).where(User.email == "coach@example.org"))
     cohort = create_cohort("Autumn", "sample", date(2026, 9, 1), date(2026, 12, 1), coach)
@@ -368,9 +369,9 @@ _quiz_bits = st.sampled_from(["---\n", "title: Q\n", "pass_mark: 70\n", "## a\n"
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(_quiz_bits, st.text(max_size=30)), max_size=25))
 def test_content_parsers_never_raise_anything_but_reported_problems(parts):
-    from lms.assessments.parser import parse_quiz
-    from lms.courses.frontmatter import split
-    from lms.courses.problems import Collector
+    from lms.content.quiz_parser import parse_quiz
+    from lms.content.frontmatter import split
+    from lms.content.problems import Collector
 
     source = "".join(parts)
     problems = Collector()
@@ -383,8 +384,8 @@ def test_content_parsers_never_raise_anything_but_reported_problems(parts):
 @given(st.lists(st.one_of(_quiz_bits, st.text(max_size=20)), max_size=12))
 def test_the_loader_raises_only_its_own_error_type(tmp_path_factory, parts):
     from helpers import write_content
-    from lms.courses.loader import load_catalog
-    from lms.courses.problems import ContentError
+    from lms.content.loader import load_catalog
+    from lms.content.problems import ContentError
 
     root = write_content(tmp_path_factory.mktemp("fuzz"), {"modules/m/q.quiz.md": "".join(parts),
                                                            "modules/m/index.md": "".join(reversed(parts))})

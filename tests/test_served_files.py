@@ -13,9 +13,9 @@ from pypdf import PdfReader
 
 from helpers import PASSWORD, TEST_CONTENT, post, write_content
 from lms.certificates.pdf import StaticOnlyFetcher, render_pdf
-from lms.courses.cli import content_cli
-from lms.courses.loader import inspect
-from lms.courses.versions import extract, snapshot
+from lms.content.cli import content_cli
+from lms.content.loader import inspect
+from lms.content.versions import extract, snapshot
 
 LESSON = "/courses/sample/listening/"
 SECRET = b"SECRET-OUTSIDE-THE-MODULE"

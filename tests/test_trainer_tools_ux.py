@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from lms.assessments.models import AttemptStep
 from lms.extensions import db
-from lms.trainers.cohorts import add_member
+from lms.cohorts.roster import add_member
 
 from helpers import post
 from test_certificate_notices import coach_for

@@ -9,10 +9,11 @@ from sqlalchemy import event, func, select
 
 from lms.assessments.models import Attempt
 from lms.audit import AuditEvent
-from lms.auth.models import User, utcnow
+from lms.auth.models import User
+from lms.clock import utcnow
 from lms.extensions import db
-from lms.trainers.cohorts import add_member, create_cohort
-from lms.trainers.models import CohortMember, Override
+from lms.cohorts.roster import add_member, create_cohort
+from lms.cohorts.models import CohortMember, Override
 
 from helpers import PASSWORD, csrf_token, join_cohort_of, post
 from test_assessments_views import SAFETY, choose, start
@@ -151,7 +152,7 @@ def ten_module_content(tmp_path):
 
 def add_trainees(cohort, count, first=0):
     """Bulk-insert trainees with some progress each, as a large cohort would have."""
-    from lms.courses.models import LessonProgress
+    from lms.reading.models import LessonProgress
 
     users = [User(email=f"t{i}@example.org", display_name=f"T{i}", legal_name=f"T {i}", password_hash="x")
              for i in range(first, first + count)]

@@ -5,7 +5,7 @@ import io
 import re
 from html import unescape
 
-from lms.auth.models import utcnow
+from lms.clock import utcnow
 from lms.certificates.models import Certificate
 from lms.extensions import db
 

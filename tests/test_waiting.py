@@ -4,7 +4,7 @@ from html import unescape
 
 from sqlalchemy import select
 
-from lms.auth.mail import OutboxMail
+from lms.mail import OutboxMail
 from lms.extensions import db
 
 from helpers import PASSWORD, join_cohort_of, post, read_to_the_end

@@ -4,9 +4,11 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 
-from .. import audit, settings
+from .. import audit
+from .. import site_settings
 from ..auth import role_required
-from ..auth.mail import deliver_after, request_reset, reset_link
+from ..mail import deliver_after
+from ..auth.messages import request_reset, reset_link
 from ..auth.models import User
 from ..auth.operations import create_reset
 from ..extensions import db
@@ -25,7 +27,7 @@ def require_two_factor():
     if not FlaskForm().validate_on_submit():
         abort(400)
     required = request.form.get("required") == "1"
-    settings.put("require_staff_2fa", "1" if required else "0")
+    site_settings.put("require_staff_2fa", "1" if required else "0")
     audit.record("settings.staff_two_factor", None, required=required)
     db.session.commit()
     flash("Two-factor sign-in is now required for staff." if required else "Two-factor sign-in is now optional for staff.",
@@ -45,7 +47,7 @@ def users():
                               func.lower(User.legal_name).like(like)))
     rows = db.session.scalars(stmt.limit(PAGE + 1).offset((page - 1) * PAGE)).all()
     return render_template("admin/users.html", users=rows[:PAGE], more=len(rows) > PAGE, page=page, query=query,
-                           required=settings.staff_two_factor_required(current_app.config),
+                           required=site_settings.staff_two_factor_required(current_app.config),
                            forced=current_app.config["REQUIRE_STAFF_2FA"], form=FlaskForm())
 
 

@@ -16,13 +16,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import audit, fastread
-from ..auth.mail import enqueue
-from ..auth.models import User, utcnow
-from ..courses.problems import Collector
+from ..mail import enqueue
+from ..auth.models import User
+from ..clock import utcnow
+from ..content.problems import Collector
+from ..cohorts.api import grants
+from ..cohorts.models import CohortMember
 from ..extensions import db
-from .model import END, Quiz
+from ..content.quiz import END, Quiz
 from .models import FAILED, OPEN, PASSED, PENDING, Attempt, AttemptStep, QuizVersion
-from .parser import parse_quiz
+from ..content.quiz_parser import parse_quiz
 from .scoring import RULE, Result, Step, next_scene, score_path
 
 logger = logging.getLogger(__name__)
@@ -87,8 +90,6 @@ def availability(user_id: int, module_slug: str, quiz: Quiz, practice: bool = Fa
 
     Practice attempts (a trainer trying a role-play) have no limits and never count.
     """
-    from ..trainers.records import grants
-
     attempts = attempts_for(user_id, module_slug, quiz.slug, practice)
     if practice:
         open_attempt = next((a for a in attempts if a.state == OPEN), None)
@@ -305,8 +306,6 @@ def _tell_trainee_of_grade(attempt: Attempt, quiz: Quiz) -> None:
 
 def pending_queue(cohort_id: int | None = None, visible=true()) -> list[Attempt]:
     """Attempts waiting for a trainer, oldest first: those `visible` keeps (optionally only one cohort's)."""
-    from ..trainers.models import CohortMember
-
     stmt = select(Attempt).where(Attempt.state == PENDING, visible).order_by(Attempt.finished_at, Attempt.id)
     if cohort_id is not None:
         stmt = stmt.where(Attempt.user_id.in_(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)))

@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..auth.models import utcnow
+from ..clock import utcnow
 from ..extensions import db
 
 OPEN, PENDING, PASSED, FAILED = "open", "pending", "passed", "failed"

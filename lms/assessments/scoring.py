@@ -8,7 +8,7 @@ short it is.
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .model import END, Quiz
+from ..content.quiz import END, Quiz
 
 #: attempts record which rule scored them: 1 = percent of the longest path's maximum (format v1),
 #: 2 = decision by decision (format v2). Attempts finished under rule 1 keep the result they were given.

@@ -5,15 +5,16 @@ from flask_wtf import FlaskForm
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from .. import access, fastread
+from .. import fastread
+from ..cohorts import access
 from ..auth import role_required
-from ..auth.mail import deliver_after
+from ..mail import deliver_after
 from ..auth.models import User
-from ..courses import catalog
+from ..content import catalog
+from ..cohorts.roster import visible_cohorts
 from ..extensions import db
 from ..inputs import query_int
-from .attempts import (AttemptError, answer, availability, choice_order, grade, last_step, pending_queue,
-                       quiz_for_attempt, save_draft, start_attempt, step_count, steps_of, wait_words)
+from .attempts import AttemptError, answer, availability, choice_order, grade, last_step, pending_queue, quiz_for_attempt, save_draft, start_attempt, step_count, steps_of, wait_words
 from .forms import ChoiceForm, GradeForm, WrittenForm, criterion_field
 from .models import OPEN, PENDING, Attempt
 from .scoring import score_path
@@ -200,8 +201,6 @@ def result(attempt_id: int):
 @bp.route("/grading/")
 @role_required("trainer", "admin")
 def grading_queue():
-    from ..trainers.cohorts import visible_cohorts
-
     cohorts = visible_cohorts(current_user)
     cohort_id = query_int("cohort")
     if cohort_id is not None and cohort_id not in {c.id for c in cohorts}:

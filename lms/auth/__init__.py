@@ -10,15 +10,14 @@ from flask_login import current_user, login_required, user_loaded_from_cookie
 
 from .. import fastread
 from ..extensions import login_manager
-from ..settings import staff_two_factor_required
-from . import sessions
+from ..site_settings import staff_two_factor_required
+from . import cli, messages, sessions, views
+from .models import User
 
 
 def init_app(app: Flask) -> None:
-    from . import cli, views
-    from .models import User
-
     app.register_blueprint(views.bp)
+    messages.init_app()
     app.cli.add_command(cli.users_cli)
     app.session_interface = _SessionCookies()
     login_manager.login_view = "auth.login"
@@ -106,10 +105,10 @@ class _SessionCookies(SecureCookieSessionInterface):
         return self.session_class(copy.deepcopy(known[0]))
 
 
-_TWO_FACTOR_EXEMPT = {"auth.two_factor_setup", "auth.logout", "static", "web.support", "web.favicon", "web.privacy"}
+_TWO_FACTOR_EXEMPT = {"auth.two_factor_setup", "auth.logout", "static", "web.support", "web.favicon", "privacy.notice"}
 #: a trainee who has not accepted the privacy notice can still read it, sign out, take their data or close the account
-_PRIVACY_EXEMPT = {"auth.accept_privacy", "auth.logout", "auth.password", "auth.my_data", "auth.delete_account",
-                   "static", "asset", "web.support", "web.favicon", "web.privacy"}
+_PRIVACY_EXEMPT = {"auth.accept_privacy", "auth.logout", "auth.password", "privacy.my_data", "privacy.close_account",
+                   "static", "asset", "web.support", "web.favicon", "privacy.notice"}
 
 
 def role_required(*roles: str):

@@ -4,7 +4,7 @@ from flask.cli import AppGroup
 
 from ..extensions import db
 from .models import ROLES
-from .mail import reset_link
+from .messages import reset_link
 from .operations import create_reset, create_user, find_user
 from .passwords import password_problem
 

@@ -1,19 +1,16 @@
 """Accounts."""
 import secrets
-from datetime import datetime, timezone
+from datetime import datetime
 from uuid import uuid4
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..clock import utcnow
 from ..extensions import db
 
 ROLES = ("trainee", "trainer", "admin")
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
 def new_session_token() -> str:

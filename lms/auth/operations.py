@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 from .. import audit
 from ..extensions import db
 from . import throttle
-from .models import ROLES, PasswordReset, User, new_session_token, utcnow
+from .models import ROLES, PasswordReset, User, new_session_token
+from ..clock import utcnow
 from .passwords import hash_password, needs_rehash, verify_password
 
 logger = logging.getLogger(__name__)

@@ -13,7 +13,8 @@ from sqlalchemy import case, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..extensions import db
-from .models import LoginThrottle, utcnow
+from .models import LoginThrottle
+from ..clock import utcnow
 
 FREE_FAILURES = 5
 MAX_PAUSE = timedelta(hours=1)

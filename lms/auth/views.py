@@ -8,14 +8,14 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import audit
 from ..extensions import db, limiter
-from ..settings import staff_two_factor_required
+from ..site_settings import staff_two_factor_required
 from . import sessions, throttle
-from .forms import (AcceptPrivacyForm, ChangePasswordForm, CodeForm, DisableTwoFactorForm, ForgotForm, LoginForm,
-                    RegisterForm, ResetForm, StartTwoFactorForm)
-from .mail import deliver_after, request_reset, tell_owner_of_registration
-from .models import User, utcnow
-from .operations import (authenticate, change_password, create_user, end_sessions, find_reset, find_user,
-                         normalise_email, use_reset)
+from .forms import AcceptPrivacyForm, ChangePasswordForm, CodeForm, DisableTwoFactorForm, ForgotForm, LoginForm, RegisterForm, ResetForm, StartTwoFactorForm
+from ..mail import deliver_after
+from .messages import request_reset, tell_owner_of_registration
+from .models import User
+from ..clock import utcnow
+from .operations import authenticate, change_password, create_user, end_sessions, find_reset, find_user, normalise_email, use_reset
 from .passwords import hash_password, verify_password
 from .twofactor import accept, new_secret, provisioning
 
@@ -38,10 +38,10 @@ RESET_SENT = ("If an account uses that email address, we have sent it a link to 
 def safe_next(target: str | None) -> str:
     """Only same-site paths: never an absolute URL, a scheme-relative '//host', or control characters."""
     if not target or not target.isprintable():  # CR/LF, NUL, tab...: never part of a path we link to
-        return url_for("courses.dashboard")
+        return url_for("dashboard.index")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("courses.dashboard")
+        return url_for("dashboard.index")
     return target
 
 
@@ -193,7 +193,7 @@ def password():
             db.session.commit()
             sessions.start(user, remember=False)  # a fresh session carrying the new session token
             flash("Your password has been changed. Other devices have been signed out.", "success")
-            return redirect(url_for("courses.dashboard"))
+            return redirect(url_for("dashboard.index"))
         form.current.errors.append("That is not your current password.")
     return render_template("auth/password.html", form=form, disable_form=DisableTwoFactorForm(prefix="off"),
                            two_factor_required=staff_two_factor_required(current_app.config)), \
@@ -211,47 +211,6 @@ def end_other_sessions():
     sessions.start(user, remember=False)
     flash("You are signed out on every other device.", "success")
     return redirect(url_for("auth.password"))
-
-
-@bp.route("/data.json")
-@login_required
-def my_data():
-    """Everything held about the signed-in person, as a JSON download."""
-    import json
-
-    from flask import Response
-
-    from ..operations import export
-
-    body = json.dumps(export(current_user), indent=2, ensure_ascii=False)
-    return Response(body, mimetype="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="my-training-data.json"'})
-
-
-@bp.route("/delete", methods=["POST"])
-@login_required
-def delete_account():
-    """Close the account: answers and progress are deleted; certificates stay verifiable."""
-    from ..database import wipe_freed_pages
-    from ..operations import AccountError
-    from ..operations import delete_account as delete
-
-    form = DisableTwoFactorForm()
-    if not form.validate_on_submit() or not verify_password(current_user.password_hash, form.password.data):
-        flash("That is not your password; your account has not been closed.", "error")
-        return redirect(url_for("auth.password"))
-    user = current_user._get_current_object()
-    try:
-        delete(user, actor_id=user.id)
-    except AccountError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("auth.password"))
-    logout_user()
-    db.session.commit()
-    wipe_freed_pages()  # the deleted answers leave the database file's free pages and write-ahead log too
-    session.clear()
-    flash("Your account is closed and your answers are deleted. Your certificates can still be verified.", "info")
-    return redirect(url_for("web.index"))
 
 
 @bp.route("/forgot", methods=["GET", "POST"])
@@ -314,7 +273,7 @@ def two_factor_setup():
             sessions.start(user, remember=False)
             flash("Two-factor sign-in is on. You will be asked for a code each time you sign in. "
                   "Other devices have been signed out.", "success")
-            return redirect(url_for("courses.dashboard"))
+            return redirect(url_for("dashboard.index"))
         form.code.errors.append("That code is not right. Check the time on your phone and try the next code.")
     uri, qr = provisioning(secret, current_user.email)
     return render_template("auth/two_factor_setup.html", start=start, form=form, secret=secret, qr=qr,

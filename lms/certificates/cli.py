@@ -4,7 +4,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..auth.mail import deliver, describe_failure
+from ..mail import deliver, describe_failure
 from ..extensions import db
 from . import keys
 from .ids import InvalidId, normalise

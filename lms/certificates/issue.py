@@ -1,19 +1,22 @@
 """Eligibility, issuing, approval, status changes and reissue. Operations flush; views commit once."""
+import base64
 import calendar
 import logging
+import mimetypes
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import segno
 from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..assessments.models import PASSED, Attempt
-from ..auth.models import User, utcnow
-from ..courses.content import Catalog, Course
-from ..courses.progress import COMPLETE, course_status, progress_rows
+from ..auth.models import User
+from ..clock import utcnow
+from ..content.catalog import Catalog, Course
+from ..completion.api import COMPLETE, course_status, learner
 from ..extensions import db
 from . import credentials, keys
 from .models import LIVE, REVOKED, SUPERSEDED, SUSPENDED, VALID, AttestationSignature, Certificate, CertificateRequest
@@ -91,23 +94,12 @@ def refusal(cert: Certificate) -> str:
             "your trainer.")
 
 
-def _passes_since(user_id: int, since: datetime | None) -> set[tuple[str, str]]:
-    query = select(Attempt.module_slug, Attempt.quiz_slug).where(
-        Attempt.user_id == user_id, Attempt.state == PASSED, Attempt.practice.is_(False))
-    if since is not None:
-        query = query.where(Attempt.finished_at > since)
-    return {(m, q) for m, q in db.session.execute(query)}
-
-
 def eligibility(user: User, catalog: Catalog, course: Course) -> Eligibility:
     """Whether the trainee may claim a certificate now; a renewal needs every role-play passed again."""
     current = current_certificate(user.id, course.slug)
     renewing = current is not None and current.expires_at is not None and current.expires_at - RENEWAL_WINDOW <= utcnow()
     since = current.issued_at if renewing else None
-    from ..trainers.records import completed_by_override, live_minutes_attended
-
-    status = course_status(catalog, course, progress_rows(user.id), _passes_since(user.id, since),
-                           completed_by_override(user.id, since), live_minutes_attended(user.id))
+    status = course_status(catalog, course, learner(user.id, since))
     missing = [item.module.title for item in status.modules if item.state != COMPLETE]
     missing += [item.label for item in status.live_missing]
     pending = db.session.scalar(select(CertificateRequest).where(
@@ -216,8 +208,6 @@ def finalise(cert: Certificate, basis: tuple[float, float] | None = None) -> Non
 
 
 def render_certificate_html(cert: Certificate, base: str, basis: tuple[float, float] | None = None) -> str:
-    import segno
-
     verify_url = f"{base}/verify/{cert.id}"
     # A fixed mask pattern (any of the eight is valid QR) skips segno's 3 ms search for the best one;
     # the code still scans reliably at print size (the PDF test decodes it with zbar).
@@ -234,9 +224,6 @@ def render_certificate_pdf(cert: Certificate, base: str, basis: tuple[float, flo
 
 
 def _logo() -> str | None:
-    import base64
-    import mimetypes
-
     path = current_app.config.get("ISSUER_LOGO")
     if not path:
         return None

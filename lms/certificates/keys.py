@@ -10,7 +10,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..auth.models import utcnow
+from ..clock import utcnow
 from ..extensions import db
 from .models import SigningKey
 

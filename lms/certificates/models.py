@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from ..auth.models import utcnow
+from ..clock import utcnow
 from ..extensions import db
 
 VALID, SUSPENDED, REVOKED, SUPERSEDED = "valid", "suspended", "revoked", "superseded"

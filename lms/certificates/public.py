@@ -5,7 +5,7 @@ import io
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from ..auth.models import utcnow
+from ..clock import utcnow
 from ..extensions import csrf, db, limiter
 from . import credentials, keys
 from ..formats import SafeCsv, csv_response

@@ -4,9 +4,10 @@ import logging
 from flask import current_app
 from sqlalchemy import select, update
 
-from ..auth.mail import enqueue
-from ..auth.models import User, utcnow
-from ..courses import catalog
+from ..mail import enqueue
+from ..auth.models import User
+from ..clock import utcnow
+from ..content import catalog
 from ..database import begin_write
 from ..extensions import db
 from .issue import RENEWAL_WINDOW, public_base

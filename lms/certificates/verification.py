@@ -2,7 +2,7 @@
 from sqlalchemy import select
 
 from .. import fastread
-from ..auth.models import utcnow
+from ..clock import utcnow
 from ..extensions import db
 from .ids import InvalidId, normalise
 from .models import Certificate

@@ -3,11 +3,12 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from .. import access, audit, fastread
+from .. import audit, fastread
+from ..cohorts import access
 from ..auth import role_required
 from ..auth.forms import ProfileForm
 from ..auth.models import User
-from ..courses import catalog
+from ..content import catalog
 from ..extensions import db
 from .forms import ClaimForm, DecisionForm, RecertifyForm, ReissueForm, StatusForm
 from .issue import IssueError, allow_recertification, approve, change_status, claim, decline, eligibility, reissue

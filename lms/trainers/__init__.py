@@ -1,8 +1,9 @@
-"""Trainers: cohorts, live sessions, progress, transcripts, analytics and overrides."""
+"""Trainers' pages: cohorts, live sessions, progress, transcripts, analytics, overrides and content status."""
+from flask import Flask
+
+from . import authoring, views
 
 
-def init_app(app) -> None:
-    from . import authoring, cli, views  # noqa: F401 (cli adds `users import` to the users group)
-
+def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(authoring.bp)

@@ -10,11 +10,11 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from ..assessments.attempts import quiz_for_attempt, steps_of
-from ..assessments.model import Quiz
+from ..content.quiz import Quiz
 from ..assessments.models import FAILED, PASSED, Attempt
 from ..assessments.scoring import score_path
 from ..extensions import db
-from .models import CohortMember
+from ..cohorts.models import CohortMember
 
 
 @dataclass

@@ -7,9 +7,9 @@ from sqlalchemy import select
 
 from .. import audit
 from ..auth import role_required
-from ..courses import catalog, content_state
-from ..courses.loader import inspect
-from ..courses.versions import ContentVersion
+from ..content import catalog, content_state
+from ..content.loader import inspect
+from ..content.versions import ContentVersion
 from ..extensions import db
 from .estimates import MIN_TRAINEES, module_times
 

@@ -12,8 +12,8 @@ from statistics import median
 from sqlalchemy import select
 
 from ..assessments.models import Attempt, AttemptStep
-from ..courses.content import Catalog, Module
-from ..courses.models import LessonProgress
+from ..content.catalog import Catalog, Module
+from ..reading.models import LessonProgress
 from ..extensions import db
 
 #: below this many trainees a median would describe individuals, so it is not shown

@@ -11,10 +11,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from .. import audit
-from ..auth.models import PasswordReset, User, utcnow
+from ..auth.models import PasswordReset, User
 from ..auth.operations import create_reset, end_resets
+from ..clock import utcnow
+from ..cohorts.models import Cohort, CohortMember
 from ..extensions import db
-from .models import Cohort, CohortMember
 
 #: how long a trainer may make an invite last, in days, and the suggestion (a class of two weeks)
 INVITE_DAYS = (1, 30)

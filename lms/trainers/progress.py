@@ -6,12 +6,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from ..assessments.models import PASSED, PENDING, Attempt
-from ..auth.models import User, utcnow
-from ..courses.content import Catalog, Course, Module
-from ..courses.models import LessonProgress
-from ..courses.progress import COMPLETE, STATE_LABELS, module_state
+from ..auth.models import User
+from ..clock import utcnow
+from ..content.catalog import Catalog, Course, Module
+from ..reading.models import LessonProgress
+from ..completion.api import COMPLETE, STATE_LABELS, module_state
 from ..extensions import db
-from .models import Attendance, CohortMember, LiveSession, Override
+from ..cohorts.models import Attendance, CohortMember, LiveSession, Override
 
 WAITING = "waiting"  # a written answer is with a trainer
 

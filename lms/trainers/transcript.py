@@ -11,13 +11,13 @@ from datetime import date
 from sqlalchemy import select
 
 from ..assessments.models import PASSED, Attempt
-from ..auth.models import utcnow
-from ..courses.content import Catalog
-from ..courses.models import LessonProgress
-from ..courses.progress import COMPLETE, module_state
+from ..clock import utcnow
+from ..content.catalog import Catalog
+from ..reading.models import LessonProgress
+from ..completion.api import COMPLETE, module_state
 from ..extensions import db
-from .models import Attendance, LiveSession
-from .records import completed_by_override
+from ..cohorts.models import Attendance, LiveSession
+from ..cohorts.api import completed_by_override
 
 ROLE_PLAY_CAP_SECONDS = 3600
 

@@ -1,30 +1,33 @@
 """Trainer pages: cohorts, progress, live sessions, trainees, overrides, transcripts, analytics."""
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, Blueprint, current_app, flash, redirect, render_template, request, Response, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import exists, select
 from wtforms.fields.choices import SelectChoice
 
-from .. import access
+from ..cohorts import access
+from ..assessments.attempts import quiz_for_attempt
 from ..assessments.models import Attempt
+from ..certificates.pdf import render_pdf
 from ..auth import role_required
-from ..auth.mail import reset_link
-from ..auth.models import User, utcnow
-from ..certificates.records import certificates_of
-from ..courses import catalog
-from ..courses.progress import course_status, duration, learner
+from ..auth.messages import reset_link
+from ..auth.models import User
+from ..clock import utcnow
+from ..certificates.api import certificates_of
+from ..content import catalog
+from ..formats import duration
+from ..completion.api import course_status, learner
 from ..extensions import db
 from ..formats import SafeCsv
 from ..formats import csv_response as _csv
 from ..inputs import query_int
 from . import analytics, transcript
-from .cohorts import (CohortError, add_member, can_see_cohort, cohort_by_code, create_cohort, import_roster,
-                      visible_cohorts)
+from ..cohorts.roster import CohortError, add_member, can_see_cohort, cohort_by_code, create_cohort, import_roster, visible_cohorts
 from .forms import CohortForm, ImportForm, InviteForm, JoinForm, OverrideForm, SessionForm
 from .invites import DEFAULT_INVITE_DAYS, create_invites, invitees
-from .models import Cohort, CohortMember, LiveSession, Override
-from .operations import KINDS, OverrideError, add_override, record_session
+from ..cohorts.models import Cohort, CohortMember, LiveSession, Override
+from ..cohorts.api import KINDS, OverrideError, SessionError, add_override, record_session
 from .progress import cohort_matrix, inactive, state_label
 
 bp = Blueprint("trainers", __name__)
@@ -167,7 +170,7 @@ def add_session(cohort_id: int):
                            form.attendees.data or [], {r.user.id for r in rows}, current_user.id)
             db.session.commit()
             flash("Live session recorded; attendees' transcripts now include it.", "success")
-        except OverrideError as exc:
+        except SessionError as exc:
             flash(str(exc), "error")
     else:
         flash("The session was not recorded: " + "; ".join(f"{form[k].label.text}: {' '.join(v)}"
@@ -207,7 +210,7 @@ def trainee(user_id: int):
         except OverrideError as exc:
             form.target.errors.append(str(exc))
     state = learner(person.id)
-    statuses = [course_status(catalog(), c, *state) for c in catalog().visible_courses()]
+    statuses = [course_status(catalog(), c, state) for c in catalog().visible_courses()]
     attempts = db.session.scalars(select(Attempt).where(Attempt.user_id == person.id).order_by(Attempt.started_at.desc())).all()
     overrides = db.session.scalars(select(Override).where(Override.user_id == person.id).order_by(Override.created_at.desc())).all()
     cohorts = db.session.scalars(select(Cohort).join(CohortMember, CohortMember.cohort_id == Cohort.id)
@@ -237,12 +240,11 @@ def _role_play_label(title: str) -> str:
 @role_required("trainer", "admin")
 def trainee_csv(user_id: int):
     """The trainee page as CSV: every lesson, every attempt (with its choices and score) and every certificate."""
-    from ..assessments.attempts import quiz_for_attempt
 
     person = _trainee_or_404(user_id)
     writer = SafeCsv()
     writer.writerow(["kind", "module", "item", "started", "finished", "state", "score", "detail"])
-    rows = learner(person.id)[0]
+    rows = learner(person.id).lessons
     for slug, row in sorted(rows.items()):
         module = catalog().module(slug)
         writer.writerow(["lesson", slug, module.title if module else slug, row.first_opened_at.isoformat(timespec="minutes"),
@@ -292,10 +294,6 @@ def _transcript(person: User, fmt: str) -> Response:
             writer.writerow(["total", "", "", domain, f"{minutes:g}", ""])
         return _csv(writer, f"transcript-{person.id}.csv")
     if fmt == "pdf":
-        from flask import current_app
-
-        from ..certificates.pdf import render_pdf
-
         html = render_template("trainers/transcript_pdf.html", person=person, items=items, totals=totals,
                                generated=transcript.generated_at(), issuer=current_app.config["ISSUER_NAME"])
         return Response(render_pdf(html, current_app.static_folder), mimetype="application/pdf",

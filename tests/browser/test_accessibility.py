@@ -45,7 +45,7 @@ def build_world(app, page, base):
     with app.app_context():
         from datetime import date
 
-        from lms.trainers.cohorts import add_member, create_cohort
+        from lms.cohorts.roster import add_member, create_cohort
 
         trainee = create_user("trainee@example.org", PASSWORD, "Robin", "Robin Quinn Public", privacy_accepted=True)
         coach = create_user("coach@example.org", PASSWORD, "Casey", "Casey Coach", role="trainer")

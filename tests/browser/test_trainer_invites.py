@@ -11,7 +11,7 @@ ROSTER = "email,display name,legal name\nsky@example.org,Sky,Sky Imported\nriver
 def imported_cohort(app):
     from lms.auth.operations import create_user
     from lms.extensions import db
-    from lms.trainers.cohorts import create_cohort, import_roster
+    from lms.cohorts.roster import create_cohort, import_roster
 
     with app.app_context():
         coach = create_user("coach@example.org", PASSWORD, "Casey", "Casey Coach", role="trainer")

@@ -11,7 +11,7 @@ def test_summary_columns_fit_a_360_px_phone(live_app, page):
     from lms.auth.models import User
     from lms.auth.operations import create_user
     from lms.extensions import db
-    from lms.trainers.cohorts import add_member, create_cohort
+    from lms.cohorts.roster import add_member, create_cohort
 
     with live_app.app_context():
         create_user("coach@example.org", PASSWORD, "Casey", "Casey Coach", role="trainer")

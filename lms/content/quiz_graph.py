@@ -4,8 +4,8 @@ Route questions (the most points a route earns, whether a passing route reaches 
 are longest-path computations over the acyclic scene graph, one visit per choice rather than one
 per path.
 """
-from ..courses.problems import Collector
-from .model import END, Scene
+from .problems import Collector
+from .quiz import END, Scene
 
 NO_PATH = None
 

@@ -17,9 +17,9 @@ from flask import Flask
 from sqlalchemy import Index, LargeBinary, String, select, text, update
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
-from ..auth.models import utcnow
+from ..clock import utcnow
 from ..extensions import db
-from .content import Catalog
+from .catalog import Catalog
 from .loader import inspect, load_catalog
 from .problems import ContentError, Problem
 

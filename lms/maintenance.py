@@ -1,28 +1,21 @@
-"""Operations: health check, backups, a person's data as JSON, and account deletion."""
-import json
+"""Maintenance: the health check, and database backups and restores (`flask --app lms data backup|restore`)."""
 import shutil
 import sqlite3
 # pg_dump and pg_restore for PostgreSQL backups, with fixed arguments.
 import subprocess  # nosec B404
-from datetime import datetime
 from pathlib import Path
 
 import click
 from alembic.script import ScriptDirectory
-from flask import Blueprint, current_app, jsonify
-from sqlalchemy import delete, select, text, update
+from flask import Blueprint, Flask, current_app, jsonify
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import audit
-from .assessments.models import Attempt
-from .auth.models import PasswordReset, User, utcnow
-from .certificates.models import AttestationSignature, Certificate, CertificateRequest
-from .courses.models import LessonProgress
+from .clock import utcnow
 from .extensions import db
 from .privacy import data_cli
-from .trainers.models import Attendance, CohortMember, LiveSession, Override
 
-bp = Blueprint("ops", __name__)
+bp = Blueprint("maintenance", __name__)
 # The bundled Alembic migrations: a backup's schema revision must be one of theirs.
 MIGRATIONS = str(Path(__file__).parent / "migrations")
 
@@ -239,7 +232,7 @@ def _libpq_url(url) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-@data_cli.command("backup")
+@click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False))
 def backup_command(path: str) -> None:
     """Back up the database to PATH while the app keeps running."""
@@ -250,7 +243,7 @@ def backup_command(path: str) -> None:
     click.echo(f"Backed up the database to {target} ({target.stat().st_size:,} bytes).")
 
 
-@data_cli.command("restore")
+@click.command("restore")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--yes", is_flag=True, help="Confirm that the current database may be replaced.")
 @click.option("--keep-current-in", "keep_in", type=click.Path(file_okay=False),
@@ -281,77 +274,8 @@ def _free_name(path: Path) -> Path:
     return candidate
 
 
-# -- a person's data --------------------------------------------------------------------------
-
-def _row(obj, *exclude: str) -> dict:
-    return {c.key: _plain(getattr(obj, c.key)) for c in obj.__table__.columns if c.key not in exclude}
-
-
-def _plain(value):
-    return value.isoformat() if isinstance(value, datetime) or hasattr(value, "isoformat") else value
-
-
-def export(user: User) -> dict:
-    """Everything held about a person, as JSON-ready data (never the password hash or 2FA secret)."""
-    def rows(model, *exclude):
-        return [_row(r, *exclude) for r in db.session.scalars(select(model).where(model.user_id == user.id))]
-
-    attempts = []
-    for attempt in db.session.scalars(select(Attempt).where(Attempt.user_id == user.id).order_by(Attempt.started_at)):
-        item = _row(attempt, "user_id")
-        item["steps"] = [_row(step, "attempt_id") for step in attempt.steps]
-        attempts.append(item)
-    sessions = db.session.scalars(select(LiveSession).join(Attendance, Attendance.session_id == LiveSession.id)
-                                  .where(Attendance.user_id == user.id)).all()
-    # By the account's pseudonym, never its id: events of an earlier account that had this id are not theirs.
-    me = audit.user_ref(user)
-    events = db.session.scalars(select(audit.AuditEvent).where(
-        (audit.AuditEvent.actor == me) | (audit.AuditEvent.subject == me)).order_by(audit.AuditEvent.id)).all()
-    return {
-        "exported_at": utcnow().isoformat(),
-        "account": _row(user, "password_hash", "totp_secret", "totp_last_step", "totp_pending", "session_token"),
-        "two_factor_enabled": user.two_factor,
-        "lessons": rows(LessonProgress, "user_id"),
-        "role_play_attempts": attempts,
-        "attestations_signed": rows(AttestationSignature, "user_id"),
-        "certificate_requests": rows(CertificateRequest, "user_id"),
-        "certificates": [_row(c, "user_id", "pdf", "credential") for c in
-                         db.session.scalars(select(Certificate).where(Certificate.user_id == user.id))],
-        "cohorts": rows(CohortMember, "user_id"),
-        "live_sessions_attended": [_row(s) for s in sessions],
-        "overrides": rows(Override, "user_id"),
-        "audit_events": [_row(e) for e in events],
-    }
-
-
-@data_cli.command("export")
-@click.argument("email")
-def export_command(email: str) -> None:
-    """Print everything held about a person as JSON (for a subject access request)."""
-    from .auth.operations import find_user
-
-    user = find_user(email)
-    if user is None:
-        raise click.ClickException(f"No account uses {email}.")
-    click.echo(json.dumps(export(user), indent=2, ensure_ascii=False))
-
-
-class AccountError(Exception):
-    """An account that cannot be closed this way; the message says why."""
-
-
-def delete_account(user: User, actor_id: int | None) -> None:
-    """Delete an account and its learning records; certificates stay verifiable, without the link to the account."""
-    user_id = user.id
-    if user.is_staff and actor_id == user_id:
-        # Staff actions carry their name in the audit log; an admin deactivates a leaver instead.
-        raise AccountError("Staff accounts cannot be closed by their owner: ask an administrator to deactivate yours.")
-    # The events keep the account's pseudonym, shown as deleted-user:<uuid> from now on; nothing is rewritten.
-    audit.record("user.deleted", f"user:{user_id}", actor_id=actor_id)
-    db.session.execute(update(Certificate).where(Certificate.user_id == user_id).values(user_id=None))
-    for model in (LessonProgress, AttestationSignature, CertificateRequest, CohortMember, Attendance, Override, PasswordReset):
-        db.session.execute(delete(model).where(model.user_id == user_id))
-    for attempt in db.session.scalars(select(Attempt).where(Attempt.user_id == user_id)):
-        db.session.delete(attempt)  # with its steps, written answers included
-    db.session.flush()
-    db.session.delete(user)
+def init_app(app: Flask) -> None:
+    """The health check, and `flask --app lms data backup|restore`."""
+    app.register_blueprint(bp)
+    data_cli.add_command(backup_command)
+    data_cli.add_command(restore_command)

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
-from ..auth.models import utcnow
+from ..clock import utcnow
 from ..extensions import db
 from .models import REVOKED, SUPERSEDED, SUSPENDED, VALID, Certificate
 

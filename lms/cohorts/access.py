@@ -11,7 +11,7 @@ table clauses for the same reason.
 from sqlalchemy import Select, column, select, table, true
 from sqlalchemy.sql.elements import ColumnElement
 
-from .extensions import db
+from ..extensions import db
 
 _cohort_member = table("cohort_member", column("cohort_id"), column("user_id"))
 _cohort_trainer = table("cohort_trainer", column("cohort_id"), column("user_id"))

@@ -36,7 +36,7 @@ class Module:
     draft: bool = False
     #: the hours domain its reading and role-play time counts towards on transcripts (e.g. ethics)
     domain: str | None = None
-    #: role-plays, in file-name order (lms.assessments.model.Quiz)
+    #: role-plays, in file-name order (lms.content.quiz.Quiz)
     assessments: tuple[Any, ...] = ()
     #: the lesson read one `##` section per page; empty for a lesson read as one page
     sections: tuple[Section, ...] = ()

@@ -4,7 +4,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..auth.models import utcnow
+from ..clock import utcnow
 from ..extensions import db
 
 

@@ -10,8 +10,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from ..assessments.parser import parse_guide, parse_quiz
-from .content import Attestation, Catalog, CertificateSpec, Competency, Course, Module
+from .quiz_parser import parse_guide, parse_quiz
+from .catalog import Attestation, Catalog, CertificateSpec, Competency, Course, Module
 from .files import why_not_served
 from .frontmatter import FrontMatter, parse_yaml, split
 from .markdown import render

@@ -1,4 +1,4 @@
-"""Read-side queries about attempts that other features need."""
+"""What other packages may ask about attempts (the assessments package's public reads)."""
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,9 +9,15 @@ from ..extensions import db
 from .models import OPEN, PASSED, PENDING, Attempt, AttemptStep
 
 
-def passed_assessments(user_id: int) -> set[tuple[str, str]]:
-    """(module slug, quiz slug) of every role-play the trainee has passed, on any version."""
-    return _assessments_in_state(user_id, PASSED)
+def counts(state: str):
+    """The one definition of an attempt that counts as `state` (passed, pending...) for a trainee: a real
+    attempt, never a trainer's practice run. Every query about passes filters with it."""
+    return (Attempt.state == state) & Attempt.practice.is_(False)
+
+
+def passed_assessments(user_id: int, since: datetime | None = None) -> set[tuple[str, str]]:
+    """(module slug, quiz slug) of every role-play the trainee has passed, on any version (after `since`)."""
+    return _assessments_in_state(user_id, PASSED, since)
 
 
 def pending_assessments(user_id: int) -> set[tuple[str, str]]:
@@ -19,13 +25,11 @@ def pending_assessments(user_id: int) -> set[tuple[str, str]]:
     return _assessments_in_state(user_id, PENDING)
 
 
-def _assessments_in_state(user_id: int, state: str) -> set[tuple[str, str]]:
-    rows = db.session.execute(
-        select(Attempt.module_slug, Attempt.quiz_slug)
-        .where(Attempt.user_id == user_id, Attempt.state == state, Attempt.practice.is_(False))
-        .distinct()
-    )
-    return {(m, q) for m, q in rows}
+def _assessments_in_state(user_id: int, state: str, since: datetime | None = None) -> set[tuple[str, str]]:
+    stmt = select(Attempt.module_slug, Attempt.quiz_slug).where(Attempt.user_id == user_id, counts(state)).distinct()
+    if since is not None:
+        stmt = stmt.where(Attempt.finished_at > since)
+    return {(m, q) for m, q in db.session.execute(stmt)}
 
 
 @dataclass(frozen=True)
@@ -70,7 +74,7 @@ def open_attempts(user_id: int) -> list[OpenAttempt]:
     rows = db.session.execute(
         select(Attempt.id, Attempt.course_slug, Attempt.module_slug, Attempt.quiz_slug, func.count(AttemptStep.id), last)
         .outerjoin(AttemptStep, AttemptStep.attempt_id == Attempt.id)
-        .where(Attempt.user_id == user_id, Attempt.state == OPEN, Attempt.practice.is_(False))
+        .where(Attempt.user_id == user_id, counts(OPEN))
         .group_by(Attempt.id, Attempt.course_slug, Attempt.module_slug, Attempt.quiz_slug, Attempt.started_at))
     attempts = [OpenAttempt(*row[:5], fastread.timestamp(row[5])) for row in rows]
     return sorted(attempts, key=lambda a: a.last_active_at, reverse=True)

@@ -1,4 +1,4 @@
-"""Reading progress and module/course completion. Views call these; they flush, never commit."""
+"""A trainee's reading of each lesson: time credited and the lesson finished. Operations flush, never commit."""
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -7,103 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import fastread
-from ..auth.models import utcnow
+from ..clock import utcnow
 from ..extensions import db
-from .content import Catalog, Course, Module
+from ..content.catalog import Course, Module
 from .models import LessonProgress
-
-NOT_STARTED, READING, ASSESSMENT, COMPLETE = "not-started", "reading", "assessment", "complete"
-#: read, and every role-play still to pass has a written answer with a trainer: nothing for the trainee to do
-WAITING = "waiting"
-STATE_LABELS = {
-    NOT_STARTED: "Not started",
-    READING: "Reading",
-    ASSESSMENT: "Role-play to pass",
-    WAITING: "Waiting for your trainer's grading",
-    COMPLETE: "Complete",
-}
-
-
-@dataclass(frozen=True)
-class ModuleStatus:
-    module: Module
-    state: str
-    progress: LessonProgress | None
-
-    @property
-    def label(self) -> str:
-        return STATE_LABELS[self.state]
-
-
-@dataclass(frozen=True)
-class LiveProgress:
-    """Live (trainer-led) hours a course requires in one domain, and the minutes attended so far."""
-
-    domain: str
-    required_minutes: int
-    attended_minutes: int
-
-    @property
-    def met(self) -> bool:
-        return self.attended_minutes >= self.required_minutes
-
-    @property
-    def label(self) -> str:
-        """'4 of 8 live ethics hours attended'."""
-        return (f"{_hours(self.attended_minutes)} of {_hours(self.required_minutes)} live "
-                f"{self.domain.replace('-', ' ')} hours attended")
-
-
-def _hours(minutes: int) -> str:
-    return f"{minutes / 60:.2f}".rstrip("0").rstrip(".")
-
-
-@dataclass(frozen=True)
-class CourseStatus:
-    course: Course
-    modules: tuple[ModuleStatus, ...]
-    #: one entry per domain of the course's `live` hours
-    live: tuple[LiveProgress, ...] = ()
-
-    @property
-    def complete_count(self) -> int:
-        return sum(1 for m in self.modules if m.state == COMPLETE)
-
-    @property
-    def percent(self) -> int:
-        return round(100 * self.complete_count / len(self.modules)) if self.modules else 0
-
-    @property
-    def started(self) -> bool:
-        return any(m.state != NOT_STARTED for m in self.modules)
-
-    @property
-    def modules_complete(self) -> bool:
-        return bool(self.modules) and self.complete_count == len(self.modules)
-
-    @property
-    def live_missing(self) -> tuple[LiveProgress, ...]:
-        return tuple(item for item in self.live if not item.met)
-
-    @property
-    def complete(self) -> bool:
-        """Every module complete and every domain's live hours attended."""
-        return self.modules_complete and not self.live_missing
-
-    @property
-    def next_module(self) -> Module | None:
-        """The first module the trainee can act on (not one waiting for a trainer)."""
-        return next((m.module for m in self.modules if m.state not in (COMPLETE, WAITING)), None)
-
-    @property
-    def waiting(self) -> tuple[Module, ...]:
-        """Modules whose written answers are with a trainer."""
-        return tuple(m.module for m in self.modules if m.state == WAITING)
-
-    @property
-    def seconds_spent(self) -> int:
-        return sum(m.progress.seconds_spent for m in self.modules if m.progress)
-
 
 def _get(user_id: int, module_slug: str) -> LessonProgress | None:
     # FOR UPDATE: two requests adding reading time to the same row must not overwrite each other
@@ -225,53 +132,6 @@ def finish_lesson(user_id: int, course: Course, module: Module) -> tuple[LessonP
     return row, True
 
 
-def learner(user_id: int) -> tuple[dict, set, frozenset, dict]:
-    """Everything course completion depends on: lessons read, role-plays passed, modules completed by a
-    trainer, and live minutes attended per course and domain."""
-    from ..assessments.records import passed_assessments
-    from ..trainers.records import completed_by_override, live_minutes_attended
-
-    return progress_rows(user_id), passed_assessments(user_id), completed_by_override(user_id), live_minutes_attended(user_id)
-
-
 def progress_rows(user_id: int) -> dict[str, LessonProgress]:
     rows = db.session.scalars(select(LessonProgress).where(LessonProgress.user_id == user_id))
     return {r.module_slug: r for r in rows}
-
-
-def module_state(module: Module, row: LessonProgress | None, passed: set[tuple[str, str]],
-                 overridden: frozenset[str] = frozenset(), waiting: set[tuple[str, str]] = frozenset()) -> str:
-    """A module is complete when its lesson is read and every required assessment passed
-    (or a trainer recorded it complete, e.g. done in class); waiting when each one left is with a trainer."""
-    if module.slug in overridden:
-        return COMPLETE
-    if row is None:
-        return NOT_STARTED
-    if row.finished_at is None:
-        return READING
-    left = [q for q in module.required_assessments if (module.slug, q.slug) not in passed]
-    if not left:
-        return COMPLETE
-    return WAITING if all((module.slug, q.slug) in waiting for q in left) else ASSESSMENT
-
-
-def course_status(catalog: Catalog, course: Course, rows: dict, passed: set,
-                  overridden: frozenset[str] = frozenset(), attended: dict | None = None,
-                  waiting: set[tuple[str, str]] = frozenset()) -> CourseStatus:
-    """Where a trainee stands in a course; `attended` maps course slug -> domain -> live minutes,
-    `waiting` holds the role-plays with a written answer a trainer has not graded yet."""
-    # A draft module is hidden from trainees, so it cannot be required of them yet.
-    modules = tuple(ModuleStatus(m, module_state(m, rows.get(m.slug), passed, overridden, waiting), rows.get(m.slug))
-                    for m in catalog.course_modules(course, include_drafts=False))
-    minutes = (attended or {}).get(course.slug, {})
-    live = tuple(LiveProgress(domain, round(hours * 60), minutes.get(domain, 0)) for domain, hours in course.live.items())
-    return CourseStatus(course, modules, live)
-
-
-def duration(seconds: int) -> str:
-    """'1 h 5 min' for a person, not a number of seconds."""
-    minutes = round(seconds / 60)
-    if minutes < 60:
-        return f"{minutes} min"
-    return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
-

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from ..courses.frontmatter import split
-from ..courses.markdown import block_tokens, render, render_inline
-from ..courses.problems import Collector
-from .graph import check_graph
-from .model import END, Anchor, Choice, Criterion, Quiz, Score, Scene
+from .frontmatter import split
+from .markdown import block_tokens, render, render_inline
+from .problems import Collector
+from .quiz_graph import check_graph
+from .quiz import END, Anchor, Choice, Criterion, Quiz, Score, Scene
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 QUIZ_KEYS = {"title", "pass_mark", "max_attempts", "retry_after_minutes", "feedback", "shuffle", "required",

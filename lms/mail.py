@@ -1,4 +1,4 @@
-"""Account emails, sent through an outbox table, never on a request's path.
+"""Email, sent through an outbox table, never on a request's path.
 
 A request only inserts a row; delivery happens after the response (a thread started when the
 response closes) or from `flask --app lms mail send` run by a scheduler. A slow or broken mail server
@@ -13,6 +13,7 @@ status and last error recorded.
 import logging
 import smtplib
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 
@@ -22,10 +23,9 @@ from flask.cli import AppGroup
 from sqlalchemy import String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..database import begin_write
-from ..extensions import db
-from .models import User, utcnow
-from .operations import create_reset, find_user
+from .database import begin_write
+from .extensions import db
+from .clock import utcnow
 
 logger = logging.getLogger(__name__)
 mail_cli = AppGroup("mail", help="Deliver queued email.")
@@ -64,20 +64,8 @@ def enqueue(to: str, subject: str, body: str) -> OutboxMail:
     return mail
 
 
-def request_reset(email: str) -> None:
-    """Queue a reset link for whoever typed this address: the same one insert, account or not."""
-    if current_app.config.get("MAIL_SERVER"):
-        db.session.add(OutboxMail(kind=PASSWORD_RESET, recipient=email.strip().lower()))
 
 
-def tell_owner_of_registration(email: str) -> None:
-    """When mail is set up, tell an account's owner that someone tried to register with their address."""
-    if current_app.config.get("MAIL_SERVER"):
-        enqueue(email.strip().lower(), "Someone tried to create an account with your email address",
-                "Hello,\n\nSomeone (perhaps you) tried to create a new training account with this email address. "
-                "It already has an account, so nothing was changed.\n\nIf it was you, sign in with your password, or "
-                "set a new one with \u201cForgot your password?\u201d on the sign-in page. If it was not you, you can "
-                "ignore this email.\n")
 
 
 def deliver_after(response: Response) -> Response:
@@ -142,16 +130,25 @@ def _deliver_one(mail_id: int) -> str | None:
     return SENT
 
 
+#: kind -> a function that writes the message when it is sent (or None: nobody to send it to).
+#: Features that must decide at delivery time register theirs in their init_app (auth: password resets).
+_composers: dict[str, Callable[[OutboxMail], tuple[str, str, str] | None]] = {}
+
+
+def register_kind(kind: str, compose: Callable[[OutboxMail], tuple[str, str, str] | None]) -> None:
+    """Let a feature write messages of `kind` at delivery time: compose returns (to, subject, body) or None."""
+    _composers[kind] = compose
+
+
 def _compose(mail: OutboxMail) -> EmailMessage | None:
-    if mail.kind == PASSWORD_RESET:
-        user = find_user(mail.recipient)
-        if user is None or not user.active:
-            return None
-        return _message(user.email, "Set a new password", _reset_body(user, create_reset(user)))
-    return _message(mail.recipient, mail.subject or "", mail.body or "")
+    compose = _composers.get(mail.kind)
+    if compose is None:
+        return message(mail.recipient, mail.subject or "", mail.body or "")
+    parts = compose(mail)
+    return message(*parts) if parts is not None else None
 
 
-def _message(to: str, subject: str, body: str) -> EmailMessage:
+def message(to: str, subject: str, body: str) -> EmailMessage:
     message = EmailMessage()
     message["From"], message["To"], message["Subject"] = current_app.config["MAIL_DEFAULT_SENDER"], to, subject
     message.set_content(body)
@@ -176,15 +173,8 @@ def describe_failure(mail: OutboxMail) -> str:
     return f"{mail.recipient or '(no address)'}: {mail.last_error}; {then}"
 
 
-def reset_link(token: str) -> str:
-    """The reset address on the site's public URL (LMS_PUBLIC_URL): a forged Host header must not choose it."""
-    return current_app.config["PUBLIC_URL"].rstrip("/") + f"/account/reset/{token}"
 
 
-def _reset_body(user: User, token: str) -> str:
-    return (f"Hello {user.display_name},\n\nSomeone (we hope you) asked to set a new password for your training "
-            f"account. Use this link within two hours; it works once:\n\n{reset_link(token)}\n\n"
-            "If you did not ask for this, you can ignore this email: your password has not changed.\n")
 
 
 @mail_cli.command("send")

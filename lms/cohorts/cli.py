@@ -2,13 +2,12 @@
 import click
 from sqlalchemy import select
 
-from ..auth.cli import users_cli
 from ..extensions import db
-from .cohorts import import_roster
+from .roster import import_roster
 from .models import Cohort
 
 
-@users_cli.command("import")
+@click.command("import")
 @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
 @click.option("--cohort", "cohort_name", required=True, help="The cohort's name, as created by a trainer.")
 def import_command(csv_file, cohort_name: str) -> None:

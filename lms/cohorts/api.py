@@ -1,0 +1,89 @@
+"""Overrides and live sessions: what trainers record (each audited) and the reads that completion and
+attempt limits depend on."""
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from .. import audit
+from ..content.catalog import Catalog
+from ..extensions import db
+from .models import Attendance, Cohort, LiveSession, Override
+
+
+def completed_by_override(user_id: int, since: datetime | None = None) -> frozenset[str]:
+    """Modules a trainer recorded complete for this trainee (after `since`, for a renewal)."""
+    stmt = select(Override.module_slug).where(Override.user_id == user_id, Override.kind == "module_complete")
+    if since is not None:
+        stmt = stmt.where(Override.created_at > since)
+    return frozenset(db.session.scalars(stmt))
+
+
+def grants(user_id: int, module_slug: str, quiz_slug: str) -> tuple[int, datetime | None]:
+    """(extra attempts granted, when a retry wait was last lifted) for one role-play."""
+    rows = db.session.execute(select(Override.kind, func.count(), func.max(Override.created_at)).where(
+        Override.user_id == user_id, Override.module_slug == module_slug, Override.quiz_slug == quiz_slug,
+        Override.kind.in_(("extra_attempt", "lift_wait"))).group_by(Override.kind)).all()
+    found = {kind: (count, latest) for kind, count, latest in rows}
+    return found.get("extra_attempt", (0, None))[0], found.get("lift_wait", (0, None))[1]
+
+
+def live_minutes_attended(user_id: int) -> dict[str, dict[str, int]]:
+    """Minutes of live sessions attended, per course and hours domain (sessions of that course's cohorts)."""
+    rows = db.session.execute(
+        select(Cohort.course_slug, LiveSession.domain, func.sum(LiveSession.minutes))
+        .join(LiveSession, LiveSession.cohort_id == Cohort.id)
+        .join(Attendance, Attendance.session_id == LiveSession.id)
+        .where(Attendance.user_id == user_id)
+        .group_by(Cohort.course_slug, LiveSession.domain))
+    result: dict[str, dict[str, int]] = {}
+    for course_slug, domain, minutes in rows:
+        result.setdefault(course_slug, {})[domain] = int(minutes or 0)
+    return result
+
+
+KINDS = {"extra_attempt": "an extra attempt", "lift_wait": "the wait before the next attempt lifted",
+         "module_complete": "the module recorded as complete"}
+
+
+class OverrideError(Exception):
+    """An override that does not make sense, in words for the trainer."""
+
+
+class SessionError(Exception):
+    """A live session that cannot be recorded, in words for the trainer."""
+
+
+def add_override(catalog: Catalog, trainee_id: int, kind: str, module_slug: str, quiz_slug: str | None,
+                 reason: str, actor_id: int) -> Override:
+    module = catalog.module(module_slug)
+    if kind not in KINDS or module is None:
+        raise OverrideError("Choose a module (and a role-play) for the override.")
+    if kind != "module_complete" and module.assessment(quiz_slug or "") is None:
+        raise OverrideError("Choose which role-play the override is for.")
+    if not (reason or "").strip():
+        raise OverrideError("Please give a reason: it is kept in the audit log.")
+    override = Override(user_id=trainee_id, kind=kind, module_slug=module_slug,
+                        quiz_slug=quiz_slug if kind != "module_complete" else None, reason=reason.strip(),
+                        created_by_id=actor_id)
+    db.session.add(override)
+    audit.record(f"override.{kind}", f"user:{trainee_id}", actor_id=actor_id, module=module_slug, quiz=quiz_slug,
+                 reason=reason.strip())
+    return override
+
+
+def record_session(cohort: Cohort, title: str, held_on: date, minutes: int, domain: str, attendee_ids: list[int],
+                   member_ids: set[int], actor_id: int) -> LiveSession:
+    if minutes <= 0 or minutes > 16 * 60:
+        raise SessionError("A session lasts between 1 minute and 16 hours.")
+    strangers = set(attendee_ids) - member_ids
+    if strangers:
+        raise SessionError("Attendance can only be recorded for trainees in this cohort.")
+    session = LiveSession(cohort_id=cohort.id, title=title.strip(), held_on=held_on, minutes=minutes, domain=domain,
+                          recorded_by_id=actor_id)
+    db.session.add(session)
+    db.session.flush()
+    for user_id in sorted(set(attendee_ids)):
+        db.session.add(Attendance(session_id=session.id, user_id=user_id))
+    audit.record("live_session.recorded", f"cohort:{cohort.id}", actor_id=actor_id, session=session.id,
+                 minutes=minutes, domain=domain, attendees=len(set(attendee_ids)))
+    return session
