@@ -1,4 +1,7 @@
-"""Trainee UX at a phone's size (390 x 844): help one tap away, join links through sign-up, waiting made visible."""
+"""Trainee UX at a phone's size (390 x 844): help one tap away, join links through sign-up, waiting made visible,
+lessons in sections with Continue, sharing a certificate."""
+from playwright.sync_api import expect
+
 from helpers import PASSWORD, last_section
 
 PHONE_HEIGHT = 844
@@ -183,16 +186,16 @@ def test_a_lesson_is_read_in_sections_and_continue_returns_to_the_exact_section_
     make_trainee(live_app)
     sign_in(page, base)
     page.goto(lesson)
-    assert page.get_by_text("Section 1 of 14").is_visible()
+    assert page.get_by_text("Section 1 of 14", exact=True).is_visible()
     assert page.evaluate("document.documentElement.scrollHeight") < 3 * PHONE_HEIGHT, "one section is a short page"
     assert page.locator("h1").count() == 1
     contents = page.get_by_role("navigation", name="Sections of this lesson")
     assert contents.get_by_role("link").count() == 14
     page.get_by_role("link", name="Next: section 2 of 14").click()
-    assert page.url == lesson + "?section=2" and page.get_by_text("Section 2 of 14").is_visible()
+    assert page.url == lesson + "?section=2" and page.get_by_text("Section 2 of 14", exact=True).is_visible()
     contents.get_by_text("Contents").click()  # folded on later sections; a <details>, no script
     contents.get_by_role("link", name="Reflecting content and feeling").click()
-    assert page.url == lesson + "?section=5" and page.get_by_text("Section 5 of 14").is_visible()
+    assert page.url == lesson + "?section=5" and page.get_by_text("Section 5 of 14", exact=True).is_visible()
     assert page.get_by_role("heading", name="Reflecting content and feeling", level=2).is_visible()
 
     # Continue on the dashboard and at the top of the course page returns to section 5.
@@ -236,6 +239,9 @@ def test_a_lesson_is_read_in_sections_and_continue_returns_to_the_exact_section_
     assert plain.url == lesson + "?section=2"
     plain.goto(base + "/dashboard")
     plain.locator(".continue a.button").click()
+    assert plain.url == lesson + "?section=2", "the reading is now the latest place"
+    plain.goto(base + "/dashboard")
+    plain.get_by_role("link", name="Role-play: Sam's first visit").click()  # "Or resume ..., which you started"
     assert plain.url == scene
     plain.context.close()
 
@@ -270,9 +276,9 @@ def test_the_holder_copies_or_emails_the_verification_link_and_is_told_of_a_susp
     sign_in(page, base)
     page.goto(f"{base}/certificates/{cert_id}")
     share = page.get_by_role("region", name="Share with an employer")
-    assert share.get_by_label("Verification address").input_value() == address
-    share.get_by_role("button", name="Copy the verification address").click()
-    assert share.get_by_role("status").get_by_text("Copied").is_visible()
+    assert share.get_by_label("Verification address", exact=True).input_value() == address
+    share.get_by_role("button", name="Copy link", exact=True).click()
+    expect(share.get_by_role("status")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == address
     mail = share.get_by_role("link", name="Email this link")
     href = mail.get_attribute("href")
@@ -290,8 +296,8 @@ def test_the_holder_copies_or_emails_the_verification_link_and_is_told_of_a_susp
     plain = browser.new_context(viewport={"width": 390, "height": 844}, java_script_enabled=False).new_page()
     sign_in(plain, base)
     plain.goto(f"{base}/certificates/{cert_id}")
-    assert plain.get_by_label("Verification address").input_value() == address
-    assert plain.get_by_role("button", name="Copy the verification address").count() == 0
+    assert plain.get_by_label("Verification address", exact=True).input_value() == address
+    assert plain.get_by_role("button", name="Copy link", exact=True).count() == 0
     plain.context.close()
 
     # A trainer suspends it: the holder is told, with the reason, and the share box is gone.

@@ -14,8 +14,12 @@
     button.type = "button";
     button.className = "button button-secondary copy-button";
     button.textContent = field.getAttribute("data-copy") || "Copy";
-    if (field.getAttribute("data-copy-label")) {
-      button.setAttribute("aria-label", field.getAttribute("data-copy-label"));
+    if (field.getAttribute("data-copy-for")) {
+      // Told apart for screen readers ("Copy link for Sky") while the visible words stay in the name.
+      var which = document.createElement("span");
+      which.className = "visually-hidden";
+      which.textContent = " for " + field.getAttribute("data-copy-for");
+      button.appendChild(which);
     }
     status.className = "copy-status";
     status.setAttribute("role", "status");
