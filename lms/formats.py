@@ -64,6 +64,7 @@ _DATE_STYLES = {
     "short": lambda d: f"{d.day} {d:%b %Y}",                   # 30 Nov 2026
     "short_time": lambda d: f"{d.day} {d:%b %Y %H:%M}",        # 30 Nov 2026 14:05
     "iso": lambda d: f"{d:%Y-%m-%d %H:%M:%S}",                  # 2026-11-30 14:05:09
+    "day": lambda d: f"{d:%Y-%m-%d}",                           # 2026-11-30
 }
 
 

@@ -90,3 +90,20 @@ def join_cohort_of(trainer_email: str, *trainee_ids: int) -> None:
     for trainee_id in trainee_ids:
         add_member(cohort, db.session.get(User, trainee_id))
     db.session.commit()
+
+
+def read_to_the_end(client, lesson: str):
+    """Open a lesson and its last section (a lesson read in sections is finished from there), then finish it."""
+    html = client.get(lesson).get_data(as_text=True)
+    match = re.search(r"Section 1 of (\d+)", html)
+    page = f"{lesson}?section={match.group(1)}" if match else lesson
+    return post(client, lesson + "finish", page=page)
+
+
+def last_section(app, course_slug: str, module_slug: str) -> str:
+    """The address of a lesson's last section, where its finish button and role-plays are."""
+    from lms.content import catalog
+
+    with app.app_context():
+        count = catalog().module(module_slug).section_count
+    return f"/courses/{course_slug}/{module_slug}/" + (f"?section={count}" if count > 1 else "")

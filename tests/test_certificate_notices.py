@@ -92,3 +92,28 @@ def test_nobody_else_sees_the_reason_on_the_public_verification_page(app, client
     coach = coach_for(app, make_user, certified)
     change(coach, certified.id, "suspend", "Confidential complaint detail")
     assert "Confidential complaint detail" not in app.test_client().get(f"/verify/{certified.id}").get_data(as_text=True)
+
+
+def test_the_holder_can_copy_or_email_the_verification_address(client, certified):
+    html = client.get(f"/certificates/{certified.id}").get_data(as_text=True)
+    address = f"https://lms.example.org/verify/{certified.id}"
+    assert "Share with an employer" in html
+    assert f'id="verify-link" class="copy-field" type="text" readonly value="{address}" data-copy="Copy link"' in html
+    assert '<script src="/assets/js/share.' in html, "the copy button is added by a script; the field works without it"
+    mailto = unescape(re.search(r'href="(mailto:[^"]+)"', html).group(1))
+    from urllib.parse import parse_qs, urlsplit
+
+    query = parse_qs(urlsplit(mailto).query)
+    assert query["subject"] == ["My certificate: Sample Course"]
+    assert address in query["body"][0] and certified.id in query["body"][0]
+    wallets = html[html.index("For wallets and boards"):]
+    assert "Download the signed file (.jwt)" in wallets and "you don't need it to show an employer" in unescape(wallets)
+    assert html.index("Download PDF") < html.index(".jwt"), "the PDF is the main download"
+
+
+def test_a_suspended_certificate_offers_no_share_box(app, client, certified, make_user):
+    coach = coach_for(app, make_user, certified)
+    change(coach, certified.id, "suspend", "Complaint under review")
+    html = client.get(f"/certificates/{certified.id}").get_data(as_text=True)
+    assert "Share with an employer" not in html and "mailto:" not in html
+    assert f"/verify/{certified.id}" in html, "the address is still there: anyone can check the status"

@@ -9,6 +9,8 @@ from lms.extensions import db
 from helpers import post
 
 LESSON = "/courses/sample/listening/"
+#: the listening lesson has two `##` sections, so it is read in two pages
+LAST = LESSON + "?section=2"
 
 
 def test_catalogue_and_course_page_are_public(client):
@@ -31,13 +33,17 @@ def test_lesson_requires_sign_in(client):
     assert response.status_code == 302 and "/account/login" in response.location
 
 
-def test_lesson_page_has_one_h1_a_toc_time_and_a_finish_action(client, trainee):
+def test_lesson_page_has_one_h1_contents_time_and_a_finish_action_at_the_end(client, trainee):
     html = client.get(LESSON).get_data(as_text=True)
     assert html.count("<h1") == 1 and "<h1>Listening well</h1>" in html
-    assert '<nav class="toc" aria-label="On this page">' in html and 'href="#reflecting-feelings"' in html
-    assert "about 120 minutes" in html and "Module 1 of 2" in html
-    assert "I have finished reading" in html
-    assert 'rel="next" href="/courses/sample/safety/"' in html
+    assert '<nav class="toc lesson-contents" aria-label="Sections of this lesson">' in html
+    assert 'href="/courses/sample/listening/?section=2">Open questions</a>' in html
+    assert "about 120 minutes" in html and "Module 1 of 2" in html and "Section 1 of 2" in html
+    assert "I have finished reading" not in html, "the finish button waits at the end of the last section"
+    last = client.get(LAST).get_data(as_text=True)
+    assert last.count("<h1") == 1 and "<h1>Listening well</h1>" in last and "Section 2 of 2" in last
+    assert "I have finished reading" in last
+    assert 'rel="next" href="/courses/sample/safety/"' in last
 
 
 def test_lesson_without_its_own_heading_gets_the_title_as_h1_and_content_note(client, trainee):
@@ -58,8 +64,8 @@ def test_finishing_is_idempotent_and_credits_reading_time(client, trainee):
     row = db.session.scalar(select(LessonProgress))
     row.last_opened_at -= timedelta(minutes=12)
     db.session.commit()
-    first = post(client, LESSON + "finish", page=LESSON)
-    second = post(client, LESSON + "finish", page=LESSON)
+    first = post(client, LESSON + "finish", page=LAST)
+    second = post(client, LESSON + "finish", page=LAST)
     assert first.status_code == second.status_code == 302
     db.session.expire_all()
     rows = db.session.scalars(select(LessonProgress)).all()
@@ -79,8 +85,8 @@ def test_a_long_absence_is_not_counted_as_reading(client, trainee):
 
 def test_module_with_a_required_role_play_is_not_complete_until_passed(client, trainee):
     client.get(LESSON)
-    response = post(client, LESSON + "finish", page=LESSON)
-    assert response.location.endswith("/courses/sample/listening/#practice")
+    response = post(client, LESSON + "finish", page=LAST)
+    assert response.location.endswith("/courses/sample/listening/?section=2#practice")
     course = client.get("/courses/sample/").get_data(as_text=True)
     assert "Role-play to pass" in course and "0 of 2 modules complete" in course
 

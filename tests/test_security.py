@@ -41,6 +41,7 @@ ACCESS = {
     # a join link signed out names its cohort and offers sign-up; joining itself needs an account
     "join.join": PUBLIC, "dashboard.transcript": SIGNED_IN,
     "trainers.home": STAFF, "trainers.create": STAFF, "trainers.cohort": STAFF, "trainers.import_trainees": STAFF,
+    "trainers.invites": STAFF,
     "trainers.add_session": STAFF, "trainers.cohort_csv": STAFF, "trainers.trainee": STAFF,
     "trainers.transcript_download": STAFF, "trainers.trainee_csv": STAFF, "trainers.quiz_analytics": STAFF,
     "admin.users": ADMIN, "admin.user": ADMIN, "admin.require_two_factor": ADMIN,

@@ -1,11 +1,12 @@
 """What other packages may ask about attempts (the assessments package's public reads)."""
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import DateTime, bindparam, func, select
 
 from ..database import read_all
 from ..extensions import db
-from .models import PASSED, PENDING, Attempt, AttemptState
+from .models import OPEN, PASSED, PENDING, Attempt, AttemptStep
 
 
 def counts(state: str):
@@ -31,24 +32,55 @@ def _assessments_in_state(user_id: int, state: str, since: datetime | None = Non
     return {(m, q) for m, q in db.session.execute(stmt)}
 
 
-def peek_passed_in_module(user_id: int, module_slug: str) -> set[tuple[str, str]]:
-    """passed_assessments, for one module, for a page view: a hot read on the kept read connection,
-    outside the ORM session. Not for a request that writes: it would not see that request's own changes."""
-    return _peek_in_module(user_id, module_slug, PASSED)
+@dataclass(frozen=True)
+class ModuleAttempts:
+    """A trainee's role-plays in one module, as a lesson page shows them."""
+
+    #: (module slug, quiz slug) passed, and with a written answer waiting for a trainer
+    passed: set[tuple[str, str]]
+    pending: set[tuple[str, str]]
+    #: quiz slug -> id of the attempt in progress
+    open: dict[str, int]
 
 
-def peek_pending_in_module(user_id: int, module_slug: str) -> set[tuple[str, str]]:
-    """pending_assessments, for one module, for a page view (the same plain read as peek_passed_in_module)."""
-    return _peek_in_module(user_id, module_slug, PENDING)
+_IN_MODULE = select(Attempt.quiz_slug, Attempt.state, Attempt.id).where(
+    Attempt.user_id == bindparam("user"), Attempt.module_slug == bindparam("module"), Attempt.practice.is_(False),
+    Attempt.state.in_((PASSED, PENDING, OPEN)))
 
 
-def _peek_in_module(user_id: int, module_slug: str, state: AttemptState) -> set[tuple[str, str]]:
-    return {(module_slug, quiz) for (quiz,) in read_all(_IN_MODULE[state], user=user_id, module=module_slug)}
+def peek_module_attempts(user_id: int, module_slug: str) -> ModuleAttempts:
+    """Passed, pending and open role-plays of one module for a page view: a hot read on the kept read
+    connection, outside the ORM session. Not for a request that writes: it would not see its own changes."""
+    rows = read_all(_IN_MODULE, user=user_id, module=module_slug)
+    return ModuleAttempts(passed={(module_slug, q) for q, state, _ in rows if state == PASSED},
+                          pending={(module_slug, q) for q, state, _ in rows if state == PENDING},
+                          open={q: attempt_id for q, state, attempt_id in rows if state == OPEN})
 
 
-_IN_MODULE = {state: select(Attempt.quiz_slug).distinct().where(
-    Attempt.user_id == bindparam("user"), Attempt.module_slug == bindparam("module"), counts(state))
-    for state in (PASSED, PENDING)}
+@dataclass(frozen=True)
+class OpenAttempt:
+    """A role-play the trainee started and has not finished, for "Continue"."""
+
+    id: int
+    course_slug: str
+    module_slug: str
+    quiz_slug: str
+    #: scenes answered so far
+    steps: int
+    #: the last answer, or the start
+    last_active_at: datetime
+
+
+def open_attempts(user_id: int) -> list[OpenAttempt]:
+    """The trainee's role-plays in progress (not a trainer's practice), the most recently active first."""
+    last = func.coalesce(func.max(AttemptStep.created_at), Attempt.started_at, type_=DateTime)
+    rows = db.session.execute(
+        select(Attempt.id, Attempt.course_slug, Attempt.module_slug, Attempt.quiz_slug, func.count(AttemptStep.id), last)
+        .outerjoin(AttemptStep, AttemptStep.attempt_id == Attempt.id)
+        .where(Attempt.user_id == user_id, counts(OPEN))
+        .group_by(Attempt.id, Attempt.course_slug, Attempt.module_slug, Attempt.quiz_slug, Attempt.started_at))
+    attempts = [OpenAttempt(*row) for row in rows]
+    return sorted(attempts, key=lambda a: a.last_active_at, reverse=True)
 
 
 def attempts_of(user_id: int, newest_first: bool = False) -> list[Attempt]:

@@ -74,20 +74,25 @@ def change_password(user: User, new_password: str) -> None:
     """Set a new password: every session and every outstanding reset link of the account ends."""
     user.password_hash = hash_password(new_password)
     end_sessions(user)
+    end_resets(user)
+    audit.record("auth.password_changed", f"user:{user.id}", actor_id=user.id)
+
+
+def end_resets(user: User) -> None:
+    """Every reset or invite link of the account that is still unused stops working."""
     db.session.execute(update(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
                        .values(used_at=utcnow()).execution_options(synchronize_session=False))
-    audit.record("auth.password_changed", f"user:{user.id}", actor_id=user.id)
 
 
 RESET_LIFETIME = timedelta(hours=2)
 
 
-def create_reset(user: User) -> str:
-    """A single-use reset token (returned once; only its hash is stored)."""
+def create_reset(user: User, lifetime: timedelta = RESET_LIFETIME) -> str:
+    """A single-use reset token (returned once; only its hash is stored); an invite lasts days, not hours."""
     token = secrets.token_urlsafe(32)
     db.session.add(PasswordReset(user_id=user.id, token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                                 expires_at=utcnow() + RESET_LIFETIME))
-    audit.record("auth.reset_link_created", f"user:{user.id}")
+                                 expires_at=utcnow() + lifetime))
+    audit.record("auth.reset_link_created", f"user:{user.id}", hours=round(lifetime.total_seconds() / 3600))
     return token
 
 

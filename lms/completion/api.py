@@ -9,12 +9,13 @@ from enum import StrEnum
 from collections.abc import Set
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from ..assessments.api import passed_assessments, pending_assessments
+from ..assessments.api import OpenAttempt, passed_assessments, pending_assessments
 from ..cohorts.api import completed_by_override, live_minutes_attended
 from ..content.catalog import Catalog, Course, Module
 from ..reading.models import LessonProgress
-from ..reading.progress import progress_rows
+from ..reading.progress import progress_rows, resume_section
 
 class ModuleState(StrEnum):
     NOT_STARTED = "not-started"
@@ -165,3 +166,64 @@ def course_status(catalog: Catalog, course: Course, record: LearnerRecord) -> Co
     minutes = record.attended.get(course.slug, {})
     live = tuple(LiveProgress(domain, round(hours * 60), minutes.get(domain, 0)) for domain, hours in course.live.items())
     return CourseStatus(course, modules, live)
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where "Continue" goes: a lesson at a section, or a role-play in progress."""
+
+    course: Course
+    module: Module
+    #: the lesson's section (1 for a one-page lesson)
+    section: int = 1
+    #: the role-play in progress (lms.content.quiz.Quiz) and its attempt
+    quiz: Any = None
+    attempt: OpenAttempt | None = None
+
+    @property
+    def section_param(self) -> int | None:
+        """The lesson address's ?section= value (None: the lesson's own address)."""
+        return self.section if self.module.sections and self.section > 1 else None
+
+
+def resume_points(catalog: Catalog, statuses: list[CourseStatus], record: LearnerRecord, attempts: list[OpenAttempt],
+                  first: bool = False) -> tuple[Resume | None, Resume | None]:
+    """(main, other) places to continue in these courses: the lesson section last opened (or the next
+    lesson; with `first`, one course's first lesson before any reading) and the role-play in progress,
+    the more recently used one first."""
+    courses = {s.course.slug: s for s in statuses}
+    lesson = _lesson_to_continue(courses, record.lessons, first and len(courses) == 1)
+    role_play = next(filter(None, (_role_play_to_continue(catalog, courses, a) for a in attempts)), None)
+    if role_play is None or lesson is None:
+        return role_play or lesson, None
+    row = record.lessons.get(lesson.module.slug)
+    if row is None or role_play.attempt.last_active_at >= row.last_opened_at:
+        return role_play, lesson
+    return lesson, role_play
+
+
+def _lesson_to_continue(courses: dict, rows: dict, first: bool) -> Resume | None:
+    """The lesson last opened, at its section, unless it is done; then the course's next lesson."""
+    latest = max((r for r in rows.values() if r.course_slug in courses), key=lambda r: r.last_opened_at, default=None)
+    if latest is None:
+        if not first:
+            return None
+        status = next(iter(courses.values()))
+    else:
+        status = courses[latest.course_slug]
+        for item in status.modules:
+            if item.module.slug == latest.module_slug and item.state not in (COMPLETE, WAITING):
+                return Resume(status.course, item.module, resume_section(latest, item.module))
+    module = status.next_module
+    if module is None:
+        return None
+    return Resume(status.course, module, resume_section(rows.get(module.slug), module))
+
+
+def _role_play_to_continue(catalog: Catalog, courses: dict, attempt: OpenAttempt) -> Resume | None:
+    status = courses.get(attempt.course_slug)
+    module = catalog.module(attempt.module_slug)
+    quiz = module.assessment(attempt.quiz_slug) if module else None
+    if status is None or quiz is None or module.draft:
+        return None
+    return Resume(status.course, module, quiz=quiz, attempt=attempt)

@@ -6,7 +6,7 @@ from typing import Any, Mapping
 
 from markupsafe import Markup
 
-from .markdown import TocEntry
+from .markdown import Section, TocEntry
 
 
 @dataclass(frozen=True)
@@ -38,10 +38,16 @@ class Module:
     domain: str | None = None
     #: role-plays, in file-name order (lms.content.quiz.Quiz)
     assessments: tuple[Any, ...] = ()
+    #: the lesson read one `##` section per page; empty for a lesson read as one page
+    sections: tuple[Section, ...] = ()
 
     @property
     def folder(self) -> Path:
         return self.path.parent
+
+    @property
+    def section_count(self) -> int:
+        return len(self.sections) or 1
 
     @property
     def required_assessments(self) -> tuple[Any, ...]:

@@ -199,6 +199,7 @@ class _Loader:
             draft=self._bool(fm, index, "draft"),
             domain=self._domain(fm, index),
             assessments=tuple(quizzes),
+            sections=rendered.sections,
         )
 
     def _with_guide(self, module_dir: Path, quiz):

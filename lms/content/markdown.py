@@ -48,6 +48,16 @@ class TocEntry:
 
 
 @dataclass(frozen=True)
+class Section:
+    """One page of a lesson read in sections: a `##` heading and what follows it (the first also holds
+    the introduction before it, less the lesson's `#` title, which the page shows itself)."""
+
+    title: str
+    anchor: str
+    html: Markup
+
+
+@dataclass(frozen=True)
 class Rendered:
     html: Markup
     toc: tuple[TocEntry, ...]
@@ -56,6 +66,8 @@ class Rendered:
     words: int
     #: (0-based line in the Markdown source, message) for author HTML that sanitising removes
     warnings: tuple[tuple[int, str], ...]
+    #: the lesson page by page, one per top-level `##` heading; empty when it has fewer than two
+    sections: tuple[Section, ...] = ()
 
 
 def _parser() -> MarkdownIt:
@@ -85,7 +97,26 @@ def _render(source: str) -> Rendered:
     html = sanitise(_md.renderer.render(tokens, _md.options, {}))
     toc, h1s = _outline(tokens)
     words = len(re.findall(r"\w+", re.sub(r"<[^>]+>", " ", html)))
-    return Rendered(html=html, toc=toc, h1s=h1s, words=words, warnings=tuple(_audit(tokens)))
+    return Rendered(html=html, toc=toc, h1s=h1s, words=words, warnings=tuple(_audit(tokens)),
+                    sections=_sections(tokens))
+
+
+def _sections(tokens) -> tuple[Section, ...]:
+    """Split at each top-level `##` heading; each part is rendered and sanitised on its own."""
+    starts = [i for i, t in enumerate(tokens) if t.type == "heading_open" and t.tag == "h2" and t.level == 0]
+    if len(starts) < 2:
+        return ()
+    # The page prints the lesson's `#` title as its h1: leave it (open, inline, close) out of the first section.
+    title = next((i for i in range(starts[0]) if tokens[i].type == "heading_open" and tokens[i].tag == "h1"
+                  and tokens[i].level == 0), None)
+    bounds = [0, *starts[1:], len(tokens)]
+    sections = []
+    for start, heading, end in zip(bounds, starts, bounds[1:]):
+        text = re.sub(r"[*_`]", "", tokens[heading + 1].content).strip()
+        part = tokens[start:end] if title is None or start else tokens[:title] + tokens[title + 3:end]
+        html = sanitise(_md.renderer.render(part, _md.options, {}))
+        sections.append(Section(text, str(tokens[heading].attrGet("id") or ""), html))
+    return tuple(sections)
 
 
 def block_tokens(source: str):

@@ -1,5 +1,6 @@
 """A course as the trainee walks it: the catalogue, course pages, lessons, module files, the role-play
 introductions, and claiming the certificate (/courses/...)."""
+import re
 from functools import lru_cache
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
@@ -7,7 +8,7 @@ from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
-from ..assessments.api import peek_passed_in_module, peek_pending_in_module
+from ..assessments.api import open_attempts, peek_module_attempts
 from ..assessments.attempts import AttemptError, AttemptWait, availability, start_attempt
 from ..auth.api import account
 from ..certificates.forms import ClaimForm
@@ -17,8 +18,8 @@ from ..database import begin_write
 from ..extensions import db
 from ..content import catalog, previewing
 from ..content.files import SVG_POLICY, media_type, served_file
-from ..reading.progress import finish_lesson, open_lesson, peek_progress, view_needs_write
-from ..completion.api import course_status, learner
+from ..reading.progress import NotReadToTheEnd, finish_lesson, open_lesson, peek_progress, resume_section, view_needs_write
+from ..completion.api import course_status, learner, resume_points
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 
@@ -69,9 +70,28 @@ def catalogue():
 def course(course_slug: str):
     course = _course_or_404(course_slug)
     modules = [m for m in catalog().course_modules(course) if not m.draft or _is_staff()]
-    status = _status(course)
+    status, resume = None, (None, None)
+    if current_user.is_authenticated:
+        record = learner(current_user.id)
+        status = course_status(catalog(), course, record)
+        resume = resume_points(catalog(), [status], record, open_attempts(current_user.id), first=True)
     states = {item.module.slug: item for item in status.modules} if status else {}
-    return render_template("courses/course.html", course=course, modules=modules, status=status, states=states)
+    return render_template("courses/course.html", course=course, modules=modules, status=status, states=states,
+                           resume=resume[0], also=resume[1])
+
+
+#: a section number as a lesson's address may carry it: no sign, no leading zero, at most four digits
+_SECTION = re.compile(r"[1-9][0-9]{0,3}")
+
+
+def _section_or_404(module) -> int | None:
+    """The ?section= asked for (None: the lesson's own address); anything but one of its sections is a 404."""
+    raw = request.args.get("section")
+    if raw is None:
+        return None
+    if not _SECTION.fullmatch(raw) or int(raw) > module.section_count:
+        abort(404)
+    return int(raw)
 
 
 @bp.route("/<course_slug>/<module_slug>/")
@@ -79,19 +99,23 @@ def course(course_slug: str):
 def lesson(course_slug: str, module_slug: str):
     course = _course_or_404(course_slug)
     module = _module_or_404(course, module_slug)
+    section = _section_or_404(module)
     row = peek_progress(current_user.id, module.slug)
-    if view_needs_write(row, course, module) and not previewing():  # an author's preview records nothing
+    if view_needs_write(row, course, module, section) and not previewing():  # an author's preview records nothing
         begin_write()  # recording the view is the one GET that writes
-        row = open_lesson(current_user.id, course, module)
+        row = open_lesson(current_user.id, course, module, section)
         db.session.commit()
     slugs = list(course.modules)
     position = slugs.index(module.slug)
     previous = catalog().module(slugs[position - 1]) if position > 0 else None
     following = catalog().module(slugs[position + 1]) if position + 1 < len(slugs) else None
+    attempts = peek_module_attempts(current_user.id, module.slug)
+    # The lesson's own address shows its first section and offers the one last opened.
+    stopped = resume_section(row, module) if section is None else None
     return render_template("courses/lesson.html", course=course, module=module, progress=row,
                            previous=previous, following=following, position=position + 1,
-                           count=len(slugs), passed=peek_passed_in_module(current_user.id, module.slug),
-                           pending=peek_pending_in_module(current_user.id, module.slug))
+                           count=len(slugs), passed=attempts.passed, pending=attempts.pending, open=attempts.open,
+                           section=section or 1, stopped=stopped if stopped and stopped > 1 else None)
 
 
 @bp.route("/<course_slug>/<module_slug>/finish", methods=["POST"])
@@ -101,12 +125,19 @@ def finish(course_slug: str, module_slug: str):
     module = _module_or_404(course, module_slug)
     if not FlaskForm().validate_on_submit():
         abort(400)
-    _, newly = finish_lesson(current_user.id, course, module)
+    try:
+        _, newly = finish_lesson(current_user.id, course, module)
+    except NotReadToTheEnd:
+        flash(f"“{module.title}” has {module.section_count} sections: read to the last one, then choose "
+              "“I have finished reading”.", "error")
+        return redirect(url_for("courses.lesson", course_slug=course.slug, module_slug=module.slug))
     db.session.commit()
     if module.required_assessments:
         if newly:
             flash(f"Well done: you finished reading “{module.title}”. Next, the role-play.", "success")
-        return redirect(url_for("courses.lesson", course_slug=course.slug, module_slug=module.slug) + "#practice")
+        last = module.section_count if module.sections else None
+        return redirect(url_for("courses.lesson", course_slug=course.slug, module_slug=module.slug, section=last)
+                        + "#practice")
     if newly:
         flash(f"Well done: you finished “{module.title}”.", "success")
     status = _status(course)

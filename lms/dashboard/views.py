@@ -3,6 +3,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import update
 
+from ..assessments.api import open_attempts
 from ..assessments.attempts import recently_graded
 from ..auth.api import account
 from ..auth.operations import change_names
@@ -11,7 +12,7 @@ from ..certificates import transcript as certificate_transcript
 from ..certificates.api import certificates_of, live_certificates_of, status_notices, valid_first
 from ..auth.models import User
 from ..certificates.reminders import expiring
-from ..completion.api import COMPLETE, WAITING, course_status, learner
+from ..completion.api import course_status, learner, resume_points
 from ..content import catalog, content_state, previewing
 from ..database import begin_write
 from ..extensions import db
@@ -25,27 +26,12 @@ def index():
     record = learner(current_user.id)
     statuses = [course_status(catalog(), c, record) for c in catalog().visible_courses()]
     started = [s for s in statuses if s.started]
-    latest = max(record.lessons.values(), key=lambda r: r.last_opened_at, default=None)
-    resume = _resume(latest, statuses)
+    resume, also = resume_points(catalog(), statuses, record, open_attempts(current_user.id))
     certificates = certificates_of(current_user.id)
     return render_template("dashboard/index.html", news=_news(), started=started, others=[s for s in statuses if not s.started],
-                           resume=resume, certificates=valid_first(certificates), status_changes=status_notices(certificates),
-                           expiring=expiring(current_user.id), graded=recently_graded(current_user.id), catalog=catalog())
-
-
-def _resume(latest, statuses):
-    """(course, module) to continue: the lesson last opened, or the next one if it is done."""
-    if latest is None:
-        return None
-    status = next((s for s in statuses if s.course.slug == latest.course_slug), None)
-    if status is None:
-        return None
-    for item in status.modules:
-        if item.module.slug == latest.module_slug and item.state not in (COMPLETE, WAITING):
-            return status.course, item.module
-    if status.next_module is not None:
-        return status.course, status.next_module
-    return None
+                           resume=resume, also=also, certificates=valid_first(certificates),
+                           status_changes=status_notices(certificates), expiring=expiring(current_user.id),
+                           graded=recently_graded(current_user.id), catalog=catalog())
 
 
 @bp.route("/transcript.<fmt>")

@@ -24,5 +24,7 @@ class LessonProgress(Model):
     first_opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_opened_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
+    #: the section (1-based) last opened, for "Continue" in a lesson read in sections; None: not yet opened
+    section: Mapped[int | None]
     #: reading time credited: gaps between lesson requests, each capped (see progress.credit_time)
     seconds_spent: Mapped[int] = mapped_column(default=0)

@@ -55,8 +55,13 @@ def credit_time(row: LessonProgress, module: Module) -> None:
 QUIET_SECONDS = 60
 
 
-def view_needs_write(row: "LessonProgress | ProgressSnapshot | None", course: Course, module: Module) -> bool:
+def view_needs_write(row: "LessonProgress | ProgressSnapshot | None", course: Course, module: Module,
+                     section: int | None = None) -> bool:
+    """Whether a lesson view must be recorded: a first view, another course or version, a move to
+    another section (`section` None: the lesson's own address, which keeps the place), or time passed."""
     if row is None or row.course_slug != course.slug or row.module_fingerprint != module.fingerprint:
+        return True
+    if section is not None and row.section != section:
         return True
     return (utcnow() - row.last_opened_at).total_seconds() >= QUIET_SECONDS
 
@@ -76,11 +81,12 @@ class ProgressSnapshot:
     last_opened_at: datetime
     finished_at: datetime | None
     seconds_spent: int
+    section: int | None = None
 
 
 _PROGRESS = LessonProgress.__table__
 _SNAPSHOT = select(_PROGRESS.c.course_slug, _PROGRESS.c.module_fingerprint, _PROGRESS.c.last_opened_at,
-                   _PROGRESS.c.finished_at, _PROGRESS.c.seconds_spent).where(
+                   _PROGRESS.c.finished_at, _PROGRESS.c.seconds_spent, _PROGRESS.c.section).where(
     _PROGRESS.c.user_id == bindparam("user"), _PROGRESS.c.module_slug == bindparam("module"))
 
 
@@ -90,20 +96,41 @@ def peek_progress(user_id: int, module_slug: str) -> ProgressSnapshot | None:
     return ProgressSnapshot(**row._mapping) if row is not None else None
 
 
-def open_lesson(user_id: int, course: Course, module: Module) -> LessonProgress:
-    """Record a lesson view (the one GET that writes)."""
+def open_lesson(user_id: int, course: Course, module: Module, section: int | None = None) -> LessonProgress:
+    """Record a lesson view (the one GET that writes); `section` None is the lesson's own address, which
+    keeps the section last opened (section 1 on a first visit)."""
     row = _get_or_create(user_id, course, module)
     credit_time(row, module)
     row.course_slug = course.slug
     row.module_fingerprint = module.fingerprint
+    if section is not None or row.section is None:
+        row.section = section or 1
     return row
 
 
+def resume_section(row: "LessonProgress | ProgressSnapshot | None", module: Module) -> int:
+    """The section to continue a lesson at: the last one opened, if the lesson still has it."""
+    section = row.section if row is not None else None
+    return section if section and section <= module.section_count else 1
+
+
+def reached_end(row: LessonProgress, module: Module) -> bool:
+    """Whether the trainee has opened the lesson's last section (a one-page lesson: opened it at all)."""
+    return (row.section or 1) >= module.section_count
+
+
+class NotReadToTheEnd(Exception):
+    """Finishing a lesson whose last section the trainee has not opened."""
+
+
 def finish_lesson(user_id: int, course: Course, module: Module) -> tuple[LessonProgress, bool]:
-    """Mark the lesson read; idempotent. Returns (row, True if this call finished it)."""
+    """Mark the lesson read, once its last section has been opened; idempotent. Returns (row, True if
+    this call finished it); raises NotReadToTheEnd before that."""
     row = _get_or_create(user_id, course, module)
     if row.finished_at is not None:
         return row, False
+    if not reached_end(row, module):
+        raise NotReadToTheEnd()
     credit_time(row, module)
     row.finished_at = utcnow()
     row.course_slug = course.slug

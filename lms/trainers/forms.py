@@ -33,3 +33,9 @@ class OverrideForm(FlaskForm):
     target = SelectField("Module or role-play", validate_choice=True)
     reason = TextAreaField("Reason (kept in the audit log)", validators=[DataRequired(), Length(max=1000)])
 
+class InviteForm(FlaskForm):
+    trainees = SelectMultipleField("Who gets a link", coerce=int, validate_choice=True,
+                                   validators=[DataRequired(message="Choose at least one trainee.")])
+    days = IntegerField("Days the links work", default=14, description="From 1 to 30 days: long enough for your class to start.",
+                        validators=[DataRequired(message="Give a number of days from 1 to 30."),
+                                    NumberRange(min=1, max=30, message="Give a number of days from 1 to 30.")])

@@ -1,4 +1,6 @@
-"""Trainers' pages (/staff): cohorts, progress, live sessions, trainees, overrides, transcripts, analytics."""
+"""Trainers' pages (/staff): cohorts, progress, live sessions, invite links, trainees, overrides, transcripts, analytics."""
+from datetime import timedelta
+
 from flask import abort, Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -6,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ..cohorts import access
 from ..auth import role_required
+from ..auth.messages import reset_link
 from ..auth.models import User
 from ..clock import utcnow
 from ..certificates.api import certificates_of
@@ -21,6 +24,8 @@ from .forms import CohortForm, ImportForm, OverrideForm, SessionForm
 from ..cohorts.models import Cohort, LiveSession
 from ..assessments.api import attempts_of
 from ..cohorts.api import cohorts_of, overrides_of, unassigned_trainees
+from .forms import InviteForm
+from .invites import DEFAULT_INVITE_DAYS, create_invites, invitees
 from ..cohorts.api import KINDS, OverrideError, SessionError, add_override, record_session
 from .matrix import cohort_matrix, inactive, state_label
 
@@ -116,11 +121,31 @@ def import_trainees(cohort_id: int):
               + (f"; and {len(problems) - 20} more" if len(problems) > 20 else ""), "error")
         return redirect(url_for(".cohort", cohort_id=cohort_id))
     db.session.commit()
-    flash(f"Imported: {result.added} trainee(s) added, {result.created} new account(s). New trainees set their password "
-          "with “Forgot your password?” (or a reset link from an admin).", "success")
+    flash(f"Imported: {result.added} trainee(s) added, {result.created} new account(s). New trainees need an invite link "
+          "to set their password: make them under “Invite links”.", "success")
     if result.existing:
         flash(_existing_message(result.existing), "info")
     return redirect(url_for(".cohort", cohort_id=cohort.id))
+
+
+@bp.route("/cohorts/<int:cohort_id>/invites", methods=["GET", "POST"])
+@role_required("trainer", "admin")
+def invites(cohort_id: int):
+    """Invite links for the cohort's imported trainees, shown once, to copy or print (lms.trainers.invites)."""
+    cohort = _cohort_or_404(cohort_id)
+    people = invitees(cohort)
+    form = InviteForm()
+    form.trainees.choices = [SelectChoice(i.user.id, i.user.display_name) for i in people]
+    if request.method == "GET":
+        form.trainees.data, form.days.data = [i.user.id for i in people], DEFAULT_INVITE_DAYS
+    elif form.validate_on_submit():
+        links = create_invites(cohort, form.trainees.data, form.days.data, current_user)
+        db.session.commit()
+        expires = utcnow() + timedelta(days=form.days.data)
+        return render_template("trainers/invite_links.html", cohort=cohort, expires=expires,
+                               links=[(user, reset_link(token)) for user, token in links])
+    return render_template("trainers/invites.html", cohort=cohort, people=people, form=form), \
+        200 if request.method == "GET" else 422
 
 
 def _existing_message(emails: list[str]) -> str:

@@ -53,6 +53,10 @@ def build_world(app, page, base):
         create_user("admin@example.org", PASSWORD, "Ari", "Ari Admin", role="admin")
         cohort = create_cohort("Spring 2027", "sample", date(2027, 3, 1), date(2027, 6, 1), coach)
         add_member(cohort, trainee)
+        # Imported trainees who have not signed in yet: the trainer's invite-links pages list them.
+        from lms.cohorts.roster import import_roster
+
+        import_roster(cohort, "sky@example.org,Sky,Sky Imported\nriver@example.org,River,River Imported\n", coach.id)
         db.session.commit()
         trainee_id, cohort_id, join_code = trainee.id, cohort.id, cohort.join_code
     sign_in(page, base, "trainee@example.org")
@@ -188,6 +192,7 @@ def page_list(base, world):
     }
     trainee = {
         "dashboard": "/dashboard", "course": "/courses/sample/", "lesson": "/courses/sample/listening/",
+        "lesson-last-section": "/courses/sample/listening/?section=2",
         "lesson-content-note": "/courses/sample/safety/", "roleplay-intro": "/courses/sample/safety/roleplay/quick-check/",
         "scene": world["scene"], "scene-written": world["scene-written"],
         "result": world["result"], "pending-result": world["pending"], "claim": "/courses/sample/certificate",
@@ -204,6 +209,7 @@ def page_list(base, world):
         "manage-certificate": f"/staff/certificates/{world['cert_id']}", "audit-log": "/admin/audit/",
         "two-factor-setup": "/account/two-factor", "trainer-home": "/staff/",
         "cohort": f"/staff/cohorts/{world['cohort_id']}", "cohort-inactive": f"/staff/cohorts/{world['cohort_id']}?inactive=7",
+        "invites": f"/staff/cohorts/{world['cohort_id']}/invites",
         "trainee-record": f"/staff/trainees/{world['trainee_id']}",
         "analytics": f"/staff/analytics/safety/quick-check?cohort={world['cohort_id']}",
         "portfolio-reviews": "/portfolio/staff/", "portfolio-trainee": f"/portfolio/staff/trainees/{world['trainee_id']}",
@@ -218,9 +224,7 @@ def page_list(base, world):
     return absolute(anonymous), absolute(trainee), absolute(trainer), absolute(admin), absolute(supervisor)
 
 
-def check_page(page, name, url, html_dir, shots_dir, findings):
-    response = page.goto(url)
-    (html_dir / f"{name}.html").write_text(response.text())
+def axe(page, name, url, findings):
     page.add_script_tag(path=str(AXE))
     result = page.evaluate("""async () => {
         const r = await axe.run(document, {rules: {'target-size': {enabled: true}}});
@@ -229,6 +233,18 @@ def check_page(page, name, url, html_dir, shots_dir, findings):
     }""")
     for violation in result:
         findings.append(f"axe {name} ({url}): {violation['id']} [{violation['impact']}] {violation['help']} at {violation['nodes']}")
+
+
+def check_page(page, name, url, html_dir, shots_dir, findings):
+    """Open `url` and check it; with url None, check the page the browser is on (a form's answer)."""
+    if url is None:
+        url = page.url
+        (html_dir / f"{name}.html").write_text(page.content())
+    else:
+        (html_dir / f"{name}.html").write_text(page.goto(url).text())
+    axe(page, name, url, findings)
+    if name == "certificate" and page.get_by_role("button", name="Copy link", exact=True).count() != 1:
+        findings.append("certificate: the share box has no Copy link button")
     title, h1s = page.title(), page.locator("h1").count()
     if not title.endswith("· Peer Specialist Training") or "<" in title or len(title) > 120:
         findings.append(f"{name}: page title does not say where you are: {title[:80]!r}")
@@ -276,7 +292,19 @@ def test_every_page_of_the_three_journeys_is_accessible(serve, browser, tmp_path
                          ("supervisor", supervisor)):
         for name, url in listing.items():
             check_page(pages[who], name, url, html_dir, shots_dir, findings)
-    # The scene pages: a choice with immediate feedback shown, and a written answer.
+    # The invite links a trainer made (a form's answer, shown once), on screen and as printed.
+    trainer_page = pages["trainer"]
+    trainer_page.goto(trainer["invites"])
+    trainer_page.get_by_role("button", name="Make invite links").click()
+    check_page(trainer_page, "invite-links", None, html_dir, shots_dir, findings)
+    trainer_page.emulate_media(media="print")
+    hidden = trainer_page.evaluate("""['.site-header', '.site-footer', '.no-print', '.copy-field', '.copy-button']
+        .every(s => [...document.querySelectorAll(s)].every(e => getComputedStyle(e).display === 'none'))""")
+    written = trainer_page.evaluate("[...document.querySelectorAll('.invite-url')].every(e => e.offsetHeight > 0)")
+    if not hidden or not written:
+        findings.append("invite-links: the print view shows navigation or buttons, or not the links written out")
+    axe(trainer_page, "invite-links-print", trainer_page.url, findings)
+    trainer_page.emulate_media(media="screen")
     for context in contexts.values():
         context.close()
     vnu = subprocess.run(["java", "-jar", str(VNU), "--format", "json", "--errors-only", *sorted(map(str, html_dir.glob("*.html")))],
