@@ -197,7 +197,7 @@ def resume_points(catalog: Catalog, statuses: list[CourseStatus], record: Learne
     if role_play is None or lesson is None:
         return role_play or lesson, None
     row = record.lessons.get(lesson.module.slug)
-    if row is None or role_play.attempt.last_active_at >= row.last_opened_at:
+    if row is None or role_play.attempt is None or role_play.attempt.last_active_at >= row.last_opened_at:
         return role_play, lesson
     return lesson, role_play
 
@@ -224,6 +224,6 @@ def _role_play_to_continue(catalog: Catalog, courses: dict, attempt: OpenAttempt
     status = courses.get(attempt.course_slug)
     module = catalog.module(attempt.module_slug)
     quiz = module.assessment(attempt.quiz_slug) if module else None
-    if status is None or quiz is None or module.draft:
+    if status is None or module is None or quiz is None or module.draft:
         return None
     return Resume(status.course, module, quiz=quiz, attempt=attempt)
