@@ -269,36 +269,38 @@ def test_every_bundled_role_play_can_be_taken_to_a_full_score_and_completes_its_
         join_cohort_of("coach@example.org", trainee_id)
         modules = list(catalog().course("peer-specialist-core").modules)
         quizzes = [(m, q) for m in modules for q in catalog().module(m).assessments]
-    post(client, "/account/login", {"email": "t@example.org", "password": "a long enough passphrase"})
-    post(coach, "/account/login", {"email": "coach@example.org", "password": "a long enough passphrase"})
-    for module, quiz in quizzes:
-        lesson = f"/courses/peer-specialist-core/{module}/"
-        read_to_the_end(client, lesson)
-        play = start(client, f"{lesson}roleplay/{quiz.slug}/")
-        best = best_totals(list(quiz.scenes))
-        attempt_id = play.split("/")[2]
-        while True:
-            response = client.get(play)
-            if response.status_code == 302:
-                break
-            _, position, scene_id, _ = page_state(client, play)
-            scene = quiz.scene(scene_id)
-            data = {"position": position, "scene": scene_id}
-            if scene.kind == "written":
-                data["answer"] = "What I would say, word for word."
-            else:  # the best answer at this turn (rule 7): the most points of any safe choice
-                candidates = [c for c in scene.choices if not c.critical and (c.target == "end" or best.get(c.target) is not None)]
-                data["choice"] = max(candidates, key=lambda c: c.points).index
-            post(client, f"/attempts/{attempt_id}/answer", data, page=play)
-        attempt = attempt_row()
-        if attempt.state == "pending":
-            steps = [s for s in attempt.steps if s.answer]
-            form = {f"c{s.id}_{c.index}": str(c.points) for s in steps for c in quiz.scene(s.scene_id).rubric}
-            post(coach, f"/staff/grading/{attempt_id}", form, page="/staff/grading/")
+    # The attempt rows are read through this app's context (the default `app` fixture is not built).
+    with app.app_context():
+        post(client, "/account/login", {"email": "t@example.org", "password": "a long enough passphrase"})
+        post(coach, "/account/login", {"email": "coach@example.org", "password": "a long enough passphrase"})
+        for module, quiz in quizzes:
+            lesson = f"/courses/peer-specialist-core/{module}/"
+            read_to_the_end(client, lesson)
+            play = start(client, f"{lesson}roleplay/{quiz.slug}/")
+            best = best_totals(list(quiz.scenes))
+            attempt_id = play.split("/")[2]
+            while True:
+                response = client.get(play)
+                if response.status_code == 302:
+                    break
+                _, position, scene_id, _ = page_state(client, play)
+                scene = quiz.scene(scene_id)
+                data = {"position": position, "scene": scene_id}
+                if scene.kind == "written":
+                    data["answer"] = "What I would say, word for word."
+                else:  # the best answer at this turn (rule 7): the most points of any safe choice
+                    candidates = [c for c in scene.choices if not c.critical and (c.target == "end" or best.get(c.target) is not None)]
+                    data["choice"] = max(candidates, key=lambda c: c.points).index
+                post(client, f"/attempts/{attempt_id}/answer", data, page=play)
             attempt = attempt_row()
-        assert attempt.state == "passed" and attempt.score == attempt.possible, module
-        result = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
-        assert f"Score: {attempt.score} of {attempt.possible} points (100%)" in result
+            if attempt.state == "pending":
+                steps = [s for s in attempt.steps if s.answer]
+                form = {f"c{s.id}_{c.index}": str(c.points) for s in steps for c in quiz.scene(s.scene_id).rubric}
+                post(coach, f"/staff/grading/{attempt_id}", form, page="/staff/grading/")
+                attempt = attempt_row()
+            assert attempt.state == "passed" and attempt.score == attempt.possible, module
+            result = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
+            assert f"Score: {attempt.score} of {attempt.possible} points (100%)" in result
     course = client.get("/courses/peer-specialist-core/").get_data(as_text=True)
     assert f"{len(modules)} of {len(modules)} modules complete" in course
 
