@@ -53,7 +53,7 @@ def edit_files(candidate_id: int):
     db.session.commit()  # a first check is kept on the candidate
     return render_template("publishing/edit_files.html", candidate=candidate, files=editable_files(tree),
                            kinds=KIND_ORDER, modules=module_slugs(tree), problems=problems, form=FlaskForm(),
-                           editable={p for _, p in editable_files(tree)}, new_module_error=None, values={}), 200
+                           editable={p for _, p in editable_files(tree)}, new_module_error=None, values={})
 
 
 @bp.route("/candidates/<int:candidate_id>/edit/<path:path>", methods=["GET", "POST"])
@@ -157,7 +157,7 @@ def edit_image(candidate_id: int, module_slug: str):
     upload = request.files.get("image")
     alt = request.form.get("alt", "")
     name = (request.form.get("name") or (upload.filename if upload else "") or "").strip()
-    name = name.lower() if "/" not in name and "\\" not in name else name
+    name = name.lower()
     data = upload.read(_max_image() + 1) if upload else b""
     problem = "Choose an image file to upload." if not upload or not upload.filename else \
         image_problem(name, data, alt, _max_image())
