@@ -53,7 +53,7 @@ ACCESS = {
     "publishing.webhook": PUBLIC,
     "publishing.rolemaps": AUTHOR, "publishing.rolemap": AUTHOR, "publishing.rolemap_try": AUTHOR,
     "publishing.rolemap_walk": AUTHOR, "publishing.rolemap_answer": AUTHOR,
-    "publishing.edit_start": AUTHOR, "publishing.edit_files": AUTHOR, "publishing.edit": AUTHOR,
+    "publishing.edit_home": AUTHOR, "publishing.edit_start": AUTHOR, "publishing.edit_files": AUTHOR, "publishing.edit": AUTHOR,
     "publishing.edit_image": AUTHOR, "publishing.edit_new_module": AUTHOR,
 }
 #: POST endpoints that take no CSRF token because they use no cookies (a JSON API).

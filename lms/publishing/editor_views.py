@@ -6,12 +6,13 @@ import logging
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 
 from .. import audit
 from ..auth import author_required
 from ..content.files import SVG_POLICY, media_type
 from ..extensions import db
-from .api import (Candidate, CandidateError, Source, candidate_files, create_candidate, live_files, live_fingerprint,
+from .api import (Candidate, CandidateError, CandidateState, Source, candidate_files, create_candidate, live_files, live_fingerprint,
                   problems_of, replace_files, write_file)
 from .editing import (KIND_ORDER, EditError, check_files, decode, digest, editable_files, image_problem, image_snippet,
                       kind_of, module_slugs, new_module, normalise, preview)
@@ -21,6 +22,8 @@ from .views import bp
 logger = logging.getLogger(__name__)
 #: uploads larger than this are refused with a message (the whole request is also capped by MAX_CONTENT_LENGTH)
 IMAGE_MAX_BYTES = 2 * 1024 * 1024
+#: open candidates listed where editing starts, newest first
+OPEN_SHOWN = 20
 
 
 def _candidate_or_404(candidate_id: int, lock: bool = False) -> Candidate:
@@ -30,6 +33,15 @@ def _candidate_or_404(candidate_id: int, lock: bool = False) -> Candidate:
     if candidate is None:
         abort(404)
     return candidate
+
+
+@bp.route("/edit")
+@author_required
+def edit_home():
+    """Where editing starts: the open candidates, and a new copy of the live content."""
+    candidates = db.session.scalars(select(Candidate).where(Candidate.state == CandidateState.OPEN)
+                                    .order_by(Candidate.id.desc()).limit(OPEN_SHOWN)).all()
+    return render_template("publishing/edit_home.html", candidates=candidates, form=FlaskForm())
 
 
 @bp.route("/edit", methods=["POST"])
