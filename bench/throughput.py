@@ -193,10 +193,10 @@ def main() -> None:
     setup = create_app({"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"),
                         "SECRET_KEY": env["SECRET_KEY"], "CONTENT_DIR": str(content), "AUTO_MIGRATE": True,
                         "PDF_WARM_UP": False, "LOG_FORMAT": "text", "PUBLIC_URL": env["LMS_PUBLIC_URL"],
-                        "RATELIMIT_ENABLED": False})
+                        "RATELIMIT_ENABLED": False, "TRUSTED_HOSTS": ["localhost", "127.0.0.1"]})
     with setup.app_context():
         trainee_id = create_user("bench@example.org", PASSWORD, "Bench", "Bench Person", privacy_accepted=True).id
-        step_ids = [create_user(f"step{i}@example.org", PASSWORD, "S", "S").email for i in range(8)]
+        step_ids = [create_user(f"step{i}@example.org", PASSWORD, "S", "S", privacy_accepted=True).email for i in range(8)]
         # A trainer's cohort of 30 trainees: the bench trainee (course complete) and 29 just starting.
         from datetime import date, timedelta
 
@@ -208,6 +208,13 @@ def main() -> None:
         add_member(cohort, db.session.get(User, trainee_id))
         for i in range(29):
             add_member(cohort, create_user(f"member{i}@example.org", PASSWORD, "M", "M"))
+        # The course's live hours, attended (they gate completion, as trainers record them in class).
+        from lms.content import catalog as current_catalog
+        from lms.cohorts.api import record_session
+
+        for domain, hours in current_catalog().course("peer-specialist-core").live.items():
+            record_session(cohort, f"Live {domain}", date.today(), round(hours * 60), domain, [trainee_id],
+                           {trainee_id}, coach.id)
         db.session.commit()
         cohort_id = cohort.id
     client = setup.test_client()

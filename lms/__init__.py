@@ -1,6 +1,6 @@
 """Peer specialist training and certification: the application factory."""
 import logging
-import os
+import copy
 from datetime import timedelta
 from pathlib import Path
 
@@ -9,11 +9,11 @@ from flask_migrate import upgrade
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (admin, assessments, assets, auth, certificates, cohorts, config, content, courses, dashboard, errors,
-               fastread, inputs, logs, maintenance, privacy, publishing, security, trainers, web)
+               formats, inputs, logs, maintenance, privacy, publishing, security, trainers, urls, web)
 from .audit import audit_cli
 from .certificates.keys import ensure_key
 from .config import StartupRefused
-from .database import init_database, secure_instance, startup_lock
+from .database import init_database, init_reads, secure_instance, startup_lock
 from .extensions import csrf, db, limiter, login_manager, migrate
 from .mail import mail_cli
 
@@ -23,28 +23,9 @@ MIGRATIONS = str(Path(__file__).parent / "migrations")
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then the environment, then `test_config`."""
-    app = Flask(__name__, instance_relative_config=True, instance_path=os.environ.get("LMS_INSTANCE_PATH") or None)
-    app.config.from_mapping(
-        SQLALCHEMY_ENGINE_OPTIONS={},
-        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_HTTPONLY=True,
-        REMEMBER_COOKIE_SAMESITE="Lax",
-        WTF_CSRF_TIME_LIMIT=None,
-        AUTO_MIGRATE=True,
-        LOGIN_RATE_LIMIT="10 per minute;50 per hour",
-        # OWASP's argon2id recommendation (m=19 MiB, t=2, p=1); argon2-cffi's default uses 64 MiB per hash,
-        # which is what set a worker's peak memory, and takes five times as long.
-        ARGON2_PARAMETERS={"time_cost": 2, "memory_cost": 19456, "parallelism": 1},
-        LESSON_IDLE_CAP_MINUTES=30,
-        VERIFY_RATE_LIMIT="60 per minute;2000 per day",
-        BULK_VERIFY_RATE_LIMIT="10 per minute;200 per day",
-        PDF_WARM_UP=True,
-        CONTENT_CHECK_SECONDS=5,
-        WRITTEN_ANSWER_RETENTION_DAYS=730,
-    )
-    app.config.update(config.from_environment(app.instance_path, app.root_path))
+    app = Flask(__name__, instance_relative_config=True, instance_path=config.instance_path())
+    app.config.from_mapping(copy.deepcopy(config.DEFAULTS))
+    app.config.update(config.from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)
     secure_instance(app)  # before anything (the secret key, SQLite) is written into the instance folder
@@ -72,7 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         raise StartupRefused(str(exc)) from None
     _public_url(app)
 
-    proxies = int(os.environ.get("LMS_PROXY_COUNT") or app.config.get("PROXY_COUNT", 0))
+    proxies = app.config["PROXY_COUNT"]
     if proxies:
         # Behind a reverse proxy: take the client's address and scheme from its X-Forwarded-* headers,
         # so rate limits apply per client rather than to the proxy. Not X-Forwarded-Host, unless asked
@@ -122,7 +103,7 @@ def _init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     init_database(app)
-    fastread.init_app(app)
+    init_reads(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
     csrf.init_app(app)
     limiter.init_app(app)
@@ -130,11 +111,14 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_features(app: Flask) -> None:
+    app.add_template_filter(formats.date_text, "date")
+    app.add_template_filter(formats.duration, "duration")
     inputs.init_app(app)  # first: routes use the bounded `int` converter from the moment they are added
     logs.init_app(app)
     assets.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    urls.init_app(app)
     web.init_app(app)
     auth.init_app(app)
     content.init_app(app)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from flask import Flask, abort, send_file
 
-from .web import path_for
+from .urls import path_for
 
 ONE_YEAR = 365 * 24 * 3600
 

@@ -12,6 +12,7 @@ account's events keep its pseudonym, shown as "deleted-user:<uuid>"; nothing is 
 import hashlib
 import json
 import logging
+from typing import Protocol
 import re
 import sys
 from datetime import datetime
@@ -20,14 +21,19 @@ import click
 from flask import has_request_context, request
 from flask.cli import AppGroup
 from flask_login import current_user
-from sqlalchemy import JSON, String, select, text
+from sqlalchemy import JSON, String, column, func, select, table
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .auth.models import User
 from .clock import utcnow
-from .extensions import db
+from .extensions import Model, db
 
 logger = logging.getLogger("lms.audit")
+
+
+class HasUuid(Protocol):
+    """An account as the log needs it (lms.auth.models.User, or its signed-in read model)."""
+
+    uuid: str
 audit_cli = AppGroup("audit", help="Check the audit log.")
 #: the "previous hash" of the first event
 GENESIS = "0" * 64
@@ -36,7 +42,7 @@ _APPEND_LOCK = 742002
 _USER_ID = re.compile(r"user:(\d+)")
 
 
-class AuditEvent(db.Model):
+class AuditEvent(Model):
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -55,12 +61,21 @@ class AuditEvent(db.Model):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-def user_ref(user_or_id: User | int | None) -> str | None:
+#: The accounts table, named by the two columns the log needs. The audit log sits below every feature,
+#: accounts included (they record events here), so it names the table rather than importing the model;
+#: tests/test_audit_chain.py checks these columns against lms.auth.models.User.
+_USERS = table("user", column("id"), column("uuid"), column("email"))
+
+
+def user_ref(user_or_id: "HasUuid | int | None") -> str | None:
     """The pseudonym that names a person in the audit log: "user:<uuid>", stable for the account's life."""
     if user_or_id is None:
         return None
-    user = user_or_id if isinstance(user_or_id, User) else db.session.get(User, user_or_id)
-    return f"user:{user.uuid}" if user is not None else None
+    if isinstance(user_or_id, int):
+        uuid = db.session.scalar(select(_USERS.c.uuid).where(_USERS.c.id == user_or_id))
+    else:
+        uuid = user_or_id.uuid
+    return f"user:{uuid}" if uuid is not None else None
 
 
 def _subject(subject: str | None) -> str | None:
@@ -84,7 +99,7 @@ def digest(event: AuditEvent) -> str:
 def _head() -> str:
     """The hash of the last event, read under the append lock (held until the transaction ends)."""
     if db.session.get_bind().dialect.name == "postgresql":
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK})
+        db.session.execute(select(func.pg_advisory_xact_lock(_APPEND_LOCK)))
     return db.session.scalar(select(AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)) or GENESIS
 
 
@@ -131,7 +146,8 @@ def _walk(events) -> tuple[int, str | None, str]:
 def labels(refs) -> dict[str, str]:
     """How to show each "user:<uuid>": the account's email, or "deleted-user:<uuid>" once it is closed."""
     uuids = {ref.split(":", 1)[1] for ref in refs if ref and ref.startswith("user:")}
-    found = {u.uuid: u.email for u in db.session.scalars(select(User).where(User.uuid.in_(uuids)))} if uuids else {}
+    found = dict(db.session.execute(select(_USERS.c.uuid, _USERS.c.email).where(_USERS.c.uuid.in_(uuids))).all()) \
+        if uuids else {}
     return {f"user:{uuid}": found.get(uuid, f"deleted-user:{uuid}") for uuid in uuids}
 
 

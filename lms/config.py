@@ -28,6 +28,41 @@ class ConfigError(RuntimeError):
     """A setting that the app refuses to start with."""
 
 
+#: Every setting's default. The environment (from_environment) overrides them, and a test's config
+#: overrides both; README.md's configuration table lists the environment variables.
+DEFAULTS = {
+    "SQLALCHEMY_ENGINE_OPTIONS": {},
+    "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "REMEMBER_COOKIE_HTTPONLY": True,
+    "REMEMBER_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,
+    "AUTO_MIGRATE": True,
+    "LOGIN_RATE_LIMIT": "10 per minute;50 per hour",
+    # OWASP's argon2id recommendation (m=19 MiB, t=2, p=1); argon2-cffi's default uses 64 MiB per hash,
+    # which is what set a worker's peak memory, and takes five times as long.
+    "ARGON2_PARAMETERS": {"time_cost": 2, "memory_cost": 19456, "parallelism": 1},
+    "LESSON_IDLE_CAP_MINUTES": 30,
+    "VERIFY_RATE_LIMIT": "60 per minute;2000 per day",
+    "BULK_VERIFY_RATE_LIMIT": "10 per minute;200 per day",
+    "PDF_WARM_UP": True,
+    "CONTENT_CHECK_SECONDS": 5,
+    "WRITTEN_ANSWER_RETENTION_DAYS": 730,
+    "PROXY_COUNT": 0,
+}
+
+
+def instance_path() -> str | None:
+    """LMS_INSTANCE_PATH, or None for Flask's default (instance/ next to the package)."""
+    return os.environ.get("LMS_INSTANCE_PATH") or None
+
+
+def content_dir() -> str:
+    """LMS_CONTENT_DIR, or the bundled content/ next to the package."""
+    return os.environ.get("LMS_CONTENT_DIR") or str(Path(__file__).resolve().parent.parent / "content")
+
+
 def database_url(instance_path: str) -> str:
     """The SQLAlchemy URL from DATABASE_URL, or an SQLite file in the instance folder."""
     url = os.environ.get("DATABASE_URL", "").strip()
@@ -118,11 +153,11 @@ def env_bool(name: str, default: bool) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def from_environment(instance_path: str, root_path: str) -> dict:
+def from_environment(instance_path: str) -> dict:
     """Settings that come from the environment, with their defaults."""
     return {
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
-        "CONTENT_DIR": os.environ.get("LMS_CONTENT_DIR") or str(Path(root_path).parent / "content"),
+        "CONTENT_DIR": content_dir(),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "PUBLIC_URL": os.environ.get("LMS_PUBLIC_URL") or None,
         "EXTRA_TRUSTED_HOSTS": [host.lower() for host in env_list("LMS_TRUSTED_HOSTS")],
@@ -156,6 +191,7 @@ def from_environment(instance_path: str, root_path: str) -> dict:
         **({"WRITTEN_ANSWER_RETENTION_DAYS": int(os.environ["LMS_ANSWER_RETENTION_DAYS"])}
            if os.environ.get("LMS_ANSWER_RETENTION_DAYS") else {}),
         "REQUIRE_STAFF_2FA": env_bool("LMS_REQUIRE_STAFF_2FA", False),
+        **({"PROXY_COUNT": int(os.environ["LMS_PROXY_COUNT"])} if os.environ.get("LMS_PROXY_COUNT") else {}),
         # Session lifetimes: signed out after this long without a request (idle), or this long after signing
         # in (absolute). "Keep me signed in" (trainees only) lasts REMEMBER_DAYS.
         "STAFF_IDLE_MINUTES": int(os.environ.get("LMS_STAFF_IDLE_MINUTES") or 30),

@@ -7,9 +7,9 @@ wrote in between, and autocommit read-modify-write can silently lose updates. A 
 when its method is not GET/HEAD; a GET that records something (a lesson view) calls begin_write().
 
 Writers also queue for their turn on a file lock next to the database before BEGIN IMMEDIATE.
-SQLite alone makes a writer that finds the database locked sleep and retry (1 ms, then 2, 5,
-10 ms...), far longer than a role-play step holds the lock (about 0.4 ms); a file lock wakes the
-next writer the moment the turn is released. It is released when the connection goes back to the
+SQLite alone makes a writer that finds the database locked sleep and retry with growing pauses,
+far longer than a role-play step holds the lock (bench/README.md); a file lock wakes the next
+writer the moment the turn is released. It is released when the connection goes back to the
 pool, after its commit or rollback.
 """
 import fcntl
@@ -19,8 +19,9 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from flask import Flask, g, has_app_context, request
-from sqlalchemy import event, make_url, text
+from flask import Flask, current_app, g, has_app_context, request
+from sqlalchemy import Connection, Engine, Executable, Row, event, func, make_url, select
+from sqlalchemy.exc import DBAPIError
 
 from .extensions import db
 
@@ -52,6 +53,8 @@ def init_database(app: Flask) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
+        if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # a kept read connection (below): each statement stands alone, no snapshot is held open
         if _writing():
             turns.take()
             connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -167,14 +170,103 @@ def startup_lock(app: Flask):
         try:
             if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
                 with app.app_context(), db.engine.connect() as connection:
-                    connection.execute(text("SELECT pg_advisory_lock(742001)"))
+                    connection.execute(select(func.pg_advisory_lock(742001)))
                     try:
                         yield
                     finally:
-                        connection.execute(text("SELECT pg_advisory_unlock(742001)"))
+                        connection.execute(select(func.pg_advisory_unlock(742001)))
                         connection.commit()
             else:
                 yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
+
+# -- the kept read connections -----------------------------------------------------------------
+
+def init_reads(app: Flask) -> None:
+    """Give every thread of this process one kept AUTOCOMMIT connection for `read_one`/`read_all`.
+
+    A handful of reads run on nearly every request (the signed-in user, a lesson's progress, a
+    certificate being verified). They are Core `select()` statements defined in the owning package's
+    `api.py` and run here, on a connection each thread keeps for the life of its process: no pool
+    check-out per request, and no transaction (each read sees the latest commit; the SQLite `begin`
+    listener above sends no BEGIN on it). The connection is the engine's own, so its `connect`
+    listeners (the SQLite PRAGMAs) apply. Nothing is ever written through it. An in-memory SQLite
+    database has one connection only, so there the reads run on the request's session instead.
+    """
+    with app.app_context():
+        engine = db.engine
+    database = engine.url.database
+    in_memory = engine.url.get_backend_name() == "sqlite" and (not database or database == ":memory:"
+                                                                or database.startswith("file:"))
+    kept = None if in_memory else _KeptConnections(engine)
+    app.extensions["lms.reads"] = kept
+    if kept is not None:
+        event.listen(engine, "engine_disposed", lambda _engine: kept.close_all())
+
+
+class _KeptConnections:
+    """One AUTOCOMMIT connection per thread and process (never one inherited across a fork), taken out
+    of the pool for good and closed when the engine is disposed."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self.local = threading.local()
+        self.opened: list[tuple[int, Connection]] = []
+        self.lock = threading.Lock()
+
+    def get(self) -> Connection:
+        connection = getattr(self.local, "connection", None)
+        if connection is None or self.local.pid != os.getpid():
+            connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            connection.detach()  # ours for good: the pool neither counts it nor resets it
+            self.local.connection = connection
+            self.local.pid = os.getpid()
+            with self.lock:
+                self.opened.append((self.local.pid, connection))
+        return connection
+
+    def drop(self) -> None:
+        """Forget this thread's connection (it broke); the next read opens a new one."""
+        connection, self.local.connection = getattr(self.local, "connection", None), None
+        if connection is not None:
+            _close_quietly(connection)
+
+    def close_all(self) -> None:
+        with self.lock:
+            mine = [c for pid, c in self.opened if pid == os.getpid()]
+            self.opened = [(pid, c) for pid, c in self.opened if pid != os.getpid()]
+        for connection in mine:
+            _close_quietly(connection)
+        self.local = threading.local()
+
+
+def _close_quietly(connection: Connection) -> None:
+    try:
+        connection.close()
+    except DBAPIError:
+        pass  # already broken: nothing left to release
+
+
+def _read(statement: Executable, params: dict, fetch):
+    kept = current_app.extensions.get("lms.reads")
+    if kept is None:
+        return fetch(db.session.execute(statement, params))
+    try:
+        return fetch(kept.get().execute(statement, params))
+    except DBAPIError:
+        # Most likely the kept connection died (a database restart, an idle timeout): a fresh one
+        # either works or raises the real error.
+        kept.drop()
+        return fetch(kept.get().execute(statement, params))
+
+
+def read_one(statement: Executable, **params) -> Row | None:
+    """The first row of a hot read (see init_reads), or None."""
+    return _read(statement, params, lambda result: result.first())
+
+
+def read_all(statement: Executable, **params) -> list[Row]:
+    """Every row of a hot read (see init_reads)."""
+    return _read(statement, params, lambda result: result.all())

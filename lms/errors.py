@@ -44,12 +44,7 @@ def init_app(app: Flask) -> None:
             response.headers["Retry-After"] = retry_after
         return response
 
-    with app.app_context():
-        # lms.fastread reads through the driver itself, whose errors SQLAlchemy has not wrapped.
-        driver_error = db.engine.dialect.loaded_dbapi.OperationalError
-
     @app.errorhandler(OperationalError)
-    @app.errorhandler(driver_error)
     def _database_unavailable(error: Exception):
         # The database is down, restarting or unreachable (or, for SQLite, locked for too long): a clear
         # 503 that a load balancer and a person both understand. The pool's pre-ping replaces the broken

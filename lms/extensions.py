@@ -1,4 +1,6 @@
 """Flask extensions, created once here and bound to the app in the factory."""
+from typing import TYPE_CHECKING
+
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -31,6 +33,12 @@ def _sqlite_autoincrement(table: Table, parent) -> None:
 
 
 db = SQLAlchemy(model_class=Base)
+# The base class of every table. Flask-SQLAlchemy builds db.Model (a subclass of Base) at run time,
+# which a type checker cannot follow; for it, the tables derive from Base.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = RememberingCSRFProtect()

@@ -56,3 +56,17 @@ def duration(seconds: int) -> str:
     if minutes < 60:
         return f"{minutes} min"
     return f"{minutes // 60} h {minutes % 60} min" if minutes % 60 else f"{minutes // 60} h"
+
+
+_DATE_STYLES = {
+    "long": lambda d: f"{d.day} {d:%B %Y}",                    # 30 November 2026
+    "long_time": lambda d: f"{d.day} {d:%B %Y, %H:%M}",        # 30 November 2026, 14:05
+    "short": lambda d: f"{d.day} {d:%b %Y}",                   # 30 Nov 2026
+    "short_time": lambda d: f"{d.day} {d:%b %Y %H:%M}",        # 30 Nov 2026 14:05
+    "iso": lambda d: f"{d:%Y-%m-%d %H:%M:%S}",                  # 2026-11-30 14:05:09
+}
+
+
+def date_text(value, style: str = "long") -> str:
+    """A date or time as pages show it (the `date` template filter); '' for none."""
+    return _DATE_STYLES[style](value) if value is not None else ""

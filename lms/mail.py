@@ -10,6 +10,7 @@ Each row is claimed (queued -> sending) in its own committed step before anythin
 workers never send one message twice; failures are retried a bounded number of times, with the
 status and last error recorded.
 """
+from enum import StrEnum
 import logging
 import smtplib
 import threading
@@ -24,18 +25,29 @@ from sqlalchemy import String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .database import begin_write
-from .extensions import db
+from .extensions import Model, db
 from .clock import utcnow
 
 logger = logging.getLogger(__name__)
 mail_cli = AppGroup("mail", help="Deliver queued email.")
 MESSAGE, PASSWORD_RESET = "message", "password_reset"
-QUEUED, SENDING, SENT, FAILED, SKIPPED = "queued", "sending", "sent", "failed", "skipped"
+
+
+class MailStatus(StrEnum):
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    #: nobody to send it to (a reset asked for an address without an active account)
+    SKIPPED = "skipped"
+
+
+QUEUED, SENDING, SENT, FAILED, SKIPPED = MailStatus
 #: wait this long after the n-th failed try before the next one
 RETRY_AFTER = timedelta(minutes=5)
 
 
-class OutboxMail(db.Model):
+class OutboxMail(Model):
     """One email waiting to be sent, or the record that it was (or could not be)."""
 
     __tablename__ = "mail_outbox"

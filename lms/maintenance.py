@@ -8,24 +8,26 @@ from pathlib import Path
 import click
 from alembic.script import ScriptDirectory
 from flask import Blueprint, Flask, current_app, jsonify
-from sqlalchemy import text
+from sqlalchemy import column, literal, select, table
 from sqlalchemy.exc import SQLAlchemyError
 
 from .clock import utcnow
 from .extensions import db
 from .privacy import data_cli
 
-bp = Blueprint("maintenance", __name__)
+bp = Blueprint("maintenance", __name__, url_prefix="/healthz")
 # The bundled Alembic migrations: a backup's schema revision must be one of theirs.
 MIGRATIONS = str(Path(__file__).parent / "migrations")
+#: Alembic's own table, which no model maps
+_ALEMBIC_VERSION = table("alembic_version", column("version_num"))
 
 
-@bp.route("/healthz")
+@bp.route("")
 def healthz():
     """For load balancers: 200 when the database answers and content is loaded, else 503."""
     checks = {"database": False, "content": "lms.catalog" in current_app.extensions}
     try:
-        db.session.execute(text("SELECT 1"))
+        db.session.execute(select(literal(1)))
         checks["database"] = True
     except Exception:  # the check reports the failure rather than raising it
         db.session.rollback()
@@ -151,7 +153,7 @@ def restore(source: Path, aside: Path) -> str:
         else:
             _pg_restore(url, source)
             with db.engine.connect() as connection:
-                connection.execute(text("SELECT version_num FROM alembic_version")).one()
+                connection.execute(select(_ALEMBIC_VERSION.c.version_num)).one()
     except (RestoreError, sqlite3.Error, subprocess.CalledProcessError, SQLAlchemyError) as exc:
         db.engine.dispose()
         if url.get_backend_name() == "sqlite":

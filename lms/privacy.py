@@ -28,6 +28,7 @@ from .cohorts.models import Attendance, CohortMember, LiveSession, Override
 from .database import wipe_freed_pages
 from .extensions import db
 from .reading.models import LessonProgress
+from .auth.api import account
 
 data_cli = AppGroup("data", help="Data retention, export, backups and restores.")
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")
@@ -159,7 +160,7 @@ def delete_account(user: User, actor_id: int | None) -> None:
 @login_required
 def my_data():
     """Everything held about the signed-in person, as a JSON download."""
-    body = json.dumps(export(current_user), indent=2, ensure_ascii=False)
+    body = json.dumps(export(account(current_user)), indent=2, ensure_ascii=False)
     return Response(body, mimetype="application/json",
                     headers={"Content-Disposition": 'attachment; filename="my-training-data.json"'})
 
@@ -169,10 +170,10 @@ def my_data():
 def close_account():
     """Close the account: answers and progress are deleted; certificates stay verifiable."""
     form = DisableTwoFactorForm()
-    if not form.validate_on_submit() or not verify_password(current_user.password_hash, form.password.data):
+    if not form.validate_on_submit() or not verify_password(account(current_user).password_hash, form.password.data):
         flash("That is not your password; your account has not been closed.", "error")
         return redirect(url_for("auth.password"))
-    user = current_user._get_current_object()
+    user = account(current_user)
     try:
         delete_account(user, actor_id=user.id)
     except AccountError as exc:

@@ -2,10 +2,10 @@
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .extensions import db
+from .extensions import Model, db
 
 
-class SiteSetting(db.Model):
+class SiteSetting(Model):
     __tablename__ = "site_setting"
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)

@@ -7,6 +7,7 @@ import os
 import shutil
 
 import pytest
+from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
@@ -113,15 +114,18 @@ def runner(app):
 
 
 @pytest.fixture
-def make_user(app):
+def make_user(request):
     """Factory: make_user(role="trainer", email=...) creates and commits an account (privacy notice accepted,
-    as at registration; privacy_accepted=False for an account made by an import)."""
+    as at registration; privacy_accepted=False for an account made by an import). It uses the app whose
+    context is active (one from app_factory, say) and builds the default `app` only when there is none."""
     from lms.auth.operations import create_user
 
     counter = iter(range(1, 10_000))
 
     def make(role: str = "trainee", email: str | None = None, password: str = PASSWORD,
              display_name: str = "Test Person", legal_name: str = "Test Person Legal", privacy_accepted: bool = True):
+        if not has_app_context():
+            request.getfixturevalue("app")
         user = create_user(email or f"user{next(counter)}@example.org", password, display_name, legal_name, role,
                            privacy_accepted=privacy_accepted)
         db.session.commit()

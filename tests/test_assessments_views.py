@@ -172,30 +172,30 @@ def test_written_answer_goes_through_the_grading_queue(app, client, trainee, mak
     attempt_id, done = take_listening_to_the_written_scene(client)
     assert attempt_row().state == "pending"
     assert "Waiting for your trainer's grading" in client.get(done.location).get_data(as_text=True)
-    assert client.get("/grading/").status_code == 403, "trainees cannot see the queue"
-    assert client.get(f"/grading/{attempt_id}").status_code == 403
+    assert client.get("/staff/grading/").status_code == 403, "trainees cannot see the queue"
+    assert client.get(f"/staff/grading/{attempt_id}").status_code == 403
 
     make_user(email="coach@example.org", role="trainer")
     join_cohort_of("coach@example.org", trainee.id)
     coach = app.test_client()
     post(coach, "/account/login", {"email": "coach@example.org", "password": "a long enough passphrase"})
-    queue = coach.get("/grading/").get_data(as_text=True)
-    assert f"/grading/{attempt_id}" in queue and "Test Person" in queue
-    form = coach.get(f"/grading/{attempt_id}").get_data(as_text=True)
+    queue = coach.get("/staff/grading/").get_data(as_text=True)
+    assert f"/staff/grading/{attempt_id}" in queue and "Test Person" in queue
+    form = coach.get(f"/staff/grading/{attempt_id}").get_data(as_text=True)
     assert "That sounds really lonely" in form
     step = db.session.scalar(select(AttemptStep).where(AttemptStep.answer.is_not(None)))
-    bad = post(coach, f"/grading/{attempt_id}", {f"c{step.id}_0": "5", f"c{step.id}_1": "1"}, page="/grading/")
+    bad = post(coach, f"/staff/grading/{attempt_id}", {f"c{step.id}_0": "5", f"c{step.id}_1": "1"}, page="/staff/grading/")
     assert bad.status_code == 422 and "from 0 to 2" in bad.get_data(as_text=True)
-    graded = post(coach, f"/grading/{attempt_id}", {f"c{step.id}_0": "2", f"c{step.id}_1": "1",
-                                                    "comment": "Lovely reflection."}, page="/grading/")
+    graded = post(coach, f"/staff/grading/{attempt_id}", {f"c{step.id}_0": "2", f"c{step.id}_1": "1",
+                                                    "comment": "Lovely reflection."}, page="/staff/grading/")
     assert graded.status_code == 302
     attempt = attempt_row()
     assert (attempt.state, attempt.score, attempt.possible) == ("passed", 5, 7)  # the spec's worked example
-    again = post(coach, f"/grading/{attempt_id}", {f"c{step.id}_0": "0", f"c{step.id}_1": "0"}, page="/grading/")
+    again = post(coach, f"/staff/grading/{attempt_id}", {f"c{step.id}_0": "0", f"c{step.id}_1": "0"}, page="/staff/grading/")
     assert again.status_code == 302 and attempt_row().score == 5, "grading twice changes nothing"
     result = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
     assert "You passed" in result and "Lovely reflection." in result and "Score: 5 of 7 points (71%)" in result
-    assert f"/grading/{attempt_id}" not in coach.get("/grading/").get_data(as_text=True)
+    assert f"/staff/grading/{attempt_id}" not in coach.get("/staff/grading/").get_data(as_text=True)
 
 
 def test_trainers_can_read_a_trainees_result(app, client, trainee, make_user):
@@ -295,7 +295,7 @@ def test_every_bundled_role_play_can_be_taken_to_a_full_score_and_completes_its_
         if attempt.state == "pending":
             steps = [s for s in attempt.steps if s.answer]
             form = {f"c{s.id}_{c.index}": str(c.points) for s in steps for c in quiz.scene(s.scene_id).rubric}
-            post(coach, f"/grading/{attempt_id}", form, page="/grading/")
+            post(coach, f"/staff/grading/{attempt_id}", form, page="/staff/grading/")
             attempt = attempt_row()
         assert attempt.state == "passed" and attempt.score == attempt.possible, module
         result = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)

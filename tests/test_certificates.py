@@ -296,9 +296,9 @@ def test_suspend_and_reinstate_from_the_staff_page_with_an_audit_trail(app, clie
     make_user(email="admin@example.org", role="admin")
     admin = app.test_client()
     post(admin, "/account/login", {"email": "admin@example.org", "password": PASSWORD})
-    log = admin.get("/staff/audit/").get_data(as_text=True)
+    log = admin.get("/admin/audit/").get_data(as_text=True)
     assert "certificate.suspended" in log and "certificate.reinstated" in log and "Complaint resolved" in log
-    assert client.get("/staff/audit/").status_code == 403 and coach.get("/staff/audit/").status_code == 403, "admins only"
+    assert client.get("/admin/audit/").status_code == 403 and coach.get("/admin/audit/").status_code == 403, "admins only"
 
 
 def test_reissue_supersedes_the_old_certificate_which_names_its_replacement(app, certified, make_user):
@@ -613,28 +613,28 @@ def test_a_credential_names_an_attestation_only_when_one_was_signed(app):
 
 
 def test_names_are_editable_in_account_and_a_legal_name_change_points_to_reissue(app, client, trainee, make_user):
-    assert client.get("/account/profile").status_code == 200
-    assert "/account/profile" in client.get("/account/password").get_data(as_text=True)
-    empty = post(client, "/account/profile", {"display_name": "Sam", "legal_name": "  "}, page="/account/profile")
+    assert client.get("/dashboard/profile").status_code == 200
+    assert "/dashboard/profile" in client.get("/account/password").get_data(as_text=True)
+    empty = post(client, "/dashboard/profile", {"display_name": "Sam", "legal_name": "  "}, page="/dashboard/profile")
     html = empty.get_data(as_text=True)
     assert empty.status_code == 422 and "Please enter your full legal name." in html and 'value="Sam"' in html
-    saved = post(client, "/account/profile", {"display_name": "Sam", "legal_name": "Sam Rivera Legal"},
-                 page="/account/profile")
+    saved = post(client, "/dashboard/profile", {"display_name": "Sam", "legal_name": "Sam Rivera Legal"},
+                 page="/dashboard/profile")
     assert saved.status_code == 302
     db.session.expire_all()
     user = db.session.get(User, trainee.id)
     assert (user.display_name, user.legal_name) == ("Sam", "Sam Rivera Legal")
-    page = client.get("/account/profile").get_data(as_text=True)
+    page = client.get("/dashboard/profile").get_data(as_text=True)
     assert "Your details have been saved." in page and "re-issuing" not in page, "no certificate yet"
 
     pass_everything(app, client, trainee.id)
     claim_page = client.get("/courses/sample/certificate").get_data(as_text=True)
     assert 'value="Sam Rivera Legal"' in claim_page, "the claim is prefilled from the account"
     assert claim(client, holder="Sam Rivera Legal").status_code == 302
-    after = post(client, "/account/profile", {"display_name": "Sam", "legal_name": "Sam Okafor"},
-                 page="/account/profile")
+    after = post(client, "/dashboard/profile", {"display_name": "Sam", "legal_name": "Sam Okafor"},
+                 page="/dashboard/profile")
     assert after.status_code == 302
-    page = client.get("/account/profile").get_data(as_text=True)
+    page = client.get("/dashboard/profile").get_data(as_text=True)
     assert "a trainer corrects an issued certificate by re-issuing it" in page
     assert only_certificate().holder_name == "Sam Rivera Legal", "an issued certificate is never changed here"
 
@@ -643,8 +643,8 @@ def test_another_account_cannot_change_someone_elses_names(app, client, trainee,
     make_user(email="other@example.org", display_name="Other", legal_name="Other Legal")
     other = app.test_client()
     post(other, "/account/login", {"email": "other@example.org", "password": PASSWORD})
-    post(other, "/account/profile", {"display_name": "Hacked", "legal_name": "Hacked"}, page="/account/profile")
+    post(other, "/dashboard/profile", {"display_name": "Hacked", "legal_name": "Hacked"}, page="/dashboard/profile")
     db.session.expire_all()
     assert db.session.get(User, trainee.id).legal_name == "Test Person Legal"
-    anonymous = app.test_client().get("/account/profile")
+    anonymous = app.test_client().get("/dashboard/profile")
     assert anonymous.status_code == 302 and "/account/login" in anonymous.location

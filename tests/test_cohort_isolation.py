@@ -67,12 +67,12 @@ def world(app_factory, tmp_path, make_user):
 
 def carols_urls(ids):
     """Every staff-facing page about Carol or her records."""
-    return [f"/attempts/{ids['attempt']}", f"/grading/{ids['attempt']}", f"/staff/trainees/{ids['carol']}",
+    return [f"/attempts/{ids['attempt']}", f"/staff/grading/{ids['attempt']}", f"/staff/trainees/{ids['carol']}",
             f"/staff/trainees/{ids['carol']}/record.csv", f"/staff/trainees/{ids['carol']}/transcript.csv",
             f"/staff/certificates/{ids['cert']}", f"/certificates/{ids['cert']}",
             f"/certificates/{ids['cert']}/certificate.pdf", f"/certificates/{ids['cert']}/credential.jwt",
             f"/staff/cohorts/{ids['b']}", f"/staff/cohorts/{ids['b']}/progress.csv",
-            f"/grading/?cohort={ids['b']}", f"/staff/analytics/listening/first-visit?cohort={ids['b']}"]
+            f"/staff/grading/?cohort={ids['b']}", f"/staff/analytics/listening/first-visit?cohort={ids['b']}"]
 
 
 def test_another_cohorts_trainer_gets_404_on_every_page_about_its_trainees(world):
@@ -91,24 +91,24 @@ def test_another_cohorts_trainer_cannot_grade_suspend_revoke_reissue_approve_or_
     with app.app_context():
         step = db.session.scalar(select(AttemptStep.id).where(AttemptStep.attempt_id == ids["attempt"],
                                                               AttemptStep.answer.is_not(None)))
-    graded = post(alpha, f"/grading/{ids['attempt']}", {f"c{step}_0": "2", f"c{step}_1": "1", "comment": "x"},
-                  page="/grading/")
+    graded = post(alpha, f"/staff/grading/{ids['attempt']}", {f"c{step}_0": "2", f"c{step}_1": "1", "comment": "x"},
+                  page="/staff/grading/")
     assert graded.status_code == 404
     page = f"/staff/certificates/{ids['cert']}"
     for action in ("suspend", "revoke"):
-        response = post(alpha, page, {"form": "status", "status-action": action, "status-reason": "because", "status-confirm": "y"}, page="/grading/")
+        response = post(alpha, page, {"form": "status", "status-action": action, "status-reason": "because", "status-confirm": "y"}, page="/staff/grading/")
         assert response.status_code == 404, action
     reissued = post(alpha, page, {"form": "reissue", "reissue-holder_name": "Someone Else", "reissue-reason": "x"},
-                    page="/grading/")
+                    page="/staff/grading/")
     assert reissued.status_code == 404
-    decided = post(alpha, f"/staff/certificates/requests/{ids['cora_request']}", {"decision": "approve"}, page="/grading/")
+    decided = post(alpha, f"/staff/certificates/requests/{ids['cora_request']}", {"decision": "approve"}, page="/staff/grading/")
     assert decided.status_code == 404
     override = post(alpha, f"/staff/trainees/{ids['carol']}", {"kind": "extra_attempt", "target": "listening/first-visit",
-                                                               "reason": "x"}, page="/grading/")
+                                                               "reason": "x"}, page="/staff/grading/")
     assert override.status_code == 404
     post(alpha, f"/staff/cohorts/{ids['a']}/sessions", {"title": "Live", "held_on": "2026-10-01", "minutes": "60",
                                                         "domain": "mentoring", "attendees": [str(ids["carol"])]},
-         page="/grading/")
+         page="/staff/grading/")
     with app.app_context():
         assert db.session.get(Attempt, ids["attempt"]).state == PENDING
         assert db.session.scalar(select(Certificate.status).where(Certificate.id == ids["cert"])) == "valid"
@@ -121,22 +121,22 @@ def test_another_cohorts_trainer_cannot_grade_suspend_revoke_reissue_approve_or_
 def test_lists_show_a_trainer_only_their_own_trainees(world):
     app, ids = world
     alpha, beta = signed_in(app, "alpha@example.org"), signed_in(app, "beta@example.org")
-    lists = ["/grading/", "/staff/certificates/", "/staff/certificates/?q=Carol", "/staff/", "/staff/analytics/listening/first-visit"]
+    lists = ["/staff/grading/", "/staff/certificates/", "/staff/certificates/?q=Carol", "/staff/", "/staff/analytics/listening/first-visit"]
     for url in lists:
         page = unescape(alpha.get(url).get_data(as_text=True))
-        for secret in ("Carol Person", "carol@example.org", "Cora Person", "cora@example.org", ids["cert"], f"/grading/{ids['attempt']}", ANSWER):
+        for secret in ("Carol Person", "carol@example.org", "Cora Person", "cora@example.org", ids["cert"], f"/staff/grading/{ids['attempt']}", ANSWER):
             assert secret not in page, (url, secret)
-    queue = beta.get("/grading/").get_data(as_text=True)
-    assert f"/grading/{ids['attempt']}" in queue
+    queue = beta.get("/staff/grading/").get_data(as_text=True)
+    assert f"/staff/grading/{ids['attempt']}" in queue
     certificates = beta.get("/staff/certificates/").get_data(as_text=True)
     assert ids["cert"] in certificates and "cora@example.org" in certificates
 
 
 def test_the_audit_log_is_for_admins(world):
     app, ids = world
-    assert signed_in(app, "alpha@example.org").get("/staff/audit/").status_code == 403
-    assert signed_in(app, "beta@example.org").get("/staff/audit/").status_code == 403
-    log = signed_in(app, "admin@example.org").get("/staff/audit/")
+    assert signed_in(app, "alpha@example.org").get("/admin/audit/").status_code == 403
+    assert signed_in(app, "beta@example.org").get("/admin/audit/").status_code == 403
+    log = signed_in(app, "admin@example.org").get("/admin/audit/")
     assert log.status_code == 200 and "carol@example.org" in log.get_data(as_text=True)
 
 

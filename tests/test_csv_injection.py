@@ -79,7 +79,7 @@ def test_a_formula_live_session_title_is_neutralised_in_the_transcript_csv(app, 
     recorded = post(coach, f"{page}/sessions", {"title": "=HYPERLINK(\"http://evil.example\")", "held_on": "2027-03-08",
                                                 "minutes": "60", "domain": "ethics", "attendees": [str(trainee.id)]}, page=page)
     assert recorded.status_code == 302
-    for url in (f"/staff/trainees/{trainee.id}/transcript.csv", "/transcript.csv"):
+    for url in (f"/staff/trainees/{trainee.id}/transcript.csv", "/dashboard/transcript.csv"):
         with (coach if url.startswith("/staff") else client).get(url) as response:
             assert response.status_code == 200
             body = response.get_data(as_text=True)

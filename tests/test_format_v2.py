@@ -58,7 +58,7 @@ def test_graders_see_anchors_guide_and_route_and_trainees_never_do(app, client, 
     make_user(email="coach@example.org", role="trainer")
     join_cohort_of("coach@example.org", trainee.id)
     coach = login(app, "coach@example.org")
-    grading = coach.get(f"/grading/{attempt_id}").get_data(as_text=True)
+    grading = coach.get(f"/staff/grading/{attempt_id}").get_data(as_text=True)
     assert "The route the trainee took (3 scenes)" in grading
     assert "feeling pretty alone with this right now" in grading and "Have you tried explaining" in grading
     assert "names being alone (or a close word)" in grading, "the anchors sit beside the score"
@@ -71,7 +71,7 @@ def test_graders_see_anchors_guide_and_route_and_trainees_never_do(app, client, 
     assert client.get("/courses/sample/listening/first-visit.guide.md").status_code == 404
 
     step = db.session.scalar(select(AttemptStep).where(AttemptStep.answer.is_not(None)))
-    post(coach, f"/grading/{attempt_id}", {f"c{step.id}_0": "2", f"c{step.id}_1": "1"}, page="/grading/")
+    post(coach, f"/staff/grading/{attempt_id}", {f"c{step.id}_0": "2", f"c{step.id}_1": "1"}, page="/staff/grading/")
     result = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
     assert "names being alone" not in result and "Common mistakes" not in result
     # Each decision shows what it earned of what was possible there.
@@ -119,7 +119,7 @@ def _version():
 
 def test_the_transcript_credits_completed_modules_at_their_minutes_and_totals_match_the_course(app, client, trainee):
     pass_everything(app, client, trainee.id)
-    with client.get("/transcript.csv") as response:
+    with client.get("/dashboard/transcript.csv") as response:
         text = response.get_data(as_text=True)
     assert ",module,Listening,mentoring,120," in text and ",module,Safety First,ethics,60," in text
     # The totals are the evidence behind the certificate's {mentoring: 2, ethics: 1}.

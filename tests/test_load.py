@@ -3,6 +3,7 @@ no duplicate certificates, on SQLite and on PostgreSQL (whichever DATABASE_URL t
 
 Bounded: 12 trainees, each doing every step twice at the same moment (a double click), about
 400 requests in all."""
+import pytest
 import re
 import shutil
 import threading
@@ -77,6 +78,7 @@ def trainee_journey(base: str, email: str) -> list[int]:
     return browser.statuses
 
 
+@pytest.mark.slow
 def test_many_trainees_at_once_lose_nothing_and_double_nothing(app, make_user, database_uri, tmp_path):
     content = small_course(tmp_path)
     emails = [f"load{i}@example.org" for i in range(TRAINEES)]

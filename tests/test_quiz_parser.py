@@ -1,4 +1,4 @@
-"""Parsing and validating role-plays: CONTENT-FORMAT.md rules 1-8, at their true lines."""
+"""Parsing and validating role-plays (docs/authoring.md, section 5 and its checks in section 9), at their true lines."""
 
 from lms.content.quiz_parser import parse_quiz
 from lms.content.problems import Collector

@@ -1,4 +1,4 @@
-"""Scoring decision by decision (format rule 7): possible over the scenes visited, pass mark, critical, competencies."""
+"""Scoring decision by decision (docs/authoring.md, section 6): possible over the scenes visited, pass mark, critical, competencies."""
 import pytest
 
 from lms.content.quiz_graph import best_totals

@@ -23,23 +23,23 @@ ACCESS = {
     "courses.catalogue": PUBLIC, "courses.course": PUBLIC,
     "auth.register": PUBLIC, "auth.login": PUBLIC, "auth.two_factor": PUBLIC, "auth.logout": PUBLIC,
     "auth.forgot": PUBLIC, "auth.reset": PUBLIC,
-    "verify.verify_form": PUBLIC, "verify.verify_page": PUBLIC, "verify.api_certificate": PUBLIC,
-    "verify.api_credential": PUBLIC, "verify.api_bulk": PUBLIC, "verify.bulk_page": PUBLIC, "verify.jwks": PUBLIC,
-    "verify.public_key": PUBLIC, "verify.issuer": PUBLIC, "verify.status_list": PUBLIC, "verify.bulk_csv": PUBLIC,
+    "verify.verify_form": PUBLIC, "verify.verify_page": PUBLIC, "certificates_api.api_certificate": PUBLIC,
+    "certificates_api.api_credential": PUBLIC, "certificates_api.api_bulk": PUBLIC, "verify.bulk_page": PUBLIC, "issuer.jwks": PUBLIC,
+    "issuer.public_key": PUBLIC, "issuer.issuer": PUBLIC, "issuer.status_list": PUBLIC, "verify.bulk_csv": PUBLIC,
     "verify.guide": PUBLIC,
     "courses.lesson": SIGNED_IN, "courses.finish": SIGNED_IN, "courses.asset": SIGNED_IN, "dashboard.index": SIGNED_IN,
-    "assessments.intro": SIGNED_IN, "assessments.start": SIGNED_IN, "assessments.play": SIGNED_IN,
+    "courses.roleplay_intro": SIGNED_IN, "courses.roleplay_start": SIGNED_IN, "assessments.play": SIGNED_IN,
     "assessments.answer_step": SIGNED_IN, "assessments.result": SIGNED_IN,
     "auth.password": SIGNED_IN, "auth.two_factor_off": SIGNED_IN, "auth.accept_privacy": SIGNED_IN,
     "auth.end_other_sessions": SIGNED_IN,
-    "certificates.profile": SIGNED_IN,
-    "certificates.claim_page": SIGNED_IN, "certificates.detail": SIGNED_IN, "certificates.pdf": SIGNED_IN,
+    "dashboard.profile": SIGNED_IN,
+    "courses.claim_certificate": SIGNED_IN, "certificates.detail": SIGNED_IN, "certificates.pdf": SIGNED_IN,
     "certificates.credential_download": SIGNED_IN,
-    "auth.two_factor_setup": STAFF, "assessments.grading_queue": STAFF, "assessments.grade_attempt": STAFF,
-    "certificates.staff_list": STAFF, "certificates.decide": STAFF, "certificates.manage": STAFF,
-    "certificates.audit_log": ADMIN,
+    "auth.two_factor_setup": STAFF, "grading.queue": STAFF, "grading.grade": STAFF,
+    "staff_certificates.staff_list": STAFF, "staff_certificates.decide": STAFF, "staff_certificates.manage": STAFF,
+    "admin.audit_log": ADMIN,
     # a join link signed out names its cohort and offers sign-up; joining itself needs an account
-    "trainers.join": PUBLIC, "trainers.my_transcript": SIGNED_IN,
+    "join.join": PUBLIC, "dashboard.transcript": SIGNED_IN,
     "trainers.home": STAFF, "trainers.create": STAFF, "trainers.cohort": STAFF, "trainers.import_trainees": STAFF,
     "trainers.add_session": STAFF, "trainers.cohort_csv": STAFF, "trainers.trainee": STAFF,
     "trainers.transcript_download": STAFF, "trainers.trainee_csv": STAFF, "trainers.quiz_analytics": STAFF,
@@ -57,7 +57,7 @@ ACCESS = {
     "publishing.edit_image": AUTHOR, "publishing.edit_new_module": AUTHOR,
 }
 #: POST endpoints that take no CSRF token because they use no cookies (a JSON API).
-CSRF_EXEMPT = {"verify.api_bulk", "publishing.webhook"}
+CSRF_EXEMPT = {"certificates_api.api_bulk", "publishing.webhook"}
 
 
 @pytest.fixture
@@ -245,7 +245,7 @@ def test_an_admin_can_require_two_factor_for_staff(app_factory, make_user):
         make_user(email="coach@example.org", role="trainer")
         make_user(email="t@example.org")
     coach = signed_in(app, "coach@example.org")
-    assert coach.get("/grading/").location == "/account/two-factor"
+    assert coach.get("/staff/grading/").location == "/account/two-factor"
     assert signed_in(app, "t@example.org").get("/dashboard").status_code == 200, "trainees are not asked"
 
 
@@ -254,9 +254,9 @@ def test_an_admin_can_require_two_factor_from_the_users_page(app, make_user):
     make_user(email="coach@example.org", role="trainer")
     admin = signed_in(app, "admin@example.org")
     coach = signed_in(app, "coach@example.org")
-    assert coach.get("/grading/").status_code == 200
+    assert coach.get("/staff/grading/").status_code == 200
     post(admin, "/admin/two-factor", {"required": "1"}, page="/admin/users/")
-    assert coach.get("/grading/").location == "/account/two-factor"
+    assert coach.get("/staff/grading/").location == "/account/two-factor"
     assert admin.get("/admin/users/").location == "/account/two-factor", "admins too"
     from lms.audit import AuditEvent
 

@@ -33,9 +33,9 @@ def test_grading_errors_name_the_rubric_line_not_the_field(app, coach, client, t
     db.session.commit()
     attempt_id, _ = take_listening_to_the_written_scene(client)
     step = db.session.scalar(select(AttemptStep).where(AttemptStep.answer.is_not(None)))
-    page = coach.get(f"/grading/{attempt_id}").get_data(as_text=True)
+    page = coach.get(f"/staff/grading/{attempt_id}").get_data(as_text=True)
     assert "To pass, the attempt needs" in page, "the grading page says what the grade decides"
-    response = post(coach, f"/grading/{attempt_id}", {f"c{step.id}_0": "", f"c{step.id}_1": "3"}, page="/grading/")
+    response = post(coach, f"/staff/grading/{attempt_id}", {f"c{step.id}_0": "", f"c{step.id}_1": "3"}, page="/staff/grading/")
     assert response.status_code == 422
     summary = error_summary(response.get_data(as_text=True))
     assert f"C{step.id} 0" not in summary and f"c{step.id}_0" not in summary

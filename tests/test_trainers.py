@@ -206,7 +206,7 @@ def test_live_sessions_count_on_transcripts(app, coach, client, trainee):
     with coach.get(f"/staff/trainees/{trainee.id}/transcript.csv") as response:
         text = response.get_data(as_text=True)
     assert "2027-03-08,live session,Ethics in practice,ethics,120" in text and "total,,,ethics,120" in text
-    with client.get("/transcript.pdf") as mine:
+    with client.get("/dashboard/transcript.pdf") as mine:
         assert mine.mimetype == "application/pdf" and mine.data.startswith(b"%PDF")
     from certificate_helpers import pdf_text
 
@@ -273,10 +273,10 @@ def test_grading_queue_filters_by_cohort_and_the_trainee_is_told(app, coach, cli
     add_member(cohort, trainee)
     db.session.commit()
     attempt_id, _ = take_listening_to_the_written_scene(client)
-    assert f"/grading/{attempt_id}" in coach.get(f"/grading/?cohort={cohort.id}").get_data(as_text=True)
-    assert f"/grading/{attempt_id}" not in coach.get(f"/grading/?cohort={other.id}").get_data(as_text=True)
+    assert f"/staff/grading/{attempt_id}" in coach.get(f"/staff/grading/?cohort={cohort.id}").get_data(as_text=True)
+    assert f"/staff/grading/{attempt_id}" not in coach.get(f"/staff/grading/?cohort={other.id}").get_data(as_text=True)
     step_id = db.session.scalar(select(db.text("id FROM attempt_step WHERE answer IS NOT NULL")))
-    post(coach, f"/grading/{attempt_id}", {f"c{step_id}_0": "2", f"c{step_id}_1": "1", "comment": "Warm and clear."}, page="/grading/")
+    post(coach, f"/staff/grading/{attempt_id}", {f"c{step_id}_0": "2", f"c{step_id}_1": "1", "comment": "Warm and clear."}, page="/staff/grading/")
     assert "Your trainer has graded your written answer" in client.get("/dashboard").get_data(as_text=True)
 
 

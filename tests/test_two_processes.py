@@ -2,6 +2,7 @@
 
 A certificate issued through one verifies through the other; a session from one works on the
 other; signing out on one ends the session on both."""
+import pytest
 import json
 
 from helpers import PASSWORD
@@ -9,6 +10,7 @@ from load_support import Browser, Server
 from test_load import small_course, trainee_journey
 
 
+@pytest.mark.slow
 def test_two_app_processes_share_sessions_certificates_and_logout(app, make_user, database_uri, tmp_path):
     content = small_course(tmp_path)
     make_user(email="two@example.org")

@@ -28,8 +28,8 @@ def grade_it(app, make_user, trainee, attempt_id, points=("2", "1")):
     coach = app.test_client()
     post(coach, "/account/login", {"email": "coach@example.org", "password": PASSWORD})
     step_id = db.session.scalar(select(db.text("id FROM attempt_step WHERE answer IS NOT NULL")))
-    return post(coach, f"/grading/{attempt_id}", {f"c{step_id}_0": points[0], f"c{step_id}_1": points[1],
-                                                 "comment": "Warm."}, page="/grading/")
+    return post(coach, f"/staff/grading/{attempt_id}", {f"c{step_id}_0": points[0], f"c{step_id}_1": points[1],
+                                                 "comment": "Warm."}, page="/staff/grading/")
 
 
 def test_a_submitted_written_answer_shows_waiting_everywhere_and_no_try_again(client, trainee):

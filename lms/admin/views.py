@@ -92,3 +92,12 @@ def user(user_id: int):
         role_form.role.data = account.role
     return render_template("admin/user.html", account=account, role_form=role_form, active_form=active_form,
                            author_form=author_form, reset_form=FlaskForm(), link=link), 200 if request.method == "GET" or link else 422
+
+
+@bp.route("/audit/")
+@role_required("admin")
+def audit_log():
+    """The whole audit log: admins only, as it names every account (trainers see a certificate's own events)."""
+    events = db.session.scalars(select(audit.AuditEvent).order_by(audit.AuditEvent.at.desc()).limit(500)).all()
+    names = audit.labels({e.actor for e in events} | {e.subject for e in events})
+    return render_template("admin/audit.html", events=events, names=names)

@@ -1,11 +1,11 @@
 """What other packages may ask about attempts (the assessments package's public reads)."""
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
-from .. import fastread
+from ..database import read_all
 from ..extensions import db
-from .models import PASSED, PENDING, Attempt
+from .models import PASSED, PENDING, Attempt, AttemptState
 
 
 def counts(state: str):
@@ -32,8 +32,8 @@ def _assessments_in_state(user_id: int, state: str, since: datetime | None = Non
 
 
 def peek_passed_in_module(user_id: int, module_slug: str) -> set[tuple[str, str]]:
-    """passed_assessments, for one module, for a page view: one plain read (lms.fastread), outside
-    the ORM session. Not for a request that writes: it would not see that request's own changes."""
+    """passed_assessments, for one module, for a page view: a hot read on the kept read connection,
+    outside the ORM session. Not for a request that writes: it would not see that request's own changes."""
     return _peek_in_module(user_id, module_slug, PASSED)
 
 
@@ -42,8 +42,16 @@ def peek_pending_in_module(user_id: int, module_slug: str) -> set[tuple[str, str
     return _peek_in_module(user_id, module_slug, PENDING)
 
 
-def _peek_in_module(user_id: int, module_slug: str, state: str) -> set[tuple[str, str]]:
-    rows = fastread.all_rows("SELECT DISTINCT quiz_slug FROM attempt WHERE user_id = :user AND module_slug = :module "
-                             "AND state = :state AND practice = :practice",
-                             user=user_id, module=module_slug, state=state, practice=False)
-    return {(module_slug, quiz) for (quiz,) in rows}
+def _peek_in_module(user_id: int, module_slug: str, state: AttemptState) -> set[tuple[str, str]]:
+    return {(module_slug, quiz) for (quiz,) in read_all(_IN_MODULE[state], user=user_id, module=module_slug)}
+
+
+_IN_MODULE = {state: select(Attempt.quiz_slug).distinct().where(
+    Attempt.user_id == bindparam("user"), Attempt.module_slug == bindparam("module"), counts(state))
+    for state in (PASSED, PENDING)}
+
+
+def attempts_of(user_id: int, newest_first: bool = False) -> list[Attempt]:
+    """The trainee's attempts (practice runs included), oldest first unless asked otherwise."""
+    order = Attempt.started_at.desc() if newest_first else Attempt.started_at
+    return list(db.session.scalars(select(Attempt).where(Attempt.user_id == user_id).order_by(order)))

@@ -8,20 +8,22 @@ import random
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from collections.abc import Mapping
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select, true, update
+from sqlalchemy import bindparam, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.attributes import set_committed_value
 
-from .. import audit, fastread
+from .. import audit
 from ..mail import enqueue
 from ..auth.models import User
 from ..clock import utcnow
 from ..content.problems import Collector
+from ..cohorts.api import grants
+from ..cohorts.models import CohortMember
 from ..extensions import db
-from ..content.quiz import END, Quiz
+from ..content.quiz import END, Quiz, Scene
 from .models import FAILED, OPEN, PASSED, PENDING, Attempt, AttemptStep, QuizVersion
 from ..content.quiz_parser import parse_quiz
 from .scoring import RULE, Result, Step, next_scene, score_path
@@ -32,6 +34,54 @@ MAX_ANSWER_LENGTH = 10_000
 
 class AttemptError(Exception):
     """A request that cannot be carried out; the message is for the trainee."""
+
+
+class AttemptWait(AttemptError):
+    """The wait after a failed attempt has not ended: the intro page already says until when."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A trainee's answer to the scene at `position`, checked by parse_answer."""
+
+    position: int
+    scene_id: str
+    choice: int | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What recording an answer did: whether it was recorded (False for a repeat or stale submit),
+    whether the attempt ended, and its result if it did."""
+
+    recorded: bool
+    ended: bool = False
+    result: Result | None = None
+
+
+#: a submit for a scene or position the attempt has moved past (a double click, the back button)
+STALE = "stale"
+
+
+def parse_answer(scene: Scene, position: int, form: Mapping[str, str]) -> Answer | str:
+    """The one check of a submitted answer: an Answer, STALE, or a message for the trainee."""
+    raw_position = form.get("position", "")
+    if form.get("scene") != scene.id or not raw_position.isdigit() or int(raw_position) != position:
+        return STALE
+    if scene.kind == "choice":
+        values = form.getlist("choice") if hasattr(form, "getlist") else [form.get("choice", "")]
+        if len(values) != 1 or not values[0].isdigit() or int(values[0]) >= len(scene.choices):
+            return "Please choose one of the responses."
+        return Answer(position, scene.id, choice=int(values[0]))
+    if scene.kind == "written":
+        text = (form.get("answer") or "").strip()
+        if not text:
+            return "Please write your answer before you continue."
+        if len(text) > MAX_ANSWER_LENGTH:
+            return f"Please keep your answer under {MAX_ANSWER_LENGTH:,} characters."
+        return Answer(position, scene.id, text=text)
+    return STALE
 
 
 @dataclass(frozen=True)
@@ -88,8 +138,6 @@ def availability(user_id: int, module_slug: str, quiz: Quiz, practice: bool = Fa
 
     Practice attempts (a trainer trying a role-play) have no limits and never count.
     """
-    from ..cohorts.api import grants
-
     attempts = attempts_for(user_id, module_slug, quiz.slug, practice)
     if practice:
         open_attempt = next((a for a in attempts if a.state == OPEN), None)
@@ -130,7 +178,7 @@ def start_attempt(user_id: int, course_slug: str, module_slug: str, quiz: Quiz, 
     if status.open_attempt is not None:
         return status.open_attempt
     if status.opens_at is not None:
-        raise AttemptError("wait")
+        raise AttemptWait(f"This role-play opens again at {status.opens_at:%Y-%m-%d %H:%M} UTC.")
     if not status.can_start:
         raise AttemptError("You have used all the attempts for this role-play. Your trainer can grant another if needed.")
     ensure_version(module_slug, quiz)
@@ -176,8 +224,18 @@ def choice_order(attempt: Attempt, quiz: Quiz, scene_id: str) -> list[int]:
     return order
 
 
+_STEPS = AttemptStep.__table__
+_COUNT = select(func.count()).select_from(_STEPS).where(_STEPS.c.attempt_id == bindparam("attempt"))
+_ROUTE = select(_STEPS.c.scene_id, _STEPS.c.choice_index, _STEPS.c.awards) \
+    .where(_STEPS.c.attempt_id == bindparam("attempt")).order_by(_STEPS.c.position)
+_INSERT = insert(_STEPS)
+
+
 def steps_of(attempt: Attempt) -> list[Step]:
-    return [Step(s.scene_id, s.choice_index, tuple(s.awards) if s.awards is not None else None) for s in attempt.steps]
+    """The attempt's route in order, as scoring reads it: from the database, after anything pending is flushed."""
+    db.session.flush()
+    rows = db.session.execute(_ROUTE, {"attempt": attempt.id})
+    return [Step(r.scene_id, r.choice_index, tuple(r.awards) if r.awards is not None else None) for r in rows]
 
 
 _LAST_STEP = select(AttemptStep).where(AttemptStep.attempt_id == bindparam("attempt")) \
@@ -186,42 +244,29 @@ _LAST_STEP = select(AttemptStep).where(AttemptStep.attempt_id == bindparam("atte
 
 def step_count(attempt: Attempt) -> int:
     """Steps recorded so far, counted in the database: loading them all on every step would make a
-    long role-play slower with each answer. (Steps are only ever written by statements on the
-    session's connection, never left pending in the ORM, so there is nothing to flush first.)"""
-    return fastread.in_session("SELECT count(*) FROM attempt_step WHERE attempt_id = :attempt", attempt=attempt.id)[0]
+    long role-play slower with each answer."""
+    db.session.flush()  # a step added through the ORM (a trainer tool, say) is counted too
+    return db.session.execute(_COUNT, {"attempt": attempt.id}).scalar_one()
 
 
 def last_step(attempt: Attempt) -> AttemptStep | None:
     return db.session.scalar(_LAST_STEP, {"attempt": attempt.id})
 
 
-def answer(attempt: Attempt, quiz: Quiz, position: int, scene_id: str, choice: int | None = None,
-           text: str | None = None) -> bool:
-    """Record the answer to the current scene; False (and nothing recorded) for a repeat or stale submit.
+def answer(attempt: Attempt, quiz: Quiz, given: Answer) -> Outcome:
+    """Record a checked answer to the current scene and move on.
 
-    The caller holds the attempt's row lock, and (attempt, position) is unique: should two submits
-    ever race past the checks, the second fails with IntegrityError and the caller rolls it back.
-    Steps are written with single plain statements (lms.fastread): this is the app's busiest write."""
-    if attempt.state != OPEN or attempt.current_scene != scene_id or position != step_count(attempt):
-        return False
-    scene = quiz.scene(scene_id)
-    if scene.kind == "choice":
-        if choice is None or not 0 <= choice < len(scene.choices):
-            raise AttemptError("Please choose one of the responses.")
-        _insert_step(attempt, position, scene_id, choice_index=choice)
-    elif scene.kind == "written":
-        text = (text or "").strip()
-        if not text:
-            raise AttemptError("Please write your answer before you continue.")
-        if len(text) > MAX_ANSWER_LENGTH:
-            raise AttemptError(f"Please keep your answer under {MAX_ANSWER_LENGTH:,} characters.")
-        _insert_step(attempt, position, scene_id, answer=text)
-    else:
-        return False
-    if attempt.draft is not None:
-        attempt.draft = None  # the answer replaces the draft
-    _advance(attempt, quiz, next_scene(quiz, scene_id, choice), position + 1)
-    return True
+    parse_answer compared the answer's position with step_count under the caller's row lock; and
+    (attempt, position) is unique, so should two submits ever race past that check, the second fails
+    with IntegrityError and the caller rolls it back. Steps are rows written and read with Core
+    statements (the attempt stays an ORM entity): this is the app's busiest write, and no step loads
+    the steps before it."""
+    if attempt.state != OPEN or attempt.current_scene != given.scene_id:
+        return Outcome(recorded=False)
+    _insert_step(attempt, given.position, given.scene_id, choice_index=given.choice, answer=given.text)
+    attempt.draft = None  # the answer replaces any draft
+    result = _advance(attempt, quiz, next_scene(quiz, given.scene_id, given.choice), given.position + 1)
+    return Outcome(recorded=True, ended=result is not None, result=result)
 
 
 def save_draft(attempt: Attempt, text: str) -> None:
@@ -235,28 +280,23 @@ def save_draft(attempt: Attempt, text: str) -> None:
 
 def _insert_step(attempt: Attempt, position: int, scene_id: str, choice_index: int | None = None,
                  answer: str | None = None) -> None:
-    fastread.in_session("INSERT INTO attempt_step (attempt_id, position, scene_id, choice_index, answer, created_at) "
-                        "VALUES (:attempt, :position, :scene, :choice, :answer, :created)", attempt=attempt.id,
-                        position=position, scene=scene_id, choice=choice_index, answer=answer, created=utcnow())
+    db.session.execute(_INSERT, {"attempt_id": attempt.id, "position": position, "scene_id": scene_id,
+                                 "choice_index": choice_index, "answer": answer, "created_at": utcnow()})
 
 
-def _advance(attempt: Attempt, quiz: Quiz, target: str, position: int) -> None:
-    """Move to the next scene; an ending scene is recorded and ends the attempt."""
+def _advance(attempt: Attempt, quiz: Quiz, target: str, position: int) -> Result | None:
+    """Move to the next scene; an ending scene is recorded and ends the attempt (its result is returned)."""
     if target != END and quiz.scene(target).kind == "ending":
         _insert_step(attempt, position, target)
         target = END
     if target == END:
-        finish(attempt, quiz)
-    else:
-        fastread.in_session("UPDATE attempt SET current_scene = :target WHERE id = :attempt",
-                            attempt=attempt.id, target=target)
-        set_committed_value(attempt, "current_scene", target)
+        return finish(attempt, quiz)
+    attempt.current_scene = target
+    return None
 
 
 def finish(attempt: Attempt, quiz: Quiz) -> Result:
     """Score a finished path: passed, failed, or pending a trainer's grading of written answers."""
-    db.session.flush()
-    db.session.expire(attempt, ["steps"])  # steps are inserted directly, not through the collection
     result = score_path(quiz, steps_of(attempt))
     attempt.current_scene = None
     attempt.draft = None
@@ -306,8 +346,6 @@ def _tell_trainee_of_grade(attempt: Attempt, quiz: Quiz) -> None:
 
 def pending_queue(cohort_id: int | None = None, visible=true()) -> list[Attempt]:
     """Attempts waiting for a trainer, oldest first: those `visible` keeps (optionally only one cohort's)."""
-    from ..cohorts.models import CohortMember
-
     stmt = select(Attempt).where(Attempt.state == PENDING, visible).order_by(Attempt.finished_at, Attempt.id)
     if cohort_id is not None:
         stmt = stmt.where(Attempt.user_id.in_(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)))

@@ -1,16 +1,25 @@
 """Attempts at role-plays, their steps, and the quiz versions they were taken on."""
+from enum import StrEnum
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
-from ..extensions import db
+from ..extensions import Model
 
-OPEN, PENDING, PASSED, FAILED = "open", "pending", "passed", "failed"
+class AttemptState(StrEnum):
+    OPEN = "open"
+    #: finished, with written answers waiting for a trainer's grading
+    PENDING = "pending"
+    PASSED = "passed"
+    FAILED = "failed"
 
 
-class QuizVersion(db.Model):
+OPEN, PENDING, PASSED, FAILED = AttemptState
+
+
+class QuizVersion(Model):
     """The exact source of a role-play as an attempt saw it, so editing never rewrites history."""
 
     __tablename__ = "quiz_version"
@@ -22,7 +31,7 @@ class QuizVersion(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Attempt(db.Model):
+class Attempt(Model):
     __tablename__ = "attempt"
     __table_args__ = (
         UniqueConstraint("user_id", "module_slug", "quiz_slug", "number", name="uq_attempt_number"),
@@ -79,7 +88,7 @@ class Attempt(db.Model):
         return 100.0 * self.score / self.possible if self.possible else 100.0
 
 
-class AttemptStep(db.Model):
+class AttemptStep(Model):
     """One answered scene. (attempt, position) is unique, so a repeated submit cannot record twice."""
 
     __tablename__ = "attempt_step"

@@ -1,4 +1,4 @@
-"""Score a path through a role-play, decision by decision (format v2, rule 7). Pure: no Flask, no database.
+"""Score a path through a role-play, decision by decision (docs/authoring.md, section 6). Pure: no Flask, no database.
 
 Each scene the trainee visited has a possible score (its best non-critical choice, never below 0, or
 its whole rubric); the attempt's possible is the sum over the scenes visited and its score the sum of
@@ -80,6 +80,8 @@ def next_scene(quiz: Quiz, scene_id: str, choice: int | None = None) -> str:
         return END
     if scene.kind == "written":
         return scene.next
+    if choice is None:
+        raise ValueError(f"scene {scene_id} is answered with a choice")
     return scene.choices[choice].target
 
 

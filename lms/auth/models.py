@@ -8,9 +8,10 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import utcnow
-from ..extensions import db
+from ..extensions import Model
 
 ROLES = ("trainee", "trainer", "admin")
+STAFF_ROLES = ("trainer", "admin")
 
 
 def new_session_token() -> str:
@@ -18,7 +19,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     __table_args__ = (CheckConstraint("role IN ('trainee', 'trainer', 'admin')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,7 +59,7 @@ class User(UserMixin, db.Model):
 
     @property
     def is_staff(self) -> bool:
-        return self.role in ("trainer", "admin")
+        return self.role in STAFF_ROLES
 
     @property
     def is_author(self) -> bool:
@@ -74,7 +75,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_token}"
 
 
-class PasswordReset(db.Model):
+class PasswordReset(Model):
     """A single-use password reset link; only the SHA-256 of its token is stored."""
 
     __tablename__ = "password_reset"
@@ -87,7 +88,7 @@ class PasswordReset(db.Model):
     used_at: Mapped[datetime | None]
 
 
-class LoginThrottle(db.Model):
+class LoginThrottle(Model):
     """Failed sign-in steps per account or email (whatever the client address), for back-off."""
 
     __tablename__ = "login_throttle"

@@ -110,3 +110,73 @@ def use_reset(reset: PasswordReset, new_password: str) -> User | None:
     change_password(user, new_password)
     throttle.clear(throttle.password_key(user.email), throttle.code_key(user.id))
     return user
+
+
+def change_names(user: User, display_name: str, legal_name: str) -> list[str]:
+    """Set the account's names; returns the fields that changed (audited). Issued certificates keep theirs."""
+    changed = [name for name, value in (("display_name", display_name), ("legal_name", legal_name))
+               if getattr(user, name) != value]
+    for name in changed:
+        setattr(user, name, display_name if name == "display_name" else legal_name)
+    if changed:
+        audit.record("account.names_changed", f"user:{user.id}", actor_id=user.id, fields=changed)
+    return changed
+
+
+def register(email: str, password: str, display_name: str, legal_name: str) -> User:
+    """A trainee's own sign-up (they accept the privacy notice on the form); audited."""
+    user = create_user(email, password, display_name, legal_name, privacy_accepted=True)
+    audit.record("auth.registered", f"user:{user.id}", actor_id=user.id)
+    return user
+
+
+def signed_in(user: User) -> None:
+    """Audit a completed sign-in."""
+    audit.record("auth.login", f"user:{user.id}", actor_id=user.id)
+
+
+def code_accepted(user: User, step: int) -> None:
+    """A two-factor code was right: remember its time step so it cannot be replayed."""
+    user.totp_last_step = step
+
+
+def code_refused(user: User) -> None:
+    """Audit a wrong two-factor code."""
+    audit.record("auth.code_failed", f"user:{user.id}", actor_id=user.id)
+
+
+def sign_out(user: User) -> None:
+    """End every session of the account (its token is replaced); audited."""
+    end_sessions(user)
+    audit.record("auth.logout", f"user:{user.id}")
+
+
+def end_other_sessions(user: User) -> None:
+    """End every session of the account; the caller starts a new one for this device. Audited."""
+    end_sessions(user)
+    audit.record("auth.other_sessions_ended", f"user:{user.id}", actor_id=user.id)
+
+
+def begin_two_factor(user: User, secret: str) -> None:
+    """Keep the secret being set up on the account (not in the cookie) until a code confirms it."""
+    user.totp_pending = secret
+
+
+def enable_two_factor(user: User, secret: str, step: int) -> None:
+    """A code confirmed the secret: two-factor sign-in is on, and other devices are signed out. Audited."""
+    user.totp_secret, user.totp_last_step, user.totp_pending = secret, step, None
+    end_sessions(user)
+    audit.record("auth.two_factor_enabled", f"user:{user.id}")
+
+
+def disable_two_factor(user: User) -> None:
+    """Two-factor sign-in off; other devices are signed out. Audited."""
+    user.totp_secret = user.totp_last_step = user.totp_pending = None
+    end_sessions(user)
+    audit.record("auth.two_factor_disabled", f"user:{user.id}")
+
+
+def accept_privacy(user: User) -> None:
+    """An account made for someone accepts the privacy notice at first sign-in; audited."""
+    user.privacy_accepted_at = utcnow()
+    audit.record("auth.privacy_accepted", f"user:{user.id}", actor_id=user.id)

@@ -6,18 +6,17 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required, logout_user
 from sqlalchemy.exc import IntegrityError
 
-from .. import audit
 from ..extensions import db, limiter
 from ..site_settings import staff_two_factor_required
-from . import sessions, throttle
+from . import operations, sessions, throttle
 from .forms import AcceptPrivacyForm, ChangePasswordForm, CodeForm, DisableTwoFactorForm, ForgotForm, LoginForm, RegisterForm, ResetForm, StartTwoFactorForm
 from ..mail import deliver_after
 from .messages import request_reset, tell_owner_of_registration
 from .models import User
-from ..clock import utcnow
-from .operations import authenticate, change_password, create_user, end_sessions, find_reset, find_user, normalise_email, use_reset
+from .operations import authenticate, change_password, find_reset, find_user, normalise_email, use_reset
 from .passwords import hash_password, verify_password
 from .twofactor import accept, new_secret, provisioning
+from .api import account
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
 SIGNED_UP = "Your account is ready, and you are signed in."
@@ -55,7 +54,7 @@ def _start_session(user: User, remember: bool) -> None:
     """A fresh session at sign-in: nothing from before signing in carries over but a pending invitation."""
     _fresh_session()
     sessions.start(user, remember)
-    audit.record("auth.login", f"user:{user.id}", actor_id=user.id)
+    operations.signed_in(user)
 
 
 def _paused(template: str, form, seconds: int):
@@ -78,9 +77,8 @@ def register():
         user = None
         if find_user(form.email.data) is None:
             try:
-                user = create_user(form.email.data, form.password.data, form.display_name.data, form.legal_name.data,
-                                   privacy_accepted=True)
-                audit.record("auth.registered", f"user:{user.id}", actor_id=user.id)
+                user = operations.register(form.email.data, form.password.data, form.display_name.data,
+                                           form.legal_name.data)
                 db.session.flush()
             except IntegrityError:  # the same email registered a moment ago by a parallel request
                 db.session.rollback()
@@ -156,14 +154,14 @@ def two_factor():
             return _paused("auth/code.html", form, wait)
         step = accept(user.totp_secret, form.code.data, user.totp_last_step)
         if step is not None:
-            user.totp_last_step = step
+            operations.code_accepted(user, step)
             throttle.clear(key)
             _start_session(user, pending["remember"])
             db.session.commit()
             return redirect(pending["next"])
         throttle.failed(key)
         session["2fa"] = {**pending, "tries": pending.get("tries", 0) + 1}
-        audit.record("auth.code_failed", f"user:{user.id}", actor_id=user.id)
+        operations.code_refused(user)
         db.session.commit()
         form.code.errors.append("That code is not right or has already been used. "
                                 "Wait for the next code and try again.")
@@ -173,8 +171,7 @@ def two_factor():
 @bp.route("/logout", methods=["POST"])
 def logout():
     if current_user.is_authenticated:
-        end_sessions(current_user)
-        audit.record("auth.logout", f"user:{current_user.id}")
+        operations.sign_out(account(current_user))
         db.session.commit()
     logout_user()
     session.clear()
@@ -187,8 +184,8 @@ def logout():
 def password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if verify_password(current_user.password_hash, form.current.data):
-            user = current_user._get_current_object()
+        if verify_password(account(current_user).password_hash, form.current.data):
+            user = account(current_user)
             change_password(user, form.password.data)
             db.session.commit()
             sessions.start(user, remember=False)  # a fresh session carrying the new session token
@@ -204,9 +201,8 @@ def password():
 @login_required
 def end_other_sessions():
     """Sign out every other device: the account's token is replaced and this session gets the new one."""
-    user = current_user._get_current_object()
-    end_sessions(user)
-    audit.record("auth.other_sessions_ended", f"user:{user.id}", actor_id=user.id)
+    user = account(current_user)
+    operations.end_other_sessions(user)
     db.session.commit()
     sessions.start(user, remember=False)
     flash("You are signed out on every other device.", "success")
@@ -253,10 +249,10 @@ def two_factor_setup():
         return redirect(url_for("auth.password"))
     required = staff_two_factor_required(current_app.config)
     start, form = StartTwoFactorForm(prefix="start"), CodeForm()
-    user = current_user._get_current_object()
+    user = account(current_user)
     if start.submit.data and start.validate_on_submit():
         # The secret is kept on the account (not in the cookie) until a code confirms it; a new start replaces it.
-        user.totp_pending = new_secret()
+        operations.begin_two_factor(user, new_secret())
         db.session.commit()
         return redirect(url_for("auth.two_factor_setup"))
     secret = user.totp_pending
@@ -266,9 +262,7 @@ def two_factor_setup():
     if form.validate_on_submit():
         step = accept(secret, form.code.data, None)
         if step is not None:
-            user.totp_secret, user.totp_last_step, user.totp_pending = secret, step, None
-            end_sessions(user)  # other devices signed in with the password alone are signed out
-            audit.record("auth.two_factor_enabled", f"user:{user.id}")
+            operations.enable_two_factor(user, secret, step)  # other devices (password alone) are signed out
             db.session.commit()
             sessions.start(user, remember=False)
             flash("Two-factor sign-in is on. You will be asked for a code each time you sign in. "
@@ -287,11 +281,9 @@ def two_factor_off():
     if current_user.is_staff and staff_two_factor_required(current_app.config):
         flash("Two-factor sign-in is required for staff accounts here, so it cannot be turned off.", "error")
         return redirect(url_for("auth.password"))
-    if form.validate_on_submit() and verify_password(current_user.password_hash, form.password.data):
-        user = current_user._get_current_object()
-        user.totp_secret = user.totp_last_step = user.totp_pending = None
-        end_sessions(user)
-        audit.record("auth.two_factor_disabled", f"user:{user.id}")
+    if form.validate_on_submit() and verify_password(account(current_user).password_hash, form.password.data):
+        user = account(current_user)
+        operations.disable_two_factor(user)
         db.session.commit()
         sessions.start(user, remember=False)
         flash("Two-factor sign-in is off. Other devices have been signed out.", "info")
@@ -308,9 +300,8 @@ def accept_privacy():
         return redirect(safe_next(request.args.get("next")))
     form = AcceptPrivacyForm()
     if form.validate_on_submit():
-        user = current_user._get_current_object()
-        user.privacy_accepted_at = utcnow()
-        audit.record("auth.privacy_accepted", f"user:{user.id}", actor_id=user.id)
+        user = account(current_user)
+        operations.accept_privacy(user)
         db.session.commit()
         return redirect(safe_next(request.args.get("next")))
     return render_template("auth/accept_privacy.html", form=form), 200 if request.method == "GET" else 422

@@ -1,10 +1,13 @@
 """Eligibility, issuing, approval, status changes and reissue. Operations flush; views commit once."""
+import base64
 import calendar
 import logging
+import mimetypes
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import segno
 from flask import current_app, render_template
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -16,7 +19,7 @@ from ..content.catalog import Catalog, Course
 from ..completion.api import COMPLETE, course_status, learner
 from ..extensions import db
 from . import credentials, keys
-from .models import LIVE, REVOKED, SUPERSEDED, SUSPENDED, VALID, AttestationSignature, Certificate, CertificateRequest
+from .models import LIVE, REVOKED, SUPERSEDED, SUSPENDED, VALID, AttestationSignature, Certificate, CertificateRequest, RequestState
 from .ids import new_id
 from .pdf import credential_attachment, render_pdf
 
@@ -101,7 +104,7 @@ def eligibility(user: User, catalog: Catalog, course: Course) -> Eligibility:
     missing += [item.label for item in status.live_missing]
     pending = db.session.scalar(select(CertificateRequest).where(
         CertificateRequest.user_id == user.id, CertificateRequest.course_slug == course.slug,
-        CertificateRequest.state == "pending"))
+        CertificateRequest.state == RequestState.PENDING))
     return Eligibility(course, complete=not missing, missing=missing, current=current, pending=pending, renewing=renewing,
                        blocked=binding_certificate(user.id, course.slug))
 
@@ -140,7 +143,7 @@ def _request(user: User, course: Course, holder_name: str, signed_at) -> Certifi
     except IntegrityError:
         return db.session.scalar(select(CertificateRequest).where(
             CertificateRequest.user_id == user.id, CertificateRequest.course_slug == course.slug,
-            CertificateRequest.state == "pending"))
+            CertificateRequest.state == RequestState.PENDING))
     audit.record("certificate.requested", f"course:{course.slug}", actor_id=user.id)
     return req
 
@@ -205,10 +208,8 @@ def finalise(cert: Certificate, basis: tuple[float, float] | None = None) -> Non
 
 
 def render_certificate_html(cert: Certificate, base: str, basis: tuple[float, float] | None = None) -> str:
-    import segno
-
     verify_url = f"{base}/verify/{cert.id}"
-    # A fixed mask pattern (any of the eight is valid QR) skips segno's 3 ms search for the best one;
+    # A fixed mask pattern (any of the eight is valid QR) skips segno's search for the best one;
     # the code still scans reliably at print size (the PDF test decodes it with zbar).
     qr = segno.make_qr(verify_url, error="m", mask=4, boost_error=False).svg_data_uri(
         scale=4, border=4, dark="#000", light="#fff")
@@ -223,9 +224,6 @@ def render_certificate_pdf(cert: Certificate, base: str, basis: tuple[float, flo
 
 
 def _logo() -> str | None:
-    import base64
-    import mimetypes
-
     path = current_app.config.get("ISSUER_LOGO")
     if not path:
         return None
@@ -322,7 +320,7 @@ def reissue(cert: Certificate, catalog: Catalog, holder_name: str, reason: str, 
 
 def approve(req: CertificateRequest, catalog: Catalog, trainer: User) -> Certificate:
     course = catalog.course(req.course_slug)
-    if course is None or req.state != "pending":
+    if course is None or req.state != RequestState.PENDING:
         raise IssueError("This request is no longer waiting for approval.")
     user = db.session.get(User, req.user_id)
     blocked = binding_certificate(user.id, course.slug)
@@ -332,15 +330,15 @@ def approve(req: CertificateRequest, catalog: Catalog, trainer: User) -> Certifi
     current = current_certificate(user.id, course.slug)
     cert = issue(user, catalog, course, req.holder_name, req.attestation_signed_at, replaces=current,
                  signatory=trainer.legal_name)
-    req.state, req.decided_at, req.decided_by_id = "approved", utcnow(), trainer.id
+    req.state, req.decided_at, req.decided_by_id = RequestState.APPROVED, utcnow(), trainer.id
     audit.record("certificate.approved", f"certificate:{cert.id}", actor_id=trainer.id, request=req.id)
     return cert
 
 
 def decline(req: CertificateRequest, reason: str, trainer: User) -> None:
-    if req.state != "pending":
+    if req.state != RequestState.PENDING:
         raise IssueError("This request is no longer waiting for approval.")
     if not (reason or "").strip():
         raise IssueError("Please say why, so the trainee knows what to do next.")
-    req.state, req.decided_at, req.decided_by_id, req.reason = "declined", utcnow(), trainer.id, reason.strip()
+    req.state, req.decided_at, req.decided_by_id, req.reason = RequestState.DECLINED, utcnow(), trainer.id, reason.strip()
     audit.record("certificate.declined", f"request:{req.id}", actor_id=trainer.id, reason=reason.strip())

@@ -1,18 +1,35 @@
 """Certificates, the signatures and approvals behind them, and the issuer's signing keys."""
+from enum import StrEnum
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from ..clock import utcnow
-from ..extensions import db
+from ..extensions import Model
 
-VALID, SUSPENDED, REVOKED, SUPERSEDED = "valid", "suspended", "revoked", "superseded"
+class CertificateStatus(StrEnum):
+    VALID = "valid"
+    SUSPENDED = "suspended"
+    REVOKED = "revoked"
+    #: replaced by a re-issued certificate
+    SUPERSEDED = "superseded"
+
+
+class RequestState(StrEnum):
+    """A certificate request waiting for, or decided by, a trainer."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+
+
+VALID, SUSPENDED, REVOKED, SUPERSEDED = CertificateStatus
 #: statuses in which a certificate is still the holder's certificate for that course version
 LIVE = (VALID, SUSPENDED)
 
 
-class SigningKey(db.Model):
+class SigningKey(Model):
     """An RSA key the issuer signs credentials with. Retired keys stay published so old credentials verify."""
 
     __tablename__ = "signing_key"
@@ -28,7 +45,7 @@ class SigningKey(db.Model):
     retired_at: Mapped[datetime | None]
 
 
-class AttestationSignature(db.Model):
+class AttestationSignature(Model):
     """A trainee signing a course's attestation (e.g. the code of ethics) with their typed full name."""
 
     __tablename__ = "attestation_signature"
@@ -43,7 +60,7 @@ class AttestationSignature(db.Model):
     signed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class CertificateRequest(db.Model):
+class CertificateRequest(Model):
     """A trainee waiting for a trainer to approve a certificate (courses with `approval: trainer`)."""
 
     __tablename__ = "certificate_request"
@@ -57,14 +74,39 @@ class CertificateRequest(db.Model):
     holder_name: Mapped[str] = mapped_column(String(200))
     attestation_signed_at: Mapped[datetime | None]
     #: pending, approved or declined
-    state: Mapped[str] = mapped_column(String(10), default="pending")
+    state: Mapped[str] = mapped_column(String(10), default=RequestState.PENDING)
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
     reason: Mapped[str | None] = mapped_column(Text)
 
 
-class Certificate(db.Model):
+class CertificateFacts:
+    """What a certificate's columns say, for the ORM model and its public read model alike."""
+
+    hours: dict
+    status: str
+    expires_at: datetime | None
+
+    @property
+    def total_hours(self) -> float:
+        """Added up in whole minutes and rounded once, so that 0.1 + 0.2 hours is 0.3."""
+        return round(sum(round(h * 60) for h in self.hours.values()) / 60, 2)
+
+    @property
+    def hours_by_domain(self) -> dict:
+        """Hours per training domain; empty for a course that gives a single figure (stored as {"total": n})."""
+        return {} if set(self.hours) == {"total"} else dict(self.hours)
+
+    def effective_status(self, now: datetime | None = None) -> str:
+        """What a verifier is told: expired wins over valid once the expiry date has passed."""
+        now = now or utcnow()
+        if self.status == VALID and self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return self.status
+
+
+class Certificate(CertificateFacts, Model):
     """An issued certificate: a snapshot of what was certified, its PDF and its signed credential."""
 
     __tablename__ = "certificate"
@@ -113,20 +155,3 @@ class Certificate(db.Model):
     recertification_allowed_at: Mapped[datetime | None]
     recertification_allowed_by: Mapped[str | None] = mapped_column(String(50))
     recertification_reason: Mapped[str | None] = mapped_column(Text)
-
-    @property
-    def total_hours(self) -> float:
-        """Added up in whole minutes and rounded once, so that 0.1 + 0.2 hours is 0.3."""
-        return round(sum(round(h * 60) for h in self.hours.values()) / 60, 2)
-
-    @property
-    def hours_by_domain(self) -> dict:
-        """Hours per training domain; empty for a course that gives a single figure (stored as {"total": n})."""
-        return {} if set(self.hours) == {"total"} else dict(self.hours)
-
-    def effective_status(self, now: datetime | None = None) -> str:
-        """What a verifier is told: expired wins over valid once the expiry date has passed."""
-        now = now or utcnow()
-        if self.status == VALID and self.expires_at is not None and self.expires_at <= now:
-            return "expired"
-        return self.status

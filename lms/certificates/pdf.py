@@ -1,6 +1,6 @@
 """Certificate PDFs with weasyprint.
 
-weasyprint is imported when the app starts (importing it takes about a second) and one font
+weasyprint is imported when the app starts (its import is slow, so never on a request) and one font
 configuration and stylesheet are reused for every PDF: a new FontConfiguration per document grows
 a worker's memory with every certificate. The URL fetcher loads nothing but the app's own static
 files and inline data: URIs (the QR code and the issuer's logo).

@@ -3,7 +3,6 @@ import csv
 import io
 
 from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from ..clock import utcnow
 from ..extensions import csrf, db, limiter
@@ -11,13 +10,18 @@ from . import credentials, keys
 from ..formats import SafeCsv, csv_response
 from .forms import BulkForm
 from .issue import issuer_settings, public_base
-from .models import REVOKED, SUPERSEDED, SUSPENDED, Certificate, SigningKey
+from .models import SigningKey
+from .api import status_entries
 from .verification import MAX_BULK, bulk, count_by_status, find, public_record
 
-bp = Blueprint("verify", __name__)
+bp = Blueprint("verify", __name__, url_prefix="/verify")
+#: the JSON API, for certifying bodies' own systems
+api = Blueprint("certificates_api", __name__, url_prefix="/api/v1/certificates")
+#: the issuer's published addresses: they are written into every signed credential, so they never move
+issuer_bp = Blueprint("issuer", __name__)
 #: public, read-only data that verifiers' own web pages may fetch
-CORS_ENDPOINTS = {"verify.api_certificate", "verify.api_credential", "verify.api_bulk", "verify.jwks",
-                  "verify.public_key", "verify.issuer", "verify.status_list"}
+CORS_ENDPOINTS = {"certificates_api.api_certificate", "certificates_api.api_credential", "certificates_api.api_bulk",
+                  "issuer.jwks", "issuer.public_key", "issuer.issuer", "issuer.status_list"}
 
 
 @bp.after_app_request
@@ -35,7 +39,7 @@ def _cors(response):
 verify_limit = limiter.limit("VERIFY_RATE_LIMIT", scope="verify")
 
 
-@bp.route("/verify")
+@bp.route("")
 @verify_limit
 def verify_form():
     raw = request.args.get("id")
@@ -47,7 +51,7 @@ def verify_form():
     return render_template("verify/form.html", error=problem, value=raw), 404 if cid else 400
 
 
-@bp.route("/verify/<cert_id>")
+@bp.route("/<cert_id>")
 @verify_limit
 def verify_page(cert_id: str):
     cert, cid, problem = find(cert_id, read_only=True)
@@ -72,21 +76,21 @@ def _api_lookup(cert_id: str, read_only: bool = False):
     return cert, None
 
 
-@bp.route("/api/v1/certificates/<cert_id>")
+@api.route("/<cert_id>")
 @verify_limit
 def api_certificate(cert_id: str):
     cert, error = _api_lookup(cert_id, read_only=True)
     return error or jsonify(public_record(cert))
 
 
-@bp.route("/api/v1/certificates/<cert_id>/credential")
+@api.route("/<cert_id>/credential")
 @verify_limit
 def api_credential(cert_id: str):
     cert, error = _api_lookup(cert_id)
     return error or Response(cert.credential, mimetype="application/vc+jwt")
 
 
-@bp.route("/api/v1/certificates/verify", methods=["POST"])
+@api.route("/verify", methods=["POST"])
 @csrf.exempt  # a JSON API without cookies: nothing for a forged cross-site request to ride on
 @limiter.limit("BULK_VERIFY_RATE_LIMIT")
 def api_bulk():
@@ -99,7 +103,7 @@ def api_bulk():
     return jsonify(results=bulk(ids), checked_at=utcnow().replace(microsecond=0).isoformat() + "Z")
 
 
-@bp.route("/verify/bulk", methods=["GET", "POST"])
+@bp.route("/bulk", methods=["GET", "POST"])
 @limiter.limit("BULK_VERIFY_RATE_LIMIT", methods=("POST",))
 def bulk_page():
     form = BulkForm()
@@ -124,7 +128,7 @@ def bulk_page():
     return render_template("verify/bulk.html", form=form), 200 if request.method == "GET" else 422
 
 
-@bp.route("/verify/bulk.csv", methods=["POST"])
+@bp.route("/bulk.csv", methods=["POST"])
 @limiter.limit("BULK_VERIFY_RATE_LIMIT")
 def bulk_csv():
     """The results shown on screen, as a CSV file: the page posts back the IDs it checked (CSRF-checked)."""
@@ -136,7 +140,7 @@ def bulk_csv():
     return _csv_response(bulk(ids))
 
 
-@bp.route("/verify/guide")
+@bp.route("/guide")
 def guide():
     """Part 1 of the verification guide in short: what each answer means and what to do next."""
     return render_template("verify/guide.html", max_bulk=MAX_BULK)
@@ -160,14 +164,14 @@ def _csv_response(rows: list[dict]) -> Response:
     return csv_response(writer, "verification.csv")
 
 
-@bp.route("/.well-known/jwks.json")
+@issuer_bp.route("/.well-known/jwks.json")
 def jwks():
     base = public_base()
     published = [dict(jwk, kid=f"{base}/keys/{jwk['kid']}") for jwk in keys.published_keys()]
     return _cacheable(jsonify(keys=published))
 
 
-@bp.route("/keys/<kid>")
+@issuer_bp.route("/keys/<kid>")
 def public_key(kid: str):
     key = db.session.get(SigningKey, kid)
     if key is None:
@@ -175,27 +179,18 @@ def public_key(kid: str):
     return _cacheable(jsonify(dict(key.public_jwk, kid=f"{public_base()}/keys/{kid}")))
 
 
-@bp.route("/issuer")
+@issuer_bp.route("/issuer")
 def issuer():
     return jsonify(credentials.issuer_profile(issuer_settings(), public_base()))
 
 
-@bp.route("/status/<purpose>")
+@issuer_bp.route("/status/<purpose>")
 @verify_limit
 def status_list(purpose: str):
     """The signed Bitstring Status List: revocation, suspension, or the status messages (two bits each)."""
     if purpose not in credentials.PURPOSES:
         return jsonify(error="No such status list.", code=404), 404
-    if purpose == "message":
-        codes = {REVOKED: credentials.REVOKED_STATUS, SUSPENDED: credentials.SUSPENDED_STATUS,
-                 SUPERSEDED: credentials.REPLACED_STATUS}
-        indexes = {index: codes[status] for index, status in db.session.execute(
-            select(Certificate.status_index, Certificate.status).where(Certificate.status.in_(tuple(codes))))}
-    else:
-        # A replaced (superseded) certificate is no longer valid either: it is flagged as revoked, so an
-        # offline check of an old credential fails and sends the verifier to the replacement.
-        flagged = (REVOKED, SUPERSEDED) if purpose == "revocation" else (SUSPENDED,)
-        indexes = set(db.session.scalars(select(Certificate.status_index).where(Certificate.status.in_(flagged))))
+    indexes = status_entries(purpose)
     base = public_base()
     body = credentials.status_list_credential(purpose, indexes, base, issuer_settings(), utcnow())
     key = keys.active_key()

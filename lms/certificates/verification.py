@@ -1,10 +1,10 @@
 """What the public is told about a certificate: status, holder, course, hours, dates. Nothing else."""
 from sqlalchemy import select
 
-from .. import fastread
 from ..clock import utcnow
 from ..extensions import db
 from .ids import InvalidId, normalise
+from .api import PublicCertificate, public_certificate
 from .models import Certificate
 
 STATUS_TEXT = {
@@ -18,22 +18,22 @@ MAX_BULK = 1000
 NOT_FOUND = "No certificate has this ID. Please check it against the certificate."
 
 
-def find(raw: str, read_only: bool = False) -> tuple[Certificate | None, str | None, str | None]:
+def find(raw: str, read_only: bool = False) -> tuple["Certificate | PublicCertificate | None", str | None, str | None]:
     """(certificate, canonical id, problem): a mistyped ID is caught before any lookup.
 
-    read_only: for the public page and JSON, a detached copy from one plain query (lms.fastread),
-    without its PDF or credential; much cheaper than the ORM on the path certifying bodies hit most."""
+    read_only: for the public page and JSON, the read model (a hot read, lms.certificates.api) rather
+    than the ORM row."""
     try:
         cid = normalise(raw)
     except InvalidId as exc:
         return None, None, str(exc)
-    cert = fastread.get(Certificate, cid) if read_only else db.session.get(Certificate, cid)
+    cert = public_certificate(cid) if read_only else db.session.get(Certificate, cid)
     if cert is None:
         return None, cid, NOT_FOUND
     return cert, cid, None
 
 
-def public_record(cert: Certificate) -> dict:
+def public_record(cert: "Certificate | PublicCertificate") -> dict:
     status = cert.effective_status(utcnow())
     record = {
         "id": cert.id,

@@ -2,17 +2,18 @@
 attempt limits depend on."""
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from .. import audit
+from ..auth.models import User
 from ..content.catalog import Catalog
 from ..extensions import db
-from .models import Attendance, Cohort, LiveSession, Override
+from .models import Attendance, Cohort, CohortMember, LiveSession, Override, OverrideKind
 
 
 def completed_by_override(user_id: int, since: datetime | None = None) -> frozenset[str]:
     """Modules a trainer recorded complete for this trainee (after `since`, for a renewal)."""
-    stmt = select(Override.module_slug).where(Override.user_id == user_id, Override.kind == "module_complete")
+    stmt = select(Override.module_slug).where(Override.user_id == user_id, Override.kind == OverrideKind.MODULE_COMPLETE)
     if since is not None:
         stmt = stmt.where(Override.created_at > since)
     return frozenset(db.session.scalars(stmt))
@@ -22,9 +23,9 @@ def grants(user_id: int, module_slug: str, quiz_slug: str) -> tuple[int, datetim
     """(extra attempts granted, when a retry wait was last lifted) for one role-play."""
     rows = db.session.execute(select(Override.kind, func.count(), func.max(Override.created_at)).where(
         Override.user_id == user_id, Override.module_slug == module_slug, Override.quiz_slug == quiz_slug,
-        Override.kind.in_(("extra_attempt", "lift_wait"))).group_by(Override.kind)).all()
+        Override.kind.in_((OverrideKind.EXTRA_ATTEMPT, OverrideKind.LIFT_WAIT))).group_by(Override.kind)).all()
     found = {kind: (count, latest) for kind, count, latest in rows}
-    return found.get("extra_attempt", (0, None))[0], found.get("lift_wait", (0, None))[1]
+    return found.get(OverrideKind.EXTRA_ATTEMPT, (0, None))[0], found.get(OverrideKind.LIFT_WAIT, (0, None))[1]
 
 
 def live_minutes_attended(user_id: int) -> dict[str, dict[str, int]]:
@@ -41,8 +42,8 @@ def live_minutes_attended(user_id: int) -> dict[str, dict[str, int]]:
     return result
 
 
-KINDS = {"extra_attempt": "an extra attempt", "lift_wait": "the wait before the next attempt lifted",
-         "module_complete": "the module recorded as complete"}
+KINDS = {OverrideKind.EXTRA_ATTEMPT: "an extra attempt", OverrideKind.LIFT_WAIT: "the wait before the next attempt lifted",
+         OverrideKind.MODULE_COMPLETE: "the module recorded as complete"}
 
 
 class OverrideError(Exception):
@@ -58,12 +59,12 @@ def add_override(catalog: Catalog, trainee_id: int, kind: str, module_slug: str,
     module = catalog.module(module_slug)
     if kind not in KINDS or module is None:
         raise OverrideError("Choose a module (and a role-play) for the override.")
-    if kind != "module_complete" and module.assessment(quiz_slug or "") is None:
+    if kind != OverrideKind.MODULE_COMPLETE and module.assessment(quiz_slug or "") is None:
         raise OverrideError("Choose which role-play the override is for.")
     if not (reason or "").strip():
         raise OverrideError("Please give a reason: it is kept in the audit log.")
     override = Override(user_id=trainee_id, kind=kind, module_slug=module_slug,
-                        quiz_slug=quiz_slug if kind != "module_complete" else None, reason=reason.strip(),
+                        quiz_slug=quiz_slug if kind != OverrideKind.MODULE_COMPLETE else None, reason=reason.strip(),
                         created_by_id=actor_id)
     db.session.add(override)
     audit.record(f"override.{kind}", f"user:{trainee_id}", actor_id=actor_id, module=module_slug, quiz=quiz_slug,
@@ -87,3 +88,21 @@ def record_session(cohort: Cohort, title: str, held_on: date, minutes: int, doma
     audit.record("live_session.recorded", f"cohort:{cohort.id}", actor_id=actor_id, session=session.id,
                  minutes=minutes, domain=domain, attendees=len(set(attendee_ids)))
     return session
+
+
+def overrides_of(user_id: int) -> list[Override]:
+    """A trainee's overrides, newest first."""
+    return list(db.session.scalars(select(Override).where(Override.user_id == user_id)
+                                   .order_by(Override.created_at.desc())))
+
+
+def cohorts_of(user_id: int) -> list[Cohort]:
+    """The cohorts a trainee belongs to."""
+    return list(db.session.scalars(select(Cohort).join(CohortMember, CohortMember.cohort_id == Cohort.id)
+                                   .where(CohortMember.user_id == user_id)))
+
+
+def unassigned_trainees(limit: int = 200) -> list[User]:
+    """Trainees in no cohort (only admins see them), by name."""
+    return list(db.session.scalars(select(User).where(User.role == "trainee", ~exists().where(CohortMember.user_id == User.id))
+                                   .order_by(User.display_name).limit(limit)))

@@ -1,14 +1,15 @@
 """Cohorts, live sessions with attendance, and trainers' overrides."""
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import utcnow
-from ..extensions import db
+from ..extensions import Model
 
 
-class Cohort(db.Model):
+class Cohort(Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     course_slug: Mapped[str] = mapped_column(String(100))
@@ -20,7 +21,7 @@ class Cohort(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class CohortTrainer(db.Model):
+class CohortTrainer(Model):
     """A trainer who runs a cohort (sees its trainees)."""
 
     __tablename__ = "cohort_trainer"
@@ -31,7 +32,7 @@ class CohortTrainer(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
 
 
-class CohortMember(db.Model):
+class CohortMember(Model):
     __tablename__ = "cohort_member"
     __table_args__ = (UniqueConstraint("cohort_id", "user_id", name="uq_cohort_member"),)
 
@@ -41,7 +42,7 @@ class CohortMember(db.Model):
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class LiveSession(db.Model):
+class LiveSession(Model):
     """A classroom or video session; most certified contact hours are live."""
 
     __tablename__ = "live_session"
@@ -57,7 +58,7 @@ class LiveSession(db.Model):
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Attendance(db.Model):
+class Attendance(Model):
     __table_args__ = (UniqueConstraint("session_id", "user_id", name="uq_attendance"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,7 +66,13 @@ class Attendance(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
 
 
-class Override(db.Model):
+class OverrideKind(StrEnum):
+    EXTRA_ATTEMPT = "extra_attempt"
+    LIFT_WAIT = "lift_wait"
+    MODULE_COMPLETE = "module_complete"
+
+
+class Override(Model):
     """A trainer's exception for one trainee: an extra attempt, a lifted wait, or a module marked complete."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

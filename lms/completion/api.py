@@ -5,6 +5,8 @@ passed (or a trainer recorded the module complete), and, for a course, the live 
 requires attended. Certificates, the dashboard and trainers' pages all ask `learner` and
 `course_status`; nothing else recomputes it.
 """
+from enum import StrEnum
+from collections.abc import Set
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -14,9 +16,17 @@ from ..content.catalog import Catalog, Course, Module
 from ..reading.models import LessonProgress
 from ..reading.progress import progress_rows
 
-NOT_STARTED, READING, ASSESSMENT, COMPLETE = "not-started", "reading", "assessment", "complete"
-#: read, and every role-play still to pass has a written answer with a trainer: nothing for the trainee to do
-WAITING = "waiting"
+class ModuleState(StrEnum):
+    NOT_STARTED = "not-started"
+    READING = "reading"
+    #: read, with a role-play still to pass
+    ASSESSMENT = "assessment"
+    #: read, and every role-play still to pass has a written answer with a trainer: nothing for the trainee to do
+    WAITING = "waiting"
+    COMPLETE = "complete"
+
+
+NOT_STARTED, READING, ASSESSMENT, WAITING, COMPLETE = ModuleState
 STATE_LABELS = {
     NOT_STARTED: "Not started",
     READING: "Reading",
@@ -29,7 +39,7 @@ STATE_LABELS = {
 @dataclass(frozen=True)
 class ModuleStatus:
     module: Module
-    state: str
+    state: ModuleState
     progress: LessonProgress | None
 
     @property
@@ -130,8 +140,8 @@ def learner(user_id: int, since: datetime | None = None) -> LearnerRecord:
                          frozenset(pending_assessments(user_id)))
 
 
-def module_state(module: Module, row: LessonProgress | None, passed: set[tuple[str, str]],
-                 overridden: frozenset[str] = frozenset(), waiting: set[tuple[str, str]] = frozenset()) -> str:
+def module_state(module: Module, row: LessonProgress | None, passed: Set[tuple[str, str]],
+                 overridden: Set[str] = frozenset(), waiting: Set[tuple[str, str]] = frozenset()) -> ModuleState:
     """A module is complete when its lesson is read and every required assessment passed
     (or a trainer recorded it complete, e.g. done in class); waiting when each one left is with a trainer."""
     if module.slug in overridden:

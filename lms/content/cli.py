@@ -3,25 +3,19 @@
 Registered as a Flask CLI plugin (see pyproject.toml) and run without an app, so it still works
 when the content is broken and the app itself refuses to start.
 """
-import os
-from pathlib import Path
-
 import click
 
+from ..config import content_dir
 from .loader import inspect
 
 content_cli = click.Group("content", help="Check and manage course content.")
-
-
-def default_content_dir() -> str:
-    return os.environ.get("LMS_CONTENT_DIR") or str(Path(__file__).resolve().parents[2] / "content")
 
 
 @content_cli.command("check")
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 def check_command(directory: str | None) -> None:
     """Report every problem in the content as file:line: message; exit 1 on any error."""
-    directory = directory or default_content_dir()
+    directory = directory or content_dir()
     catalog, problems = inspect(directory)
     for problem in problems:
         click.echo(str(problem))

@@ -143,7 +143,7 @@ class _Loader:
 
     def _modules(self, competencies: dict | None) -> dict[str, Module]:
         folder = self.root / "modules"
-        result = {}
+        result: dict[str, Module] = {}
         if not folder.is_dir():
             return result
         for module_dir in sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")):
@@ -271,7 +271,7 @@ class _Loader:
         rendered = self._render(fm, path)
         hours, live = self._hours(fm, path), self._live(fm, path)
         self._check_hours_backed(fm, path, hours, live, [modules[s] for s in slugs if s in modules])
-        parts = [path.read_bytes(), competencies_fp]
+        parts: list[bytes | str] = [path.read_bytes(), competencies_fp]
         parts += [modules[s].fingerprint for s in slugs if s in modules]
         if attestation in attestations:
             parts.append(attestations[attestation].fingerprint)

@@ -40,7 +40,7 @@ class Choice:
 
 @dataclass(frozen=True)
 class Anchor:
-    """What an answer worth `score` points looks like on one rubric criterion (rule 5)."""
+    """What an answer worth `score` points looks like on one rubric criterion (docs/authoring.md, "Written scenes and rubrics")."""
 
     score: int
     text: Markup
@@ -83,7 +83,7 @@ class Scene:
 
     @property
     def possible(self) -> int:
-        """The most this one decision can earn (rule 7): the best non-critical choice, never below 0,
+        """The most this one decision can earn (docs/authoring.md, section 6): the best non-critical choice, never below 0,
         or the whole rubric of a written scene."""
         if self.kind == "written":
             return self.rubric_points

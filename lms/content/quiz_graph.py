@@ -75,8 +75,8 @@ def _best_route(scenes: list[Scene], by_id: dict, target: str, weight) -> tuple[
         if scene.id == target:
             best[scene.id] = (0.0, None)
             continue
-        options = [(weight(scene, points) + best[to][0], to) for to, points, critical in _edges(scene)
-                   if not critical and best.get(to) is not None]
+        options = [(weight(scene, points) + reached[0], to) for to, points, critical in _edges(scene)
+                   if not critical and (reached := best.get(to)) is not None]
         best[scene.id] = max(options) if options else None
     start = best.get(scenes[0].id)
     if start is None:
@@ -84,7 +84,8 @@ def _best_route(scenes: list[Scene], by_id: dict, target: str, weight) -> tuple[
     route, here = [scenes[0].id], start[1]
     while here is not None:
         route.append(here)
-        here = best[here][1]
+        step = best[here]
+        here = step[1] if step is not None else None
     return start[0], route
 
 

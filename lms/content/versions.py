@@ -18,7 +18,7 @@ from sqlalchemy import Index, LargeBinary, String, Text, select, text, update
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from ..clock import utcnow
-from ..extensions import db
+from ..extensions import Model, db
 from .catalog import Catalog
 from .loader import inspect, load_catalog
 from .problems import ContentError, Problem
@@ -26,7 +26,7 @@ from .problems import ContentError, Problem
 logger = logging.getLogger(__name__)
 
 
-class ContentVersion(db.Model):
+class ContentVersion(Model):
     __tablename__ = "content_version"
     __table_args__ = (Index("uq_content_version_active", "active", unique=True,
                             sqlite_where=text("active"), postgresql_where=text("active")),)
@@ -81,8 +81,9 @@ def unpack(archive: bytes) -> dict[str, bytes]:
     files = {}
     with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
         for member in tar.getmembers():
-            if member.isfile():
-                files[member.name] = tar.extractfile(member).read()
+            data = tar.extractfile(member) if member.isfile() else None
+            if data is not None:
+                files[member.name] = data.read()
     return files
 
 
@@ -109,7 +110,7 @@ class ContentState:
         self.fingerprint: str | None = None
         self.problems: list[Problem] = []
         self.checked_at = 0.0
-        self.disk_signature = None
+        self.disk_signature: tuple | None = None
         #: the active version's "What's new" note and when it was written (None: no note)
         self.note: tuple[str, datetime] | None = None
 
@@ -216,5 +217,5 @@ def start(app: Flask) -> ContentState:
             raise ContentError(state.problems)
         if not good:
             logger.error("content on disk has errors; serving the last good version %s:\n%s",
-                         state.fingerprint[:12], "\n".join(str(p) for p in state.problems))
+                         (state.fingerprint or "")[:12], "\n".join(str(p) for p in state.problems))
     return state

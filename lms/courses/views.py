@@ -1,21 +1,26 @@
-"""Catalogue, course pages, lessons, module assets and the trainee's dashboard."""
+"""A course as the trainee walks it: the catalogue, course pages, lessons, module files, the role-play
+introductions, and claiming the certificate (/courses/...)."""
 from functools import lru_cache
 
-from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 
 from ..assessments.api import peek_passed_in_module, peek_pending_in_module
+from ..assessments.attempts import AttemptError, AttemptWait, availability, start_attempt
+from ..auth.api import account
+from ..certificates.forms import ClaimForm
+from ..certificates.issue import IssueError, claim, eligibility
+from ..certificates.models import Certificate
 from ..database import begin_write
 from ..extensions import db
 from ..content import catalog, previewing
 from ..content.files import SVG_POLICY, media_type, served_file
 from ..reading.progress import finish_lesson, open_lesson, peek_progress, view_needs_write
-from ..formats import duration
 from ..completion.api import course_status, learner
 
-bp = Blueprint("courses", __name__)
+bp = Blueprint("courses", __name__, url_prefix="/courses")
 
 
 def _course_or_404(course_slug: str):
@@ -42,11 +47,6 @@ def _status(course):
     return course_status(catalog(), course, learner(current_user.id))
 
 
-@bp.app_template_filter("duration")
-def _duration(seconds: int) -> str:
-    return duration(seconds)
-
-
 @bp.app_template_filter("toc_items")
 @lru_cache(maxsize=512)
 def _toc_items(toc: tuple) -> Markup:
@@ -55,7 +55,7 @@ def _toc_items(toc: tuple) -> Markup:
     return Markup("").join(item.format(entry.anchor, entry.text) for entry in toc if entry.level == 2)
 
 
-@bp.route("/courses/")
+@bp.route("/")
 def catalogue():
     courses = catalog().visible_courses()
     statuses = {}
@@ -65,7 +65,7 @@ def catalogue():
     return render_template("courses/catalogue.html", courses=courses, statuses=statuses, catalog=catalog())
 
 
-@bp.route("/courses/<course_slug>/")
+@bp.route("/<course_slug>/")
 def course(course_slug: str):
     course = _course_or_404(course_slug)
     modules = [m for m in catalog().course_modules(course) if not m.draft or _is_staff()]
@@ -74,7 +74,7 @@ def course(course_slug: str):
     return render_template("courses/course.html", course=course, modules=modules, status=status, states=states)
 
 
-@bp.route("/courses/<course_slug>/<module_slug>/")
+@bp.route("/<course_slug>/<module_slug>/")
 @login_required
 def lesson(course_slug: str, module_slug: str):
     course = _course_or_404(course_slug)
@@ -94,7 +94,7 @@ def lesson(course_slug: str, module_slug: str):
                            pending=peek_pending_in_module(current_user.id, module.slug))
 
 
-@bp.route("/courses/<course_slug>/<module_slug>/finish", methods=["POST"])
+@bp.route("/<course_slug>/<module_slug>/finish", methods=["POST"])
 @login_required
 def finish(course_slug: str, module_slug: str):
     course = _course_or_404(course_slug)
@@ -115,7 +115,7 @@ def finish(course_slug: str, module_slug: str):
     return redirect(url_for("courses.course", course_slug=course.slug))
 
 
-@bp.route("/courses/<course_slug>/<module_slug>/<path:asset>")
+@bp.route("/<course_slug>/<module_slug>/<path:asset>")
 @login_required
 def asset(course_slug: str, module_slug: str, asset: str):
     """A media file from the module folder (lms.content.files): never a source, script, dotfile or link."""
@@ -129,3 +129,75 @@ def asset(course_slug: str, module_slug: str, asset: str):
     if response.mimetype == "image/svg+xml":
         response.headers["Content-Security-Policy"] = SVG_POLICY
     return response
+
+
+def _roleplay_or_404(course_slug: str, module_slug: str, quiz_slug: str):
+    course = catalog().course(course_slug)
+    module = catalog().module(module_slug)
+    if course is None or module is None or module_slug not in course.modules:
+        abort(404)
+    if (course.draft or module.draft) and not current_user.is_staff:
+        abort(404)
+    quiz = module.assessment(quiz_slug)
+    if quiz is None:
+        abort(404)
+    return course, module, quiz
+
+
+@bp.route("/<course_slug>/<module_slug>/roleplay/<quiz_slug>/")
+@login_required
+def roleplay_intro(course_slug: str, module_slug: str, quiz_slug: str):
+    course, module, quiz = _roleplay_or_404(course_slug, module_slug, quiz_slug)
+    status = availability(current_user.id, module.slug, quiz, practice=current_user.is_staff)
+    return render_template("assessments/intro.html", course=course, module=module, quiz=quiz, status=status,
+                           form=FlaskForm())
+
+
+@bp.route("/<course_slug>/<module_slug>/roleplay/<quiz_slug>/start", methods=["POST"])
+@login_required
+def roleplay_start(course_slug: str, module_slug: str, quiz_slug: str):
+    course, module, quiz = _roleplay_or_404(course_slug, module_slug, quiz_slug)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    try:
+        # Trainers and admins practise: no limits, and nothing counts towards completion or analytics.
+        attempt = start_attempt(current_user.id, course.slug, module.slug, quiz, practice=current_user.is_staff)
+    except AttemptWait:
+        pass  # the intro page says when it opens again
+    except AttemptError as exc:
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+        return redirect(url_for("assessments.play", attempt_id=attempt.id))
+    return redirect(url_for(".roleplay_intro", course_slug=course.slug, module_slug=module.slug, quiz_slug=quiz.slug))
+
+
+@bp.route("/<course_slug>/certificate", methods=["GET", "POST"])
+@login_required
+def claim_certificate(course_slug: str):
+    course = catalog().course(course_slug)
+    if course is None or (course.draft and not current_user.is_staff):
+        abort(404)
+    status = eligibility(current_user, catalog(), course)
+    attestation = catalog().attestations.get(course.attestation) if course.attestation else None
+    form = ClaimForm(attestation_title=attestation.title if attestation else None)
+    if request.method == "GET":
+        form.holder_name.data = current_user.legal_name
+    elif status.blocked is None and form.validate_on_submit():  # revoked or suspended: 403, the page says why
+        try:
+            # One name, asked once: printed on the certificate and, with the tick, the attestation's typed signature.
+            result = claim(current_user, catalog(), course, form.holder_name.data,
+                           form.holder_name.data if attestation else None)
+        except IssueError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for(".claim_certificate", course_slug=course.slug))
+        if form.holder_name.data != current_user.legal_name:
+            account(current_user).legal_name = form.holder_name.data
+        db.session.commit()
+        if isinstance(result, Certificate):
+            flash("Congratulations! Your certificate has been issued.", "success")
+            return redirect(url_for("certificates.detail", cert_id=result.id))
+        flash("Thank you. A trainer will review and approve your certificate; you will see it here once approved.", "success")
+        return redirect(url_for(".claim_certificate", course_slug=course.slug))
+    return render_template("certificates/claim.html", course=course, status=status, form=form,
+                           attestation=attestation), 200 if request.method == "GET" else 403 if status.blocked else 422

@@ -1,11 +1,15 @@
 """The trainee's dashboard: where they are in each course, what to do next, and their certificates."""
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import update
 
 from ..assessments.attempts import recently_graded
+from ..auth.api import account
+from ..auth.operations import change_names
+from ..auth.forms import ProfileForm
+from ..certificates import transcript as certificate_transcript
+from ..certificates.api import certificates_of, live_certificates_of, status_notices, valid_first
 from ..auth.models import User
-from ..certificates.api import certificates_of, status_notices, valid_first
 from ..certificates.reminders import expiring
 from ..completion.api import COMPLETE, WAITING, course_status, learner
 from ..content import catalog, content_state, previewing
@@ -42,6 +46,33 @@ def _resume(latest, statuses):
     if status.next_module is not None:
         return status.course, status.next_module
     return None
+
+
+@bp.route("/transcript.<fmt>")
+@login_required
+def transcript(fmt: str):
+    """The trainee's own transcript of hours (CSV or PDF)."""
+    return certificate_transcript.download(catalog(), current_user, fmt)
+
+
+@bp.route("/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """The account's names: the one shown on the site and the legal name printed on certificates."""
+    # Here rather than in lms.auth: it reads the person's certificates, and auth sits below certificates.
+    user = account(current_user)
+    issued = live_certificates_of(user.id)
+    form = ProfileForm(obj=user) if request.method == "GET" else ProfileForm()
+    if form.validate_on_submit():
+        changed = change_names(user, form.display_name.data, form.legal_name.data)
+        db.session.commit()
+        message = "Your details have been saved." if changed else "Nothing changed."
+        if "legal_name" in changed and any(cert.holder_name != user.legal_name for cert in issued):
+            message += (" Certificates already issued keep the name printed on them: a trainer corrects an issued "
+                        "certificate by re-issuing it, so ask your trainer if one needs the new name.")
+        flash(message, "success")
+        return redirect(url_for(".profile"))
+    return render_template("auth/profile.html", form=form, issued=issued), 200 if request.method == "GET" else 422
 
 
 def _news() -> str | None:

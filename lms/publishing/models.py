@@ -6,7 +6,7 @@ from sqlalchemy import JSON, ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from ..clock import utcnow
-from ..extensions import db
+from ..extensions import Model
 
 
 class Source(enum.StrEnum):
@@ -32,7 +32,7 @@ class PublicationKind(enum.StrEnum):
     ROLLBACK = "rollback"
 
 
-class Candidate(db.Model):
+class Candidate(Model):
     """A content tree that is not live: an upload, a git fetch or browser edits, with its check result."""
 
     __tablename__ = "content_candidate"
@@ -63,7 +63,7 @@ class Candidate(db.Model):
         return self.state == CandidateState.OPEN
 
 
-class Publication(db.Model):
+class Publication(Model):
     """Who made which content version live, when, and why: a publish or a roll-back."""
 
     __tablename__ = "content_publication"

@@ -59,7 +59,7 @@ def apply_preview():
     if request.method in ("GET", "HEAD") or (request.endpoint or "").startswith(_FORMS_ALLOWED):
         return None
     args = request.view_args or {}
-    if request.endpoint == "assessments.start":
+    if request.endpoint == "courses.roleplay_start":
         return redirect(url_for("publishing.practice", course_slug=args["course_slug"],
                                 module_slug=args["module_slug"], quiz_slug=args["quiz_slug"]), 303)
     flash("Nothing is recorded while you preview. Stop previewing to use the live site.", "info")

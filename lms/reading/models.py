@@ -5,10 +5,10 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..clock import utcnow
-from ..extensions import db
+from ..extensions import Model
 
 
-class LessonProgress(db.Model):
+class LessonProgress(Model):
     """One row per trainee and module lesson: when it was opened, finished, and time spent reading."""
 
     __tablename__ = "lesson_progress"

@@ -3,11 +3,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
-from .. import fastread
 from ..clock import utcnow
+from ..database import read_one
 from ..extensions import db
 from ..content.catalog import Course, Module
 from .models import LessonProgress
@@ -29,7 +29,10 @@ def _get_or_create(user_id: int, course: Course, module: Module) -> LessonProgre
             db.session.add(row)
     except IntegrityError:
         # A second tab opened the lesson at the same moment: use its row.
-        row = _get(user_id, module.slug)
+        found = _get(user_id, module.slug)
+        if found is None:
+            raise
+        row = found
     return row
 
 
@@ -66,7 +69,7 @@ def read_progress(user_id: int, module_slug: str, lock: bool = False) -> LessonP
 
 @dataclass(frozen=True)
 class ProgressSnapshot:
-    """What a lesson page shows of a LessonProgress row, read without the ORM."""
+    """What a lesson page shows of a LessonProgress row (a hot read, not an ORM load)."""
 
     course_slug: str
     module_fingerprint: str
@@ -75,14 +78,16 @@ class ProgressSnapshot:
     seconds_spent: int
 
 
+_PROGRESS = LessonProgress.__table__
+_SNAPSHOT = select(_PROGRESS.c.course_slug, _PROGRESS.c.module_fingerprint, _PROGRESS.c.last_opened_at,
+                   _PROGRESS.c.finished_at, _PROGRESS.c.seconds_spent).where(
+    _PROGRESS.c.user_id == bindparam("user"), _PROGRESS.c.module_slug == bindparam("module"))
+
+
 def peek_progress(user_id: int, module_slug: str) -> ProgressSnapshot | None:
-    """read_progress for a page view: one plain read (lms.fastread) rather than an ORM load."""
-    row = fastread.one("SELECT course_slug, module_fingerprint, last_opened_at, finished_at, seconds_spent "
-                       "FROM lesson_progress WHERE user_id = :user AND module_slug = :module",
-                       user=user_id, module=module_slug)
-    if row is None:
-        return None
-    return ProgressSnapshot(row[0], row[1], fastread.timestamp(row[2]), fastread.timestamp(row[3]), row[4])
+    """read_progress for a page view, as a snapshot (a hot read on the kept read connection)."""
+    row = read_one(_SNAPSHOT, user=user_id, module=module_slug)
+    return ProgressSnapshot(**row._mapping) if row is not None else None
 
 
 def open_lesson(user_id: int, course: Course, module: Module) -> LessonProgress:

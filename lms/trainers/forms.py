@@ -33,6 +33,3 @@ class OverrideForm(FlaskForm):
     target = SelectField("Module or role-play", validate_choice=True)
     reason = TextAreaField("Reason (kept in the audit log)", validators=[DataRequired(), Length(max=1000)])
 
-
-class JoinForm(FlaskForm):
-    code = StringField("Join code from your trainer", filters=[_strip], validators=[DataRequired(), Length(max=16)])

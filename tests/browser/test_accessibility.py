@@ -143,11 +143,11 @@ def page_list(base, world):
         "lesson-content-note": "/courses/sample/safety/", "roleplay-intro": "/courses/sample/safety/roleplay/quick-check/",
         "scene": world["scene"], "scene-written": world["scene-written"],
         "result": world["result"], "pending-result": world["pending"], "claim": "/courses/sample/certificate",
-        "certificate": world["certificate"], "account": "/account/password", "account-profile": "/account/profile", "join": "/join",
+        "certificate": world["certificate"], "account": "/account/password", "account-profile": "/dashboard/profile", "join": "/join",
     }
     trainer = {
-        "grading-queue": "/grading/", "grade": f"/grading/{world['pending_id']}", "staff-certificates": "/staff/certificates/",
-        "manage-certificate": f"/staff/certificates/{world['cert_id']}", "audit-log": "/staff/audit/",
+        "grading-queue": "/staff/grading/", "grade": f"/staff/grading/{world['pending_id']}", "staff-certificates": "/staff/certificates/",
+        "manage-certificate": f"/staff/certificates/{world['cert_id']}", "audit-log": "/admin/audit/",
         "two-factor-setup": "/account/two-factor", "trainer-home": "/staff/",
         "cohort": f"/staff/cohorts/{world['cohort_id']}", "cohort-inactive": f"/staff/cohorts/{world['cohort_id']}?inactive=7",
         "trainee-record": f"/staff/trainees/{world['trainee_id']}",

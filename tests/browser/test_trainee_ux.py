@@ -134,8 +134,8 @@ def test_a_trainee_sees_they_are_waiting_for_grading_and_then_that_it_is_graded(
         step_id = db.session.scalar(select(db.text("id FROM attempt_step WHERE answer IS NOT NULL")))
         coach = app.test_client()
         post(coach, "/account/login", {"email": "coach@example.org", "password": PASSWORD})
-        graded = post(coach, f"/grading/{attempt_id}", {f"c{step_id}_0": "2", f"c{step_id}_1": "1", "comment": "Warm."},
-                      page="/grading/")
+        graded = post(coach, f"/staff/grading/{attempt_id}", {f"c{step_id}_0": "2", f"c{step_id}_1": "1", "comment": "Warm."},
+                      page="/staff/grading/")
         assert graded.status_code == 302
     page.goto(base + "/dashboard")
     assert page.get_by_text("Your trainer has graded your written answer").is_visible()

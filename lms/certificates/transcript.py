@@ -8,6 +8,7 @@ that the declared minutes are realistic. Totals are kept in minutes and rounded 
 from dataclasses import dataclass
 from datetime import date
 
+from flask import Response, abort, current_app, render_template
 from sqlalchemy import select
 
 from ..assessments.models import PASSED, Attempt
@@ -16,8 +17,10 @@ from ..content.catalog import Catalog
 from ..reading.models import LessonProgress
 from ..completion.api import COMPLETE, module_state
 from ..extensions import db
+from ..formats import SafeCsv, csv_response
 from ..cohorts.models import Attendance, LiveSession
 from ..cohorts.api import completed_by_override
+from .pdf import render_pdf
 
 ROLE_PLAY_CAP_SECONDS = 3600
 
@@ -79,3 +82,35 @@ def totals(items: list[Entry]) -> dict[str, float]:
 
 def generated_at() -> str:
     return utcnow().strftime("%Y-%m-%d %H:%M UTC")
+
+
+def as_csv(catalog: Catalog, person) -> SafeCsv:
+    """The transcript as CSV rows: each activity, then the total per domain."""
+    items = entries(catalog, person.id)
+    writer = SafeCsv()
+    writer.writerow(["date", "activity", "title", "domain", "minutes credited", "minutes recorded"])
+    for item in items:
+        writer.writerow([item.on.isoformat(), item.kind, item.title, item.domain, f"{item.minutes:g}",
+                         "" if item.recorded is None else f"{item.recorded:g}"])
+    writer.writerow([])
+    for domain, minutes in totals(items).items():
+        writer.writerow(["total", "", "", domain, f"{minutes:g}", ""])
+    return writer
+
+
+def as_pdf(catalog: Catalog, person) -> bytes:
+    """The transcript as a tagged PDF."""
+    items = entries(catalog, person.id)
+    html = render_template("certificates/transcript_pdf.html", person=person, items=items, totals=totals(items),
+                           generated=generated_at(), issuer=current_app.config["ISSUER_NAME"])
+    return render_pdf(html, current_app.static_folder)
+
+
+def download(catalog: Catalog, person, fmt: str) -> Response:
+    """The transcript as a file to download: transcript-<id>.csv or .pdf; any other format is 404."""
+    if fmt == "csv":
+        return csv_response(as_csv(catalog, person), f"transcript-{person.id}.csv")
+    if fmt == "pdf":
+        return Response(as_pdf(catalog, person), mimetype="application/pdf",
+                        headers={"Content-Disposition": f'attachment; filename="transcript-{person.id}.pdf"'})
+    abort(404)

@@ -10,11 +10,10 @@ from ..auth.models import User
 from ..clock import utcnow
 from ..content.catalog import Catalog, Course, Module
 from ..reading.models import LessonProgress
-from ..completion.api import COMPLETE, STATE_LABELS, module_state
+from ..completion.api import COMPLETE, STATE_LABELS, WAITING, module_state
 from ..extensions import db
-from ..cohorts.models import Attendance, CohortMember, LiveSession, Override
+from ..cohorts.models import Attendance, CohortMember, LiveSession, Override, OverrideKind
 
-WAITING = "waiting"  # a written answer is with a trainer
 
 
 @dataclass
@@ -58,7 +57,7 @@ def cohort_matrix(catalog: Catalog, course: Course, cohort_id: int) -> tuple[lis
         last_attempt[user_id] = latest
     overridden = defaultdict(set)
     for user_id, module_slug in db.session.execute(select(Override.user_id, Override.module_slug).where(
-            Override.user_id.in_(member_ids), Override.kind == "module_complete")):
+            Override.user_id.in_(member_ids), Override.kind == OverrideKind.MODULE_COMPLETE)):
         overridden[user_id].add(module_slug)
     live = dict(db.session.execute(select(Attendance.user_id, func.sum(LiveSession.minutes))
                                    .join(LiveSession, LiveSession.id == Attendance.session_id)

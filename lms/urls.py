@@ -1,0 +1,23 @@
+"""path_for: url_for for links within the site, remembered (one of the three process-wide caches that
+docs/architecture.md lists). A path depends only on the endpoint, its values and the script root the
+app is mounted at, so it is safe to share; an absolute URL would depend on the request's host, so
+path_for refuses `_external` and `_scheme` (use url_for, or PUBLIC_URL, for those)."""
+from functools import lru_cache
+
+from flask import Flask, request, url_for
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals["path_for"] = path_for
+
+
+def path_for(endpoint: str, **values) -> str:
+    """The site-relative path of an endpoint, as url_for gives it."""
+    if "_external" in values or "_scheme" in values:
+        raise ValueError("path_for makes site-relative paths only; use url_for for an absolute URL")
+    return _path(endpoint, tuple(sorted(values.items())), request.script_root)
+
+
+@lru_cache(maxsize=4096)
+def _path(endpoint: str, values: tuple, script_root: str) -> str:
+    return url_for(endpoint, **dict(values))
