@@ -12,10 +12,34 @@ from .. import audit
 from ..auth import author_required
 from ..content.files import SVG_POLICY, media_type
 from ..extensions import db
-from .api import (Candidate, CandidateError, CandidateState, Source, candidate_files, create_candidate, live_files, live_fingerprint,
-                  problems_of, replace_files, write_file)
-from .editing import (KIND_ORDER, EditError, check_files, decode, digest, editable_files, image_problem, image_snippet,
-                      kind_of, module_slugs, new_module, normalise, preview)
+from .api import (
+    Candidate,
+    CandidateError,
+    CandidateState,
+    Source,
+    candidate_files,
+    create_candidate,
+    live_files,
+    live_fingerprint,
+    problems_of,
+    replace_files,
+    write_file,
+)
+from .editing import (
+    KIND_ORDER,
+    EditError,
+    check_files,
+    decode,
+    digest,
+    editable_files,
+    image_problem,
+    image_snippet,
+    kind_of,
+    module_slugs,
+    new_module,
+    normalise,
+    preview,
+)
 from .gitsave import SaveError, commit_file, working_copy
 from .views import bp
 
