@@ -535,3 +535,14 @@ def test_the_webhook_is_rate_limited(app_factory, tmp_path):
     client = app.test_client()
     codes = [client.post("/publishing/webhook", data=b"{}", headers=_signed("wrong", b"{}")).status_code for _ in range(3)]
     assert codes == [403, 403, 429]
+
+
+def test_a_practice_route_from_before_an_edit_starts_again_rather_than_failing(site):
+    author = site.person("author@example.org", "trainer", author=True)
+    cid = candidate_id(site.upload(author, make_zip(_with_rest_module())))
+    post(author, f"/publishing/candidates/{cid}/preview", page=f"/publishing/candidates/{cid}/")
+    practice = "/publishing/practice/sample/safety/quick-check"
+    with author.session_transaction() as session:
+        session["preview_practice"] = {"quiz": "safety/quick-check", "steps": [["space", 7], ["gone", None]]}
+    page = author.get(practice)
+    assert page.status_code == 200 and "A peer is pacing near the door" in page.get_data(as_text=True)
