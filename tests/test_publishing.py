@@ -546,3 +546,14 @@ def test_a_practice_route_from_before_an_edit_starts_again_rather_than_failing(s
         session["preview_practice"] = {"quiz": "safety/quick-check", "steps": [["space", 7], ["gone", None]]}
     page = author.get(practice)
     assert page.status_code == 200 and "A peer is pacing near the door" in page.get_data(as_text=True)
+
+
+def test_a_fetch_never_shows_the_token_and_never_runs_a_command_transport(app_factory, tmp_path):
+    marker = tmp_path / "ran"
+    for repo in ("https://127.0.0.1:1/content.git", f"ext::sh -c touch% {marker}"):
+        site = Site(app_factory(CONTENT_REPO=repo, CONTENT_REPO_TOKEN="tok-SECRET-4242", **LIMITS), TEST_CONTENT)
+        author = site.person(f"author{len(repo)}@example.org", "trainer", author=True)
+        page = post(author, "/publishing/fetch", page="/publishing/", follow_redirects=True).get_data(as_text=True)
+        assert "git could not fetch" in page and "tok-SECRET-4242" not in page
+        assert site.candidates() == 0
+    assert not marker.exists()

@@ -114,7 +114,6 @@ def candidate(candidate_id: int):
     problems = problems_of(found)
     catalog = catalog_for(found) if not found.error_count else None
     summary = impact(live_catalog(), catalog) if catalog is not None and found.is_open else None
-    db.session.commit()  # a first check is kept on the candidate
     return render_template("publishing/candidate.html", candidate=found, problems=problems, catalog=catalog,
                            impact=summary, publish_form=PublishForm(), form=FlaskForm(), files=changed_files(found),
                            edit_endpoint="publishing.edit" if "publishing.edit" in current_app.view_functions else None,
