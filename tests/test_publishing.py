@@ -557,3 +557,19 @@ def test_a_fetch_never_shows_the_token_and_never_runs_a_command_transport(app_fa
         assert "git could not fetch" in page and "tok-SECRET-4242" not in page
         assert site.candidates() == 0
     assert not marker.exists()
+
+
+def test_a_module_zip_replaces_that_module_and_the_impact_names_the_removed_role_play(site):
+    author = site.person("author@example.org", "trainer", author=True)
+    trainee = site.person("trainee@example.org")
+    intro = "/courses/sample/safety/roleplay/quick-check/"
+    post(trainee, intro + "start", page=intro)
+    lesson = (TEST_CONTENT / "modules/safety/index.md").read_bytes()
+    cid = candidate_id(site.upload(author, make_zip({"safety/index.md": lesson}), "safety.zip"))
+    with site.app.app_context():
+        files = api.candidate_files(db.session.get(Candidate, cid))
+    assert "modules/safety/quick-check.quiz.md" not in files and files["modules/safety/index.md"] == lesson
+    assert files["modules/listening/index.md"] == (TEST_CONTENT / "modules/listening/index.md").read_bytes()
+    page = author.get(f"/publishing/candidates/{cid}/").get_data(as_text=True)
+    assert "Role-play <strong>Quick safety check</strong> <span class=\"mono\">(safety/quick-check)</span>: removed" in page
+    assert "“Quick safety check” is removed: 1 open attempt stays on the version it started with" in page
