@@ -24,7 +24,7 @@ from lms.auth.models import User
 from lms.auth.operations import create_user
 from lms.reading.models import LessonProgress
 from lms.content import content_state
-from lms.content.versions import ContentVersion
+from lms.content.versions import ContentVersion, pack
 from lms.extensions import db
 from lms.publishing import api
 from lms.publishing.models import Candidate, Source
@@ -573,3 +573,16 @@ def test_a_module_zip_replaces_that_module_and_the_impact_names_the_removed_role
     page = author.get(f"/publishing/candidates/{cid}/").get_data(as_text=True)
     assert "Role-play <strong>Quick safety check</strong> <span class=\"mono\">(safety/quick-check)</span>: removed" in page
     assert "“Quick safety check” is removed: 1 open attempt stays on the version it started with" in page
+
+
+def test_a_stored_version_that_no_longer_passes_the_check_is_not_rolled_back_to(site):
+    author = site.person("author@example.org", "trainer", author=True)
+    before = site.live()
+    broken = {**_tree(), "modules/safety/quick-check.quiz.md": b"---\ntitle: Q\n---\n## a\n- x -> nowhere\n  +1\n"}
+    fingerprint, archive = pack(broken)
+    with site.app.app_context():
+        db.session.add(ContentVersion(fingerprint=fingerprint, archive=archive, active=False))
+        db.session.commit()
+    response = post(author, f"/publishing/versions/{fingerprint}/rollback", page="/publishing/", follow_redirects=True)
+    assert "no longer passes the check" in response.get_data(as_text=True)
+    assert site.live() == before and site.app.test_client().get("/courses/sample/").status_code == 200
