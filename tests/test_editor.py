@@ -227,6 +227,12 @@ def test_path_traversal_and_other_files_in_the_editor_address_are_404(author, ca
     assert set(files_of(candidate.id)) == set(api.live_files())
 
 
+def test_a_file_the_editor_does_not_edit_is_shown_read_only(author, candidate):
+    client, _ = author
+    response = client.get(edit_url(candidate, "competencies.yaml"))
+    assert (response.status_code, response.location) == (302, f"/publishing/candidates/{candidate.id}/files/competencies.yaml")
+
+
 def test_a_trainer_without_the_author_permission_is_refused(app, make_user, candidate):
     client, _ = author_client(app, make_user, author=False)
     before = files_of(candidate.id)

@@ -268,7 +268,8 @@ def test_the_impact_counts_trainees_who_lose_completion_certificates_and_open_at
     assert "Module <strong>Looking After Yourself</strong> <span class=\"mono\">(rest)</span>: added" in page
     assert "modules added: rest" in page
     assert "3 trainees who completed Sample Course will show 2 of 3; 1 issued certificate is unaffected." in page
-    assert f'Added: <a class="mono" href="/publishing/candidates/{cid}/files/modules/rest/index.md">' in page
+    # With the browser editor installed (publishing.edit), a changed file opens in the editor.
+    assert f'Added: <a class="mono" href="/publishing/candidates/{cid}/edit/modules/rest/index.md">' in page
     assert "Changed: <a class=\"mono\"" in page and "courses/sample.md</a>" in page
     assert ("“Quick safety check” is changed: 1 open attempt stays on the version it started with; "
             "new attempts use the new version.") in page

@@ -101,6 +101,8 @@ def edit(candidate_id: int, path: str):
     if kind is None:
         if request.method == "GET" and path in tree and (media_type(path.rpartition("/")[2]) or "").startswith("image/"):
             return _image(tree[path], path)  # the preview's relative images resolve here
+        if request.method == "GET" and path in tree:
+            return redirect(url_for(".file", candidate_id=candidate.id, path=path))  # not edited here: shown as it is
         abort(404)
     if request.method == "GET":
         text = decode(tree[path]) if path in tree else ""
