@@ -176,7 +176,8 @@ def from_environment(instance_path: str) -> dict:
         "CONTENT_REPO_TOKEN": os.environ.get("LMS_CONTENT_REPO_TOKEN") or None,
         "CONTENT_REPO_SSH_KEY": os.environ.get("LMS_CONTENT_REPO_SSH_KEY") or None,
         "CONTENT_REPO_KNOWN_HOSTS": os.environ.get("LMS_CONTENT_REPO_KNOWN_HOSTS") or None,
-        "CONTENT_GIT_TIMEOUT": int(os.environ.get("LMS_CONTENT_GIT_TIMEOUT") or 120),
+        # Below gunicorn's default worker timeout (30 s): a fetch runs inside the author's request.
+        "CONTENT_GIT_TIMEOUT": int(os.environ.get("LMS_CONTENT_GIT_TIMEOUT") or 25),
         "CONTENT_WEBHOOK_SECRET": os.environ.get("LMS_CONTENT_WEBHOOK_SECRET") or None,
         "CONTENT_WEBHOOK_RATE_LIMIT": os.environ.get("LMS_CONTENT_WEBHOOK_RATE_LIMIT") or "20 per hour;100 per day",
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,

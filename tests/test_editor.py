@@ -227,6 +227,12 @@ def test_path_traversal_and_other_files_in_the_editor_address_are_404(author, ca
     assert set(files_of(candidate.id)) == set(api.live_files())
 
 
+def test_a_file_the_editor_does_not_edit_is_shown_read_only(author, candidate):
+    client, _ = author
+    response = client.get(edit_url(candidate, "competencies.yaml"))
+    assert (response.status_code, response.location) == (302, f"/publishing/candidates/{candidate.id}/files/competencies.yaml")
+
+
 def test_a_trainer_without_the_author_permission_is_refused(app, make_user, candidate):
     client, _ = author_client(app, make_user, author=False)
     before = files_of(candidate.id)
@@ -237,6 +243,7 @@ def test_a_trainer_without_the_author_permission_is_refused(app, make_user, cand
     assert post(client, f"/publishing/candidates/{candidate.id}/new-module", {"slug": "x", "title": "X"},
                 page="/dashboard").status_code == 403
     assert post(client, "/publishing/edit", page="/dashboard").status_code == 403
+    assert client.get("/publishing/edit").status_code == 403
     assert files_of(candidate.id) == before
 
 
@@ -274,7 +281,9 @@ def test_the_template_passes_the_check_against_the_bundled_content_too():
 
 def test_start_editing_makes_a_candidate_of_the_live_files(app, author):
     client, _ = author
-    response = post(client, "/publishing/edit", page="/staff/content/")
+    assert 'href="/publishing/edit"' in client.get("/staff/content/").get_data(as_text=True)
+    assert "There is no open candidate." in client.get("/publishing/edit").get_data(as_text=True)
+    response = post(client, "/publishing/edit", page="/publishing/edit")
     assert response.status_code == 302
     found = db.session.scalar(select(Candidate).order_by(Candidate.id.desc()))
     assert response.location == f"/publishing/candidates/{found.id}/edit/"
@@ -282,3 +291,5 @@ def test_start_editing_makes_a_candidate_of_the_live_files(app, author):
     html = client.get(response.location).get_data(as_text=True)
     assert f'href="/publishing/candidates/{found.id}/edit/{LESSON}"' in html
     assert db.session.scalar(select(func.count()).select_from(Candidate)) == 1
+    listed = client.get("/publishing/edit").get_data(as_text=True)
+    assert f'<a href="/publishing/candidates/{found.id}/edit/">Edit candidate #{found.id}</a>' in listed

@@ -24,7 +24,7 @@ from lms.auth.models import User
 from lms.auth.operations import create_user
 from lms.reading.models import LessonProgress
 from lms.content import content_state
-from lms.content.versions import ContentVersion
+from lms.content.versions import ContentVersion, pack
 from lms.extensions import db
 from lms.publishing import api
 from lms.publishing.models import Candidate, Source
@@ -268,6 +268,9 @@ def test_the_impact_counts_trainees_who_lose_completion_certificates_and_open_at
     assert "Module <strong>Looking After Yourself</strong> <span class=\"mono\">(rest)</span>: added" in page
     assert "modules added: rest" in page
     assert "3 trainees who completed Sample Course will show 2 of 3; 1 issued certificate is unaffected." in page
+    # With the browser editor installed (publishing.edit), a changed file opens in the editor.
+    assert f'Added: <a class="mono" href="/publishing/candidates/{cid}/edit/modules/rest/index.md">' in page
+    assert "Changed: <a class=\"mono\"" in page and "courses/sample.md</a>" in page
     assert ("“Quick safety check” is changed: 1 open attempt stays on the version it started with; "
             "new attempts use the new version.") in page
 
@@ -537,3 +540,54 @@ def test_the_webhook_is_rate_limited(app_factory, tmp_path):
     client = app.test_client()
     codes = [client.post("/publishing/webhook", data=b"{}", headers=_signed("wrong", b"{}")).status_code for _ in range(3)]
     assert codes == [403, 403, 429]
+
+
+def test_a_practice_route_from_before_an_edit_starts_again_rather_than_failing(site):
+    author = site.person("author@example.org", "trainer", author=True)
+    cid = candidate_id(site.upload(author, make_zip(_with_rest_module())))
+    post(author, f"/publishing/candidates/{cid}/preview", page=f"/publishing/candidates/{cid}/")
+    practice = "/publishing/practice/sample/safety/quick-check"
+    with author.session_transaction() as session:
+        session["preview_practice"] = {"quiz": "safety/quick-check", "steps": [["space", 7], ["gone", None]]}
+    page = author.get(practice)
+    assert page.status_code == 200 and "A peer is pacing near the door" in page.get_data(as_text=True)
+
+
+def test_a_fetch_never_shows_the_token_and_never_runs_a_command_transport(app_factory, tmp_path):
+    marker = tmp_path / "ran"
+    for repo in ("https://127.0.0.1:1/content.git", f"ext::sh -c touch% {marker}"):
+        site = Site(app_factory(CONTENT_REPO=repo, CONTENT_REPO_TOKEN="tok-SECRET-4242", **LIMITS), TEST_CONTENT)
+        author = site.person(f"author{len(repo)}@example.org", "trainer", author=True)
+        page = post(author, "/publishing/fetch", page="/publishing/", follow_redirects=True).get_data(as_text=True)
+        assert "git could not fetch" in page and "tok-SECRET-4242" not in page
+        assert site.candidates() == 0
+    assert not marker.exists()
+
+
+def test_a_module_zip_replaces_that_module_and_the_impact_names_the_removed_role_play(site):
+    author = site.person("author@example.org", "trainer", author=True)
+    trainee = site.person("trainee@example.org")
+    intro = "/courses/sample/safety/roleplay/quick-check/"
+    post(trainee, intro + "start", page=intro)
+    lesson = (TEST_CONTENT / "modules/safety/index.md").read_bytes()
+    cid = candidate_id(site.upload(author, make_zip({"safety/index.md": lesson}), "safety.zip"))
+    with site.app.app_context():
+        files = api.candidate_files(db.session.get(Candidate, cid))
+    assert "modules/safety/quick-check.quiz.md" not in files and files["modules/safety/index.md"] == lesson
+    assert files["modules/listening/index.md"] == (TEST_CONTENT / "modules/listening/index.md").read_bytes()
+    page = author.get(f"/publishing/candidates/{cid}/").get_data(as_text=True)
+    assert "Role-play <strong>Quick safety check</strong> <span class=\"mono\">(safety/quick-check)</span>: removed" in page
+    assert "“Quick safety check” is removed: 1 open attempt stays on the version it started with" in page
+
+
+def test_a_stored_version_that_no_longer_passes_the_check_is_not_rolled_back_to(site):
+    author = site.person("author@example.org", "trainer", author=True)
+    before = site.live()
+    broken = {**_tree(), "modules/safety/quick-check.quiz.md": b"---\ntitle: Q\n---\n## a\n- x -> nowhere\n  +1\n"}
+    fingerprint, archive = pack(broken)
+    with site.app.app_context():
+        db.session.add(ContentVersion(fingerprint=fingerprint, archive=archive, active=False))
+        db.session.commit()
+    response = post(author, f"/publishing/versions/{fingerprint}/rollback", page="/publishing/", follow_redirects=True)
+    assert "no longer passes the check" in response.get_data(as_text=True)
+    assert site.live() == before and site.app.test_client().get("/courses/sample/").status_code == 200

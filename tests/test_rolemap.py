@@ -6,9 +6,9 @@ from html import unescape
 import pytest
 from sqlalchemy import func, select
 
-from lms.content.quiz_graph import topological_order
-from lms.content.quiz import END
 from lms.content.loader import load_catalog
+from lms.content.quiz import END
+from lms.content.quiz_graph import topological_order
 from lms.extensions import db
 from lms.publishing.rolemap import build_map
 from lms.publishing.svg import map_svg

@@ -54,7 +54,7 @@ ACCESS = {
     "publishing.webhook": PUBLIC,
     "publishing.rolemaps": AUTHOR, "publishing.rolemap": AUTHOR, "publishing.rolemap_try": AUTHOR,
     "publishing.rolemap_walk": AUTHOR, "publishing.rolemap_answer": AUTHOR,
-    "publishing.edit_start": AUTHOR, "publishing.edit_files": AUTHOR, "publishing.edit": AUTHOR,
+    "publishing.edit_home": AUTHOR, "publishing.edit_start": AUTHOR, "publishing.edit_files": AUTHOR, "publishing.edit": AUTHOR,
     "publishing.edit_image": AUTHOR, "publishing.edit_new_module": AUTHOR,
     "portfolio.home": SIGNED_IN, "portfolio.choose": SIGNED_IN, "portfolio.pathway": SIGNED_IN, "portfolio.drop": SIGNED_IN,
     "portfolio.records": SIGNED_IN, "portfolio.new_entry": SIGNED_IN, "portfolio.edit_entry": SIGNED_IN,

@@ -46,9 +46,9 @@ CATALOGS_KEPT = 8
 #: unpacked candidates older than this are removed from the instance folder (a preview unpacks again)
 KEEP_UNPACKED_SECONDS = 2 * 24 * 3600
 
-__all__ = ["Candidate", "CandidateError", "CandidateState", "Problem", "Source", "candidate_files", "catalog_for",
-           "check", "create_candidate", "get_candidate", "live_files", "live_fingerprint", "replace_module",
-           "write_file"]
+__all__ = ["Candidate", "CandidateError", "CandidateState", "Problem", "Source", "cached_catalog", "candidate_files",
+           "catalog_for", "changed_files", "check", "create_candidate", "get_candidate", "live_files", "live_fingerprint",
+           "problems_of", "replace_files", "replace_module", "version_files", "write_file"]
 
 
 class CandidateError(ValueError):
@@ -127,6 +127,15 @@ def replace_module(files: dict[str, bytes], slug: str, module_files: dict[str, b
     prefix = f"modules/{slug}/"
     kept = {name: data for name, data in files.items() if not name.startswith(prefix)}
     return {**kept, **{prefix + name: data for name, data in module_files.items()}}
+
+
+def changed_files(candidate: Candidate) -> dict[str, list[str]]:
+    """The candidate's files added, removed and changed compared with the version it was based on."""
+    files = candidate_files(candidate)
+    base = version_files(candidate.based_on) if candidate.based_on else None
+    base = base or {}
+    return {"added": sorted(files.keys() - base.keys()), "removed": sorted(base.keys() - files.keys()),
+            "changed": sorted(n for n in files.keys() & base.keys() if files[n] != base[n])}
 
 
 def check(candidate: Candidate) -> list[Problem]:

@@ -6,21 +6,48 @@ import logging
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
+from sqlalchemy import select
 
 from .. import audit
 from ..auth import author_required
 from ..content.files import SVG_POLICY, media_type
 from ..extensions import db
-from .api import (Candidate, CandidateError, Source, candidate_files, create_candidate, live_files, live_fingerprint,
-                  problems_of, replace_files, write_file)
-from .editing import (KIND_ORDER, EditError, check_files, decode, digest, editable_files, image_problem, image_snippet,
-                      kind_of, module_slugs, new_module, normalise, preview)
+from .api import (
+    Candidate,
+    CandidateError,
+    CandidateState,
+    Source,
+    candidate_files,
+    create_candidate,
+    live_files,
+    live_fingerprint,
+    problems_of,
+    replace_files,
+    write_file,
+)
+from .editing import (
+    KIND_ORDER,
+    EditError,
+    check_files,
+    decode,
+    digest,
+    editable_files,
+    image_problem,
+    image_snippet,
+    kind_of,
+    module_slugs,
+    new_module,
+    normalise,
+    preview,
+)
 from .gitsave import SaveError, commit_file, working_copy
 from .views import bp
 
 logger = logging.getLogger(__name__)
 #: uploads larger than this are refused with a message (the whole request is also capped by MAX_CONTENT_LENGTH)
 IMAGE_MAX_BYTES = 2 * 1024 * 1024
+#: open candidates listed where editing starts, newest first
+OPEN_SHOWN = 20
 
 
 def _candidate_or_404(candidate_id: int, lock: bool = False) -> Candidate:
@@ -30,6 +57,15 @@ def _candidate_or_404(candidate_id: int, lock: bool = False) -> Candidate:
     if candidate is None:
         abort(404)
     return candidate
+
+
+@bp.route("/edit")
+@author_required
+def edit_home():
+    """Where editing starts: the open candidates, and a new copy of the live content."""
+    candidates = db.session.scalars(select(Candidate).where(Candidate.state == CandidateState.OPEN)
+                                    .order_by(Candidate.id.desc()).limit(OPEN_SHOWN)).all()
+    return render_template("publishing/edit_home.html", candidates=candidates, form=FlaskForm())
 
 
 @bp.route("/edit", methods=["POST"])
@@ -53,7 +89,7 @@ def edit_files(candidate_id: int):
     db.session.commit()  # a first check is kept on the candidate
     return render_template("publishing/edit_files.html", candidate=candidate, files=editable_files(tree),
                            kinds=KIND_ORDER, modules=module_slugs(tree), problems=problems, form=FlaskForm(),
-                           editable={p for _, p in editable_files(tree)}, new_module_error=None, values={}), 200
+                           editable={p for _, p in editable_files(tree)}, new_module_error=None, values={})
 
 
 @bp.route("/candidates/<int:candidate_id>/edit/<path:path>", methods=["GET", "POST"])
@@ -65,6 +101,8 @@ def edit(candidate_id: int, path: str):
     if kind is None:
         if request.method == "GET" and path in tree and (media_type(path.rpartition("/")[2]) or "").startswith("image/"):
             return _image(tree[path], path)  # the preview's relative images resolve here
+        if request.method == "GET" and path in tree:
+            return redirect(url_for(".file", candidate_id=candidate.id, path=path))  # not edited here: shown as it is
         abort(404)
     if request.method == "GET":
         text = decode(tree[path]) if path in tree else ""
@@ -157,7 +195,7 @@ def edit_image(candidate_id: int, module_slug: str):
     upload = request.files.get("image")
     alt = request.form.get("alt", "")
     name = (request.form.get("name") or (upload.filename if upload else "") or "").strip()
-    name = name.lower() if "/" not in name and "\\" not in name else name
+    name = name.lower()
     data = upload.read(_max_image() + 1) if upload else b""
     problem = "Choose an image file to upload." if not upload or not upload.filename else \
         image_problem(name, data, alt, _max_image())

@@ -31,7 +31,7 @@ class GitSource:
     ssh_key: str | None = None
     #: SSH host keys to trust (None: the server account's ~/.ssh/known_hosts); unknown hosts are refused
     known_hosts: str | None = None
-    timeout: int = 120
+    timeout: int = 25
 
     @property
     def label(self) -> str:
@@ -57,7 +57,7 @@ def source_from_config(config) -> GitSource | None:
         return None
     return GitSource(config["CONTENT_REPO"], config.get("CONTENT_BRANCH") or "main", config.get("CONTENT_REPO_PATH"),
                      config.get("CONTENT_REPO_TOKEN"), config.get("CONTENT_REPO_SSH_KEY"),
-                     config.get("CONTENT_REPO_KNOWN_HOSTS"), int(config.get("CONTENT_GIT_TIMEOUT") or 120))
+                     config.get("CONTENT_REPO_KNOWN_HOSTS"), int(config.get("CONTENT_GIT_TIMEOUT") or 25))
 
 
 def fetch(source: GitSource, limits: Limits) -> Fetched:

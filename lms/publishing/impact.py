@@ -138,8 +138,8 @@ def _course_effects(live: Catalog, candidate: Catalog, course: Course) -> list[s
     if gained:
         effects.append(f"{_count(gained, 'trainee')} will now have completed every module of {course.title}.")
     if not effects:
-        effects.append(f"{course.title}: no trainee's completion changes ({_count(len(trainees), 'trainee')} "
-                       f"started it); {kept}.")
+        started = f"{_count(len(trainees), 'trainee')} started it" if trainees else "nobody has started it yet"
+        effects.append(f"{course.title}: no trainee's completion changes ({started}); {kept}.")
     return effects
 
 

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from .. import audit
 from ..auth.models import User
-from ..content import versions
-from ..content.versions import ContentVersion
+from ..content import content_state, versions
+from ..content.loader import inspect
+from ..content.versions import ContentVersion, extract
 from ..extensions import db
 from .api import create_candidate, live_files, live_fingerprint, replace_module
 from .archive import Limits, read_zip
@@ -98,6 +99,11 @@ def rollback(fingerprint: str, note: str, user: User) -> Publication:
     if previous == fingerprint:
         raise PublishError("This version is already live.")
     note = _note(note)
+    errors = [p for p in inspect(extract(fingerprint, row.archive, content_state().cache))[1] if not p.warning]
+    if errors:
+        # Every process would try to load it and fail: the checker may have grown stricter since it was live.
+        raise PublishError(f"This version no longer passes the check ({len(errors)} error(s), e.g. {errors[0].message}), "
+                           "so it cannot be made live again. Upload a corrected copy instead.")
     versions.publish(fingerprint, row.archive, note)
     publication = Publication(fingerprint=fingerprint, kind=PublicationKind.ROLLBACK, previous=previous, by_id=user.id,
                               note=note)

@@ -23,6 +23,8 @@ def practice(course_slug: str, module_slug: str, quiz_slug: str):
     key = f"{module.slug}/{quiz.slug}"
     state = session.get(PRACTICE_KEY)
     steps = state["steps"] if state and state.get("quiz") == key else []
+    if not _still_valid(quiz, steps):
+        steps = []  # the candidate was edited under this route: start again
     if request.method == "POST":
         steps = _answer(quiz, steps) if "restart" not in request.form else []
         session[PRACTICE_KEY] = {"quiz": key, "steps": steps}
@@ -33,6 +35,15 @@ def practice(course_slug: str, module_slug: str, quiz_slug: str):
     result = score_path(quiz, [Step(s, c) for s, c in steps]) if current is None or current.is_ending else None
     return render_template("publishing/practice.html", course=course, module=module, quiz=quiz, scene=current,
                            feedback=feedback, result=result, step_number=len(steps) + 1)
+
+
+def _still_valid(quiz, steps: list) -> bool:
+    """True when every step names a scene of this role-play and a choice it has."""
+    for scene_id, choice in steps:
+        scene = quiz.scene(scene_id)
+        if scene is None or (choice is not None and not (scene.kind == "choice" and 0 <= choice < len(scene.choices))):
+            return False
+    return True
 
 
 def _current(quiz, steps: list):

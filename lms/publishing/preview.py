@@ -10,8 +10,8 @@ from flask import flash, g, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..extensions import db
 from ..auth.views import safe_next
+from ..extensions import db
 from .api import cached_catalog, catalog_for
 from .models import Candidate, CandidateState
 

@@ -16,7 +16,7 @@ from ..content import content_state, live_catalog
 from ..content.versions import ContentVersion
 from ..database import begin_write
 from ..extensions import csrf, db, limiter
-from .api import candidate_files, catalog_for, get_candidate, problems_of
+from .api import candidate_files, catalog_for, changed_files, get_candidate, problems_of
 from .archive import UploadError
 from .forms import PublishForm, UploadForm
 from .git import FetchError, source_from_config
@@ -114,9 +114,8 @@ def candidate(candidate_id: int):
     problems = problems_of(found)
     catalog = catalog_for(found) if not found.error_count else None
     summary = impact(live_catalog(), catalog) if catalog is not None and found.is_open else None
-    db.session.commit()  # a first check is kept on the candidate
     return render_template("publishing/candidate.html", candidate=found, problems=problems, catalog=catalog,
-                           impact=summary, publish_form=PublishForm(), form=FlaskForm(),
+                           impact=summary, publish_form=PublishForm(), form=FlaskForm(), files=changed_files(found),
                            edit_endpoint="publishing.edit" if "publishing.edit" in current_app.view_functions else None,
                            names=_names({found.created_by_id, found.updated_by_id}))
 

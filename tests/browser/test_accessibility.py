@@ -217,7 +217,7 @@ def page_list(base, world):
     edit = f"/publishing/candidates/{world['candidate_id']}/edit/"
     admin = {"users": "/admin/users/", "user": f"/admin/users/{world['trainee_id']}",
              "rolemaps": "/publishing/roleplays/", "rolemap": "/publishing/roleplays/listening/first-visit/",
-             "rolemap-try": world["walk"], "edit-files": edit, "edit-lesson": edit + "modules/listening/index.md",
+             "rolemap-try": world["walk"], "edit-home": "/publishing/edit", "edit-files": edit, "edit-lesson": edit + "modules/listening/index.md",
              "edit-roleplay": edit + "modules/listening/first-visit.quiz.md", "edit-course": edit + "courses/sample.md"}
     supervisor = {"supervise": "/portfolio/supervise/", "supervise-entry": f"/portfolio/supervise/experience/{world['entry_id']}"}
     absolute = lambda pages: {name: url if url.startswith("http") else base + url for name, url in pages.items()}  # noqa: E731

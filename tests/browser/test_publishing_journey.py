@@ -5,8 +5,9 @@ import re
 import shutil
 import zipfile
 
-from helpers import PASSWORD, TEST_CONTENT
 from test_accessibility import sign_in
+
+from helpers import PASSWORD, TEST_CONTENT
 
 NEW_TITLE = "Looking After Yourself"
 BROKEN_LESSON = f"---\ntitle: {NEW_TITLE}\nminutes: ten\n---\n# {NEW_TITLE}\n\nRest is part of the work.\n"
