@@ -599,3 +599,9 @@ def test_practice_can_start_from_any_scene(site):
     result = author.get(practice).get_data(as_text=True)
     assert "a critical choice, so a trainee would not pass" in result
     assert "pacing near the door" in author.get(practice + "?from=no-such-scene").get_data(as_text=True)
+
+
+def test_an_upload_without_a_file_re_renders_the_form_with_a_message(site):
+    author = site.person("author@example.org", "trainer", author=True)
+    response = post(author, "/publishing/upload", page="/publishing/")
+    assert response.status_code == 422 and "Choose a .zip file to upload." in response.get_data(as_text=True)
