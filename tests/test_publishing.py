@@ -591,3 +591,22 @@ def test_a_stored_version_that_no_longer_passes_the_check_is_not_rolled_back_to(
     response = post(author, f"/publishing/versions/{fingerprint}/rollback", page="/publishing/", follow_redirects=True)
     assert "no longer passes the check" in response.get_data(as_text=True)
     assert site.live() == before and site.app.test_client().get("/courses/sample/").status_code == 200
+
+
+def test_practice_can_start_from_any_scene(site):
+    author = site.person("author@example.org", "trainer", author=True)
+    cid = candidate_id(site.upload(author, make_zip(_with_rest_module())))
+    post(author, f"/publishing/candidates/{cid}/preview", page=f"/publishing/candidates/{cid}/")
+    practice = "/publishing/practice/sample/safety/quick-check"
+    page = author.get(practice + "?from=threat").get_data(as_text=True)
+    assert "The peer says they feel unsafe" in page and "pacing near the door" not in page
+    post(author, practice, {"scene": "threat", "choice": "0"}, page=practice)
+    result = author.get(practice).get_data(as_text=True)
+    assert "a critical choice, so a trainee would not pass" in result
+    assert "pacing near the door" in author.get(practice + "?from=no-such-scene").get_data(as_text=True)
+
+
+def test_an_upload_without_a_file_re_renders_the_form_with_a_message(site):
+    author = site.person("author@example.org", "trainer", author=True)
+    response = post(author, "/publishing/upload", page="/publishing/")
+    assert response.status_code == 422 and "Choose a .zip file to upload." in response.get_data(as_text=True)
