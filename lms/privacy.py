@@ -29,6 +29,7 @@ from .database import wipe_freed_pages
 from .extensions import db
 from .portfolio.models import (BoardCertification, ContinuingEducation, Evidence, ExamResult, ExperienceEntry,
                                OutsideTraining, PathwayChoice, SupervisionSession)
+from .portfolio.share_models import PortfolioShare, RenewalReminder, SupervisorLink
 from .reading.models import LessonProgress
 from .auth.api import account
 
@@ -132,6 +133,9 @@ def export(user: User) -> dict:
             "evidence_files": rows(Evidence, "user_id", "data"),  # the files themselves: from the records page
             "exam_results": rows(ExamResult, "user_id"),
             "board_certifications": rows(BoardCertification, "user_id"),
+            # what was shared with boards (never the link's secret hash or the signed copy), and reminders sent
+            "share_links": rows(PortfolioShare, "user_id", "token_hash", "snapshot", "credential"),
+            "renewal_reminders": rows(RenewalReminder, "user_id"),
         },
         "audit_events": [_row(e) for e in events],
     }
@@ -160,10 +164,14 @@ def delete_account(user: User, actor_id: int | None) -> None:
     # The events keep the account's pseudonym, shown as deleted-user:<uuid> from now on; nothing is rewritten.
     audit.record("user.deleted", f"user:{user_id}", actor_id=actor_id)
     db.session.execute(update(Certificate).where(Certificate.user_id == user_id).values(user_id=None))
+    # Supervisors' links to the person's entries go with the entries (they name the supervisor's address).
+    for model, kind in ((ExperienceEntry, "experience"), (SupervisionSession, "supervision")):
+        db.session.execute(delete(SupervisorLink).where(SupervisorLink.entry_kind == kind, SupervisorLink.entry_id.in_(
+            select(model.id).where(model.user_id == user_id))))
     for model in (LessonProgress, AttestationSignature, CertificateRequest, CohortMember, Attendance, Override, PasswordReset,
                   # the portfolio, its records before the evidence files they point at
                   PathwayChoice, ExperienceEntry, SupervisionSession, OutsideTraining, ContinuingEducation, Evidence,
-                  ExamResult, BoardCertification):
+                  ExamResult, BoardCertification, PortfolioShare, RenewalReminder):
         db.session.execute(delete(model).where(model.user_id == user_id))
     for attempt in db.session.scalars(select(Attempt).where(Attempt.user_id == user_id)):
         db.session.delete(attempt)  # with its steps, written answers included

@@ -266,3 +266,28 @@ def test_evidence_and_the_board_certificate_number_are_shown_only_when_chosen(ap
     shown = board.get(f"/portfolio/shared/{second}").get_data(as_text=True)
     assert "PR-77" in shown and "(an address at example.org)" in shown
     assert board.get(f"/portfolio/shared/{second}/evidence/{files[0].id}").status_code == 404
+
+
+def test_share_links_are_in_the_data_export_and_go_with_the_account(app, client, holder):
+    from datetime import date
+
+    from lms.portfolio import supervision
+    from lms.portfolio.share_models import RenewalReminder, SupervisorLink
+    from lms.privacy import delete_account, export
+
+    share(client, {"requirements": ["experience"]})
+    token = new_token(client)
+    pending = holder["pending"]
+    pending.supervisor_email = "nobody-here@example.org"
+    supervision.request_confirmation(pending, holder["user"], "https://lms.example.org")
+    db.session.add(RenewalReminder(user_id=holder["user"].id, deadline=date(2028, 1, 1), days_before=90))
+    db.session.commit()
+    exported = export(holder["user"])["portfolio"]
+    assert [s["label"] for s in exported["share_links"]] == ["Board application"]
+    assert not {"token_hash", "snapshot", "credential"} & set(exported["share_links"][0])
+    assert exported["renewal_reminders"][0]["days_before"] == 90
+    delete_account(holder["user"], actor_id=None)
+    db.session.commit()
+    for model in (PortfolioShare, SupervisorLink, RenewalReminder):
+        assert db.session.scalars(select(model)).all() == [], model
+    assert app.test_client().get(f"/portfolio/shared/{token}").status_code == 404

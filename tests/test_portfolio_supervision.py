@@ -38,7 +38,7 @@ def test_a_supervisor_sees_and_decides_only_the_entries_addressed_to_them(app, m
     assert "Drop-in centre" not in alex.get("/portfolio/supervise/").get_data(as_text=True)
     sam = signed_in(app, "sam@example.org")
     listing = sam.get("/portfolio/supervise/").get_data(as_text=True)
-    assert url in listing and f"/supervision/{theirs.id}" not in listing
+    assert url in listing and f"/supervision/{theirs.id}" not in listing and "Robin Quinn" in listing
     assert sam.get(f"/portfolio/supervise/supervision/{theirs.id}").status_code == 404
     assert sam.get(url).status_code == 200
     response = post(sam, url, {"decision": "confirm", "comment": "Seen it myself."}, page=url)

@@ -1,6 +1,7 @@
 """Supervisors' pages: the entries addressed to a supervisor account, and the page a mailed link opens."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy import select
 
 from ..auth import role_required
 from ..auth.models import User
@@ -23,7 +24,10 @@ def _private(response):
 @bp.route("/supervise/")
 @role_required("supervisor")
 def supervise():
-    return render_template("portfolio/supervise.html", entries=supervision.addressed_to(current_user),
+    entries = supervision.addressed_to(current_user)
+    ids = {e.user_id for e in entries}
+    trainees = {u.id: u.legal_name for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    return render_template("portfolio/supervise.html", entries=entries, trainees=trainees,
                            kind_of=supervision.kind_of, names=supervision.KIND_NAMES)
 
 
