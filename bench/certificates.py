@@ -35,7 +35,6 @@ def main() -> None:
 
     import weasyprint
 
-    from helpers import BUNDLED_CONTENT, base_config
     from lms import create_app
     from lms.auth.operations import create_user
     from lms.certificates import pdf as pdfmod
@@ -43,6 +42,8 @@ def main() -> None:
     from lms.certificates.pdf import credential_attachment, render_pdf
     from lms.content import catalog
     from lms.extensions import db
+
+    from helpers import BUNDLED_CONTENT, base_config
 
     workdir = tempfile.mkdtemp(prefix="lms-bench-")
     app = create_app(base_config(f"sqlite:///{workdir}/bench.sqlite3", CONTENT_DIR=str(BUNDLED_CONTENT),
@@ -82,8 +83,10 @@ def main() -> None:
         ids = [c.id for c in issued]
         owner = {c.id: users[i].email for i, c in enumerate(issued)}
 
-    from helpers import PASSWORD  # noqa: F401  (the bench users have their own password)
-    from helpers import post
+    from helpers import (
+        PASSWORD,  # noqa: F401  (the bench users have their own password)
+        post,
+    )
 
     post(client, "/account/login", {"email": owner[ids[0]], "password": "bench passphrase"})
     downloads = []

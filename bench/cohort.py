@@ -33,12 +33,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30)
     args = parser.parse_args()
 
-    from helpers import PASSWORD, base_config, post
+    from test_trainers import add_trainees, ten_module_content
+
     from lms import create_app
     from lms.auth.operations import create_user
-    from lms.extensions import db
     from lms.cohorts.roster import create_cohort
-    from test_trainers import add_trainees, ten_module_content
+    from lms.extensions import db
+
+    from helpers import PASSWORD, base_config, post
 
     workdir = Path(tempfile.mkdtemp(prefix="lms-bench-"))
     app = create_app(base_config(f"sqlite:///{workdir}/bench.sqlite3", CONTENT_DIR=str(ten_module_content(workdir / "content")),

@@ -110,7 +110,7 @@ def role_play_steps(base: str, trainees: list, seconds: int, workdir: Path, coun
         status, _, play = browser.request(intro + "start", {"csrf_token": token})  # a new attempt or the open one
         assert status == 302, status
         position = re.search(r'name="position" type="hidden" value="(\d+)"', browser.get(play)[1]).group(1)
-        rows.append('{"%s", "%s", "%s", %s}' % (browser.cookie(), token, play.split("/")[-2], position))
+        rows.append(f'{{"{browser.cookie()}", "{token}", "{play.split("/")[-2]}", {position}}}')
     script = workdir / "steps.lua"
     script.write_text(STEPS_LUA % (", ".join(rows), USER_AGENT))
     before = count_steps()
@@ -184,11 +184,12 @@ def main() -> None:
     bare_port, app_port = free_port(), free_port()
     env["LMS_PUBLIC_URL"] = f"http://127.0.0.1:{app_port}"
     # Before the servers start: the schema, a trainee with a certificate, and trainees for role-play steps.
-    from certificate_helpers import pass_everything
-    from helpers import post
     from lms import create_app
     from lms.auth.operations import create_user
     from lms.extensions import db
+
+    from certificate_helpers import pass_everything
+    from helpers import post
 
     setup = create_app({"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"),
                         "SECRET_KEY": env["SECRET_KEY"], "CONTENT_DIR": str(content), "AUTO_MIGRATE": True,

@@ -1,6 +1,6 @@
 """Peer specialist training and certification: the application factory."""
-import logging
 import copy
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -8,8 +8,30 @@ from flask import Flask
 from flask_migrate import upgrade
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import (admin, assessments, assets, auth, certificates, cohorts, config, content, courses, dashboard, errors,
-               formats, inputs, logs, maintenance, portfolio, privacy, publishing, security, trainers, urls, web)
+from . import (
+    admin,
+    assessments,
+    assets,
+    auth,
+    certificates,
+    cohorts,
+    config,
+    content,
+    courses,
+    dashboard,
+    errors,
+    formats,
+    inputs,
+    logs,
+    maintenance,
+    portfolio,
+    privacy,
+    publishing,
+    security,
+    trainers,
+    urls,
+    web,
+)
 from .audit import audit_cli
 from .certificates.keys import ensure_key
 from .config import StartupRefused

@@ -12,10 +12,10 @@ account's events keep its pseudonym, shown as "deleted-user:<uuid>"; nothing is 
 import hashlib
 import json
 import logging
-from typing import Protocol
 import re
 import sys
 from datetime import datetime
+from typing import Protocol
 
 import click
 from flask import has_request_context, request

@@ -10,13 +10,13 @@ Each row is claimed (queued -> sending) in its own committed step before anythin
 workers never send one message twice; failures are retried a bounded number of times, with the
 status and last error recorded.
 """
-from enum import StrEnum
 import logging
 import smtplib
 import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from enum import StrEnum
 
 import click
 from flask import Flask, Response, current_app
@@ -24,9 +24,9 @@ from flask.cli import AppGroup
 from sqlalchemy import String, Text, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .clock import utcnow
 from .database import begin_write
 from .extensions import Model, db
-from .clock import utcnow
 
 logger = logging.getLogger(__name__)
 mail_cli = AppGroup("mail", help="Deliver queued email.")

@@ -1,6 +1,7 @@
 """Maintenance: the health check, and database backups and restores (`flask --app lms data backup|restore`)."""
 import shutil
 import sqlite3
+
 # pg_dump and pg_restore for PostgreSQL backups, with fixed arguments.
 import subprocess  # nosec B404
 from pathlib import Path
@@ -214,7 +215,7 @@ def _pg_rows(source: Path, table: str) -> list[dict]:
     columns = [c.strip().strip('"') for c in header[header.rindex("(") + 1:header.rindex(")")].split(",")]
     lines = rest.splitlines()
     lines = lines[:lines.index("\\.")] if "\\." in lines else lines  # the data ends at a line "\."
-    return [dict(zip(columns, line.split("\t"))) for line in lines]
+    return [dict(zip(columns, line.split("\t"), strict=False)) for line in lines]
 
 
 def _pg_restore_output(source: Path, *args: str) -> str:

@@ -18,6 +18,7 @@ from sqlalchemy import and_, delete, or_, select, update
 
 from . import audit
 from .assessments.models import Attempt, AttemptStep
+from .auth.api import account
 from .auth.forms import DisableTwoFactorForm
 from .auth.models import PasswordReset, User
 from .auth.operations import find_user
@@ -27,11 +28,18 @@ from .clock import utcnow
 from .cohorts.models import Attendance, CohortMember, LiveSession, Override
 from .database import wipe_freed_pages
 from .extensions import db
-from .portfolio.models import (BoardCertification, ContinuingEducation, Evidence, ExamResult, ExperienceEntry,
-                               OutsideTraining, PathwayChoice, SupervisionSession)
+from .portfolio.models import (
+    BoardCertification,
+    ContinuingEducation,
+    Evidence,
+    ExamResult,
+    ExperienceEntry,
+    OutsideTraining,
+    PathwayChoice,
+    SupervisionSession,
+)
 from .portfolio.share_models import PortfolioShare, RenewalReminder, SupervisorLink
 from .reading.models import LessonProgress
-from .auth.api import account
 
 data_cli = AppGroup("data", help="Data retention, export, backups and restores.")
 bp = Blueprint("privacy", __name__, url_prefix="/privacy")

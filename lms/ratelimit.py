@@ -100,7 +100,7 @@ def _check(scope: str, setting: str) -> None:
     allowed, windows = counters.count(_parse(current_app.config[setting]), scope, client)
     g.rate_limit = min(windows, key=lambda w: w[1].remaining)
     if not all(allowed):
-        reset = max(w.reset_time for (item, w), ok in zip(windows, allowed) if not ok)
+        reset = max(w.reset_time for (item, w), ok in zip(windows, allowed, strict=False) if not ok)
         raise TooManyRequests(retry_after=max(1, int(reset - time.time()) + 1))
 
 

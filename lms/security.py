@@ -3,6 +3,7 @@ from flask import Flask, request, session
 
 from .content.markdown import VIDEO_HOSTS
 
+
 def init_app(app: Flask) -> None:
     frame_src = " ".join(f"https://{host}" for host in sorted(VIDEO_HOSTS))
     csp = (

@@ -11,9 +11,10 @@ from flask import has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
 
-from helpers import CHEAP_ARGON2, PASSWORD, base_config, post  # noqa: F401 (re-exported for tests)
 from lms import create_app
 from lms.extensions import db
+
+from helpers import CHEAP_ARGON2, PASSWORD, base_config, post  # noqa: F401 (re-exported for tests)
 
 POSTGRES_URL = os.environ.get("DATABASE_URL", "") if os.environ.get("DATABASE_URL", "").startswith("postgres") else ""
 

@@ -80,8 +80,8 @@ def join_cohort_of(trainer_email: str, *trainee_ids: int) -> None:
     from sqlalchemy import select
 
     from lms.auth.models import User
-    from lms.extensions import db
     from lms.cohorts.roster import add_member, create_cohort, visible_cohorts
+    from lms.extensions import db
 
     trainer = db.session.scalar(select(User).where(User.email == trainer_email))
     cohorts = visible_cohorts(trainer)

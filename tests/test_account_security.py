@@ -1,9 +1,9 @@
 """Account security (issue #12): cookies never inherited, per-account throttling, session lifetimes,
 reset links and one-time codes, two-factor set-up kept server-side, CSRF failures that explain themselves."""
 import re
+from datetime import UTC
 
 import pytest
-
 from sqlalchemy import select
 
 from lms.auth.models import User
@@ -194,8 +194,8 @@ def test_the_pause_grows_and_a_reset_link_lifts_it(app, client, make_user, runne
     from datetime import timedelta
 
     from lms.auth.models import LoginThrottle
-    from lms.clock import utcnow
     from lms.auth.throttle import password_key
+    from lms.clock import utcnow
 
     make_user(email="a@example.org")
     for n in range(7):
@@ -308,7 +308,7 @@ def test_remember_me_is_for_trainees_only_and_lasts_30_days(app, make_user, monk
     cookie = trainee.get_cookie("remember_token")
     from datetime import datetime, timezone
 
-    days = (cookie.expires - datetime.now(timezone.utc)).days if cookie.expires.tzinfo else \
+    days = (cookie.expires - datetime.now(UTC)).days if cookie.expires.tzinfo else \
         (cookie.expires - datetime.utcnow()).days
     assert 29 <= days <= 30
     start = time.time()

@@ -257,8 +257,9 @@ def test_end_feedback_is_shown_only_on_the_results_page(app_factory, tmp_path, m
 
 
 def test_every_bundled_role_play_can_be_taken_to_a_full_score_and_completes_its_module(app_factory, make_user):
-    from lms.content.quiz_graph import best_totals
     from lms.content import catalog
+    from lms.content.quiz_graph import best_totals
+
     from helpers import BUNDLED_CONTENT
 
     app = app_factory(CONTENT_DIR=str(BUNDLED_CONTENT))

@@ -4,6 +4,7 @@ from datetime import timedelta
 from html import unescape
 
 from sqlalchemy import update
+from test_assessments_views import LISTENING, SAFETY, attempt_row, choose, start
 
 from lms.assessments.attempts import wait_words
 from lms.assessments.models import Attempt
@@ -11,7 +12,6 @@ from lms.clock import utcnow
 from lms.extensions import db
 
 from helpers import join_cohort_of, post
-from test_assessments_views import LISTENING, SAFETY, attempt_row, choose, start
 
 
 def text(client, url) -> str:

@@ -2,12 +2,12 @@
 import shutil
 
 from sqlalchemy import select
+from test_assessments_views import SAFETY, choose, start
 
 from lms.assessments.models import Attempt
 from lms.extensions import db
 
 from helpers import PASSWORD, TEST_CONTENT, post
-from test_assessments_views import SAFETY, choose, start
 
 
 def copy_content(tmp_path, name="content"):

@@ -1,9 +1,9 @@
 """The bundled course as a board would check it: every route of every role-play walked, every lesson measured."""
 import re
 
-from lms.content.quiz import END
 from lms.assessments.scoring import Step, passes, score_path
 from lms.content.loader import load_catalog
+from lms.content.quiz import END
 
 from helpers import BUNDLED_CONTENT
 

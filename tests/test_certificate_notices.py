@@ -3,8 +3,8 @@ import re
 from datetime import timedelta
 from html import unescape
 
-from lms.clock import utcnow
 from lms.certificates.models import Certificate
+from lms.clock import utcnow
 from lms.extensions import db
 
 from helpers import PASSWORD, join_cohort_of, post

@@ -9,13 +9,22 @@ import pytest
 from sqlalchemy import func, select
 
 from lms.auth.models import User
-from lms.clock import utcnow
 from lms.certificates import credentials
 from lms.certificates.ids import normalise
 from lms.certificates.models import AttestationSignature, Certificate
+from lms.clock import utcnow
 from lms.extensions import db
 
-from certificate_helpers import check_archival, check_tagged, claim, content_variant, pass_everything, pdf_text, qr_codes, structure
+from certificate_helpers import (
+    check_archival,
+    check_tagged,
+    claim,
+    content_variant,
+    pass_everything,
+    pdf_text,
+    qr_codes,
+    structure,
+)
 from helpers import BUNDLED_CONTENT, PASSWORD, join_cohort_of, post
 
 SCHEMA = "/work/shared/standards/ob3/ob_v3p0_achievementcredential_schema.json"

@@ -5,11 +5,10 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from helpers import write_content
 from lms import StartupRefused, create_app
 from lms.content.cli import content_cli
 
-from helpers import BUNDLED_CONTENT, TEST_CONTENT, base_config
+from helpers import BUNDLED_CONTENT, TEST_CONTENT, base_config, write_content
 
 
 def check(directory):
@@ -51,8 +50,9 @@ def test_check_through_the_flask_command_even_when_content_is_broken(tmp_path):
 
 
 def test_the_app_refuses_to_start_on_broken_content_with_no_good_version_stored(tmp_path, database_uri):
-    from lms.extensions import db
     from sqlalchemy import text
+
+    from lms.extensions import db
 
     root = write_content(tmp_path, {"modules/m/index.md": "---\ntitle: [unclosed\n---\n"})
     plain = create_app(base_config(database_uri))

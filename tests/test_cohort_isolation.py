@@ -11,17 +11,17 @@ from html import unescape
 
 import pytest
 from sqlalchemy import func, select
+from test_assessments_views import take_listening_to_the_written_scene
 
 from lms.assessments.models import PENDING, Attempt, AttemptStep
 from lms.auth.models import User
 from lms.certificates.models import Certificate, CertificateRequest
-from lms.extensions import db
-from lms.cohorts.roster import add_member, create_cohort
 from lms.cohorts.models import Attendance, CohortMember, Override
+from lms.cohorts.roster import add_member, create_cohort
+from lms.extensions import db
 
 from certificate_helpers import claim, content_variant, pass_everything
 from helpers import PASSWORD, csrf_token, post
-from test_assessments_views import take_listening_to_the_written_scene
 
 ANSWER = "That sounds really lonely"  # Carol's written answer, from take_listening_to_the_written_scene
 

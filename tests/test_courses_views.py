@@ -3,8 +3,8 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from lms.reading.models import LessonProgress
 from lms.extensions import db
+from lms.reading.models import LessonProgress
 
 from helpers import post
 

@@ -7,8 +7,8 @@ from datetime import date
 from sqlalchemy import select
 
 from lms.auth.models import User
-from lms.extensions import db
 from lms.cohorts.roster import create_cohort
+from lms.extensions import db
 
 from helpers import PASSWORD, TEST_CONTENT, csrf_token, post
 

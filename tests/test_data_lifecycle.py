@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from test_assessments_views import LISTENING, choose, page_state, start
 
 from lms import create_app
 from lms.assessments.models import Attempt, AttemptStep
@@ -14,7 +15,6 @@ from lms.clock import utcnow
 from lms.extensions import db
 
 from helpers import PASSWORD, base_config, post
-from test_assessments_views import LISTENING, choose, page_state, start
 
 sqlite_only = pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"),
                                  reason="looks into the SQLite file itself")

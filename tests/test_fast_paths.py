@@ -6,10 +6,10 @@ import shutil
 import pytest
 from sqlalchemy import event, inspect, select
 
-from lms.auth.api import signed_in_user
-from lms.certificates.api import public_certificate
 from lms.assessments.models import Attempt, AttemptStep
+from lms.auth.api import signed_in_user
 from lms.auth.models import User
+from lms.certificates.api import public_certificate
 from lms.certificates.models import Certificate
 from lms.extensions import db
 from lms.reading.models import LessonProgress
@@ -170,7 +170,7 @@ def test_remembered_csrf_tokens_are_only_good_for_their_own_session(app_factory,
         html = client.get("/dashboard").get_data(as_text=True)
         return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
-    alice_token, bob_token = token(alice), token(bob)
+    alice_token, _ = token(alice), token(bob)
     assert alice_token == token(alice), "the session's next page reuses the remembered token"
     lesson = "/courses/sample/safety/"
     alice.get(lesson)

@@ -2,14 +2,14 @@
 from datetime import date
 
 from sqlalchemy import select
+from test_assessments_views import take_listening_to_the_written_scene
 
 from lms.assessments.models import AttemptStep
-from lms.extensions import db
 from lms.cohorts.roster import add_member, create_cohort
+from lms.extensions import db
 
 from certificate_helpers import claim, content_variant, pass_everything
 from helpers import PASSWORD, join_cohort_of, post
-from test_assessments_views import take_listening_to_the_written_scene
 
 
 def login(app, email):

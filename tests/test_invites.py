@@ -9,8 +9,8 @@ from sqlalchemy import select
 from lms.audit import AuditEvent
 from lms.auth.models import PasswordReset, User
 from lms.clock import utcnow
-from lms.extensions import db
 from lms.cohorts.roster import add_member, create_cohort, import_roster
+from lms.extensions import db
 
 from helpers import PASSWORD, post
 

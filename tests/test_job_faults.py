@@ -10,15 +10,15 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from sqlalchemy import select
+from test_mail_outbox import free_port
 
-from lms.mail import FAILED, SENT, OutboxMail
-from lms.clock import utcnow
 from lms.certificates.models import VALID, Certificate
 from lms.certificates.reminders import send_reminders
+from lms.clock import utcnow
 from lms.extensions import db
+from lms.mail import FAILED, SENT, OutboxMail
 
 from certificate_helpers import content_variant
-from test_mail_outbox import free_port
 
 
 @contextmanager

@@ -3,14 +3,14 @@ import re
 from html import unescape
 
 from sqlalchemy import func, select
+from test_trainers import make_cohort
 
-from lms.mail import OutboxMail
 from lms.auth.models import User
-from lms.extensions import db
 from lms.cohorts.models import CohortMember
+from lms.extensions import db
+from lms.mail import OutboxMail
 
 from helpers import PASSWORD, post
-from test_trainers import make_cohort
 
 NEW = {"display_name": "Casey", "legal_name": "Casey Q. New", "password": "my own long passphrase",
        "confirm": "my own long passphrase", "privacy": "y"}

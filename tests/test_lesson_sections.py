@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 
 from lms.content.markdown import render
-from lms.reading.models import LessonProgress
 from lms.extensions import db
+from lms.reading.models import LessonProgress
 
 from helpers import post
 

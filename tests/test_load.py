@@ -3,18 +3,18 @@ no duplicate certificates, on SQLite and on PostgreSQL (whichever DATABASE_URL t
 
 Bounded: 12 trainees, each doing every step twice at the same moment (a double click), about
 400 requests in all."""
-import pytest
 import re
 import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import func, select
 
 from lms.assessments.models import Attempt, AttemptStep
 from lms.certificates.models import Certificate
-from lms.reading.models import LessonProgress
 from lms.extensions import db
+from lms.reading.models import LessonProgress
 
 from helpers import PASSWORD, TEST_CONTENT
 from load_support import Browser, Server

@@ -3,21 +3,20 @@ from pathlib import Path
 
 import pytest
 
-from helpers import write_content
-from lms.content.loader import inspect, load_catalog
+from lms.content.loader import check_content, load_catalog
 from lms.content.problems import ContentError
 
-from helpers import BUNDLED_CONTENT, TEST_CONTENT
+from helpers import BUNDLED_CONTENT, TEST_CONTENT, write_content
 
 
 def errors_of(root: Path) -> list[str]:
-    catalog, problems = inspect(root)
+    catalog, problems = check_content(root)
     assert catalog is None, "content with errors must not load"
     return [str(p) for p in problems if not p.warning]
 
 
 def test_bundled_content_loads_cleanly():
-    catalog, problems = inspect(BUNDLED_CONTENT)
+    catalog, problems = check_content(BUNDLED_CONTENT)
     assert problems == []
     core = catalog.course("peer-specialist-core")
     assert len(core.modules) == 13
@@ -124,7 +123,7 @@ def test_quiz_errors_make_the_whole_content_fail(tmp_path):
 
 def test_unsafe_html_is_a_warning_not_an_error(tmp_path):
     root = write_content(tmp_path, {"modules/m/index.md": "---\ntitle: M\n---\n# M\n\n<script>alert(1)</script>\n\n<a href=\"javascript:x()\">go</a>\n"})
-    catalog, problems = inspect(root)
+    catalog, problems = check_content(root)
     assert catalog is not None
     assert [str(p) for p in problems] == [
         f"{root}/modules/m/index.md:6: warning: HTML tag <script> is not allowed and will be removed",
@@ -193,7 +192,7 @@ def course_with(front: str) -> dict:
     "hours: 6\nlive: {ethics: 2, advocacy: 2}\n",          # 2 h of modules + 4 live hours
 ])
 def test_hours_backed_by_module_minutes_and_live_hours_are_accepted(tmp_path, front):
-    catalog, problems = inspect(write_content(tmp_path, course_with(front)))
+    catalog, problems = check_content(write_content(tmp_path, course_with(front)))
     assert problems == [] and catalog is not None
 
 

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 
 from sqlalchemy import event, select
 
-from lms.mail import FAILED, QUEUED, SENT, SKIPPED, OutboxMail
 from lms.extensions import db
+from lms.mail import FAILED, QUEUED, SENT, SKIPPED, OutboxMail
 
 from helpers import csrf_token
 

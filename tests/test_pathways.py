@@ -5,10 +5,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from helpers import BUNDLED_CONTENT, TEST_CONTENT
 from lms.content.cli import content_cli
-from lms.content.loader import inspect, load_catalog
+from lms.content.loader import check_content, load_catalog
 from lms.content.problems import ContentError
+
+from helpers import BUNDLED_CONTENT, TEST_CONTENT
 
 GOOD = """\
 title: Sample Credential
@@ -40,7 +41,7 @@ def content_with(tmp_path: Path, text: str, name: str = "credential.yaml") -> Pa
 
 
 def errors_of(root: Path) -> list[str]:
-    catalog, problems = inspect(root)
+    catalog, problems = check_content(root)
     assert catalog is None, "content with a bad pathway must not load"
     return [f"{Path(p.path).name}:{p.line}: {p.message}" for p in problems if not p.warning]
 

@@ -13,10 +13,26 @@ from lms.audit import AuditEvent
 from lms.content import catalog
 from lms.content.pathways import Board, Pathway, Training
 from lms.extensions import db
-from lms.portfolio.models import (BoardCertification, ContinuingEducation, EntryState, Evidence, ExperienceEntry,
-                                  OutsideTraining, ReviewState, SupervisionSession)
-from lms.portfolio.operations import (Locked, add_entry, add_outside_training, decide_entry, delete_pending, edit_pending,
-                                     review, store_evidence)
+from lms.portfolio.models import (
+    BoardCertification,
+    ContinuingEducation,
+    EntryState,
+    Evidence,
+    ExperienceEntry,
+    OutsideTraining,
+    ReviewState,
+    SupervisionSession,
+)
+from lms.portfolio.operations import (
+    Locked,
+    add_entry,
+    add_outside_training,
+    decide_entry,
+    delete_pending,
+    edit_pending,
+    review,
+    store_evidence,
+)
 from lms.portfolio.progress import progress
 
 from certificate_helpers import claim, pass_everything

@@ -6,14 +6,6 @@ from datetime import timedelta
 
 import jwt as pyjwt
 import pytest
-from certificate_helpers import (
-    check_archival,
-    check_tagged,
-    claim,
-    pass_everything,
-    pdf_text,
-)
-from helpers import PASSWORD, post
 from portfolio_share_helpers import choose, experience, supervision_session
 from sqlalchemy import select
 
@@ -22,6 +14,15 @@ from lms.certificates.models import Certificate
 from lms.clock import utcnow
 from lms.extensions import db
 from lms.portfolio.share_models import PortfolioShare
+
+from certificate_helpers import (
+    check_archival,
+    check_tagged,
+    claim,
+    pass_everything,
+    pdf_text,
+)
+from helpers import PASSWORD, post
 
 SCHEMA = "/work/shared/standards/ob3/ob_v3p0_achievementcredential_schema.json"
 NEW = "/portfolio/shares/new/sample-credential"

@@ -1,7 +1,6 @@
 """Supervisors vouch for entries: only the entries addressed to them, single-use mailed links, every decision audited."""
 from datetime import timedelta
 
-from helpers import PASSWORD, post
 from portfolio_share_helpers import experience, mailed_link, supervision_session
 from sqlalchemy import select
 
@@ -11,6 +10,8 @@ from lms.clock import utcnow
 from lms.extensions import db
 from lms.portfolio import supervision
 from lms.portfolio.share_models import SupervisorLink
+
+from helpers import PASSWORD, post
 
 
 def signed_in(app, email):

@@ -22,9 +22,9 @@ from flask.cli import ScriptInfo, run_command
 from sqlalchemy import func, select
 
 from lms import StartupRefused, config, create_app
-from lms.mail import deliver
 from lms.certificates.models import Certificate
 from lms.extensions import db
+from lms.mail import deliver
 
 from certificate_helpers import pass_everything, pdf_text, qr_codes
 from helpers import TEST_CONTENT, base_config

@@ -16,18 +16,19 @@ from sqlalchemy import event, func, select
 from werkzeug.datastructures import FileStorage, MultiDict
 from werkzeug.test import encode_multipart
 
-from certificate_helpers import claim, pass_everything
-from helpers import PASSWORD, TEST_CONTENT, csrf_token, post
 from lms.assessments.models import Attempt
 from lms.audit import AuditEvent
 from lms.auth.models import User
 from lms.auth.operations import create_user
-from lms.reading.models import LessonProgress
 from lms.content import content_state
 from lms.content.versions import ContentVersion, pack
 from lms.extensions import db
 from lms.publishing import api
 from lms.publishing.models import Candidate, Source
+from lms.reading.models import LessonProgress
+
+from certificate_helpers import claim, pass_everything
+from helpers import PASSWORD, TEST_CONTENT, csrf_token, post
 
 LIMITS = {"PUBLISH_MAX_UPLOAD_BYTES": 2 * 1024 * 1024, "PUBLISH_MAX_FILES": 60, "PUBLISH_MAX_FILE_BYTES": 1024 * 1024,
           "PUBLISH_MAX_TOTAL_BYTES": 4 * 1024 * 1024}

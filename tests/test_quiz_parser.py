@@ -1,7 +1,7 @@
 """Parsing and validating role-plays (docs/authoring.md, section 5 and its checks in section 9), at their true lines."""
 
-from lms.content.quiz_parser import parse_quiz
 from lms.content.problems import Collector
+from lms.content.quiz_parser import parse_quiz
 
 from helpers import TEST_CONTENT
 
@@ -131,8 +131,9 @@ def test_choice_text_is_sanitised():
 
 
 def test_bundled_role_plays_have_branching_critical_choices_and_a_written_scene():
-    from helpers import BUNDLED_CONTENT
     from lms.content.loader import load_catalog
+
+    from helpers import BUNDLED_CONTENT
 
     catalog = load_catalog(BUNDLED_CONTENT)
     # Role-plays, that is: a knowledge check is a linear multiple-choice quiz.

@@ -16,10 +16,10 @@ from sqlalchemy import func, select, text
 
 from lms.audit import AuditEvent
 from lms.auth.models import User
-from lms.clock import utcnow
 from lms.certificates import credentials
 from lms.certificates.issue import IssueError, issue
 from lms.certificates.models import Certificate, CertificateRequest
+from lms.clock import utcnow
 from lms.content import catalog
 from lms.extensions import db
 

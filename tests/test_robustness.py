@@ -78,8 +78,8 @@ def test_huge_integers_in_query_values_are_ignored(app, client, make_user):
     from datetime import date
 
     from lms.auth.models import User
-    from lms.extensions import db
     from lms.cohorts.roster import create_cohort
+    from lms.extensions import db
 
     make_user(email="admin@example.org", role="admin")
     post(client, "/account/login", {"email": "admin@example.org", "password": PASSWORD})
@@ -121,9 +121,9 @@ def test_roster_import_refuses_oversized_fields_and_malformed_emails(app, client
     from html import unescape
 
     from lms.auth.models import User
-    from lms.extensions import db
-    from lms.cohorts.roster import create_cohort
     from lms.cohorts.models import CohortMember
+    from lms.cohorts.roster import create_cohort
+    from lms.extensions import db
 
     coach = make_user(email="coach@example.org", role="trainer")
     cohort = create_cohort("Spring", "sample", date(2027, 3, 1), date(2027, 6, 1), coach)

@@ -1,10 +1,9 @@
 """Scoring decision by decision (docs/authoring.md, section 6): possible over the scenes visited, pass mark, critical, competencies."""
 import pytest
-
-from lms.content.quiz_graph import best_totals
-from lms.assessments.scoring import Step, is_finished, next_scene, passes, score_path
-
 from test_quiz_parser import EXAMPLE, parse, quiz_text
+
+from lms.assessments.scoring import Step, is_finished, next_scene, passes, score_path
+from lms.content.quiz_graph import best_totals
 
 
 def example():

@@ -79,8 +79,8 @@ def world(app, client, make_user):
     pass_everything(app, client, owner.id)
     claim(client)
     start = post(client, "/courses/sample/listening/roleplay/first-visit/start", page="/courses/")
-    from lms.certificates.models import Certificate
     from lms.assessments.models import Attempt
+    from lms.certificates.models import Certificate
 
     cert = db.session.scalars(select(Certificate)).one()
     attempt = db.session.scalars(select(Attempt).where(Attempt.state == "open")).one()
@@ -324,10 +324,10 @@ def test_audit_log_lines_cannot_be_forged(app, caplog):
 
 
 def test_written_answers_are_deleted_after_the_retention_period_but_scores_stay(app, runner, client, trainee):
+    from test_assessments_views import take_listening_to_the_written_scene
+
     from lms.assessments.models import Attempt, AttemptStep
     from lms.privacy import REMOVED
-
-    from test_assessments_views import take_listening_to_the_written_scene
 
     attempt_id, _ = take_listening_to_the_written_scene(client)
     attempt = db.session.get(Attempt, int(attempt_id))
@@ -341,9 +341,9 @@ def test_written_answers_are_deleted_after_the_retention_period_but_scores_stay(
 
 
 def test_an_unsent_draft_is_purged_with_the_written_answers(app, runner, client, trainee):
-    from lms.assessments.models import Attempt
-
     from test_assessments_views import reach_the_written_scene
+
+    from lms.assessments.models import Attempt
 
     play, attempt_id, position, scene = reach_the_written_scene(client)
     post(client, f"/attempts/{attempt_id}/answer", {"position": position, "scene": scene, "answer": "my draft",
@@ -396,9 +396,9 @@ _quiz_bits = st.sampled_from(["---\n", "title: Q\n", "pass_mark: 70\n", "## a\n"
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(_quiz_bits, st.text(max_size=30)), max_size=25))
 def test_content_parsers_never_raise_anything_but_reported_problems(parts):
-    from lms.content.quiz_parser import parse_quiz
     from lms.content.frontmatter import split
     from lms.content.problems import Collector
+    from lms.content.quiz_parser import parse_quiz
 
     source = "".join(parts)
     problems = Collector()
@@ -410,9 +410,10 @@ def test_content_parsers_never_raise_anything_but_reported_problems(parts):
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(st.one_of(_quiz_bits, st.text(max_size=20)), max_size=12))
 def test_the_loader_raises_only_its_own_error_type(tmp_path_factory, parts):
-    from helpers import write_content
     from lms.content.loader import load_catalog
     from lms.content.problems import ContentError
+
+    from helpers import write_content
 
     root = write_content(tmp_path_factory.mktemp("fuzz"), {"modules/m/q.quiz.md": "".join(parts),
                                                            "modules/m/index.md": "".join(reversed(parts))})

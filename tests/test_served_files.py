@@ -11,11 +11,12 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from helpers import PASSWORD, TEST_CONTENT, post, write_content
 from lms.certificates.pdf import StaticOnlyFetcher, render_pdf
 from lms.content.cli import content_cli
-from lms.content.loader import inspect
+from lms.content.loader import check_content
 from lms.content.versions import extract, snapshot
+
+from helpers import PASSWORD, TEST_CONTENT, post, write_content
 
 LESSON = "/courses/sample/listening/"
 SECRET = b"SECRET-OUTSIDE-THE-MODULE"
@@ -235,7 +236,7 @@ def test_graders_guides_and_hidden_files_are_accepted_without_a_warning(tmp_path
                                     "modules/m/q.guide.md": "## opening\n\nLook for feelings.\n",
                                     "modules/m/.gitkeep": "", "modules/m/images/.DS_Store": "x",
                                     "modules/m/images/diagram.webp": "RIFF", "modules/m/Audio/Intro.MP3": "ID3"})
-    catalog, problems = inspect(root)
+    catalog, problems = check_content(root)
     assert catalog is not None and problems == []
 
 

@@ -4,15 +4,15 @@ import re
 from html import unescape
 
 from sqlalchemy import select
+from test_trainers import coach, make_cohort  # noqa: F401 (a fixture)
 
 from lms.assessments.models import AttemptStep
-from lms.extensions import db
 from lms.cohorts.roster import add_member
+from lms.extensions import db
 
 from helpers import post
 from test_certificate_notices import coach_for
 from test_certificates import certified, only_certificate  # noqa: F401 (a fixture)
-from test_trainers import coach, make_cohort  # noqa: F401 (a fixture)
 
 
 def text(html: str) -> str:

@@ -1,22 +1,21 @@
 """Trainers and admins: cohorts, import, progress, live sessions, transcripts, analytics, overrides, admin."""
 import io
 from datetime import date, timedelta
-
 from html import unescape
 
 import pytest
 from sqlalchemy import event, func, select
+from test_assessments_views import SAFETY, choose, start
 
 from lms.assessments.models import Attempt
 from lms.audit import AuditEvent
 from lms.auth.models import User
 from lms.clock import utcnow
-from lms.extensions import db
-from lms.cohorts.roster import add_member, create_cohort
 from lms.cohorts.models import CohortMember, Override
+from lms.cohorts.roster import add_member, create_cohort
+from lms.extensions import db
 
 from helpers import PASSWORD, csrf_token, join_cohort_of, post
-from test_assessments_views import SAFETY, choose, start
 
 
 def login(app, email):

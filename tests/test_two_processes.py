@@ -2,8 +2,9 @@
 
 A certificate issued through one verifies through the other; a session from one works on the
 other; signing out on one ends the session on both."""
-import pytest
 import json
+
+import pytest
 
 from helpers import PASSWORD
 from load_support import Browser, Server

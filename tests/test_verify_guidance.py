@@ -5,8 +5,8 @@ import io
 import re
 from html import unescape
 
-from lms.clock import utcnow
 from lms.certificates.models import Certificate
+from lms.clock import utcnow
 from lms.extensions import db
 
 from helpers import csrf_token

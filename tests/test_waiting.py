@@ -3,12 +3,12 @@ import re
 from html import unescape
 
 from sqlalchemy import select
+from test_assessments_views import LISTENING, take_listening_to_the_written_scene
 
-from lms.mail import OutboxMail
 from lms.extensions import db
+from lms.mail import OutboxMail
 
 from helpers import PASSWORD, join_cohort_of, post, read_to_the_end
-from test_assessments_views import LISTENING, take_listening_to_the_written_scene
 
 WAITING = "Waiting for your trainer's grading"
 

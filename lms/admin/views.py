@@ -4,15 +4,14 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import func, or_, select
 
-from .. import audit
-from .. import site_settings
+from .. import audit, site_settings
 from ..auth import role_required
-from ..mail import deliver_after
 from ..auth.messages import request_reset, reset_link
 from ..auth.models import User
 from ..auth.operations import create_reset
 from ..extensions import db
 from ..inputs import query_int
+from ..mail import deliver_after
 from .forms import ActiveForm, AuthorForm, RoleForm
 from .operations import AdminError, change_role, set_active, set_author
 

@@ -6,9 +6,9 @@ unique, so a double submit, a refresh or the back button can never record a step
 import logging
 import random
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from collections.abc import Mapping
 from functools import lru_cache
 
 from flask import current_app
@@ -16,16 +16,16 @@ from sqlalchemy import bindparam, func, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import audit
-from ..mail import enqueue
 from ..auth.models import User
 from ..clock import utcnow
-from ..content.problems import Collector
 from ..cohorts.api import grants
 from ..cohorts.models import CohortMember
-from ..extensions import db
+from ..content.problems import Collector
 from ..content.quiz import END, Quiz, Scene
-from .models import FAILED, OPEN, PASSED, PENDING, Attempt, AttemptStep, QuizVersion
 from ..content.quiz_parser import parse_quiz
+from ..extensions import db
+from ..mail import enqueue
+from .models import FAILED, OPEN, PASSED, PENDING, Attempt, AttemptStep, QuizVersion
 from .scoring import RULE, Result, Step, next_scene, score_path
 
 logger = logging.getLogger(__name__)
@@ -320,7 +320,7 @@ def grade(attempt: Attempt, quiz: Quiz, awards: dict[int, list[int]], comment: s
         scene = quiz.scene(step.scene_id)
         if scene is not None and scene.kind == "written":
             points = awards.get(step.id, [])
-            if len(points) != len(scene.rubric) or any(not 0 <= p <= c.points for p, c in zip(points, scene.rubric)):
+            if len(points) != len(scene.rubric) or any(not 0 <= p <= c.points for p, c in zip(points, scene.rubric, strict=False)):
                 raise AttemptError("Every criterion needs a score between 0 and its maximum.")
             step.awards = list(points)
     attempt.grader_comment = (comment or "").strip() or None
@@ -344,9 +344,10 @@ def _tell_trainee_of_grade(attempt: Attempt, quiz: Quiz) -> None:
             f"Sign in to see the result and any comment:\n\n{link}\n\nIt is also shown on your dashboard.\n")
 
 
-def pending_queue(cohort_id: int | None = None, visible=true()) -> list[Attempt]:
+def pending_queue(cohort_id: int | None = None, visible=None) -> list[Attempt]:
     """Attempts waiting for a trainer, oldest first: those `visible` keeps (optionally only one cohort's)."""
-    stmt = select(Attempt).where(Attempt.state == PENDING, visible).order_by(Attempt.finished_at, Attempt.id)
+    stmt = select(Attempt).where(Attempt.state == PENDING, true() if visible is None else visible) \
+        .order_by(Attempt.finished_at, Attempt.id)
     if cohort_id is not None:
         stmt = stmt.where(Attempt.user_id.in_(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)))
     return list(db.session.scalars(stmt))

@@ -1,12 +1,13 @@
 """Attempts at role-plays, their steps, and the quiz versions they were taken on."""
-from enum import StrEnum
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
 from ..extensions import Model
+
 
 class AttemptState(StrEnum):
     OPEN = "open"

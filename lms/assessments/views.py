@@ -4,11 +4,25 @@ from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
 from wtforms.fields.choices import SelectChoice
 
-from ..cohorts import access
 from ..auth.models import User
+from ..cohorts import access
 from ..content import catalog
 from ..extensions import db
-from .attempts import MAX_ANSWER_LENGTH, STALE, AttemptError, answer, availability, choice_order, last_step, quiz_for_attempt, parse_answer, save_draft, step_count, steps_of, wait_words
+from .attempts import (
+    MAX_ANSWER_LENGTH,
+    STALE,
+    AttemptError,
+    answer,
+    availability,
+    choice_order,
+    last_step,
+    parse_answer,
+    quiz_for_attempt,
+    save_draft,
+    step_count,
+    steps_of,
+    wait_words,
+)
 from .forms import ChoiceForm, WrittenForm
 from .models import OPEN, Attempt
 from .scoring import score_path

@@ -3,8 +3,8 @@ import click
 from flask.cli import AppGroup
 
 from ..extensions import db
-from .models import ROLES
 from .messages import reset_link
+from .models import ROLES
 from .operations import create_reset, create_user, find_user
 from .passwords import password_problem
 

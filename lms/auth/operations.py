@@ -7,10 +7,10 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from .. import audit
+from ..clock import utcnow
 from ..extensions import db
 from . import throttle
 from .models import ROLES, PasswordReset, User, new_session_token
-from ..clock import utcnow
 from .passwords import hash_password, needs_rehash, verify_password
 
 logger = logging.getLogger(__name__)

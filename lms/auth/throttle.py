@@ -12,9 +12,9 @@ from datetime import timedelta
 from sqlalchemy import case, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ..clock import utcnow
 from ..extensions import db
 from .models import LoginThrottle
-from ..clock import utcnow
 
 FREE_FAILURES = 5
 MAX_PAUSE = timedelta(hours=1)

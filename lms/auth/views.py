@@ -7,16 +7,26 @@ from flask_login import current_user, login_required, logout_user
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db, limiter
+from ..mail import deliver_after
 from ..site_settings import staff_two_factor_required
 from . import operations, sessions, throttle
-from .forms import AcceptPrivacyForm, ChangePasswordForm, CodeForm, DisableTwoFactorForm, ForgotForm, LoginForm, RegisterForm, ResetForm, StartTwoFactorForm
-from ..mail import deliver_after
+from .api import account
+from .forms import (
+    AcceptPrivacyForm,
+    ChangePasswordForm,
+    CodeForm,
+    DisableTwoFactorForm,
+    ForgotForm,
+    LoginForm,
+    RegisterForm,
+    ResetForm,
+    StartTwoFactorForm,
+)
 from .messages import request_reset, tell_owner_of_registration
 from .models import User
 from .operations import authenticate, change_password, find_reset, find_user, normalise_email, use_reset
 from .passwords import hash_password, verify_password
 from .twofactor import accept, new_secret, provisioning
-from .api import account
 
 bp = Blueprint("auth", __name__, url_prefix="/account")
 SIGNED_UP = "Your account is ready, and you are signed in."

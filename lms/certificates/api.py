@@ -5,9 +5,19 @@ from sqlalchemy import Row, bindparam, select
 
 from ..clock import utcnow
 from ..database import read_one
-from . import credentials
 from ..extensions import db
-from .models import LIVE, REVOKED, SUPERSEDED, SUSPENDED, VALID, Certificate, CertificateFacts, CertificateRequest, RequestState
+from . import credentials
+from .models import (
+    LIVE,
+    REVOKED,
+    SUPERSEDED,
+    SUSPENDED,
+    VALID,
+    Certificate,
+    CertificateFacts,
+    CertificateRequest,
+    RequestState,
+)
 
 #: a replacement or a reinstatement stays on the holder's dashboard this long; a suspension or revocation while it lasts
 RECENT_CHANGE = timedelta(days=30)

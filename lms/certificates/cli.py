@@ -4,8 +4,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..mail import deliver, describe_failure
 from ..extensions import db
+from ..mail import deliver, describe_failure
 from . import keys
 from .ids import InvalidId, normalise
 from .issue import IssueError, allow_recertification, change_status

@@ -7,7 +7,7 @@ The holder's percent score is never included: `result` says only that the course
 import base64
 import gzip
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from .models import Certificate
 
@@ -34,7 +34,7 @@ def _iso(moment: datetime) -> str:
 
 
 def _epoch(moment: datetime) -> int:
-    return int(moment.replace(microsecond=0, tzinfo=timezone.utc).timestamp())
+    return int(moment.replace(microsecond=0, tzinfo=UTC).timestamp())
 
 
 def issuer_profile(issuer: dict, base: str) -> dict:

@@ -15,12 +15,22 @@ from sqlalchemy.exc import IntegrityError
 from .. import audit
 from ..auth.models import User
 from ..clock import utcnow
-from ..content.catalog import Catalog, Course
 from ..completion.api import COMPLETE, course_status, learner
+from ..content.catalog import Catalog, Course
 from ..extensions import db
 from . import credentials, keys
-from .models import LIVE, REVOKED, SUPERSEDED, SUSPENDED, VALID, AttestationSignature, Certificate, CertificateRequest, RequestState
 from .ids import new_id
+from .models import (
+    LIVE,
+    REVOKED,
+    SUPERSEDED,
+    SUSPENDED,
+    VALID,
+    AttestationSignature,
+    Certificate,
+    CertificateRequest,
+    RequestState,
+)
 from .pdf import credential_attachment, render_pdf
 
 logger = logging.getLogger(__name__)

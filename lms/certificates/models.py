@@ -1,12 +1,13 @@
 """Certificates, the signatures and approvals behind them, and the issuer's signing keys."""
-from enum import StrEnum
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, deferred, mapped_column
 
 from ..clock import utcnow
 from ..extensions import Model
+
 
 class CertificateStatus(StrEnum):
     VALID = "valid"

@@ -6,12 +6,12 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 
 from ..clock import utcnow
 from ..extensions import csrf, db, limiter
-from . import credentials, keys
 from ..formats import SafeCsv, csv_response
+from . import credentials, keys
+from .api import status_entries
 from .forms import BulkForm
 from .issue import issuer_settings, public_base
 from .models import SigningKey
-from .api import status_entries
 from .verification import MAX_BULK, bulk, count_by_status, find, public_record
 
 bp = Blueprint("verify", __name__, url_prefix="/verify")
@@ -159,7 +159,7 @@ def _csv_response(rows: list[dict]) -> Response:
     writer.writerow(["query", "id", "status", "holder", "course", "hours", "issued", "expires", "replaced_by", "note"])
     for row in rows:
         writer.writerow([row["query"], row["id"], row["status"], row.get("holder"), row.get("course"),
-                         "%g" % row["hours"]["total"] if "hours" in row else "", row.get("issued", ""), row.get("expires") or "",
+                         f'{row["hours"]["total"]:g}' if "hours" in row else "", row.get("issued", ""), row.get("expires") or "",
                          row.get("replaced_by", ""), row["status_text"]])
     return csv_response(writer, "verification.csv")
 

@@ -4,12 +4,12 @@ import logging
 from flask import current_app
 from sqlalchemy import select, update
 
-from ..mail import enqueue
 from ..auth.models import User
 from ..clock import utcnow
 from ..content import catalog
 from ..database import begin_write
 from ..extensions import db
+from ..mail import enqueue
 from .issue import RENEWAL_WINDOW, public_base
 from .models import VALID, Certificate
 

@@ -13,13 +13,13 @@ from sqlalchemy import select
 
 from ..assessments.models import PASSED, Attempt
 from ..clock import utcnow
-from ..content.catalog import Catalog
-from ..reading.models import LessonProgress
+from ..cohorts.api import completed_by_override
+from ..cohorts.models import Attendance, LiveSession
 from ..completion.api import COMPLETE, module_state
+from ..content.catalog import Catalog
 from ..extensions import db
 from ..formats import SafeCsv, csv_response
-from ..cohorts.models import Attendance, LiveSession
-from ..cohorts.api import completed_by_override
+from ..reading.models import LessonProgress
 from .pdf import render_pdf
 
 ROLE_PLAY_CAP_SECONDS = 3600

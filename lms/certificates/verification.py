@@ -3,8 +3,8 @@ from sqlalchemy import select
 
 from ..clock import utcnow
 from ..extensions import db
-from .ids import InvalidId, normalise
 from .api import PublicCertificate, public_certificate
+from .ids import InvalidId, normalise
 from .models import Certificate
 
 STATUS_TEXT = {

@@ -2,8 +2,8 @@
 from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user, login_required
 
-from ..cohorts import access
 from ..auth.models import User
+from ..cohorts import access
 from ..extensions import db
 from .api import stored_pdf
 from .models import Certificate

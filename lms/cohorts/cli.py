@@ -3,8 +3,8 @@ import click
 from sqlalchemy import select
 
 from ..extensions import db
-from .roster import import_roster
 from .models import Cohort
+from .roster import import_roster
 
 
 @click.command("import")

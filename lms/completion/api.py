@@ -5,10 +5,10 @@ passed (or a trainer recorded the module complete), and, for a course, the live 
 requires attended. Certificates, the dashboard and trainers' pages all ask `learner` and
 `course_status`; nothing else recomputes it.
 """
-from enum import StrEnum
 from collections.abc import Set
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from ..assessments.api import OpenAttempt, passed_assessments, pending_assessments
@@ -16,6 +16,7 @@ from ..cohorts.api import completed_by_override, live_minutes_attended
 from ..content.catalog import Catalog, Course, Module
 from ..reading.models import LessonProgress
 from ..reading.progress import progress_rows, resume_section
+
 
 class ModuleState(StrEnum):
     NOT_STARTED = "not-started"

@@ -1,8 +1,9 @@
 """Typed, frozen objects for everything the loader reads from `content/`."""
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from markupsafe import Markup
 

@@ -6,7 +6,7 @@ when the content is broken and the app itself refuses to start.
 import click
 
 from ..config import content_dir
-from .loader import inspect
+from .loader import check_content
 
 content_cli = click.Group("content", help="Check and manage course content.")
 
@@ -16,7 +16,7 @@ content_cli = click.Group("content", help="Check and manage course content.")
 def check_command(directory: str | None) -> None:
     """Report every problem in the content as file:line: message; exit 1 on any error."""
     directory = directory or content_dir()
-    catalog, problems = inspect(directory)
+    catalog, problems = check_content(directory)
     for problem in problems:
         click.echo(str(problem))
     errors = sum(1 for p in problems if not p.warning)

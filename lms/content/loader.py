@@ -10,13 +10,13 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .quiz_parser import parse_guide, parse_quiz
 from .catalog import Attestation, Catalog, CertificateSpec, Competency, Course, Module
 from .files import why_not_served
 from .frontmatter import FrontMatter, parse_yaml, split
 from .markdown import render
 from .pathways import ICRC_DOMAINS, parse_pathway
 from .problems import Collector, ContentError, Problem
+from .quiz_parser import parse_guide, parse_quiz
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_RULE = "use lowercase letters, digits and hyphens"
@@ -36,7 +36,7 @@ def load_catalog(root: str | Path) -> Catalog:
     return catalog
 
 
-def inspect(root: str | Path) -> tuple[Catalog | None, list[Problem]]:
+def check_content(root: str | Path) -> tuple[Catalog | None, list[Problem]]:
     """The catalog (None if there is any error) and every error and warning, sorted by file and line."""
     catalog, problems = _Loader(Path(root)).load()
     return catalog, sorted(problems)

@@ -111,7 +111,7 @@ def _sections(tokens) -> tuple[Section, ...]:
                   and tokens[i].level == 0), None)
     bounds = [0, *starts[1:], len(tokens)]
     sections = []
-    for start, heading, end in zip(bounds, starts, bounds[1:]):
+    for start, heading, end in zip(bounds, starts, bounds[1:], strict=False):
         text = re.sub(r"[*_`]", "", tokens[heading + 1].content).strip()
         part = tokens[start:end] if title is None or start else tokens[:title] + tokens[title + 3:end]
         html = sanitise(_md.renderer.render(part, _md.options, {}))

@@ -7,10 +7,11 @@ It is content, so it lives with the content pipeline and is loaded (and checked)
 The portfolio (lms.portfolio) reads the parsed objects; this module knows nothing about trainees.
 """
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 import yaml
 

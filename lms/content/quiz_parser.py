@@ -11,8 +11,8 @@ from markupsafe import Markup
 from .frontmatter import split
 from .markdown import block_tokens, render, render_inline
 from .problems import Collector
+from .quiz import END, Anchor, Choice, Criterion, Quiz, Scene, Score
 from .quiz_graph import check_graph
-from .quiz import END, Anchor, Choice, Criterion, Quiz, Score, Scene
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 QUIZ_KEYS = {"title", "pass_mark", "max_attempts", "retry_after_minutes", "feedback", "shuffle", "required",

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, deferred, mapped_column
 from ..clock import utcnow
 from ..extensions import Model, db
 from .catalog import Catalog
-from .loader import inspect, load_catalog
+from .loader import check_content, load_catalog
 from .problems import ContentError, Problem
 
 logger = logging.getLogger(__name__)
@@ -132,7 +132,7 @@ class ContentState:
         version is served. Files never seen before (a deployment) are published as always.
         """
         root = Path(self.app.config["CONTENT_DIR"])
-        catalog, problems = inspect(root)
+        catalog, problems = check_content(root)
         self.problems = [p for p in problems if not p.warning] if catalog is None else []
         self.disk_signature = disk_signature(root)
         if catalog is None:

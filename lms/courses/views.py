@@ -14,12 +14,19 @@ from ..auth.api import account
 from ..certificates.forms import ClaimForm
 from ..certificates.issue import IssueError, claim, eligibility
 from ..certificates.models import Certificate
-from ..database import begin_write
-from ..extensions import db
+from ..completion.api import course_status, learner, resume_points
 from ..content import catalog, previewing
 from ..content.files import SVG_POLICY, media_type, served_file
-from ..reading.progress import NotReadToTheEnd, finish_lesson, open_lesson, peek_progress, resume_section, view_needs_write
-from ..completion.api import course_status, learner, resume_points
+from ..database import begin_write
+from ..extensions import db
+from ..reading.progress import (
+    NotReadToTheEnd,
+    finish_lesson,
+    open_lesson,
+    peek_progress,
+    resume_section,
+    view_needs_write,
+)
 
 bp = Blueprint("courses", __name__, url_prefix="/courses")
 

@@ -5,5 +5,6 @@ from wtforms.validators import DataRequired, Length
 
 from ..formats import strip as _strip
 
+
 class JoinForm(FlaskForm):
     code = StringField("Join code from your trainer", filters=[_strip], validators=[DataRequired(), Length(max=16)])

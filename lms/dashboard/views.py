@@ -6,11 +6,11 @@ from sqlalchemy import update
 from ..assessments.api import open_attempts
 from ..assessments.attempts import recently_graded
 from ..auth.api import account
-from ..auth.operations import change_names
 from ..auth.forms import ProfileForm
+from ..auth.models import User
+from ..auth.operations import change_names
 from ..certificates import transcript as certificate_transcript
 from ..certificates.api import certificates_of, live_certificates_of, status_notices, valid_first
-from ..auth.models import User
 from ..certificates.reminders import expiring
 from ..completion.api import course_status, learner, resume_points
 from ..content import catalog, content_state, previewing

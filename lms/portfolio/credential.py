@@ -43,7 +43,7 @@ def build_credential(snapshot: PortfolioSnapshot, base: str) -> dict:
                      "name": f"{r.label} (hours)", "resultType": "ext:Hours", "requiredValue": f"{r.required:g}"}
                     for r in snapshot.requirements]
     results = [{"type": ["Result"], "resultDescription": d["id"], "value": f"{r.verified:g}"}
-               for r, d in zip(snapshot.requirements, descriptions)]
+               for r, d in zip(snapshot.requirements, descriptions, strict=False)]
     subject = {
         "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, base + '/portfolio/' + snapshot.id)}",
         "type": ["AchievementSubject"],

@@ -15,8 +15,18 @@ from .. import audit
 from ..clock import utcnow
 from ..extensions import db
 from . import evidence as files
-from .models import (BoardCertification, ContinuingEducation, EntryState, Evidence, ExamResult, ExperienceEntry,
-                     OutsideTraining, PathwayChoice, ReviewState, SupervisionSession)
+from .models import (
+    BoardCertification,
+    ContinuingEducation,
+    EntryState,
+    Evidence,
+    ExamResult,
+    ExperienceEntry,
+    OutsideTraining,
+    PathwayChoice,
+    ReviewState,
+    SupervisionSession,
+)
 
 logger = logging.getLogger(__name__)
 #: the audit name of each kind of record

@@ -29,9 +29,9 @@ What counts (and nothing else does):
 
 Every figure is rounded to hundredths of an hour after adding whole minutes, as transcripts do.
 """
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Iterable, Mapping
 
 from sqlalchemy import select
 
@@ -40,8 +40,16 @@ from ..certificates.models import VALID, Certificate
 from ..clock import utcnow
 from ..content.pathways import Pathway
 from ..extensions import db
-from .models import (BoardCertification, ContinuingEducation, EntryState, ExamResult, ExperienceEntry, OutsideTraining,
-                     ReviewState, SupervisionSession)
+from .models import (
+    BoardCertification,
+    ContinuingEducation,
+    EntryState,
+    ExamResult,
+    ExperienceEntry,
+    OutsideTraining,
+    ReviewState,
+    SupervisionSession,
+)
 
 DOMAIN_LABELS = {"advocacy": "Advocacy", "mentoring": "Mentoring and education",
                  "recovery-wellness": "Recovery and wellness support", "ethics": "Ethical responsibility"}

@@ -7,19 +7,39 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from ..certificates.issue import public_base
 from ..cohorts import access
 from ..content import catalog
 from ..extensions import db
-from .evidence import MAX_BYTES, EvidenceRefused
-from .forms import (CertificationForm, ChooseForm, ConfirmForm, ContinuingEducationForm, ExamForm, ExperienceForm,
-                    OutsideTrainingForm, SupervisionForm)
-from .models import ContinuingEducation, Evidence, ExperienceEntry, OutsideTraining, SupervisionSession
-from .operations import (Locked, PortfolioError, add_continuing_education, add_entry, add_outside_training, choose_pathway,
-                         chosen_slugs, delete_pending, drop_pathway, edit_pending, record_certification, record_exam,
-                         store_evidence)
-from ..certificates.issue import public_base
-from .progress import progress
 from . import supervision
+from .evidence import MAX_BYTES, EvidenceRefused
+from .forms import (
+    CertificationForm,
+    ChooseForm,
+    ConfirmForm,
+    ContinuingEducationForm,
+    ExamForm,
+    ExperienceForm,
+    OutsideTrainingForm,
+    SupervisionForm,
+)
+from .models import ContinuingEducation, Evidence, ExperienceEntry, OutsideTraining, SupervisionSession
+from .operations import (
+    Locked,
+    PortfolioError,
+    add_continuing_education,
+    add_entry,
+    add_outside_training,
+    choose_pathway,
+    chosen_slugs,
+    delete_pending,
+    drop_pathway,
+    edit_pending,
+    record_certification,
+    record_exam,
+    store_evidence,
+)
+from .progress import progress
 
 bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 #: the upload pages take a 5 MB file plus the form around it; every other page keeps the app's smaller limit

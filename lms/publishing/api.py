@@ -33,7 +33,7 @@ from sqlalchemy import select
 from ..auth.models import User
 from ..clock import utcnow
 from ..content.catalog import Catalog
-from ..content.loader import inspect
+from ..content.loader import check_content
 from ..content.problems import Problem
 from ..content.versions import ContentVersion, extract, pack, unpack
 from ..extensions import db
@@ -141,7 +141,7 @@ def changed_files(candidate: Candidate) -> dict[str, list[str]]:
 def check(candidate: Candidate) -> list[Problem]:
     """Run the content checker on the candidate; its errors and warnings (paths relative to the tree), kept on it."""
     folder = _folder(candidate)
-    catalog, problems = inspect(folder)
+    catalog, problems = check_content(folder)
     relative = sorted(Problem(_relative(p.path, folder), p.line, p.message, p.warning) for p in problems)
     candidate.problems = [{"path": p.path, "line": p.line, "message": p.message, "warning": p.warning}
                           for p in relative]
@@ -167,7 +167,7 @@ def catalog_for(candidate: Candidate) -> Catalog | None:
         return cached
     if candidate.error_count:
         return None
-    catalog, _ = inspect(_folder(candidate))
+    catalog, _ = check_content(_folder(candidate))
     if catalog is not None:
         _remember(candidate.fingerprint, catalog)
     return catalog

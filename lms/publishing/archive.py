@@ -168,7 +168,7 @@ def _content_names(names: list[str], filename: str) -> dict[str, str]:
             raise UploadError(f"The module folder '{slug}' needs a name in lowercase letters, digits and hyphens "
                               "(it becomes the module's address).")
         inner = [f"modules/{slug}/{n}" for n in inner]
-    return dict(zip(names, inner))
+    return dict(zip(names, inner, strict=False))
 
 
 def _module_of(files: dict[str, bytes]) -> str | None:

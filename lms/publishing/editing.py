@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 from ..content.files import media_type
 from ..content.frontmatter import split
-from ..content.loader import SLUG, inspect
+from ..content.loader import SLUG, check_content
 from ..content.markdown import render
 from ..content.problems import Collector, Problem
 from ..content.quiz import Quiz
@@ -82,7 +82,7 @@ def check_files(files: dict[str, bytes]) -> list[Problem]:
             target = root / name
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(data)
-        _, problems = inspect(root)
+        _, problems = check_content(root)
         return sorted(Problem(_relative(p.path, root), p.line, p.message, p.warning) for p in problems)
 
 

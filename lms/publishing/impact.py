@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 from ..assessments.models import OPEN, PENDING, Attempt
 from ..auth.models import User
 from ..certificates.models import LIVE, AttestationSignature, Certificate
-from ..content.catalog import Catalog, Course
-from ..reading.models import LessonProgress
 from ..completion.api import course_status, learner
+from ..content.catalog import Catalog, Course
 from ..extensions import db
+from ..reading.models import LessonProgress
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 

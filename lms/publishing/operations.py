@@ -10,7 +10,7 @@ from sqlalchemy import select
 from .. import audit
 from ..auth.models import User
 from ..content import content_state, versions
-from ..content.loader import inspect
+from ..content.loader import check_content
 from ..content.versions import ContentVersion, extract
 from ..extensions import db
 from .api import create_candidate, live_files, live_fingerprint, replace_module
@@ -99,7 +99,7 @@ def rollback(fingerprint: str, note: str, user: User) -> Publication:
     if previous == fingerprint:
         raise PublishError("This version is already live.")
     note = _note(note)
-    errors = [p for p in inspect(extract(fingerprint, row.archive, content_state().cache))[1] if not p.warning]
+    errors = [p for p in check_content(extract(fingerprint, row.archive, content_state().cache))[1] if not p.warning]
     if errors:
         # Every process would try to load it and fail: the checker may have grown stricter since it was live.
         raise PublishError(f"This version no longer passes the check ({len(errors)} error(s), e.g. {errors[0].message}), "

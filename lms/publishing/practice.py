@@ -3,10 +3,10 @@ never in the database (no Attempt or step rows), and is scored with the same rul
 `?from=<scene id>` starts a new route at that scene ("try from this scene")."""
 from flask import abort, flash, redirect, render_template, request, session, url_for
 
-from ..content.quiz import END
 from ..assessments.scoring import Step, next_scene, score_path
 from ..auth import author_required
 from ..content import catalog, previewing
+from ..content.quiz import END
 from .preview import PRACTICE_KEY
 from .views import bp
 

@@ -22,8 +22,15 @@ from .forms import PublishForm, UploadForm
 from .git import FetchError, source_from_config
 from .impact import impact
 from .models import Candidate, Publication
-from .operations import (PublishError, candidate_from_git, candidate_from_upload, discard, limits_from,
-                         publish_candidate, rollback)
+from .operations import (
+    PublishError,
+    candidate_from_git,
+    candidate_from_upload,
+    discard,
+    limits_from,
+    publish_candidate,
+    rollback,
+)
 from .preview import start_preview, stop_preview
 
 logger = logging.getLogger(__name__)

@@ -7,10 +7,11 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
+from ..content.catalog import Course, Module
 from ..database import read_one
 from ..extensions import db
-from ..content.catalog import Course, Module
 from .models import LessonProgress
+
 
 def _get(user_id: int, module_slug: str) -> LessonProgress | None:
     # FOR UPDATE: two requests adding reading time to the same row must not overwrite each other

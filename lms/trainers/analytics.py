@@ -10,11 +10,11 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 
 from ..assessments.attempts import quiz_for_attempt, steps_of
-from ..content.quiz import Quiz
 from ..assessments.models import FAILED, PASSED, Attempt
 from ..assessments.scoring import score_path
-from ..extensions import db
 from ..cohorts.models import CohortMember
+from ..content.quiz import Quiz
+from ..extensions import db
 
 
 @dataclass
@@ -65,11 +65,11 @@ def bar_chart(title: str, labels: list[str], values: list[float], unit: str = ""
     bar_height, gap, label_width = 22, 8, 200
     height = max(len(values), 1) * (bar_height + gap) + gap
     top = max(values, default=0) or 1
-    summary = "; ".join(f"{label}: {value:g}{unit}" for label, value in zip(labels, values))
+    summary = "; ".join(f"{label}: {value:g}{unit}" for label, value in zip(labels, values, strict=False))
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{_slug(title)}-t {_slug(title)}-d" '
              f'preserveAspectRatio="xMinYMin meet"><title id="{_slug(title)}-t">{escape(title)}</title>'
              f'<desc id="{_slug(title)}-d">{escape(summary)}</desc>']
-    for i, (label, value) in enumerate(zip(labels, values)):
+    for i, (label, value) in enumerate(zip(labels, values, strict=False)):
         y = gap + i * (bar_height + gap)
         length = (width - label_width - 60) * value / top
         parts.append(f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end" class="chart-label">{escape(label[:32])}</text>'

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from .. import audit
 from ..auth import author_required, role_required
 from ..content import catalog, content_state
-from ..content.loader import inspect
+from ..content.loader import check_content
 from ..content.versions import ContentVersion
 from ..extensions import db
 from .estimates import MIN_TRAINEES, module_times
@@ -20,7 +20,7 @@ bp = Blueprint("authoring", __name__, url_prefix="/staff/content")
 @role_required("trainer", "admin")
 def status():
     state = content_state()
-    _, problems = inspect(state.app.config["CONTENT_DIR"])
+    _, problems = check_content(state.app.config["CONTENT_DIR"])
     versions = db.session.scalars(select(ContentVersion).order_by(ContentVersion.published_at.desc()).limit(10)).all()
     courses_of = {m: [c for c in catalog().courses.values() if m in c.modules] for m in catalog().modules}
     idle_cap = timedelta(minutes=current_app.config["LESSON_IDLE_CAP_MINUTES"])

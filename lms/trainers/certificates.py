@@ -6,8 +6,8 @@ from sqlalchemy import select
 from .. import audit
 from ..auth import role_required
 from ..auth.models import User
-from ..certificates.forms import DecisionForm, RecertifyForm, ReissueForm, StatusForm
 from ..certificates.api import find_certificates, pending_requests
+from ..certificates.forms import DecisionForm, RecertifyForm, ReissueForm, StatusForm
 from ..certificates.issue import IssueError, allow_recertification, approve, change_status, decline, reissue
 from ..certificates.models import Certificate, CertificateRequest
 from ..cohorts import access

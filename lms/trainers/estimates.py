@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from ..assessments.models import Attempt, AttemptStep
 from ..content.catalog import Catalog, Module
-from ..reading.models import LessonProgress
 from ..extensions import db
+from ..reading.models import LessonProgress
 
 #: below this many trainees a median would describe individuals, so it is not shown
 MIN_TRAINEES = 5

@@ -8,12 +8,11 @@ from sqlalchemy import func, select
 from ..assessments.models import PASSED, PENDING, Attempt
 from ..auth.models import User
 from ..clock import utcnow
-from ..content.catalog import Catalog, Course, Module
-from ..reading.models import LessonProgress
-from ..completion.api import COMPLETE, STATE_LABELS, WAITING, module_state
-from ..extensions import db
 from ..cohorts.models import Attendance, CohortMember, LiveSession, Override, OverrideKind
-
+from ..completion.api import COMPLETE, STATE_LABELS, WAITING, module_state
+from ..content.catalog import Catalog, Course, Module
+from ..extensions import db
+from ..reading.models import LessonProgress
 
 
 @dataclass

@@ -1,32 +1,39 @@
 """Trainers' pages (/staff): cohorts, progress, live sessions, invite links, trainees, overrides, transcripts, analytics."""
 from datetime import timedelta
 
-from flask import abort, Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from ..cohorts import access
+from ..assessments.api import attempts_of
 from ..auth import role_required
 from ..auth.messages import reset_link
 from ..auth.models import User
-from ..clock import utcnow
+from ..certificates import transcript
 from ..certificates.api import certificates_of
-from ..content import catalog
+from ..clock import utcnow
+from ..cohorts import access
+from ..cohorts.api import (
+    KINDS,
+    OverrideError,
+    SessionError,
+    add_override,
+    cohorts_of,
+    overrides_of,
+    record_session,
+    unassigned_trainees,
+)
+from ..cohorts.models import Cohort, LiveSession
+from ..cohorts.roster import CohortError, can_see_cohort, create_cohort, import_roster, visible_cohorts
 from ..completion.api import course_status, learner
+from ..content import catalog
 from ..extensions import db
 from ..formats import csv_response as _csv
 from ..inputs import query_int
 from . import analytics, exports
-from ..certificates import transcript
-from ..cohorts.roster import CohortError, can_see_cohort, create_cohort, import_roster, visible_cohorts
-from .forms import CohortForm, ImportForm, OverrideForm, SessionForm
-from ..cohorts.models import Cohort, LiveSession
-from ..assessments.api import attempts_of
-from ..cohorts.api import cohorts_of, overrides_of, unassigned_trainees
-from .forms import InviteForm
+from .forms import CohortForm, ImportForm, InviteForm, OverrideForm, SessionForm
 from .invites import DEFAULT_INVITE_DAYS, create_invites, invitees
-from ..cohorts.api import KINDS, OverrideError, SessionError, add_override, record_session
 from .matrix import cohort_matrix, inactive, state_label
 
 bp = Blueprint("trainers", __name__, url_prefix="/staff")

@@ -2,8 +2,8 @@
 (zero violations at any impact, WCAG 2.2 AA rules included), by the Nu Html Checker (zero errors),
 for no horizontal scrolling at 360 px, and screenshotted at 360 and 1280 px for people to look at."""
 import json
-import re
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -141,10 +141,10 @@ def build_portfolio_world(app, world):
 
     from lms.auth.models import User
     from lms.auth.operations import create_user
+    from lms.content import catalog
     from lms.extensions import db
     from lms.portfolio import share, supervision
     from lms.portfolio.models import ExperienceEntry, PathwayChoice
-    from lms.content import catalog
 
     with app.app_context():
         base = app.config["PUBLIC_URL"]

@@ -2,8 +2,9 @@
 import re
 
 from test_accessibility import AXE
-from test_load import small_course
 from test_trainee_journey import register
+
+from test_load import small_course
 
 
 def test_complete_download_the_pdf_and_a_visitor_verifies_it(serve, browser, page, tmp_path):

@@ -5,10 +5,11 @@ credential's signature against the JWKS; revoking the share link closes it."""
 import re
 
 import jwt
-from helpers import BUNDLED_CONTENT, PASSWORD
 from sqlalchemy import select
-from test_load import small_course
 from test_trainee_journey import register
+
+from helpers import BUNDLED_CONTENT, PASSWORD
+from test_load import small_course
 
 SUPERVISOR_ACCOUNT, SUPERVISOR_BY_MAIL = "casey@example.org", "sam@example.org"
 

@@ -7,8 +7,9 @@ import subprocess
 import zipfile
 from pathlib import Path
 
-from helpers import PASSWORD, TEST_CONTENT
 from test_accessibility import VNU, check_page, need_tools, sign_in
+
+from helpers import PASSWORD, TEST_CONTENT
 
 
 def shoot(page, shots_dir: Path, name: str) -> None:

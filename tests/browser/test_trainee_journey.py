@@ -3,8 +3,8 @@ import re
 
 from playwright.sync_api import expect
 
-from lms.content.quiz_graph import best_totals
 from lms.content import catalog
+from lms.content.quiz_graph import best_totals
 
 from helpers import last_section
 

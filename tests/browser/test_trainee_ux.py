@@ -62,8 +62,8 @@ def test_a_join_link_survives_sign_up_and_the_new_trainee_is_told_they_joined(li
     from datetime import date
 
     from lms.auth.operations import create_user
-    from lms.extensions import db
     from lms.cohorts.roster import create_cohort
+    from lms.extensions import db
 
     base = live_app.config["LIVE_URL"]
     with live_app.app_context():

@@ -3,17 +3,17 @@ signs in with one (issue #19 item 5)."""
 from datetime import date
 
 from playwright.sync_api import expect
+from test_accessibility import sign_in
 
 from helpers import PASSWORD, TEST_CONTENT
-from test_accessibility import sign_in
 
 ROSTER = "email,display name,legal name\nsky@example.org,Sky,Sky Imported\nriver@example.org,River,River Imported\n"
 
 
 def imported_cohort(app):
     from lms.auth.operations import create_user
-    from lms.extensions import db
     from lms.cohorts.roster import create_cohort, import_roster
+    from lms.extensions import db
 
     with app.app_context():
         coach = create_user("coach@example.org", PASSWORD, "Casey", "Casey Coach", role="trainer")

@@ -1,10 +1,10 @@
 """A trainer in real Chromium: imports a cohort from CSV, records a live session, grades a written
 answer, grants an extra attempt and revokes a certificate."""
 from sqlalchemy import select
+from test_accessibility import sign_in
 
 from certificate_helpers import claim, pass_everything
 from helpers import PASSWORD, TEST_CONTENT, post
-from test_accessibility import sign_in
 
 
 def prepare(app):

@@ -2,16 +2,16 @@
 from datetime import date
 
 from sqlalchemy import select
+from test_accessibility import sign_in
 
 from helpers import PASSWORD
-from test_accessibility import sign_in
 
 
 def test_summary_columns_fit_a_360_px_phone(live_app, page):
     from lms.auth.models import User
     from lms.auth.operations import create_user
-    from lms.extensions import db
     from lms.cohorts.roster import add_member, create_cohort
+    from lms.extensions import db
 
     with live_app.app_context():
         create_user("coach@example.org", PASSWORD, "Casey", "Casey Coach", role="trainer")
