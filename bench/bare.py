@@ -1,4 +1,5 @@
 """The baseline for HTTP benchmarks: a bare Flask endpoint under the same gunicorn settings."""
+
 from flask import Flask
 
 app = Flask(__name__)

@@ -10,6 +10,7 @@
    credential attached (the certificate PDF before issue #17), in time and size.
 Runs on a throwaway SQLite database with the bundled content.
 """
+
 import argparse
 import statistics
 import sys
@@ -29,8 +30,13 @@ def median_ms(samples: list[float]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--memory", type=int, default=0, metavar="N",
-                        help="also issue N more certificates and report the process's memory before and after")
+    parser.add_argument(
+        "--memory",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also issue N more certificates and report the process's memory before and after",
+    )
     args = parser.parse_args()
 
     import weasyprint
@@ -46,14 +52,20 @@ def main() -> None:
     from helpers import BUNDLED_CONTENT, base_config
 
     workdir = tempfile.mkdtemp(prefix="lms-bench-")
-    app = create_app(base_config(f"sqlite:///{workdir}/bench.sqlite3", CONTENT_DIR=str(BUNDLED_CONTENT),
-                                 AUTO_MIGRATE=True, PDF_WARM_UP=True))
+    app = create_app(
+        base_config(
+            f"sqlite:///{workdir}/bench.sqlite3", CONTENT_DIR=str(BUNDLED_CONTENT), AUTO_MIGRATE=True, PDF_WARM_UP=True
+        )
+    )
     client = app.test_client()
     with app.test_request_context():
         course = catalog().course("peer-specialist-core")
-        users = [create_user(f"bench{i}@example.org", "bench passphrase", f"Bench {i}", f"Bench Person {i}",
-                             privacy_accepted=True)
-                 for i in range(args.rounds + 1)]
+        users = [
+            create_user(
+                f"bench{i}@example.org", "bench passphrase", f"Bench {i}", f"Bench Person {i}", privacy_accepted=True
+            )
+            for i in range(args.rounds + 1)
+        ]
         db.session.commit()
         issue(users[-1], catalog(), course, "Warm Up", None)  # the first credential creates the signing key cache
         db.session.commit()
@@ -73,7 +85,8 @@ def main() -> None:
             # The certificate PDF as it was before issue #17: untagged, the credential a plain attachment.
             old_attachment = weasyprint.Attachment(string=cert.credential, name=f"certificate-{cert.id}.jwt")
             plain = weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).write_pdf(
-                stylesheets=[css], font_config=fonts, attachments=[old_attachment])
+                stylesheets=[css], font_config=fonts, attachments=[old_attachment]
+            )
             bare.append(time.perf_counter() - start)
             attachment = credential_attachment(f"certificate-{cert.id}.jwt", cert.credential, cert.issued_at)
             start = time.perf_counter()
@@ -111,9 +124,13 @@ def main() -> None:
     ratio_issue = issue_ms / archival_ms
     ratio_download = issue_ms / download_ms
     print(f"tagged PDF/A-3b / untagged render = {ratio_variant:5.2f}x  (the new variant's cost; no target)")
-    print(f"first issue / tagged render   = {ratio_issue:5.2f}x  (target <= 1.3x)  {'OK' if ratio_issue <= 1.3 else 'MISSED'}")
+    print(
+        f"first issue / tagged render   = {ratio_issue:5.2f}x  (target <= 1.3x)  {'OK' if ratio_issue <= 1.3 else 'MISSED'}"
+    )
     print(f"first issue / untagged render = {issue_ms / bare_ms:5.2f}x  (the old ratio, for comparison)")
-    print(f"first issue / repeat download = {ratio_download:7.0f}x  (target >= 100x) {'OK' if ratio_download >= 100 else 'MISSED'}")
+    print(
+        f"first issue / repeat download = {ratio_download:7.0f}x  (target >= 100x) {'OK' if ratio_download >= 100 else 'MISSED'}"
+    )
 
 
 def rss_mb() -> float:
@@ -140,8 +157,10 @@ def report_memory(app, count: int) -> None:
             db.session.expunge_all()
             if i + 1 in (count // 2, count):
                 readings.append(rss_mb())
-    print(f"process memory: {readings[0]:.0f} MB after warm-up, {readings[1]:.0f} MB after {count // 2} more certificates, "
-          f"{readings[2]:.0f} MB after {count}")
+    print(
+        f"process memory: {readings[0]:.0f} MB after warm-up, {readings[1]:.0f} MB after {count // 2} more certificates, "
+        f"{readings[2]:.0f} MB after {count}"
+    )
 
 
 if __name__ == "__main__":

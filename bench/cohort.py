@@ -5,6 +5,7 @@
 The baseline is the signed-in "Need support now?" page of the same app (session, user load, layout),
 measured in the same run, so the ratio says what the progress matrix itself costs.
 """
+
 import argparse
 import statistics
 import sys
@@ -43,8 +44,13 @@ def main() -> None:
     from helpers import PASSWORD, base_config, post
 
     workdir = Path(tempfile.mkdtemp(prefix="lms-bench-"))
-    app = create_app(base_config(f"sqlite:///{workdir}/bench.sqlite3", CONTENT_DIR=str(ten_module_content(workdir / "content")),
-                                 AUTO_MIGRATE=True))
+    app = create_app(
+        base_config(
+            f"sqlite:///{workdir}/bench.sqlite3",
+            CONTENT_DIR=str(ten_module_content(workdir / "content")),
+            AUTO_MIGRATE=True,
+        )
+    )
     with app.app_context():
         trainer = create_user("coach@example.org", PASSWORD, "Coach", "Coach", role="trainer")
         cohort = create_cohort("Bench", "big", date(2027, 1, 1), date(2027, 12, 1), trainer)

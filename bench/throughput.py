@@ -6,6 +6,7 @@ Uses wrk (apt-get install -y wrk) for GET endpoints, and a Python client for rol
 every request must answer the next scene. Also reports content load time for a generated 40-module
 course and each worker's peak memory after issuing certificates.
 """
+
 import argparse
 import json
 import os
@@ -30,10 +31,24 @@ TARGETS = {"lesson page (signed in)": 0.35, "verification JSON": 0.50, "role-pla
 USER_AGENT = "lms-bench/1"
 
 
-def wrk(url: str, seconds: int, cookie: str | None = None, script: Path | None = None,
-        connections: int = 8, threads: int = 2) -> tuple[float, float]:
+def wrk(
+    url: str,
+    seconds: int,
+    cookie: str | None = None,
+    script: Path | None = None,
+    connections: int = 8,
+    threads: int = 2,
+) -> tuple[float, float]:
     """Requests per second, and the run's duration in seconds."""
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "-H", f"User-Agent: {USER_AGENT}"]
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--latency",
+        "-H",
+        f"User-Agent: {USER_AGENT}",
+    ]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
     if script:
@@ -49,9 +64,13 @@ def wrk(url: str, seconds: int, cookie: str | None = None, script: Path | None =
 
 
 def gunicorn(app_spec: str, port: int, workers: int, env: dict, log: Path) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-                                app_spec], cwd=ROOT / ("bench" if app_spec.startswith("bare") else "."), env=env,
-                               stdout=open(log, "w"), stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}", app_spec],
+        cwd=ROOT / ("bench" if app_spec.startswith("bare") else "."),
+        env=env,
+        stdout=open(log, "w"),
+        stderr=subprocess.STDOUT,
+    )
     import urllib.request
 
     for _ in range(300):
@@ -144,7 +163,9 @@ def forty_modules(workdir: Path) -> tuple[float, int]:
         (folder / "index.md").write_text(lesson.replace("# ", f"# {i} ", 1))
         (folder / "q.quiz.md").write_text(quiz.replace('title: "', f'title: "{i} ', 1))
     (root / "courses").mkdir()
-    (root / "courses/big.md").write_text("---\ntitle: Big\nmodules: [" + ", ".join(f"m{i:02d}" for i in range(40)) + "]\n---\n")
+    (root / "courses/big.md").write_text(
+        "---\ntitle: Big\nmodules: [" + ", ".join(f"m{i:02d}" for i in range(40)) + "]\n---\n"
+    )
     shutil.copy(ROOT / "content/competencies.yaml", root / "competencies.yaml")
     _cache.clear()
     start = time.perf_counter()
@@ -167,7 +188,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--only", default="", help="comma-separated words: run only the endpoints whose names contain one")
+    parser.add_argument(
+        "--only", default="", help="comma-separated words: run only the endpoints whose names contain one"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
@@ -177,10 +200,17 @@ def main() -> None:
 
     workdir = Path(tempfile.mkdtemp(prefix="lms-http-bench-"))
     content = bench_content(workdir)
-    env = {**os.environ, "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3",
-           "LMS_CONTENT_DIR": str(content), "SECRET_KEY": "b" * 48, "LMS_INSTANCE_PATH": str(workdir / "instance"),
-           "LMS_LOGIN_RATE_LIMIT": "1000000 per minute", "LMS_VERIFY_RATE_LIMIT": "100000000 per minute",
-           "LMS_SECURE_COOKIES": "0", "LMS_LOG_FORMAT": "text"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": os.environ.get("DATABASE_URL") or f"sqlite:///{workdir}/bench.sqlite3",
+        "LMS_CONTENT_DIR": str(content),
+        "SECRET_KEY": "b" * 48,
+        "LMS_INSTANCE_PATH": str(workdir / "instance"),
+        "LMS_LOGIN_RATE_LIMIT": "1000000 per minute",
+        "LMS_VERIFY_RATE_LIMIT": "100000000 per minute",
+        "LMS_SECURE_COOKIES": "0",
+        "LMS_LOG_FORMAT": "text",
+    }
     bare_port, app_port = free_port(), free_port()
     env["LMS_PUBLIC_URL"] = f"http://127.0.0.1:{app_port}"
     # Before the servers start: the schema, a trainee with a certificate, and trainees for role-play steps.
@@ -191,13 +221,24 @@ def main() -> None:
     from certificate_helpers import pass_everything
     from helpers import post
 
-    setup = create_app({"SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"),
-                        "SECRET_KEY": env["SECRET_KEY"], "CONTENT_DIR": str(content), "AUTO_MIGRATE": True,
-                        "PDF_WARM_UP": False, "LOG_FORMAT": "text", "PUBLIC_URL": env["LMS_PUBLIC_URL"],
-                        "RATELIMIT_ENABLED": False, "TRUSTED_HOSTS": ["localhost", "127.0.0.1"]})
+    setup = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"),
+            "SECRET_KEY": env["SECRET_KEY"],
+            "CONTENT_DIR": str(content),
+            "AUTO_MIGRATE": True,
+            "PDF_WARM_UP": False,
+            "LOG_FORMAT": "text",
+            "PUBLIC_URL": env["LMS_PUBLIC_URL"],
+            "RATELIMIT_ENABLED": False,
+            "TRUSTED_HOSTS": ["localhost", "127.0.0.1"],
+        }
+    )
     with setup.app_context():
         trainee_id = create_user("bench@example.org", PASSWORD, "Bench", "Bench Person", privacy_accepted=True).id
-        step_ids = [create_user(f"step{i}@example.org", PASSWORD, "S", "S", privacy_accepted=True).email for i in range(8)]
+        step_ids = [
+            create_user(f"step{i}@example.org", PASSWORD, "S", "S", privacy_accepted=True).email for i in range(8)
+        ]
         # A trainer's cohort of 30 trainees: the bench trainee (course complete) and 29 just starting.
         from datetime import date, timedelta
 
@@ -205,7 +246,9 @@ def main() -> None:
         from lms.cohorts.roster import add_member, create_cohort
 
         coach = create_user("coach@example.org", PASSWORD, "Coach", "Coach", role="trainer")
-        cohort = create_cohort("Bench cohort", "peer-specialist-core", date.today(), date.today() + timedelta(days=90), coach)
+        cohort = create_cohort(
+            "Bench cohort", "peer-specialist-core", date.today(), date.today() + timedelta(days=90), coach
+        )
         add_member(cohort, db.session.get(User, trainee_id))
         for i in range(29):
             add_member(cohort, create_user(f"member{i}@example.org", PASSWORD, "M", "M"))
@@ -214,15 +257,20 @@ def main() -> None:
         from lms.content import catalog
 
         for domain, hours in catalog().course("peer-specialist-core").live.items():
-            record_session(cohort, f"Live {domain}", date.today(), round(hours * 60), domain, [trainee_id], {trainee_id},
-                           coach.id)
+            record_session(
+                cohort, f"Live {domain}", date.today(), round(hours * 60), domain, [trainee_id], {trainee_id}, coach.id
+            )
         db.session.commit()
         cohort_id = cohort.id
     client = setup.test_client()
     post(client, "/account/login", {"email": "bench@example.org", "password": PASSWORD})
     pass_everything(setup, client, trainee_id, course_slug="peer-specialist-core")
-    claimed = post(client, "/courses/peer-specialist-core/certificate", {"holder_name": "Bench Person", "confirm": "y"},
-                   page="/courses/peer-specialist-core/certificate")
+    claimed = post(
+        client,
+        "/courses/peer-specialist-core/certificate",
+        {"holder_name": "Bench Person", "confirm": "y"},
+        page="/courses/peer-specialist-core/certificate",
+    )
     assert claimed.status_code == 302, claimed.get_data(as_text=True)[-2000:]
     with setup.app_context():
         from lms.certificates.models import Certificate
@@ -260,10 +308,15 @@ def main() -> None:
         results = {}
         run("lesson page (signed in)", lambda: wrk(base + lesson, args.seconds, session_cookie)[0])
         # A lesson read in sections: a middle section, as Next and Continue open it.
-        run("lesson section page (signed in)", lambda: wrk(base + lesson + "?section=5", args.seconds, session_cookie)[0])
+        run(
+            "lesson section page (signed in)",
+            lambda: wrk(base + lesson + "?section=5", args.seconds, session_cookie)[0],
+        )
         run("verification JSON", lambda: wrk(f"{base}/api/v1/certificates/{cert_id}", args.seconds)[0])
-        run("certificate download (signed in)",
-            lambda: wrk(f"{base}/certificates/{cert_id}/certificate.pdf", args.seconds, session_cookie)[0])
+        run(
+            "certificate download (signed in)",
+            lambda: wrk(f"{base}/certificates/{cert_id}/certificate.pdf", args.seconds, session_cookie)[0],
+        )
 
         def cohort_page():
             coach = Browser(base, USER_AGENT)
@@ -304,7 +357,11 @@ def main() -> None:
             print(f"{name:38} {value:9.0f} {ratios[name]:7.0%}  {verdict}")
         print(f"content load, generated {modules}-module course: {seconds * 1000:.0f} ms (cold cache)")
         print(f"peak memory per worker: {', '.join(f'{m} MB' for m in rss)} (target <= 150 MB)")
-        print(json.dumps({"results": results, "ratios": ratios, "content_load_ms": round(seconds * 1000), "worker_rss_mb": rss}))
+        print(
+            json.dumps(
+                {"results": results, "ratios": ratios, "content_load_ms": round(seconds * 1000), "worker_rss_mb": rss}
+            )
+        )
     finally:
         for process in (bare, app):
             process.terminate()

@@ -1,4 +1,5 @@
 """Peer specialist training and certification: the application factory."""
+
 import copy
 import logging
 from datetime import timedelta
@@ -61,7 +62,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     # REMEMBER_DAYS (Flask-Login's default is a year). lms.auth enforces both on the server as well.
     if "PERMANENT_SESSION_LIFETIME" not in (test_config or {}):
         app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(
-            hours=max(app.config["TRAINEE_SESSION_DAYS"] * 24, app.config["STAFF_SESSION_HOURS"]))
+            hours=max(app.config["TRAINEE_SESSION_DAYS"] * 24, app.config["STAFF_SESSION_HOURS"])
+        )
     app.config.setdefault("REMEMBER_COOKIE_DURATION", timedelta(days=app.config["REMEMBER_DAYS"]))
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # A server database can drop idle connections; a local SQLite file cannot, so no ping there.
@@ -107,9 +109,11 @@ def _public_url(app: Flask) -> None:
     if not configured:
         fallback = config.flask_command_url() or (config.DEV_PUBLIC_URL if local else None)
         if fallback is None:
-            raise StartupRefused("Set LMS_PUBLIC_URL to the site's public address, e.g. "
-                                 "LMS_PUBLIC_URL=https://training.example.org: password-reset links, certificates "
-                                 "and their QR codes are built from it, never from the request's Host header.")
+            raise StartupRefused(
+                "Set LMS_PUBLIC_URL to the site's public address, e.g. "
+                "LMS_PUBLIC_URL=https://training.example.org: password-reset links, certificates "
+                "and their QR codes are built from it, never from the request's Host header."
+            )
         configured, local = fallback, True
     try:
         app.config["PUBLIC_URL"] = config.check_public_url(configured)
@@ -117,8 +121,9 @@ def _public_url(app: Flask) -> None:
         raise StartupRefused(str(exc)) from None
     if app.config.get("TRUSTED_HOSTS") is None:
         # A request for any other host gets 400 before it reaches a view (Flask 3.1).
-        app.config["TRUSTED_HOSTS"] = config.trusted_hosts(app.config["PUBLIC_URL"],
-                                                           app.config.get("EXTRA_TRUSTED_HOSTS") or [], local)
+        app.config["TRUSTED_HOSTS"] = config.trusted_hosts(
+            app.config["PUBLIC_URL"], app.config.get("EXTRA_TRUSTED_HOSTS") or [], local
+        )
 
 
 def _init_extensions(app: Flask) -> None:

@@ -1,5 +1,6 @@
 """Static files under fingerprinted names (site.3f2a1b9c0d.css), cached for a year: a changed file
 gets a new name, so browsers never use a stale copy and never re-check an unchanged one."""
+
 import hashlib
 from pathlib import Path
 
@@ -21,8 +22,7 @@ def fingerprints(static: Path) -> dict[str, tuple[str, Path]]:
     for path in sorted(root.rglob("*")):
         real = path.resolve()
         rel = path.relative_to(root)
-        if (real.is_file() and real.is_relative_to(root)
-                and not any(part.startswith(".") for part in rel.parts)):
+        if real.is_file() and real.is_relative_to(root) and not any(part.startswith(".") for part in rel.parts):
             table[rel.as_posix()] = (hashlib.sha256(real.read_bytes()).hexdigest()[:10], real)
     return table
 

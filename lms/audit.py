@@ -9,6 +9,7 @@ People are named by an immutable pseudonym, "user:<uuid>" (User.uuid), never by 
 be handed to a new account after a deletion, and a foreign key would turn into NULL. A closed
 account's events keep its pseudonym, shown as "deleted-user:<uuid>"; nothing is ever rewritten.
 """
+
 import hashlib
 import json
 import logging
@@ -34,6 +35,8 @@ class HasUuid(Protocol):
     """An account as the log needs it (lms.auth.models.User, or its signed-in read model)."""
 
     uuid: str
+
+
 audit_cli = AppGroup("audit", help="Check the audit log.")
 #: the "previous hash" of the first event
 GENESIS = "0" * 64
@@ -86,9 +89,20 @@ def _subject(subject: str | None) -> str | None:
 
 def canonical(event: AuditEvent) -> bytes:
     """The bytes an event's hash is taken over: every stored field but the id and the hash itself."""
-    return json.dumps({"at": event.at.isoformat(timespec="microseconds"), "actor": event.actor, "action": event.action,
-                       "subject": event.subject, "details": event.details, "ip": event.ip, "prev_hash": event.prev_hash},
-                      sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return json.dumps(
+        {
+            "at": event.at.isoformat(timespec="microseconds"),
+            "actor": event.actor,
+            "action": event.action,
+            "subject": event.subject,
+            "details": event.details,
+            "ip": event.ip,
+            "prev_hash": event.prev_hash,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    ).encode()
 
 
 def digest(event: AuditEvent) -> str:
@@ -110,15 +124,26 @@ def record(action: str, subject: str | None = None, actor_id: int | None = None,
     ip = request.remote_addr if has_request_context() else None
     # Stored as JSON gives it back: the hash is taken over exactly what a later read returns.
     plain = json.loads(json.dumps(details, default=str)) if details else None
-    event = AuditEvent(at=utcnow(), action=action, subject=_subject(subject), actor=user_ref(actor_id), details=plain,
-                       ip=ip, prev_hash=_head())
+    event = AuditEvent(
+        at=utcnow(),
+        action=action,
+        subject=_subject(subject),
+        actor=user_ref(actor_id),
+        details=plain,
+        ip=ip,
+        prev_hash=_head(),
+    )
     event.hash = digest(event)
     db.session.add(event)
     db.session.flush()  # the next event in this transaction chains onto this one
     # One JSON object per line: a value containing a newline cannot forge a second log line. The hash goes
     # to the log too, so a copy of the chain lives outside the database.
-    logger.info(json.dumps({"action": action, "subject": event.subject, "actor": event.actor, **(plain or {}),
-                            "hash": event.hash}, default=str))
+    logger.info(
+        json.dumps(
+            {"action": action, "subject": event.subject, "actor": event.actor, **(plain or {}), "hash": event.hash},
+            default=str,
+        )
+    )
     return event
 
 
@@ -136,7 +161,11 @@ def _walk(events) -> tuple[int, str | None, str]:
     for event in events:
         where = f"event {event.id} ({event.action}, {event.at:%Y-%m-%d %H:%M:%S})"
         if event.prev_hash != previous:
-            return count, f"{where} does not follow the event before it: an event was removed, inserted or reordered", previous
+            return (
+                count,
+                f"{where} does not follow the event before it: an event was removed, inserted or reordered",
+                previous,
+            )
         if digest(event) != event.hash:
             return count, f"{where} was altered after it was recorded", previous
         previous, count = event.hash, count + 1
@@ -146,8 +175,11 @@ def _walk(events) -> tuple[int, str | None, str]:
 def labels(refs) -> dict[str, str]:
     """How to show each "user:<uuid>": the account's email, or "deleted-user:<uuid>" once it is closed."""
     uuids = {ref.split(":", 1)[1] for ref in refs if ref and ref.startswith("user:")}
-    found = dict(db.session.execute(select(_USERS.c.uuid, _USERS.c.email).where(_USERS.c.uuid.in_(uuids))).all()) \
-        if uuids else {}
+    found = (
+        dict(db.session.execute(select(_USERS.c.uuid, _USERS.c.email).where(_USERS.c.uuid.in_(uuids))).all())
+        if uuids
+        else {}
+    )
     return {f"user:{uuid}": found.get(uuid, f"deleted-user:{uuid}") for uuid in uuids}
 
 

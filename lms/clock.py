@@ -1,4 +1,5 @@
 """The one clock: naive UTC datetimes, as every table stores them."""
+
 from datetime import UTC, datetime
 
 

@@ -1,4 +1,5 @@
 """Settings: defaults, then the environment, then the test config. Nothing is read at import time."""
+
 import ipaddress
 import os
 import secrets
@@ -12,10 +13,23 @@ from flask.cli import ScriptInfo
 class StartupRefused(click.ClickException):
     """The app will not start (broken content, weak secret); click prints it without a traceback."""
 
+
 #: Keys that appear in tutorials and leaked configs; a deployment using one is refused.
 WELL_KNOWN_KEYS = {
-    "dev", "development", "secret", "secret-key", "secretkey", "changeme", "change-me",
-    "change_me", "default", "password", "test", "testing", "your-secret-key", "supersecret",
+    "dev",
+    "development",
+    "secret",
+    "secret-key",
+    "secretkey",
+    "changeme",
+    "change-me",
+    "change_me",
+    "default",
+    "password",
+    "test",
+    "testing",
+    "your-secret-key",
+    "supersecret",
 }
 MIN_SECRET_KEY_LENGTH = 32
 #: the address used when LMS_PUBLIC_URL is unset in debug, in tests and under the flask command
@@ -71,7 +85,7 @@ def database_url(instance_path: str) -> str:
     # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants a driver name.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -92,7 +106,9 @@ def secret_key(instance_path: str) -> str:
 def check_secret_key(key: str) -> None:
     """Refuse a short or well-known key: a guessable key lets anyone forge a session."""
     if key.strip().lower() in WELL_KNOWN_KEYS:
-        raise ConfigError("SECRET_KEY is a well-known value; set a long random one (python -c 'import secrets; print(secrets.token_hex(32))').")
+        raise ConfigError(
+            "SECRET_KEY is a well-known value; set a long random one (python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
     if len(key) < MIN_SECRET_KEY_LENGTH:
         raise ConfigError(f"SECRET_KEY is shorter than {MIN_SECRET_KEY_LENGTH} characters; set a long random one.")
 
@@ -104,10 +120,18 @@ def check_public_url(url: str) -> str:
         port_ok = parts.port is None or parts.port > 0
     except ValueError:
         port_ok = False
-    if (parts.scheme not in ("http", "https") or not parts.hostname or not port_ok
-            or parts.query or parts.fragment or parts.username or parts.password):
-        raise ConfigError(f"LMS_PUBLIC_URL must be the site's public address, like https://training.example.org; "
-                          f"got {url!r}.")
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or not port_ok
+        or parts.query
+        or parts.fragment
+        or parts.username
+        or parts.password
+    ):
+        raise ConfigError(
+            f"LMS_PUBLIC_URL must be the site's public address, like https://training.example.org; got {url!r}."
+        )
     return f"{parts.scheme}://{parts.netloc.lower()}{parts.path.rstrip('/')}"
 
 
@@ -189,8 +213,11 @@ def from_environment(instance_path: str) -> dict:
         #: "thread": queued mail goes out right after the response; "command": only `flask mail send` sends it
         "MAIL_DELIVERY": os.environ.get("LMS_MAIL_DELIVERY") or "thread",
         "MAIL_MAX_ATTEMPTS": int(os.environ.get("LMS_MAIL_MAX_ATTEMPTS") or 5),
-        **({"WRITTEN_ANSWER_RETENTION_DAYS": int(os.environ["LMS_ANSWER_RETENTION_DAYS"])}
-           if os.environ.get("LMS_ANSWER_RETENTION_DAYS") else {}),
+        **(
+            {"WRITTEN_ANSWER_RETENTION_DAYS": int(os.environ["LMS_ANSWER_RETENTION_DAYS"])}
+            if os.environ.get("LMS_ANSWER_RETENTION_DAYS")
+            else {}
+        ),
         "REQUIRE_STAFF_2FA": env_bool("LMS_REQUIRE_STAFF_2FA", False),
         **({"PROXY_COUNT": int(os.environ["LMS_PROXY_COUNT"])} if os.environ.get("LMS_PROXY_COUNT") else {}),
         # Session lifetimes: signed out after this long without a request (idle), or this long after signing
@@ -201,8 +228,13 @@ def from_environment(instance_path: str) -> dict:
         "TRAINEE_SESSION_DAYS": int(os.environ.get("LMS_TRAINEE_SESSION_DAYS") or 7),
         "REMEMBER_DAYS": int(os.environ.get("LMS_REMEMBER_DAYS") or 30),
         "LOG_FORMAT": os.environ.get("LMS_LOG_FORMAT", "json"),
-        **{key: os.environ[env] for key, env in (("LOGIN_RATE_LIMIT", "LMS_LOGIN_RATE_LIMIT"),
-                                                 ("VERIFY_RATE_LIMIT", "LMS_VERIFY_RATE_LIMIT"),
-                                                 ("BULK_VERIFY_RATE_LIMIT", "LMS_BULK_VERIFY_RATE_LIMIT"))
-           if os.environ.get(env)},
+        **{
+            key: os.environ[env]
+            for key, env in (
+                ("LOGIN_RATE_LIMIT", "LMS_LOGIN_RATE_LIMIT"),
+                ("VERIFY_RATE_LIMIT", "LMS_VERIFY_RATE_LIMIT"),
+                ("BULK_VERIFY_RATE_LIMIT", "LMS_BULK_VERIFY_RATE_LIMIT"),
+            )
+            if os.environ.get(env)
+        },
     }

@@ -6,6 +6,7 @@ our key", so this process remembers the signed token it made for each raw token 
 instead of signing again. Every POST is checked by Flask-WTF itself, in full (token and the HTTPS
 referrer rule): the check is not overridden here, so it cannot break when Flask-WTF changes.
 """
+
 from flask import current_app, g, request, session
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 
@@ -48,11 +49,15 @@ def csrf_failure_message() -> str:
     cookie = current_app.config.get("SESSION_COOKIE_NAME", "session")
     if not request.is_secure and current_app.config.get("SESSION_COOKIE_SECURE") and cookie not in request.cookies:
         # The browser never sends a Secure cookie over plain http, so no form can ever pass here.
-        return ("This site uses secure cookies, which your browser sends only over https, so the form could not "
-                "be checked. Open the site with its https:// address. (Administrators: to allow plain http on a "
-                "trusted local network, set LMS_SECURE_COOKIES=0.)")
-    return ("Your form session expired or the page was open for a long time. "
-            "Please go back, reload the page and send the form again.")
+        return (
+            "This site uses secure cookies, which your browser sends only over https, so the form could not "
+            "be checked. Open the site with its https:// address. (Administrators: to allow plain http on a "
+            "trusted local network, set LMS_SECURE_COOKIES=0.)"
+        )
+    return (
+        "Your form session expired or the page was open for a long time. "
+        "Please go back, reload the page and send the form again."
+    )
 
 
 class RememberingCSRFProtect(CSRFProtect):

@@ -12,6 +12,7 @@ far longer than a role-play step holds the lock (bench/README.md); a file lock w
 writer the moment the turn is released. It is released when the connection goes back to the
 pool, after its commit or rollback.
 """
+
 import fcntl
 import logging
 import os
@@ -184,6 +185,7 @@ def startup_lock(app: Flask):
 
 # -- the kept read connections -----------------------------------------------------------------
 
+
 def init_reads(app: Flask) -> None:
     """Give every thread of this process one kept AUTOCOMMIT connection for `read_one`/`read_all`.
 
@@ -198,8 +200,9 @@ def init_reads(app: Flask) -> None:
     with app.app_context():
         engine = db.engine
     database = engine.url.database
-    in_memory = engine.url.get_backend_name() == "sqlite" and (not database or database == ":memory:"
-                                                                or database.startswith("file:"))
+    in_memory = engine.url.get_backend_name() == "sqlite" and (
+        not database or database == ":memory:" or database.startswith("file:")
+    )
     kept = None if in_memory else _KeptConnections(engine)
     app.extensions["lms.reads"] = kept
     if kept is not None:

@@ -1,4 +1,5 @@
 """Error pages in the site's style; JSON for API clients. Nothing a user sends produces a bare 500."""
+
 import logging
 
 from flask import Flask, Response, jsonify, make_response, render_template, request
@@ -19,7 +20,7 @@ MESSAGES = {
     413: "That upload is too large.",
     429: "Too many attempts in a short time. Please wait a little and try again.",
     503: "The training site cannot reach its database just now. Nothing you saved is lost. "
-         "Please try again in a minute.",
+    "Please try again in a minute.",
     500: "Something went wrong on our side. Your work up to this point is saved. Please try again in a moment.",
 }
 
@@ -32,8 +33,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(SecurityError)
     def _untrusted_host(error: SecurityError):
         # A Host header outside TRUSTED_HOSTS: no address can be built for it, so a plain page without links.
-        return Response("<!doctype html><html lang=en><title>Error 400</title><h1>Error 400</h1>"
-                        "<p>This server does not answer for that host name.</p></html>", 400, mimetype="text/html")
+        return Response(
+            "<!doctype html><html lang=en><title>Error 400</title><h1>Error 400</h1>"
+            "<p>This server does not answer for that host name.</p></html>",
+            400,
+            mimetype="text/html",
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException):
@@ -53,8 +58,13 @@ def init_app(app: Flask) -> None:
             db.session.rollback()
         except SQLAlchemyError:
             db.session.remove()
-        logger.warning("database unavailable on %s %s: %s", request.method, request.path,
-                       str(getattr(error, "orig", error))[:200], exc_info=True)
+        logger.warning(
+            "database unavailable on %s %s: %s",
+            request.method,
+            request.path,
+            str(getattr(error, "orig", error))[:200],
+            exc_info=True,
+        )
         response = error_response(503, MESSAGES[503])
         response.headers["Retry-After"] = "30"
         return response

@@ -1,4 +1,5 @@
 """Flask extensions, created once here and bound to the app in the factory."""
+
 from typing import TYPE_CHECKING
 
 from flask_login import LoginManager

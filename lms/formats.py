@@ -1,4 +1,5 @@
 """Small helpers shared by forms and CSV downloads."""
+
 import csv
 import io
 
@@ -46,8 +47,9 @@ class SafeCsv:
 
 def csv_response(writer: SafeCsv, filename: str) -> Response:
     """A CSV download; it takes the safe writer itself, so no other text can be passed off as CSV."""
-    return Response(writer.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        writer.getvalue(), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 def duration(seconds: int) -> str:
@@ -59,12 +61,12 @@ def duration(seconds: int) -> str:
 
 
 _DATE_STYLES = {
-    "long": lambda d: f"{d.day} {d:%B %Y}",                    # 30 November 2026
-    "long_time": lambda d: f"{d.day} {d:%B %Y, %H:%M}",        # 30 November 2026, 14:05
-    "short": lambda d: f"{d.day} {d:%b %Y}",                   # 30 Nov 2026
-    "short_time": lambda d: f"{d.day} {d:%b %Y %H:%M}",        # 30 Nov 2026 14:05
-    "iso": lambda d: f"{d:%Y-%m-%d %H:%M:%S}",                  # 2026-11-30 14:05:09
-    "day": lambda d: f"{d:%Y-%m-%d}",                           # 2026-11-30
+    "long": lambda d: f"{d.day} {d:%B %Y}",  # 30 November 2026
+    "long_time": lambda d: f"{d.day} {d:%B %Y, %H:%M}",  # 30 November 2026, 14:05
+    "short": lambda d: f"{d.day} {d:%b %Y}",  # 30 Nov 2026
+    "short_time": lambda d: f"{d.day} {d:%b %Y %H:%M}",  # 30 Nov 2026 14:05
+    "iso": lambda d: f"{d:%Y-%m-%d %H:%M:%S}",  # 2026-11-30 14:05:09
+    "day": lambda d: f"{d:%Y-%m-%d}",  # 2026-11-30
 }
 
 

@@ -5,6 +5,7 @@ reach the database and fail there with a 500 (on PostgreSQL, anything over 2**31
 <int:...> URL part goes through BoundedInt, so such a URL is simply not found (404); query values go
 through query_int.
 """
+
 from email_validator import EmailNotValidError, validate_email
 from flask import Flask, request
 from werkzeug.routing import IntegerConverter
@@ -42,8 +43,9 @@ def is_email(value: str) -> bool:
     if len(value) > 254:
         return False
     try:
-        validate_email(value, check_deliverability=False, test_environment=False, allow_smtputf8=True,
-                       allow_empty_local=False)
+        validate_email(
+            value, check_deliverability=False, test_environment=False, allow_smtputf8=True, allow_empty_local=False
+        )
     except EmailNotValidError:
         return False
     return True

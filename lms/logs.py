@@ -1,4 +1,5 @@
 """Structured logs: one JSON object per line on standard error, ready for a log collector."""
+
 import json
 import logging
 import secrets
@@ -17,8 +18,7 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
         }
         if has_request_context():
-            entry.update(method=request.method, path=request.path, client=request.remote_addr,
-                         request_id=request_id())
+            entry.update(method=request.method, path=request.path, client=request.remote_addr, request_id=request_id())
         if record.exc_info:
             entry["error"] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False, default=str)

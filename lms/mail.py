@@ -10,6 +10,7 @@ Each row is claimed (queued -> sending) in its own committed step before anythin
 workers never send one message twice; failures are retried a bounded number of times, with the
 status and last error recorded.
 """
+
 import logging
 import smtplib
 import threading
@@ -76,10 +77,6 @@ def enqueue(to: str, subject: str, body: str) -> OutboxMail:
     return mail
 
 
-
-
-
-
 def deliver_after(response: Response) -> Response:
     """Send what is queued once this response has gone out (unless a scheduler runs `mail send`)."""
     config = current_app.config
@@ -100,9 +97,11 @@ def _deliver_in(app: Flask) -> None:
 def deliver(now: datetime | None = None, failures: list | None = None) -> tuple[int, int]:
     """Send every queued email that is due; returns (sent, failed this time), each failed row added to `failures`."""
     begin_write()  # each step below writes: take SQLite's write lock up front, not half-way
-    due = db.session.scalars(select(OutboxMail.id).where(OutboxMail.status == QUEUED,
-                                                         OutboxMail.next_try_at <= (now or utcnow()))
-                             .order_by(OutboxMail.id)).all()
+    due = db.session.scalars(
+        select(OutboxMail.id)
+        .where(OutboxMail.status == QUEUED, OutboxMail.next_try_at <= (now or utcnow()))
+        .order_by(OutboxMail.id)
+    ).all()
     db.session.commit()
     sent = failed = 0
     for mail_id in due:
@@ -115,9 +114,12 @@ def deliver(now: datetime | None = None, failures: list | None = None) -> tuple[
 
 
 def _deliver_one(mail_id: int) -> str | None:
-    claimed = db.session.execute(update(OutboxMail).where(OutboxMail.id == mail_id, OutboxMail.status == QUEUED)
-                                 .values(status=SENDING, attempts=OutboxMail.attempts + 1)
-                                 .execution_options(synchronize_session=False)).rowcount
+    claimed = db.session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.id == mail_id, OutboxMail.status == QUEUED)
+        .values(status=SENDING, attempts=OutboxMail.attempts + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     db.session.commit()
     if not claimed:
         return None  # another worker has it
@@ -179,14 +181,13 @@ def _send(message: EmailMessage) -> None:
 
 def describe_failure(mail: OutboxMail) -> str:
     """One line for a command's summary: who, why, and whether it is tried again."""
-    then = (f"gave up after {mail.attempts} tries" if mail.status == FAILED
-            else f"tried again from {mail.next_try_at:%Y-%m-%d %H:%M} UTC (try {mail.attempts} of "
-                 f"{current_app.config.get('MAIL_MAX_ATTEMPTS', 5)})")
+    then = (
+        f"gave up after {mail.attempts} tries"
+        if mail.status == FAILED
+        else f"tried again from {mail.next_try_at:%Y-%m-%d %H:%M} UTC (try {mail.attempts} of "
+        f"{current_app.config.get('MAIL_MAX_ATTEMPTS', 5)})"
+    )
     return f"{mail.recipient or '(no address)'}: {mail.last_error}; {then}"
-
-
-
-
 
 
 @mail_cli.command("send")

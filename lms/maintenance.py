@@ -1,4 +1,5 @@
 """Maintenance: the health check, and database backups and restores (`flask --app lms data backup|restore`)."""
+
 import shutil
 import sqlite3
 
@@ -34,12 +35,16 @@ def healthz():
         db.session.rollback()
     healthy = all(checks.values())
     content = current_app.extensions.get("lms.content")
-    body = {"status": "ok" if healthy else "unavailable", **checks,
-            "content_version": content.fingerprint[:12] if content and content.fingerprint else None}
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        **checks,
+        "content_version": content.fingerprint[:12] if content and content.fingerprint else None,
+    }
     return jsonify(body), 200 if healthy else 503
 
 
 # -- backups -------------------------------------------------------------------------------
+
 
 class BackupError(Exception):
     """The database could not be copied; no file was left at the target."""
@@ -70,8 +75,11 @@ def backup(target: Path) -> Path:
                 copy.close()
                 source.close()
         else:
-            result = subprocess.run(["pg_dump", "--format=custom", "--no-owner", f"--file={partial}", _libpq_url(url)],
-                                    capture_output=True, text=True)  # nosec B603 B607
+            result = subprocess.run(
+                ["pg_dump", "--format=custom", "--no-owner", f"--file={partial}", _libpq_url(url)],
+                capture_output=True,
+                text=True,
+            )  # nosec B603 B607
             if result.returncode != 0:
                 raise BackupError(f"pg_dump failed: {result.stderr.strip()[:300]}")
     except sqlite3.Error as exc:
@@ -124,8 +132,10 @@ def _check_tables(source: Path, tables: set[str]) -> None:
 def _check_contents(source: Path, revisions: list[str], active_keys: int) -> str:
     """A schema revision this code knows (older ones are upgraded at start-up), and a signing key."""
     if len(revisions) != 1 or revisions[0] not in _known_revisions():
-        raise RestoreError(f"{source} has schema version {', '.join(revisions) or 'none'}, which this version of "
-                           "the app does not know (a backup from a newer release, or from another app).")
+        raise RestoreError(
+            f"{source} has schema version {', '.join(revisions) or 'none'}, which this version of "
+            "the app does not know (a backup from a newer release, or from another app)."
+        )
     if not active_keys:  # without it no certificate could be issued, and none checked against the published keys
         raise RestoreError(f"{source} holds no active signing key.")
     return revisions[0]
@@ -161,8 +171,9 @@ def restore(source: Path, aside: Path) -> str:
             _replace_sqlite(aside, Path(url.database))
         else:
             _pg_restore(url, aside)
-        raise RestoreError(f"the restore failed or the restored database did not open ({exc}); "
-                           "the previous one is back in place.") from exc
+        raise RestoreError(
+            f"the restore failed or the restored database did not open ({exc}); the previous one is back in place."
+        ) from exc
     db.engine.dispose()
     return revision
 
@@ -196,8 +207,11 @@ def check_postgres_backup(source: Path) -> str:
     """Refuse a file that is not a readable pg_dump archive of this app; returns its schema revision."""
     listing = _pg_restore_output(source, "--list")
     # Table-of-contents lines read "<id>; <oid> <oid> TABLE DATA <schema> <table> <owner>".
-    tables = {line.split()[6] for line in listing.splitlines()
-              if not line.startswith(";") and " TABLE DATA " in line and len(line.split()) > 6}
+    tables = {
+        line.split()[6]
+        for line in listing.splitlines()
+        if not line.startswith(";") and " TABLE DATA " in line and len(line.split()) > 6
+    }
     _check_tables(source, tables)
     # Reading the whole archive to nowhere checks every block of data, not only the table of contents.
     _pg_restore_output(source, "--file=/dev/null")
@@ -212,9 +226,9 @@ def _pg_rows(source: Path, table: str) -> list[dict]:
     header, _, rest = script.partition(" FROM stdin;\n")
     if not rest:
         return []
-    columns = [c.strip().strip('"') for c in header[header.rindex("(") + 1:header.rindex(")")].split(",")]
+    columns = [c.strip().strip('"') for c in header[header.rindex("(") + 1 : header.rindex(")")].split(",")]
     lines = rest.splitlines()
-    lines = lines[:lines.index("\\.")] if "\\." in lines else lines  # the data ends at a line "\."
+    lines = lines[: lines.index("\\.")] if "\\." in lines else lines  # the data ends at a line "\."
     return [dict(zip(columns, line.split("\t"), strict=False)) for line in lines]
 
 
@@ -227,8 +241,18 @@ def _pg_restore_output(source: Path, *args: str) -> str:
 
 def _pg_restore(url, source: Path) -> None:
     # One transaction: a failure part-way leaves the database as it was.
-    subprocess.run(["pg_restore", "--clean", "--if-exists", "--no-owner", "--single-transaction",
-                    f"--dbname={_libpq_url(url)}", str(source)], check=True)  # nosec B603 B607
+    subprocess.run(
+        [
+            "pg_restore",
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--single-transaction",
+            f"--dbname={_libpq_url(url)}",
+            str(source),
+        ],
+        check=True,
+    )  # nosec B603 B607
 
 
 def _libpq_url(url) -> str:
@@ -249,23 +273,31 @@ def backup_command(path: str) -> None:
 @click.command("restore")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 @click.option("--yes", is_flag=True, help="Confirm that the current database may be replaced.")
-@click.option("--keep-current-in", "keep_in", type=click.Path(file_okay=False),
-              help="Folder for the copy of the current database (default: the SQLite database's folder, "
-                   "or the instance folder for PostgreSQL).")
+@click.option(
+    "--keep-current-in",
+    "keep_in",
+    type=click.Path(file_okay=False),
+    help="Folder for the copy of the current database (default: the SQLite database's folder, "
+    "or the instance folder for PostgreSQL).",
+)
 def restore_command(path: str, yes: bool, keep_in: str | None) -> None:
     """Replace the database with a backup made by 'data backup' (stop the app first); the file is checked first."""
     if not yes:
         raise click.ClickException("This replaces the whole database. Stop the app, then run again with --yes.")
     url = db.engine.url
     sqlite = url.get_backend_name() == "sqlite"
-    folder = Path(keep_in) if keep_in else Path(url.database).resolve().parent if sqlite else Path(current_app.instance_path)
+    folder = (
+        Path(keep_in) if keep_in else Path(url.database).resolve().parent if sqlite else Path(current_app.instance_path)
+    )
     aside = _free_name(folder / f"before-restore-{utcnow():%Y%m%dT%H%M%S}{'.db' if sqlite else '.dump'}")
     try:
         revision = restore(Path(path), aside)
     except RestoreError as exc:
         raise click.ClickException(f"Nothing was restored: {exc}") from exc
-    click.echo(f"Restored the database from {path} (schema version {revision}). The database it replaced is "
-               f"kept at {aside}; delete it once the restored one is right. Start the app again.")
+    click.echo(
+        f"Restored the database from {path} (schema version {revision}). The database it replaced is "
+        f"kept at {aside}; delete it once the restored one is right. Start the app again."
+    )
 
 
 def _free_name(path: Path) -> Path:

@@ -7,6 +7,7 @@ answer, whatever became of its attempt: graded ones count from grading, and answ
 were never graded (still open, abandoned, or waiting for a trainer) count from when they were written.
 A trainee's unsent draft counts from when its attempt started.
 """
+
 import json
 from datetime import datetime, timedelta
 
@@ -54,6 +55,8 @@ def init_app(app: Flask) -> None:
 def notice():
     """The privacy notice trainees accept at registration."""
     return render_template("privacy.html")
+
+
 REMOVED = "[Deleted after the retention period. The score stands.]"
 
 
@@ -62,24 +65,44 @@ def purge_answers(now=None) -> tuple[int, int]:
     cutoff = (now or utcnow()) - timedelta(days=current_app.config["WRITTEN_ANSWER_RETENTION_DAYS"])
     graded_long_ago = select(Attempt.id).where(Attempt.graded_at.is_not(None), Attempt.graded_at < cutoff)
     never_graded = select(Attempt.id).where(Attempt.graded_at.is_(None))
-    answers = db.session.execute(update(AttemptStep).where(
-        AttemptStep.answer.is_not(None), AttemptStep.answer != REMOVED,
-        or_(AttemptStep.attempt_id.in_(graded_long_ago),
-            and_(AttemptStep.attempt_id.in_(never_graded), AttemptStep.created_at < cutoff)))
-        .values(answer=REMOVED).execution_options(synchronize_session=False)).rowcount
+    answers = db.session.execute(
+        update(AttemptStep)
+        .where(
+            AttemptStep.answer.is_not(None),
+            AttemptStep.answer != REMOVED,
+            or_(
+                AttemptStep.attempt_id.in_(graded_long_ago),
+                and_(AttemptStep.attempt_id.in_(never_graded), AttemptStep.created_at < cutoff),
+            ),
+        )
+        .values(answer=REMOVED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     # An unsent draft lives on its open attempt: it goes once the attempt is older than the retention period
     # (and, should one outlive its attempt, at once).
-    drafts = db.session.execute(update(Attempt).where(
-        Attempt.draft.is_not(None), or_(Attempt.state != "open", Attempt.started_at < cutoff))
-        .values(draft=None).execution_options(synchronize_session=False)).rowcount
+    drafts = db.session.execute(
+        update(Attempt)
+        .where(Attempt.draft.is_not(None), or_(Attempt.state != "open", Attempt.started_at < cutoff))
+        .values(draft=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     answers += drafts
     # A comment often quotes the answer it grades.
-    comments = db.session.execute(update(Attempt).where(
-        Attempt.graded_at < cutoff, Attempt.grader_comment.is_not(None), Attempt.grader_comment != REMOVED)
-        .values(grader_comment=REMOVED).execution_options(synchronize_session=False)).rowcount
+    comments = db.session.execute(
+        update(Attempt)
+        .where(Attempt.graded_at < cutoff, Attempt.grader_comment.is_not(None), Attempt.grader_comment != REMOVED)
+        .values(grader_comment=REMOVED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
     if answers or comments:
-        audit.record("data.answers_purged", None, count=answers, drafts=drafts, comments=comments,
-                     retention_days=current_app.config["WRITTEN_ANSWER_RETENTION_DAYS"])
+        audit.record(
+            "data.answers_purged",
+            None,
+            count=answers,
+            drafts=drafts,
+            comments=comments,
+            retention_days=current_app.config["WRITTEN_ANSWER_RETENTION_DAYS"],
+        )
     return answers, comments
 
 
@@ -89,11 +112,14 @@ def purge_answers_command() -> None:
     answers, comments = purge_answers()
     db.session.commit()
     wipe_freed_pages()  # the old text leaves the database file's free space and write-ahead log too
-    click.echo(f"Deleted {answers} written answer(s) and {comments} grader comment(s) older than "
-               f"{current_app.config['WRITTEN_ANSWER_RETENTION_DAYS']} days.")
+    click.echo(
+        f"Deleted {answers} written answer(s) and {comments} grader comment(s) older than "
+        f"{current_app.config['WRITTEN_ANSWER_RETENTION_DAYS']} days."
+    )
 
 
 # -- a person's data --------------------------------------------------------------------------
+
 
 def _row(obj, *exclude: str) -> dict:
     return {c.key: _plain(getattr(obj, c.key)) for c in obj.__table__.columns if c.key not in exclude}
@@ -105,6 +131,7 @@ def _plain(value):
 
 def export(user: User) -> dict:
     """Everything held about a person, as JSON-ready data (never the password hash or 2FA secret)."""
+
     def rows(model, *exclude):
         return [_row(r, *exclude) for r in db.session.scalars(select(model).where(model.user_id == user.id))]
 
@@ -113,12 +140,18 @@ def export(user: User) -> dict:
         item = _row(attempt, "user_id")
         item["steps"] = [_row(step, "attempt_id") for step in attempt.steps]
         attempts.append(item)
-    sessions = db.session.scalars(select(LiveSession).join(Attendance, Attendance.session_id == LiveSession.id)
-                                  .where(Attendance.user_id == user.id)).all()
+    sessions = db.session.scalars(
+        select(LiveSession)
+        .join(Attendance, Attendance.session_id == LiveSession.id)
+        .where(Attendance.user_id == user.id)
+    ).all()
     # By the account's pseudonym, never its id: events of an earlier account that had this id are not theirs.
     me = audit.user_ref(user)
-    events = db.session.scalars(select(audit.AuditEvent).where(
-        (audit.AuditEvent.actor == me) | (audit.AuditEvent.subject == me)).order_by(audit.AuditEvent.id)).all()
+    events = db.session.scalars(
+        select(audit.AuditEvent)
+        .where((audit.AuditEvent.actor == me) | (audit.AuditEvent.subject == me))
+        .order_by(audit.AuditEvent.id)
+    ).all()
     return {
         "exported_at": utcnow().isoformat(),
         "account": _row(user, "password_hash", "totp_secret", "totp_last_step", "totp_pending", "session_token"),
@@ -127,8 +160,10 @@ def export(user: User) -> dict:
         "role_play_attempts": attempts,
         "attestations_signed": rows(AttestationSignature, "user_id"),
         "certificate_requests": rows(CertificateRequest, "user_id"),
-        "certificates": [_row(c, "user_id", "pdf", "credential") for c in
-                         db.session.scalars(select(Certificate).where(Certificate.user_id == user.id))],
+        "certificates": [
+            _row(c, "user_id", "pdf", "credential")
+            for c in db.session.scalars(select(Certificate).where(Certificate.user_id == user.id))
+        ],
         "cohorts": rows(CohortMember, "user_id"),
         "live_sessions_attended": [_row(s) for s in sessions],
         "overrides": rows(Override, "user_id"),
@@ -174,12 +209,32 @@ def delete_account(user: User, actor_id: int | None) -> None:
     db.session.execute(update(Certificate).where(Certificate.user_id == user_id).values(user_id=None))
     # Supervisors' links to the person's entries go with the entries (they name the supervisor's address).
     for model, kind in ((ExperienceEntry, "experience"), (SupervisionSession, "supervision")):
-        db.session.execute(delete(SupervisorLink).where(SupervisorLink.entry_kind == kind, SupervisorLink.entry_id.in_(
-            select(model.id).where(model.user_id == user_id))))
-    for model in (LessonProgress, AttestationSignature, CertificateRequest, CohortMember, Attendance, Override, PasswordReset,
-                  # the portfolio, its records before the evidence files they point at
-                  PathwayChoice, ExperienceEntry, SupervisionSession, OutsideTraining, ContinuingEducation, Evidence,
-                  ExamResult, BoardCertification, PortfolioShare, RenewalReminder):
+        db.session.execute(
+            delete(SupervisorLink).where(
+                SupervisorLink.entry_kind == kind,
+                SupervisorLink.entry_id.in_(select(model.id).where(model.user_id == user_id)),
+            )
+        )
+    for model in (
+        LessonProgress,
+        AttestationSignature,
+        CertificateRequest,
+        CohortMember,
+        Attendance,
+        Override,
+        PasswordReset,
+        # the portfolio, its records before the evidence files they point at
+        PathwayChoice,
+        ExperienceEntry,
+        SupervisionSession,
+        OutsideTraining,
+        ContinuingEducation,
+        Evidence,
+        ExamResult,
+        BoardCertification,
+        PortfolioShare,
+        RenewalReminder,
+    ):
         db.session.execute(delete(model).where(model.user_id == user_id))
     for attempt in db.session.scalars(select(Attempt).where(Attempt.user_id == user_id)):
         db.session.delete(attempt)  # with its steps, written answers included
@@ -192,8 +247,11 @@ def delete_account(user: User, actor_id: int | None) -> None:
 def my_data():
     """Everything held about the signed-in person, as a JSON download."""
     body = json.dumps(export(account(current_user)), indent=2, ensure_ascii=False)
-    return Response(body, mimetype="application/json",
-                    headers={"Content-Disposition": 'attachment; filename="my-training-data.json"'})
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="my-training-data.json"'},
+    )
 
 
 @bp.route("/close-account", methods=["POST"])

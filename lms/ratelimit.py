@@ -13,6 +13,7 @@ again every few seconds, and used again (with one logged line) as soon as it ans
 Responses from a limited view carry X-RateLimit-Limit, -Remaining and -Reset (Unix time) for the
 limit closest to running out; over a limit the answer is 429 with Retry-After in seconds.
 """
+
 import logging
 import time
 from functools import lru_cache, wraps
@@ -39,7 +40,9 @@ def _parse(setting: str) -> tuple[RateLimitItem, ...]:
 class RateLimits:
     def init_app(self, app: Flask) -> None:
         enabled = app.config.get("RATELIMIT_ENABLED", True)
-        app.extensions["lms.ratelimit"] = Counters(app.config.get("RATELIMIT_STORAGE_URI") or "memory://") if enabled else None
+        app.extensions["lms.ratelimit"] = (
+            Counters(app.config.get("RATELIMIT_STORAGE_URI") or "memory://") if enabled else None
+        )
         app.after_request(_add_headers)
 
     def limit(self, setting: str, scope: str | None = None, methods: tuple[str, ...] | None = None):
@@ -64,8 +67,11 @@ class Counters:
     """The configured storage, and this process's own counters for while a shared one does not answer."""
 
     def __init__(self, uri: str):
-        options = {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT} \
-            if uri.startswith(("redis", "rediss", "valkey")) else {}
+        options = (
+            {"socket_connect_timeout": REDIS_TIMEOUT, "socket_timeout": REDIS_TIMEOUT}
+            if uri.startswith(("redis", "rediss", "valkey"))
+            else {}
+        )
         self.shared = FixedWindowRateLimiter(storage_from_string(uri, wrap_exceptions=True, **options))
         self.local = self.shared if uri.startswith("memory") else FixedWindowRateLimiter(MemoryStorage())
         self.failed_at: float | None = None

@@ -1,4 +1,5 @@
 """Security headers on every response, and no caching of signed-in pages."""
+
 from flask import Flask, request, session
 
 from .content.markdown import VIDEO_HOSTS
@@ -11,9 +12,13 @@ def init_app(app: Flask) -> None:
         f"frame-src {frame_src}; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
     )
 
-    defaults = [("Content-Security-Policy", csp), ("X-Content-Type-Options", "nosniff"),
-                ("Referrer-Policy", "same-origin"), ("X-Frame-Options", "DENY"),
-                ("Permissions-Policy", "camera=(), microphone=(), geolocation=()")]
+    defaults = [
+        ("Content-Security-Policy", csp),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("X-Frame-Options", "DENY"),
+        ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ]
     if not app.debug:
         # Browsers ignore HSTS over plain http, so sending it always is harmless and never forgotten.
         defaults.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))

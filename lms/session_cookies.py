@@ -1,4 +1,5 @@
 """The session interface: Flask's signed cookies, each verified once per process."""
+
 import copy
 import time
 

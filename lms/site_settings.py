@@ -1,4 +1,5 @@
 """Site settings an admin changes in the browser (rather than in the deployment's environment)."""
+
 from sqlalchemy import String
 from sqlalchemy.orm import Mapped, mapped_column
 

@@ -2,6 +2,7 @@
 docs/architecture.md lists). A path depends only on the endpoint, its values and the script root the
 app is mounted at, so it is safe to share; an absolute URL would depend on the request's host, so
 path_for refuses `_external` and `_scheme` (use url_for, or PUBLIC_URL, for those)."""
+
 from functools import lru_cache
 
 from flask import Flask, request, url_for

@@ -1,4 +1,5 @@
 """Site-wide pages: home, crisis support and the favicon."""
+
 from flask import Blueprint, Flask, redirect, render_template, url_for
 from flask_login import current_user
 

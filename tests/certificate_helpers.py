@@ -1,4 +1,5 @@
 """Helpers for certificate tests: complete a course quickly, content variants, reading PDFs."""
+
 import os
 import shutil
 import subprocess
@@ -22,9 +23,13 @@ def content_variant(tmp_path: Path, course_front_matter: str = "", attestation: 
     extra = course_front_matter
     if attestation:
         (root / "attestations").mkdir(exist_ok=True)
-        (root / "attestations/pledge.md").write_text("---\ntitle: Peer Pledge\n---\nI will listen with respect and keep people safe.\n")
+        (root / "attestations/pledge.md").write_text(
+            "---\ntitle: Peer Pledge\n---\nI will listen with respect and keep people safe.\n"
+        )
         extra += "attestation: pledge\n"
-    course.write_text(course.read_text().replace("hours: {mentoring: 2, ethics: 1}\n", f"hours: {{mentoring: 2, ethics: 1}}\n{extra}"))
+    course.write_text(
+        course.read_text().replace("hours: {mentoring: 2, ethics: 1}\n", f"hours: {{mentoring: 2, ethics: 1}}\n{extra}")
+    )
     return root
 
 
@@ -41,10 +46,21 @@ def pass_everything(app, client, user_id: int, course_slug: str = "sample", fini
             for quiz in module.required_assessments:
                 ensure_version(module.slug, quiz)
                 number = db.session.query(Attempt).filter_by(user_id=user_id, quiz_slug=quiz.slug).count() + 1
-                db.session.add(Attempt(user_id=user_id, course_slug=course_slug, module_slug=module.slug,
-                                       quiz_slug=quiz.slug, fingerprint=quiz.fingerprint, number=number, state=PASSED,
-                                       score=quiz.maximum, possible=quiz.maximum, scoring_rule=2,
-                                       finished_at=finished_at or utcnow() - timedelta(seconds=1)))
+                db.session.add(
+                    Attempt(
+                        user_id=user_id,
+                        course_slug=course_slug,
+                        module_slug=module.slug,
+                        quiz_slug=quiz.slug,
+                        fingerprint=quiz.fingerprint,
+                        number=number,
+                        state=PASSED,
+                        score=quiz.maximum,
+                        possible=quiz.maximum,
+                        scoring_rule=2,
+                        finished_at=finished_at or utcnow() - timedelta(seconds=1),
+                    )
+                )
         db.session.commit()
 
 
@@ -76,7 +92,9 @@ def qr_codes(pdf: bytes, tmp_path: Path) -> list[str]:
         pytest.skip(message)
     source = tmp_path / "certificate.pdf"
     source.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(source), str(tmp_path / "page")], check=True)
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", "-f", "1", "-l", "1", str(source), str(tmp_path / "page")], check=True
+    )
     image = next(tmp_path.glob("page*.png"))
     scanned = subprocess.run(["zbarimg", "--quiet", "--raw", str(image)], capture_output=True, text=True)
     return scanned.stdout.split()
@@ -126,7 +144,7 @@ def check_tagged(pdf: bytes, title: str) -> None:
     assert "/H1" in [tag for tag, _ in structure(pdf)]
     assert root["/Lang"] == "en"
     assert reader.metadata.title == title and root["/ViewerPreferences"]["/DisplayDocTitle"].value is True
-    assert '<pdfuaid:part>1</pdfuaid:part>' in xmp(pdf) or 'pdfuaid:part="1"' in xmp(pdf)
+    assert "<pdfuaid:part>1</pdfuaid:part>" in xmp(pdf) or 'pdfuaid:part="1"' in xmp(pdf)
 
 
 def check_archival(pdf: bytes) -> None:

@@ -3,6 +3,7 @@
 The schema is built once per session by the real Alembic migrations; each test then gets a fresh
 copy (SQLite) or emptied tables (PostgreSQL, when DATABASE_URL points at one).
 """
+
 import os
 import shutil
 
@@ -39,7 +40,9 @@ def template_database(tmp_path_factory):
     if POSTGRES_URL:
         from sqlalchemy import create_engine
 
-        uri = POSTGRES_URL.replace("postgres://", "postgresql+psycopg://").replace("postgresql://", "postgresql+psycopg://")
+        uri = POSTGRES_URL.replace("postgres://", "postgresql+psycopg://").replace(
+            "postgresql://", "postgresql+psycopg://"
+        )
         engine = create_engine(uri)
         with engine.begin() as connection:  # start from an empty schema, whatever an earlier run left
             connection.execute(text("DROP SCHEMA public CASCADE"))
@@ -123,12 +126,24 @@ def make_user(request):
 
     counter = iter(range(1, 10_000))
 
-    def make(role: str = "trainee", email: str | None = None, password: str = PASSWORD,
-             display_name: str = "Test Person", legal_name: str = "Test Person Legal", privacy_accepted: bool = True):
+    def make(
+        role: str = "trainee",
+        email: str | None = None,
+        password: str = PASSWORD,
+        display_name: str = "Test Person",
+        legal_name: str = "Test Person Legal",
+        privacy_accepted: bool = True,
+    ):
         if not has_app_context():
             request.getfixturevalue("app")
-        user = create_user(email or f"user{next(counter)}@example.org", password, display_name, legal_name, role,
-                           privacy_accepted=privacy_accepted)
+        user = create_user(
+            email or f"user{next(counter)}@example.org",
+            password,
+            display_name,
+            legal_name,
+            role,
+            privacy_accepted=privacy_accepted,
+        )
         db.session.commit()
         return user
 

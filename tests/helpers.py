@@ -1,4 +1,5 @@
 """Shared test helpers: settings, content folders, and posting forms with a CSRF token."""
+
 import re
 from pathlib import Path
 from textwrap import dedent
@@ -85,8 +86,11 @@ def join_cohort_of(trainer_email: str, *trainee_ids: int) -> None:
 
     trainer = db.session.scalar(select(User).where(User.email == trainer_email))
     cohorts = visible_cohorts(trainer)
-    cohort = cohorts[0] if cohorts else create_cohort(f"Cohort of {trainer_email}", "sample", date(2026, 9, 1),
-                                                      date(2026, 12, 1), trainer)
+    cohort = (
+        cohorts[0]
+        if cohorts
+        else create_cohort(f"Cohort of {trainer_email}", "sample", date(2026, 9, 1), date(2026, 12, 1), trainer)
+    )
     for trainee_id in trainee_ids:
         add_member(cohort, db.session.get(User, trainee_id))
     db.session.commit()

@@ -1,4 +1,5 @@
 """A real app under gunicorn on loopback, and a small HTTP client for load and multi-process tests."""
+
 import http.cookiejar
 import os
 import re
@@ -23,18 +24,49 @@ def free_port() -> int:
 class Server:
     """gunicorn serving create_app() with `workers` processes; stopped on exit."""
 
-    def __init__(self, database_url: str, content: Path, instance: Path, workers: int = 4, secret: str = "s" * 48,
-                 port: int | None = None):
+    def __init__(
+        self,
+        database_url: str,
+        content: Path,
+        instance: Path,
+        workers: int = 4,
+        secret: str = "s" * 48,
+        port: int | None = None,
+    ):
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "DATABASE_URL": database_url, "LMS_CONTENT_DIR": str(content), "SECRET_KEY": secret,
-               "LMS_INSTANCE_PATH": str(instance), "LMS_LOGIN_RATE_LIMIT": "100000 per minute",
-               "LMS_VERIFY_RATE_LIMIT": "100000 per minute", "LMS_PUBLIC_URL": self.url, "LMS_SECURE_COOKIES": "0"}
+        env = {
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "LMS_CONTENT_DIR": str(content),
+            "SECRET_KEY": secret,
+            "LMS_INSTANCE_PATH": str(instance),
+            "LMS_LOGIN_RATE_LIMIT": "100000 per minute",
+            "LMS_VERIFY_RATE_LIMIT": "100000 per minute",
+            "LMS_PUBLIC_URL": self.url,
+            "LMS_SECURE_COOKIES": "0",
+        }
         self.log = open(instance.parent / f"gunicorn-{self.port}.log", "w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{self.port}",
-             "--timeout", "60", "--graceful-timeout", "5", "lms:create_app()"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--workers",
+                str(workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--timeout",
+                "60",
+                "--graceful-timeout",
+                "5",
+                "lms:create_app()",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
         self.wait_ready()
 
     def wait_ready(self, seconds: float = 60) -> None:
@@ -82,7 +114,11 @@ class Browser:
             with self.opener.open(req, timeout=60) as response:
                 status, text, location = response.status, response.read().decode("utf-8", "replace"), ""
         except urllib.error.HTTPError as error:
-            status, text, location = error.code, error.read().decode("utf-8", "replace"), error.headers.get("Location", "")
+            status, text, location = (
+                error.code,
+                error.read().decode("utf-8", "replace"),
+                error.headers.get("Location", ""),
+            )
         self.statuses.append(status)
         return status, text, location
 

@@ -1,4 +1,5 @@
 """Helpers for the sharing and supervision tests: entries, decisions and links made directly."""
+
 import re
 from datetime import date
 
@@ -9,19 +10,39 @@ from lms.mail import OutboxMail
 from lms.portfolio.models import ExperienceEntry, PathwayChoice, SupervisionSession
 
 
-def experience(user_id: int, supervisor: str = "sam@example.org", minutes: int = 240, on: date = date(2026, 10, 1),
-               name: str = "Sam Supervisor") -> ExperienceEntry:
-    entry = ExperienceEntry(user_id=user_id, worked_on=on, minutes=minutes, setting="Drop-in centre",
-                            activity="One-to-one peer support", supervisor_name=name, supervisor_email=supervisor)
+def experience(
+    user_id: int,
+    supervisor: str = "sam@example.org",
+    minutes: int = 240,
+    on: date = date(2026, 10, 1),
+    name: str = "Sam Supervisor",
+) -> ExperienceEntry:
+    entry = ExperienceEntry(
+        user_id=user_id,
+        worked_on=on,
+        minutes=minutes,
+        setting="Drop-in centre",
+        activity="One-to-one peer support",
+        supervisor_name=name,
+        supervisor_email=supervisor,
+    )
     db.session.add(entry)
     db.session.flush()
     return entry
 
 
-def supervision_session(user_id: int, supervisor: str = "sam@example.org", minutes: int = 60,
-                        on: date = date(2026, 10, 2)) -> SupervisionSession:
-    entry = SupervisionSession(user_id=user_id, held_on=on, minutes=minutes, format="individual", notes="Boundaries",
-                               supervisor_name="Sam Supervisor", supervisor_email=supervisor)
+def supervision_session(
+    user_id: int, supervisor: str = "sam@example.org", minutes: int = 60, on: date = date(2026, 10, 2)
+) -> SupervisionSession:
+    entry = SupervisionSession(
+        user_id=user_id,
+        held_on=on,
+        minutes=minutes,
+        format="individual",
+        notes="Boundaries",
+        supervisor_name="Sam Supervisor",
+        supervisor_email=supervisor,
+    )
     db.session.add(entry)
     db.session.flush()
     return entry
@@ -34,5 +55,7 @@ def choose(user_id: int, slug: str = "sample-credential") -> None:
 
 def mailed_link(to: str) -> str:
     """The path of the newest confirmation link mailed to this address."""
-    mail = db.session.scalars(select(OutboxMail).where(OutboxMail.recipient == to).order_by(OutboxMail.id.desc())).first()
+    mail = db.session.scalars(
+        select(OutboxMail).where(OutboxMail.recipient == to).order_by(OutboxMail.id.desc())
+    ).first()
     return re.search(r"https://lms\.example\.org(/portfolio/confirm/\S+)", mail.body).group(1)

@@ -1,5 +1,6 @@
 """Account security (issue #12): cookies never inherited, per-account throttling, session lifetimes,
 reset links and one-time codes, two-factor set-up kept server-side, CSRF failures that explain themselves."""
+
 import re
 from datetime import UTC
 
@@ -19,7 +20,9 @@ def test_a_post_whose_signed_token_this_process_never_cached_is_checked_in_full(
 
     make_user(email="a@example.org")
     post(client, "/account/login", {"email": "a@example.org", "password": PASSWORD})
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/dashboard").get_data(as_text=True)).group(1)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/dashboard").get_data(as_text=True)).group(
+        1
+    )
     _signed.clear()  # as in a worker that never rendered a page for this session
     assert client.post("/courses/sample/safety/finish", data={"csrf_token": token + "x"}).status_code == 400
     assert client.post("/courses/sample/safety/finish", data={}).status_code == 400
@@ -28,35 +31,55 @@ def test_a_post_whose_signed_token_this_process_never_cached_is_checked_in_full(
 
 
 def test_signing_in_over_plain_http_with_secure_cookies_says_why_it_failed(app_factory, make_user):
-    app = app_factory(SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True,
-                      EXTRA_TRUSTED_HOSTS=["192.168.1.20"])  # a LAN address the operator trusts
+    app = app_factory(
+        SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True, EXTRA_TRUSTED_HOSTS=["192.168.1.20"]
+    )  # a LAN address the operator trusts
     with app.app_context():
         make_user(email="a@example.org")
     client = app.test_client()
     page = client.get("http://192.168.1.20/account/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     client.delete_cookie("session", domain="192.168.1.20")  # a browser never sends a Secure cookie over http
-    refused = client.post("http://192.168.1.20/account/login",
-                          data={"csrf_token": token, "email": "a@example.org", "password": PASSWORD})
+    refused = client.post(
+        "http://192.168.1.20/account/login", data={"csrf_token": token, "email": "a@example.org", "password": PASSWORD}
+    )
     text = refused.get_data(as_text=True)
     assert refused.status_code == 400
     assert "https://" in text and "LMS_SECURE_COOKIES=0" in text
     over_https = app.test_client()
-    post(over_https, "https://192.168.1.20/account/login", {"email": "a@example.org", "password": "wrong one!"},
-         page="https://192.168.1.20/account/login")
-    stale = over_https.post("https://192.168.1.20/account/login", data={"csrf_token": "stale"},
-                            headers={"Referer": "https://192.168.1.20/account/login"})
+    post(
+        over_https,
+        "https://192.168.1.20/account/login",
+        {"email": "a@example.org", "password": "wrong one!"},
+        page="https://192.168.1.20/account/login",
+    )
+    stale = over_https.post(
+        "https://192.168.1.20/account/login",
+        data={"csrf_token": "stale"},
+        headers={"Referer": "https://192.168.1.20/account/login"},
+    )
     assert stale.status_code == 400 and "LMS_SECURE_COOKIES" not in stale.get_data(as_text=True)
 
 
 # F1: a closed account's cookies never sign anyone in, in particular not the next account created.
 
+
 def _close_account_keeping_cookies(app):
     """Register, sign in with "keep me signed in", keep both cookies, close the account."""
     attacker = app.test_client()
-    post(attacker, "/account/register", {"email": "eve@example.org", "display_name": "Eve", "legal_name": "Eve E",
-                                         "password": "eve's long passphrase", "confirm": "eve's long passphrase",
-                                         "privacy": "y"}, page="/account/register")
+    post(
+        attacker,
+        "/account/register",
+        {
+            "email": "eve@example.org",
+            "display_name": "Eve",
+            "legal_name": "Eve E",
+            "password": "eve's long passphrase",
+            "confirm": "eve's long passphrase",
+            "privacy": "y",
+        },
+        page="/account/register",
+    )
     post(attacker, "/account/logout", page="/dashboard")  # registering signs in; sign in again to be remembered
     post(attacker, "/account/login", {"email": "eve@example.org", "password": "eve's long passphrase", "remember": "y"})
     assert attacker.get("/dashboard").status_code == 200
@@ -79,12 +102,23 @@ def test_a_closed_accounts_cookies_never_sign_in_as_the_next_account(app, runner
     for name, value in kept.items():
         assert _replay(app, name, value).get("/dashboard").status_code == 302, name
     if how == "registration":
-        post(app.test_client(), "/account/register", {
-            "email": "next@example.org", "display_name": "Next", "legal_name": "Next Person", "privacy": "y",
-            "password": "a fresh long passphrase", "confirm": "a fresh long passphrase"}, page="/account/register")
+        post(
+            app.test_client(),
+            "/account/register",
+            {
+                "email": "next@example.org",
+                "display_name": "Next",
+                "legal_name": "Next Person",
+                "privacy": "y",
+                "password": "a fresh long passphrase",
+                "confirm": "a fresh long passphrase",
+            },
+            page="/account/register",
+        )
     elif how == "cli":
-        result = runner.invoke(args=["users", "create", "next@example.org", "--role", "admin",
-                                     "--password", "a fresh long passphrase"])
+        result = runner.invoke(
+            args=["users", "create", "next@example.org", "--role", "admin", "--password", "a fresh long passphrase"]
+        )
         assert result.exit_code == 0, result.output
     else:
         from datetime import date
@@ -142,12 +176,21 @@ def test_the_upgrade_keeps_every_row_and_gives_each_account_its_own_token(tmp_pa
         event.listen(db.engine, "connect", lambda connection, _record: connection.execute("PRAGMA foreign_keys=ON"))
         flask_migrate.upgrade(directory=MIGRATIONS, revision="47ae2141f73d")
         for n in (1, 2):
-            db.session.execute(text(
-                "INSERT INTO user (email, display_name, legal_name, password_hash, role, active, session_version, "
-                f"created_at) VALUES ('u{n}@example.org', 'U', 'U U', 'x', 'trainee', 1, 1, '2026-01-01 00:00:00')"))
-        db.session.execute(text("INSERT INTO password_reset (user_id, token_hash, created_at, expires_at) "
-                                "VALUES (2, 'h', '2026-01-01 00:00:00', '2026-01-01 02:00:00')"))
-        db.session.execute(text("INSERT INTO audit_event (at, actor_id, action) VALUES ('2026-01-01 00:00:00', 2, 'x')"))
+            db.session.execute(
+                text(
+                    "INSERT INTO user (email, display_name, legal_name, password_hash, role, active, session_version, "
+                    f"created_at) VALUES ('u{n}@example.org', 'U', 'U U', 'x', 'trainee', 1, 1, '2026-01-01 00:00:00')"
+                )
+            )
+        db.session.execute(
+            text(
+                "INSERT INTO password_reset (user_id, token_hash, created_at, expires_at) "
+                "VALUES (2, 'h', '2026-01-01 00:00:00', '2026-01-01 02:00:00')"
+            )
+        )
+        db.session.execute(
+            text("INSERT INTO audit_event (at, actor_id, action) VALUES ('2026-01-01 00:00:00', 2, 'x')")
+        )
         db.session.commit()
         flask_migrate.upgrade(directory=MIGRATIONS, revision="b7e3c1a9d4f2")
         assert db.session.execute(text("SELECT user_id FROM password_reset")).scalar() == 2
@@ -158,9 +201,13 @@ def test_the_upgrade_keeps_every_row_and_gives_each_account_its_own_token(tmp_pa
         assert db.session.execute(text("PRAGMA foreign_keys")).scalar() == 1, "enforcement is back on"
         db.session.execute(text("DELETE FROM user WHERE id = 2"))
         assert db.session.execute(text("SELECT count(*) FROM password_reset")).scalar() == 0, "cascades still work"
-        db.session.execute(text("INSERT INTO user (email, display_name, legal_name, password_hash, role, active, "
-                                "session_token, uuid, created_at) VALUES ('u3@example.org', 'U', 'U U', 'x', 'trainee', 1, "
-                                "'t', 'u3', '2026-01-01 00:00:00')"))
+        db.session.execute(
+            text(
+                "INSERT INTO user (email, display_name, legal_name, password_hash, role, active, "
+                "session_token, uuid, created_at) VALUES ('u3@example.org', 'U', 'U U', 'x', 'trainee', 1, "
+                "'t', 'u3', '2026-01-01 00:00:00')"
+            )
+        )
         assert db.session.execute(text("SELECT id FROM user WHERE email = 'u3@example.org'")).scalar() == 3
         db.session.commit()
         flask_migrate.downgrade(directory=MIGRATIONS, revision="47ae2141f73d")
@@ -170,6 +217,7 @@ def test_the_upgrade_keeps_every_row_and_gives_each_account_its_own_token(tmp_pa
 
 # F6: per-account back-off, whatever the client address.
 
+
 def test_rotating_addresses_does_not_escape_the_per_account_pause(app_factory, make_user):
     app = app_factory(RATELIMIT_ENABLED=True)  # the per-address limit (10 a minute) is on, as in production
     with app.app_context():
@@ -177,8 +225,12 @@ def test_rotating_addresses_does_not_escape_the_per_account_pause(app_factory, m
     client = app.test_client()
 
     def attempt(n, email, password):
-        return post(client, "/account/login", {"email": email, "password": password},
-                    environ_base={"REMOTE_ADDR": f"10.0.{n // 250}.{n % 250 + 1}"})
+        return post(
+            client,
+            "/account/login",
+            {"email": email, "password": password},
+            environ_base={"REMOTE_ADDR": f"10.0.{n // 250}.{n % 250 + 1}"},
+        )
 
     answers = [attempt(n, "a@example.org", "wrong horse battery").status_code for n in range(8)]
     assert answers[:5] == [422] * 5 and set(answers[5:]) == {429}, answers
@@ -199,8 +251,12 @@ def test_the_pause_grows_and_a_reset_link_lifts_it(app, client, make_user, runne
 
     make_user(email="a@example.org")
     for n in range(7):
-        post(client, "/account/login", {"email": "a@example.org", "password": "wrong horse battery"},
-             environ_base={"REMOTE_ADDR": f"10.1.0.{n + 1}"})
+        post(
+            client,
+            "/account/login",
+            {"email": "a@example.org", "password": "wrong horse battery"},
+            environ_base={"REMOTE_ADDR": f"10.1.0.{n + 1}"},
+        )
         row = db.session.get(LoginThrottle, password_key("a@example.org"), populate_existing=True)
         if row.locked_until is not None:
             row.locked_until = utcnow() - timedelta(seconds=1)  # wait out the pause
@@ -213,8 +269,13 @@ def test_the_pause_grows_and_a_reset_link_lifts_it(app, client, make_user, runne
     assert post(client, "/account/login", {"email": "a@example.org", "password": PASSWORD}).status_code == 429
     link = runner.invoke(args=["users", "reset-link", "a@example.org"]).output.strip().splitlines()[-1]
     path = "/" + link.split("://", 1)[1].split("/", 1)[1]
-    assert post(client, path, {"password": "my new passphrase", "confirm": "my new passphrase"}, page=path).status_code == 302
-    assert post(client, "/account/login", {"email": "a@example.org", "password": "my new passphrase"}).status_code == 302
+    assert (
+        post(client, path, {"password": "my new passphrase", "confirm": "my new passphrase"}, page=path).status_code
+        == 302
+    )
+    assert (
+        post(client, "/account/login", {"email": "a@example.org", "password": "my new passphrase"}).status_code == 302
+    )
     assert client.get("/dashboard").status_code == 200
 
 
@@ -232,11 +293,22 @@ def test_wrong_codes_from_rotating_addresses_pause_the_accounts_code_step(app, m
     answers = []
     for n in range(7):
         client = app.test_client()  # a fresh pending sign-in each time, as a botnet would
-        post(client, "/account/login", {"email": "coach@example.org", "password": PASSWORD},
-             environ_base={"REMOTE_ADDR": f"10.2.0.{n + 1}"})
+        post(
+            client,
+            "/account/login",
+            {"email": "coach@example.org", "password": PASSWORD},
+            environ_base={"REMOTE_ADDR": f"10.2.0.{n + 1}"},
+        )
         wrong = f"{(int(totp.now()) + 1) % 1_000_000:06d}"
-        answers.append(post(client, "/account/login/code", {"code": wrong}, page="/account/login/code",
-                            environ_base={"REMOTE_ADDR": f"10.2.0.{n + 1}"}).status_code)
+        answers.append(
+            post(
+                client,
+                "/account/login/code",
+                {"code": wrong},
+                page="/account/login/code",
+                environ_base={"REMOTE_ADDR": f"10.2.0.{n + 1}"},
+            ).status_code
+        )
     assert answers == [422] * 5 + [429] * 2, answers
     client = app.test_client()
     post(client, "/account/login", {"email": "coach@example.org", "password": PASSWORD})
@@ -267,15 +339,20 @@ def test_a_pending_two_factor_sign_in_expires_and_allows_few_codes(app, make_use
 
 # F9: idle and absolute limits, remember-me for trainees only, two-factor changes end other sessions.
 
+
 def _signed_in(app, email, password=PASSWORD, **extra):
     client = app.test_client()
     assert post(client, "/account/login", {"email": email, "password": password, **extra}).status_code == 302
     return client
 
 
-@pytest.mark.parametrize("role, idle_ok, idle_out, absolute", [
-    ("trainer", 25 * 60, 31 * 60, 12 * 3600), ("trainee", 110 * 60, 121 * 60, 7 * 86400)])
-def test_sessions_end_after_the_idle_and_absolute_limits(app, make_user, monkeypatch, role, idle_ok, idle_out, absolute):
+@pytest.mark.parametrize(
+    "role, idle_ok, idle_out, absolute",
+    [("trainer", 25 * 60, 31 * 60, 12 * 3600), ("trainee", 110 * 60, 121 * 60, 7 * 86400)],
+)
+def test_sessions_end_after_the_idle_and_absolute_limits(
+    app, make_user, monkeypatch, role, idle_ok, idle_out, absolute
+):
     import time
 
     make_user(email="a@example.org", role=role)
@@ -308,15 +385,20 @@ def test_remember_me_is_for_trainees_only_and_lasts_30_days(app, make_user, monk
     cookie = trainee.get_cookie("remember_token")
     from datetime import datetime, timezone
 
-    days = (cookie.expires - datetime.now(UTC)).days if cookie.expires.tzinfo else \
-        (cookie.expires - datetime.utcnow()).days
+    days = (
+        (cookie.expires - datetime.now(UTC)).days
+        if cookie.expires.tzinfo
+        else (cookie.expires - datetime.utcnow()).days
+    )
     assert 29 <= days <= 30
     start = time.time()
     monkeypatch.setattr(time, "time", lambda: start + 20 * 86400)
     restored = _replay(app, "remember_token", cookie.value)
     assert restored.get("/dashboard").status_code == 200, "a new browser session on the same device, 20 days later"
     monkeypatch.setattr(time, "time", lambda: start + 31 * 86400)
-    assert _replay(app, "remember_token", cookie.value).get("/dashboard").status_code == 302, "refused by the server too"
+    assert _replay(app, "remember_token", cookie.value).get("/dashboard").status_code == 302, (
+        "refused by the server too"
+    )
 
 
 def test_turning_two_factor_on_or_off_signs_out_other_devices(app, make_user):
@@ -326,7 +408,10 @@ def test_turning_two_factor_on_or_off_signs_out_other_devices(app, make_user):
     here, elsewhere = _signed_in(app, "coach@example.org"), _signed_in(app, "coach@example.org")
     post(here, "/account/two-factor", {"start-submit": "y"}, page="/account/two-factor")
     secret = db.session.scalar(select(User.totp_pending).where(User.email == "coach@example.org"))
-    assert post(here, "/account/two-factor", {"code": pyotp.TOTP(secret).now()}, page="/account/two-factor").status_code == 302
+    assert (
+        post(here, "/account/two-factor", {"code": pyotp.TOTP(secret).now()}, page="/account/two-factor").status_code
+        == 302
+    )
     assert here.get("/staff/").status_code == 200, "this device stays signed in"
     assert elsewhere.get("/staff/").status_code == 302, "other devices are signed out"
     elsewhere = app.test_client()
@@ -334,14 +419,22 @@ def test_turning_two_factor_on_or_off_signs_out_other_devices(app, make_user):
     user = db.session.scalar(select(User).where(User.email == "coach@example.org"))
     user.totp_last_step = None
     db.session.commit()
-    assert post(elsewhere, "/account/login/code", {"code": pyotp.TOTP(secret).now()}, page="/account/login/code").status_code == 302
-    assert post(here, "/account/two-factor/off", {"off-password": PASSWORD}, page="/account/password").status_code == 302
+    assert (
+        post(
+            elsewhere, "/account/login/code", {"code": pyotp.TOTP(secret).now()}, page="/account/login/code"
+        ).status_code
+        == 302
+    )
+    assert (
+        post(here, "/account/two-factor/off", {"off-password": PASSWORD}, page="/account/password").status_code == 302
+    )
     assert db.session.scalar(select(User.totp_secret).where(User.email == "coach@example.org")) is None
     assert here.get("/staff/").status_code == 200
     assert elsewhere.get("/staff/").status_code == 302
 
 
 # F17: reset links and one-time codes.
+
 
 def _reset_path(runner, email):
     link = runner.invoke(args=["users", "reset-link", email]).output.strip().splitlines()[-1]
@@ -351,12 +444,19 @@ def _reset_path(runner, email):
 def test_a_completed_reset_or_a_password_change_ends_every_other_reset_link(app, client, make_user, runner):
     make_user(email="a@example.org")
     first, second, third = (_reset_path(runner, "a@example.org") for _ in range(3))
-    assert post(client, second, {"password": "my new passphrase", "confirm": "my new passphrase"}, page=second).status_code == 302
+    assert (
+        post(client, second, {"password": "my new passphrase", "confirm": "my new passphrase"}, page=second).status_code
+        == 302
+    )
     assert client.get(first).status_code == 404 and client.get(third).status_code == 404
     fourth = _reset_path(runner, "a@example.org")
     signed_in = _signed_in(app, "a@example.org", "my new passphrase")
-    changed = post(signed_in, "/account/password", {"current": "my new passphrase", "password": "another passphrase here",
-                                                    "confirm": "another passphrase here"}, page="/account/password")
+    changed = post(
+        signed_in,
+        "/account/password",
+        {"current": "my new passphrase", "password": "another passphrase here", "confirm": "another passphrase here"},
+        page="/account/password",
+    )
     assert changed.status_code == 302
     assert client.get(fourth).status_code == 404
 
@@ -395,6 +495,7 @@ def test_the_readme_recommends_requiring_two_factor_for_staff():
 
 
 # F14: the set-up secret stays on the server; imported trainees accept the privacy notice first.
+
 
 def test_the_two_factor_set_up_secret_is_never_in_the_session_cookie(app, make_user):
     make_user(email="coach@example.org", role="trainer")

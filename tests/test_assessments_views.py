@@ -1,4 +1,5 @@
 """Taking role-plays in the browser flow: server-held state, idempotent steps, limits, grading, versions."""
+
 import re
 import shutil
 from datetime import timedelta
@@ -32,7 +33,9 @@ def choose(client, play_url, text_start):
     html, position, scene, labels = page_state(client, play_url)
     index = next(i for i, label in labels.items() if label.strip().startswith(text_start))
     attempt_id = play_url.split("/")[2]
-    return post(client, f"/attempts/{attempt_id}/answer", {"position": position, "scene": scene, "choice": index}, page=play_url)
+    return post(
+        client, f"/attempts/{attempt_id}/answer", {"position": position, "scene": scene, "choice": index}, page=play_url
+    )
 
 
 def attempt_row():
@@ -82,7 +85,9 @@ def test_double_submit_and_back_button_never_record_twice(client, trainee):
     assert first.status_code == again.status_code == 302
     assert again.location == play
     assert len(attempt_row().steps) == 1
-    stale = post(client, f"/attempts/{attempt_id}/answer", {**form, "position": "0", "scene": "space", "choice": "1"}, page=play)
+    stale = post(
+        client, f"/attempts/{attempt_id}/answer", {**form, "position": "0", "scene": "space", "choice": "1"}, page=play
+    )
     assert stale.location == play and len(attempt_row().steps) == 1
 
 
@@ -149,7 +154,9 @@ def test_another_trainee_gets_404_for_every_attempt_url(app, client, trainee, ma
     post(other, "/account/login", {"email": "other@example.org", "password": "a long enough passphrase"})
     assert other.get(play).status_code == 404
     assert other.get(f"/attempts/{attempt_id}").status_code == 404
-    response = post(other, f"/attempts/{attempt_id}/answer", {"position": "0", "scene": "space", "choice": "1"}, page="/dashboard")
+    response = post(
+        other, f"/attempts/{attempt_id}/answer", {"position": "0", "scene": "space", "choice": "1"}, page="/dashboard"
+    )
     assert response.status_code == 404
     assert attempt_row().steps == []
 
@@ -161,10 +168,16 @@ def take_listening_to_the_written_scene(client):
     _, position, scene, _ = page_state(client, play)
     assert scene == "reflect"
     attempt_id = play.split("/")[2]
-    empty = post(client, f"/attempts/{attempt_id}/answer", {"position": position, "scene": scene, "answer": "  "}, page=play)
+    empty = post(
+        client, f"/attempts/{attempt_id}/answer", {"position": position, "scene": scene, "answer": "  "}, page=play
+    )
     assert empty.status_code == 422 and "Please write your answer" in empty.get_data(as_text=True)
-    done = post(client, f"/attempts/{attempt_id}/answer",
-                {"position": position, "scene": scene, "answer": "That sounds really lonely. Tell me more?"}, page=play)
+    done = post(
+        client,
+        f"/attempts/{attempt_id}/answer",
+        {"position": position, "scene": scene, "answer": "That sounds really lonely. Tell me more?"},
+        page=play,
+    )
     return attempt_id, done
 
 
@@ -184,14 +197,22 @@ def test_written_answer_goes_through_the_grading_queue(app, client, trainee, mak
     form = coach.get(f"/staff/grading/{attempt_id}").get_data(as_text=True)
     assert "That sounds really lonely" in form
     step = db.session.scalar(select(AttemptStep).where(AttemptStep.answer.is_not(None)))
-    bad = post(coach, f"/staff/grading/{attempt_id}", {f"c{step.id}_0": "5", f"c{step.id}_1": "1"}, page="/staff/grading/")
+    bad = post(
+        coach, f"/staff/grading/{attempt_id}", {f"c{step.id}_0": "5", f"c{step.id}_1": "1"}, page="/staff/grading/"
+    )
     assert bad.status_code == 422 and "from 0 to 2" in bad.get_data(as_text=True)
-    graded = post(coach, f"/staff/grading/{attempt_id}", {f"c{step.id}_0": "2", f"c{step.id}_1": "1",
-                                                    "comment": "Lovely reflection."}, page="/staff/grading/")
+    graded = post(
+        coach,
+        f"/staff/grading/{attempt_id}",
+        {f"c{step.id}_0": "2", f"c{step.id}_1": "1", "comment": "Lovely reflection."},
+        page="/staff/grading/",
+    )
     assert graded.status_code == 302
     attempt = attempt_row()
     assert (attempt.state, attempt.score, attempt.possible) == ("passed", 5, 7)  # the spec's worked example
-    again = post(coach, f"/staff/grading/{attempt_id}", {f"c{step.id}_0": "0", f"c{step.id}_1": "0"}, page="/staff/grading/")
+    again = post(
+        coach, f"/staff/grading/{attempt_id}", {f"c{step.id}_0": "0", f"c{step.id}_1": "0"}, page="/staff/grading/"
+    )
     assert again.status_code == 302 and attempt_row().score == 5, "grading twice changes nothing"
     result = client.get(f"/attempts/{attempt_id}").get_data(as_text=True)
     assert "You passed" in result and "Lovely reflection." in result and "Score: 5 of 7 points (71%)" in result
@@ -290,7 +311,11 @@ def test_every_bundled_role_play_can_be_taken_to_a_full_score_and_completes_its_
                 if scene.kind == "written":
                     data["answer"] = "What I would say, word for word."
                 else:  # the best answer at this turn (rule 7): the most points of any safe choice
-                    candidates = [c for c in scene.choices if not c.critical and (c.target == "end" or best.get(c.target) is not None)]
+                    candidates = [
+                        c
+                        for c in scene.choices
+                        if not c.critical and (c.target == "end" or best.get(c.target) is not None)
+                    ]
                     data["choice"] = max(candidates, key=lambda c: c.points).index
                 post(client, f"/attempts/{attempt_id}/answer", data, page=play)
             attempt = attempt_row()
@@ -325,31 +350,43 @@ def test_the_written_step_shows_the_conversation_so_far(client, trainee):
     said = re.findall(r"<strong>You said:</strong>\s*(.*?)</p>", conversation, re.S)
     assert [re.sub(r"&#3[49];|&quot;", "", s).strip('"') for s in said] == [
         "It sounds like you're feeling pretty alone with this right now.",
-        "Have you tried explaining depression to them?"], said
+        "Have you tried explaining depression to them?",
+    ], said
 
 
 def test_a_draft_is_kept_for_its_trainee_alone_and_never_counted(app, client, trainee, make_user):
     play, attempt_id, position, scene = reach_the_written_scene(client)
     url = f"/attempts/{attempt_id}/answer"
-    saved = post(client, url, {"position": position, "scene": scene, "answer": "Half a thought about loneliness",
-                               "save_draft": "1"}, page=play)
+    saved = post(
+        client,
+        url,
+        {"position": position, "scene": scene, "answer": "Half a thought about loneliness", "save_draft": "1"},
+        page=play,
+    )
     assert saved.status_code == 302 and saved.location.endswith(f"/attempts/{attempt_id}/play")
     assert attempt_row().draft == "Half a thought about loneliness"
     assert attempt_row().state == "open" and len(attempt_row().steps) == 2, "a draft is not an answer"
     back = client.get(play).get_data(as_text=True)
     assert ">Half a thought about loneliness</textarea>" in back and "Draft saved" in back
 
-    too_long = post(client, url, {"position": position, "scene": scene, "answer": "x" * 10_001, "save_draft": "1"},
-                    page=play)
-    assert too_long.status_code == 422 and "Please keep your answer under 10,000 characters" in too_long.get_data(as_text=True)
+    too_long = post(
+        client, url, {"position": position, "scene": scene, "answer": "x" * 10_001, "save_draft": "1"}, page=play
+    )
+    assert too_long.status_code == 422 and "Please keep your answer under 10,000 characters" in too_long.get_data(
+        as_text=True
+    )
     assert attempt_row().draft == "Half a thought about loneliness"
 
     make_user(email="other@example.org")
     other = app.test_client()
     post(other, "/account/login", {"email": "other@example.org", "password": "a long enough passphrase"})
     assert other.get(play).status_code == 404
-    stolen = post(other, url, {"position": position, "scene": scene, "answer": "overwritten", "save_draft": "1"},
-                  page="/dashboard")
+    stolen = post(
+        other,
+        url,
+        {"position": position, "scene": scene, "answer": "overwritten", "save_draft": "1"},
+        page="/dashboard",
+    )
     assert stolen.status_code == 404 and attempt_row().draft == "Half a thought about loneliness"
 
     form = {"position": position, "scene": scene, "answer": "That sounds really lonely. Tell me more?"}

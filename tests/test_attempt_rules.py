@@ -1,4 +1,5 @@
 """The role-play's rules up front: how many tries, any wait, in words; totals count a trainer's extra attempts."""
+
 import re
 from datetime import timedelta
 from html import unescape
@@ -27,7 +28,16 @@ def fail_safety(client):
 
 def test_wait_words_say_a_wait_as_a_person_would():
     assert [wait_words(m) for m in (0, 1, 10, 59, 60, 61, 24 * 60, 48 * 60, 7 * 24 * 60 + 1)] == [
-        "1 minute", "1 minute", "10 minutes", "59 minutes", "1 hour", "2 hours", "24 hours", "2 days", "8 days"]
+        "1 minute",
+        "1 minute",
+        "10 minutes",
+        "59 minutes",
+        "1 hour",
+        "2 hours",
+        "24 hours",
+        "2 days",
+        "8 days",
+    ]
 
 
 def test_the_intro_states_the_tries_and_the_wait_before_the_first_try(client, trainee):

@@ -1,5 +1,6 @@
 """F8 (and F1's last point): the audit log is a hash chain that `audit verify` checks; people are named by
 a pseudonym that survives their account and is never inherited; staff cannot close their own account."""
+
 import json
 import threading
 
@@ -22,9 +23,19 @@ def signed_in(app, email: str, password: str = PASSWORD):
 
 
 def register(client, email: str):
-    return post(client, "/account/register", {"email": email, "display_name": "Someone", "legal_name": "Some One",
-                                                 "password": PASSWORD, "confirm": PASSWORD, "privacy": "y"},
-                page="/account/register")
+    return post(
+        client,
+        "/account/register",
+        {
+            "email": email,
+            "display_name": "Someone",
+            "legal_name": "Some One",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+            "privacy": "y",
+        },
+        page="/account/register",
+    )
 
 
 def verify(runner):
@@ -64,7 +75,9 @@ def test_appends_from_concurrent_requests_never_fork_the_chain(app, runner):
     def attacker(n):
         client = app.test_client()
         for i in range(10):
-            response = post(client, "/account/login", {"email": f"guess{n}-{i}@example.org", "password": "not it at all"})
+            response = post(
+                client, "/account/login", {"email": f"guess{n}-{i}@example.org", "password": "not it at all"}
+            )
             if response.status_code != 422:
                 errors.append(response.status_code)
 
@@ -79,7 +92,9 @@ def test_appends_from_concurrent_requests_never_fork_the_chain(app, runner):
     assert len(set(db.session.scalars(select(AuditEvent.prev_hash)))) == 30
 
 
-def test_a_trainer_cannot_close_their_account_to_wipe_who_revoked_a_certificate(app, client, trainee, make_user, runner):
+def test_a_trainer_cannot_close_their_account_to_wipe_who_revoked_a_certificate(
+    app, client, trainee, make_user, runner
+):
     pass_everything(app, client, trainee.id)
     assert claim(client).status_code == 302
     cert_id = db.session.scalars(select(Certificate.id)).one()
@@ -88,7 +103,12 @@ def test_a_trainer_cannot_close_their_account_to_wipe_who_revoked_a_certificate(
     join_cohort_of("rogue@example.org", trainee.id)  # trainers act only on their own cohorts' trainees
     rogue = signed_in(app, "rogue@example.org")
     page = f"/staff/certificates/{cert_id}"
-    post(rogue, page, {"form": "status", "status-action": "revoke", "status-reason": "Spite", "status-confirm": "y"}, page=page)
+    post(
+        rogue,
+        page,
+        {"form": "status", "status-action": "revoke", "status-reason": "Spite", "status-confirm": "y"},
+        page=page,
+    )
 
     closing = post(rogue, "/privacy/close-account", {"password": PASSWORD}, page="/account/password")
     assert closing.status_code == 302 and closing.location == "/account/password"
@@ -123,7 +143,9 @@ def test_a_closed_accounts_events_stay_pseudonymous_and_are_never_inherited(app,
     mine = audit.user_ref(db.session.scalar(select(User).where(User.email == "eve@example.org")))
     assert data["audit_events"], "eve's own registration and sign-in are hers"
     assert all(mine in (e["actor"], e["subject"]) for e in data["audit_events"])
-    assert not [e for e in data["audit_events"] if dave_ref in (e["actor"], e["subject"]) or e["action"] == "user.deleted"]
+    assert not [
+        e for e in data["audit_events"] if dave_ref in (e["actor"], e["subject"]) or e["action"] == "user.deleted"
+    ]
 
     # Dave's events keep their pseudonym; the log shows it as a deleted user, never as eve or as dave's email.
     daves = db.session.scalars(select(AuditEvent).where(AuditEvent.subject == dave_ref)).all()
@@ -148,15 +170,25 @@ def test_upgrading_chains_the_existing_events_and_gives_old_subjects_pseudonyms(
     migrate.init_app(app, db, directory=MIGRATIONS)
     with app.app_context():
         flask_migrate.upgrade(directory=MIGRATIONS, revision="47ae2141f73d")
-        db.session.execute(text("INSERT INTO user (id, email, display_name, legal_name, password_hash, role, active, "
-                                "session_version, created_at) VALUES (1, 'new@example.org', 'New', 'New', 'x', "
-                                "'trainee', 1, 1, '2026-06-01 00:00:00')"))
-        for at, actor, subject in (("2026-01-01 10:00:00.000000", 1, "user:1"),   # an earlier account with id 1
-                                   ("2026-07-01 10:00:00.000000", 1, "user:1"),   # the current one
-                                   ("2026-07-02 10:00:00.000000", None, "cohort:3")):
-            db.session.execute(text("INSERT INTO audit_event (at, actor_id, action, subject, details, ip) "
-                                    "VALUES (:at, :actor, 'auth.login', :subject, '{\"n\": 1}', '127.0.0.1')"),
-                               {"at": at, "actor": actor, "subject": subject})
+        db.session.execute(
+            text(
+                "INSERT INTO user (id, email, display_name, legal_name, password_hash, role, active, "
+                "session_version, created_at) VALUES (1, 'new@example.org', 'New', 'New', 'x', "
+                "'trainee', 1, 1, '2026-06-01 00:00:00')"
+            )
+        )
+        for at, actor, subject in (
+            ("2026-01-01 10:00:00.000000", 1, "user:1"),  # an earlier account with id 1
+            ("2026-07-01 10:00:00.000000", 1, "user:1"),  # the current one
+            ("2026-07-02 10:00:00.000000", None, "cohort:3"),
+        ):
+            db.session.execute(
+                text(
+                    "INSERT INTO audit_event (at, actor_id, action, subject, details, ip) "
+                    "VALUES (:at, :actor, 'auth.login', :subject, '{\"n\": 1}', '127.0.0.1')"
+                ),
+                {"at": at, "actor": actor, "subject": subject},
+            )
         db.session.commit()
         flask_migrate.upgrade(directory=MIGRATIONS)
         count, problem, _ = audit.verify()

@@ -1,4 +1,5 @@
 """Accounts: register, sign in and out, change password, sessions, rate limits, CLI."""
+
 from sqlalchemy import func, select
 
 from lms.auth.models import User
@@ -8,8 +9,14 @@ from helpers import PASSWORD, post
 
 
 def register(client, **fields):
-    data = {"email": "new@example.org", "display_name": "Robin", "legal_name": "Robin Q. Public",
-            "password": "my own long passphrase", "confirm": "my own long passphrase", "privacy": "y"}
+    data = {
+        "email": "new@example.org",
+        "display_name": "Robin",
+        "legal_name": "Robin Q. Public",
+        "password": "my own long passphrase",
+        "confirm": "my own long passphrase",
+        "privacy": "y",
+    }
     data.update(fields)
     return post(client, "/account/register", data, page="/account/register")
 
@@ -96,8 +103,12 @@ def test_change_password_signs_out_other_devices(app, client, auth, make_user):
     other = app.test_client()
     post(other, "/account/login", {"email": "a@example.org", "password": PASSWORD})
     assert other.get("/dashboard").status_code == 200
-    response = post(client, "/account/password", {"current": PASSWORD, "password": "a brand new passphrase",
-                                                  "confirm": "a brand new passphrase"}, page="/account/password")
+    response = post(
+        client,
+        "/account/password",
+        {"current": PASSWORD, "password": "a brand new passphrase", "confirm": "a brand new passphrase"},
+        page="/account/password",
+    )
     assert response.status_code == 302
     assert client.get("/dashboard").status_code == 200, "this device stays signed in"
     assert other.get("/dashboard").status_code == 302, "other devices are signed out"
@@ -106,8 +117,12 @@ def test_change_password_signs_out_other_devices(app, client, auth, make_user):
 
 
 def test_change_password_checks_the_current_one(client, trainee):
-    response = post(client, "/account/password", {"current": "wrong one here", "password": "a brand new passphrase",
-                                                  "confirm": "a brand new passphrase"}, page="/account/password")
+    response = post(
+        client,
+        "/account/password",
+        {"current": "wrong one here", "password": "a brand new passphrase", "confirm": "a brand new passphrase"},
+        page="/account/password",
+    )
     assert response.status_code == 422 and "not your current password" in response.get_data(as_text=True)
 
 
@@ -129,8 +144,12 @@ def test_forms_without_a_csrf_token_are_refused(client, make_user):
 
 def test_next_redirects_only_within_the_site(client, make_user):
     make_user(email="a@example.org")
-    for target, expected in [("/courses/", "/courses/"), ("https://evil.example/", "/dashboard"),
-                             ("//evil.example/x", "/dashboard"), ("/\\evil.example", "/dashboard")]:
+    for target, expected in [
+        ("/courses/", "/courses/"),
+        ("https://evil.example/", "/dashboard"),
+        ("//evil.example/x", "/dashboard"),
+        ("/\\evil.example", "/dashboard"),
+    ]:
         response = post(client, f"/account/login?next={target}", {"email": "a@example.org", "password": PASSWORD})
         assert response.location == expected, target
         post(client, "/account/logout", page="/dashboard")
@@ -141,7 +160,10 @@ def test_login_is_rate_limited(app_factory, make_user):
     client = app.test_client()
     with app.app_context():
         for _ in range(3):
-            assert post(client, "/account/login", {"email": "x@example.org", "password": "wrong password"}).status_code == 422
+            assert (
+                post(client, "/account/login", {"email": "x@example.org", "password": "wrong password"}).status_code
+                == 422
+            )
         limited = post(client, "/account/login", {"email": "x@example.org", "password": "wrong password"})
     assert limited.status_code == 429 and limited.headers.get("Retry-After")
     assert "Please wait" in limited.get_data(as_text=True)
@@ -166,13 +188,17 @@ def test_outdated_hash_is_upgraded_on_login(app, auth, make_user):
 
 
 def test_users_create_cli(runner):
-    result = runner.invoke(args=["users", "create", "Coach@Example.org", "--role", "trainer", "--name", "Coach"],
-                           input="a trainer passphrase\na trainer passphrase\n")
+    result = runner.invoke(
+        args=["users", "create", "Coach@Example.org", "--role", "trainer", "--name", "Coach"],
+        input="a trainer passphrase\na trainer passphrase\n",
+    )
     assert result.exit_code == 0, result.output
     assert "Created trainer account coach@example.org" in result.output
     user = db.session.scalar(select(User).where(User.email == "coach@example.org"))
     assert user.role == "trainer" and user.display_name == "Coach"
-    again = runner.invoke(args=["users", "create", "coach@example.org", "--role", "admin", "--password", "another passphrase"])
+    again = runner.invoke(
+        args=["users", "create", "coach@example.org", "--role", "admin", "--password", "another passphrase"]
+    )
     assert again.exit_code == 1 and "already exists" in again.output
     weak = runner.invoke(args=["users", "create", "boss@example.org", "--role", "admin", "--password", "short"])
     assert weak.exit_code == 1 and "at least 8" in weak.output

@@ -1,4 +1,5 @@
 """The authoring loop: one content version for every process, reload without restart, previews, practice."""
+
 import shutil
 
 from sqlalchemy import select
@@ -34,8 +35,9 @@ def test_every_process_serves_the_version_last_published(app_factory, tmp_path):
     assert "<h1>Sample Course</h1>" in first.test_client().get("/courses/sample/").get_data(as_text=True)
     second = app_factory(CONTENT_DIR=str(second_dir), CONTENT_CHECK_SECONDS=0)  # another process, newer files
     assert "<h1>Sample Course, Revised</h1>" in second.test_client().get("/courses/sample/").get_data(as_text=True)
-    assert "<h1>Sample Course, Revised</h1>" in first.test_client().get("/courses/sample/").get_data(as_text=True), \
+    assert "<h1>Sample Course, Revised</h1>" in first.test_client().get("/courses/sample/").get_data(as_text=True), (
         "the first process follows the version the second published"
+    )
 
 
 def test_broken_files_keep_the_last_good_version_and_show_trainers_the_errors(app_factory, tmp_path, make_user):

@@ -1,4 +1,5 @@
 """The bundled course as a board would check it: every route of every role-play walked, every lesson measured."""
+
 import re
 
 from lms.assessments.scoring import Step, passes, score_path
@@ -22,7 +23,9 @@ def routes(quiz):
             yield steps + [Step(scene.id)], raw, possible, critical
             continue
         if scene.kind == "written":
-            options = [(scene.next, Step(scene.id, awards=tuple(c.points for c in scene.rubric)), scene.rubric_points, False)]
+            options = [
+                (scene.next, Step(scene.id, awards=tuple(c.points for c in scene.rubric)), scene.rubric_points, False)
+            ]
         else:
             seen, options = set(), []
             for c in scene.choices:
@@ -50,9 +53,10 @@ def test_every_role_play_has_a_full_score_route_and_no_passing_route_reaches_an_
                 passed = passes(max(raw, 0), possible, quiz.pass_mark)
                 full_score |= passed and raw == possible
                 ending = steps[-1].scene
-                assert not (passed and ending in quiz.unsafe_endings), \
-                    f"{module.slug}/{quiz.slug}: a passing route reaches the unsafe ending '{ending}': " \
+                assert not (passed and ending in quiz.unsafe_endings), (
+                    f"{module.slug}/{quiz.slug}: a passing route reaches the unsafe ending '{ending}': "
                     + " -> ".join(s.scene for s in steps)
+                )
             assert full_score, f"{module.slug}/{quiz.slug}: no route of model answers scores 100%"
     assert walked > 10_000
 
@@ -81,7 +85,7 @@ def lesson_text(markdown: str) -> str:
     body = markdown.split("\n---\n", 1)[1] if markdown.startswith("---") else markdown
     body = re.split(r"^## References\b", body, flags=re.M)[0]
     body = re.sub(r"```.*?```", " ", body, flags=re.S)
-    body = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", body)          # links and images: keep their text
+    body = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", body)  # links and images: keep their text
     body = re.sub(r"^\s*\|?[-:| ]+\|?\s*$", " ", body, flags=re.M)  # table rules
     body = re.sub(r"<[^>]+>", " ", body)
     lines = []

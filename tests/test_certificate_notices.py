@@ -1,4 +1,5 @@
 """The holder is told when a trainer suspends, revokes, reinstates or reissues their certificate, and why."""
+
 import re
 from datetime import timedelta
 from html import unescape
@@ -25,7 +26,12 @@ def coach_for(app, make_user, cert):
 
 def change(coach, cert_id, action, reason):
     page = f"/staff/certificates/{cert_id}"
-    return post(coach, page, {"form": "status", "status-action": action, "status-reason": reason, "status-confirm": "y"}, page=page)
+    return post(
+        coach,
+        page,
+        {"form": "status", "status-action": action, "status-reason": reason, "status-confirm": "y"},
+        page=page,
+    )
 
 
 def test_a_suspension_is_explained_to_the_holder_with_the_reason_and_no_pdf_button(app, client, certified, make_user):
@@ -67,8 +73,12 @@ def test_a_reissue_points_the_holder_to_the_new_certificate_listed_first(app, cl
     admin = app.test_client()
     post(admin, "/account/login", {"email": "admin@example.org", "password": PASSWORD})
     page = f"/staff/certificates/{certified.id}"
-    post(admin, page, {"form": "reissue", "reissue-holder_name": "Test Person New-Name", "reissue-reason": "Legal name change"},
-         page=page)
+    post(
+        admin,
+        page,
+        {"form": "reissue", "reissue-holder_name": "Test Person New-Name", "reissue-reason": "Legal name change"},
+        page=page,
+    )
     db.session.expire_all()
     new_id = db.session.get(Certificate, certified.id).superseded_by_id
     old = client.get(f"/certificates/{certified.id}").get_data(as_text=True)
@@ -76,7 +86,7 @@ def test_a_reissue_points_the_holder_to_the_new_certificate_listed_first(app, cl
     assert "The reason given: “Legal name change”." in unescape(old) and "corrected:" not in old
     dashboard = client.get("/dashboard").get_data(as_text=True)
     assert "was replaced on" in dashboard
-    listed = dashboard[dashboard.index("Your certificates"):]
+    listed = dashboard[dashboard.index("Your certificates") :]
     assert listed.index(f"/certificates/{new_id}") < listed.index(f"/certificates/{certified.id}"), "valid one first"
 
 
@@ -91,7 +101,9 @@ def test_the_signed_file_is_offered_for_wallets_and_boards_not_as_a_main_downloa
 def test_nobody_else_sees_the_reason_on_the_public_verification_page(app, client, certified, make_user):
     coach = coach_for(app, make_user, certified)
     change(coach, certified.id, "suspend", "Confidential complaint detail")
-    assert "Confidential complaint detail" not in app.test_client().get(f"/verify/{certified.id}").get_data(as_text=True)
+    assert "Confidential complaint detail" not in app.test_client().get(f"/verify/{certified.id}").get_data(
+        as_text=True
+    )
 
 
 def test_the_holder_can_copy_or_email_the_verification_address(client, certified):
@@ -106,7 +118,7 @@ def test_the_holder_can_copy_or_email_the_verification_address(client, certified
     query = parse_qs(urlsplit(mailto).query)
     assert query["subject"] == ["My certificate: Sample Course"]
     assert address in query["body"][0] and certified.id in query["body"][0]
-    wallets = html[html.index("For wallets and boards"):]
+    wallets = html[html.index("For wallets and boards") :]
     assert "Download the signed file (.jwt)" in wallets and "you don't need it to show an employer" in unescape(wallets)
     assert html.index("Download PDF") < html.index(".jwt"), "the PDF is the main download"
 

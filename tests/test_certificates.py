@@ -1,4 +1,5 @@
 """Certificates: issue, PDF with QR and embedded credential, signed credential, verification, lifecycle."""
+
 import csv
 import io
 import json
@@ -70,9 +71,21 @@ def test_completing_the_course_issues_one_certificate_even_on_double_submit(app,
 def test_the_live_certificate_is_unique_in_the_database(app, certified):
     from sqlalchemy.exc import IntegrityError
 
-    clone = Certificate(id="0000-0000-0000-0000-0000", user_id=certified.user_id, course_slug=certified.course_slug,
-                        course_fingerprint=certified.course_fingerprint, course_title="x", title="x", holder_name="x",
-                        hours={}, competencies=[], issuer={}, status_index=1, credential="x", pdf=b"x")
+    clone = Certificate(
+        id="0000-0000-0000-0000-0000",
+        user_id=certified.user_id,
+        course_slug=certified.course_slug,
+        course_fingerprint=certified.course_fingerprint,
+        course_title="x",
+        title="x",
+        holder_name="x",
+        hours={},
+        competencies=[],
+        issuer={},
+        status_index=1,
+        credential="x",
+        pdf=b"x",
+    )
     db.session.add(clone)
     with pytest.raises(IntegrityError):
         db.session.flush()
@@ -90,7 +103,10 @@ def test_credential_verifies_with_an_independent_jose_library_and_tampering_fail
     header, claims = decoded.header, decoded.claims
     assert header["alg"] == "RS256" and header["typ"] == "JWT"
     assert header["kid"].startswith("https://lms.example.org/keys/")
-    assert claims["iss"] == claims["issuer"]["id"] and claims["jti"] == claims["id"] == f"https://lms.example.org/verify/{certified.id}"
+    assert (
+        claims["iss"] == claims["issuer"]["id"]
+        and claims["jti"] == claims["id"] == f"https://lms.example.org/verify/{certified.id}"
+    )
     assert claims["sub"] == claims["credentialSubject"]["id"]
     assert claims["nbf"] == int(certified.issued_at.replace(tzinfo=__import__("datetime").timezone.utc).timestamp())
     subject = claims["credentialSubject"]
@@ -140,7 +156,9 @@ def test_pdf_has_the_name_course_and_id_a_qr_to_the_verification_page_and_the_cr
     assert "Test Person Legal" in text and "Sample Course" in text and certified.id in text
     assert "3 contact hours" in text and "Mentoring 2" in text and "Training Director" in text
     # The certificate's title is the course's: the heading says it, the text does not say it again.
-    assert text.count("Sample Course") == 1 and "This certifies that Test Person Legal has completed this course" in text
+    assert (
+        text.count("Sample Course") == 1 and "This certifies that Test Person Legal has completed this course" in text
+    )
     # What the hours are made of: the sample course's 180 module minutes, and no live sessions.
     assert "Earned through 3 hours of self-study modules; the transcript lists each one." in text
     assert len(pdf_reader(response.data).pages) == 1
@@ -155,7 +173,8 @@ def test_pdf_has_the_name_course_and_id_a_qr_to_the_verification_page_and_the_cr
 
 
 def test_pdf_is_tagged_and_archival_and_its_embedded_credential_verifies_and_names_the_qr_codes_id(
-        client, certified, tmp_path):
+    client, certified, tmp_path
+):
     from joserfc import jwt
     from joserfc.jwk import KeySet
 
@@ -163,7 +182,9 @@ def test_pdf_is_tagged_and_archival_and_its_embedded_credential_verifies_and_nam
     check_tagged(pdf, "Sample Course: Test Person Legal")
     check_archival(pdf)
     verify_url = f"https://lms.example.org/verify/{certified.id}"
-    assert [alt for tag, alt in structure(pdf) if tag == "/Figure"] == [f"QR code: verify this certificate at {verify_url}"]
+    assert [alt for tag, alt in structure(pdf) if tag == "/Figure"] == [
+        f"QR code: verify this certificate at {verify_url}"
+    ]
     # The credential is the PDF/A-3 associated file the certificate was made from.
     (spec,) = [spec.get_object() for spec in pdf_reader(pdf).trailer["/Root"]["/AF"]]
     assert spec["/AFRelationship"] == "/Source" and spec["/F"] == f"certificate-{certified.id}.jwt"
@@ -181,8 +202,11 @@ def test_bundled_course_certificate_is_one_page_and_names_its_course_once(app_fa
     from lms.certificates.issue import issue
     from lms.content import catalog
 
-    app = app_factory(CONTENT_DIR=str(BUNDLED_CONTENT), ISSUER_ACCREDITATION="PST-0417",
-                      ISSUER_ACCREDITED_BY="State Peer Certification Board")
+    app = app_factory(
+        CONTENT_DIR=str(BUNDLED_CONTENT),
+        ISSUER_ACCREDITATION="PST-0417",
+        ISSUER_ACCREDITED_BY="State Peer Certification Board",
+    )
     name = "Maria Guadalupe Hernández-Castellanos"
     with app.app_context():
         user = create_user("long@example.org", PASSWORD, "Maria", name, privacy_accepted=True)
@@ -213,18 +237,25 @@ def test_certificate_text_reads_naturally_for_one_hour_and_its_own_title(app_fac
         cert = issue(user, catalog(), catalog().course("sample"), "Robin Quinn", None)
         db.session.commit()
         text = " ".join(pdf_text(cert.pdf).split())
-    assert "Certificate in Peer Listening This certifies that Robin Quinn has completed the course Sample Course" in text
+    assert (
+        "Certificate in Peer Listening This certifies that Robin Quinn has completed the course Sample Course" in text
+    )
     assert "1 contact hour: Ethics 1" in text and "contact hours" not in text
 
 
 def test_downloads_are_stored_reads_and_private_to_the_holder(app, client, certified, make_user):
     assert client.get(f"/certificates/{certified.id}/certificate.pdf").data == certified.pdf
-    assert client.get(f"/certificates/{certified.id}/certificate.pdf").data == certified.pdf, "byte-identical every time"
+    assert client.get(f"/certificates/{certified.id}/certificate.pdf").data == certified.pdf, (
+        "byte-identical every time"
+    )
     make_user(email="other@example.org")
     other = app.test_client()
     post(other, "/account/login", {"email": "other@example.org", "password": PASSWORD})
-    for url in [f"/certificates/{certified.id}", f"/certificates/{certified.id}/certificate.pdf",
-                f"/certificates/{certified.id}/credential.jwt"]:
+    for url in [
+        f"/certificates/{certified.id}",
+        f"/certificates/{certified.id}/certificate.pdf",
+        f"/certificates/{certified.id}/credential.jwt",
+    ]:
         assert other.get(url).status_code == 404, url
     assert other.get(f"/verify/{certified.id}").status_code == 200, "verification is public"
 
@@ -236,10 +267,25 @@ def test_verification_page_json_and_bulk_show_only_what_a_board_needs(app, clien
     assert "Test Person Legal" in page and "Sample Course" in page and "trainee@example.org" not in page
     record = visitor.get(f"/api/v1/certificates/{certified.id}").get_json()
     assert record["status"] == "valid" and record["holder"] == "Test Person Legal"
-    assert record["hours"] == {"total": 3.0, "by_domain": {"mentoring": 2.0, "ethics": 1.0}} and record["expires"] is None
-    assert set(record) == {"id", "status", "status_text", "holder", "course", "certificate", "course_version", "hours",
-                           "issued", "expires", "issuer"}
-    bulk = visitor.post("/api/v1/certificates/verify", json={"ids": [certified.id, "nope", "0000-0000-0000-0000-0000"]}).get_json()
+    assert (
+        record["hours"] == {"total": 3.0, "by_domain": {"mentoring": 2.0, "ethics": 1.0}} and record["expires"] is None
+    )
+    assert set(record) == {
+        "id",
+        "status",
+        "status_text",
+        "holder",
+        "course",
+        "certificate",
+        "course_version",
+        "hours",
+        "issued",
+        "expires",
+        "issuer",
+    }
+    bulk = visitor.post(
+        "/api/v1/certificates/verify", json={"ids": [certified.id, "nope", "0000-0000-0000-0000-0000"]}
+    ).get_json()
     assert [r["status"] for r in bulk["results"]] == ["valid", "invalid", "not_found"]
 
 
@@ -258,14 +304,24 @@ def test_revoked_shows_as_revoked_on_the_page_json_bulk_and_status_list(app, cli
     result = runner.invoke(args=["certificates", "revoke", certified.id, "--reason", "Obtained by misrepresentation"])
     assert result.exit_code == 0, result.output
     visitor = app.test_client()
-    assert "Revoked: this certificate is no longer valid." in visitor.get(f"/verify/{certified.id}").get_data(as_text=True)
+    assert "Revoked: this certificate is no longer valid." in visitor.get(f"/verify/{certified.id}").get_data(
+        as_text=True
+    )
     assert visitor.get(f"/api/v1/certificates/{certified.id}").get_json()["status"] == "revoked"
-    assert visitor.post("/api/v1/certificates/verify", json={"ids": [certified.id]}).get_json()["results"][0]["status"] == "revoked"
+    assert (
+        visitor.post("/api/v1/certificates/verify", json={"ids": [certified.id]}).get_json()["results"][0]["status"]
+        == "revoked"
+    )
     from helpers import csrf_token
 
-    upload = visitor.post("/verify/bulk", data={"csrf_token": csrf_token(visitor, "/verify/bulk"),
-                                                "file": (io.BytesIO(f"id\n{certified.id}\n".encode()), "ids.csv")},
-                          content_type="multipart/form-data")
+    upload = visitor.post(
+        "/verify/bulk",
+        data={
+            "csrf_token": csrf_token(visitor, "/verify/bulk"),
+            "file": (io.BytesIO(f"id\n{certified.id}\n".encode()), "ids.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     rows = list(csv.DictReader(io.StringIO(upload.get_data(as_text=True))))
     assert rows[0]["status"] == "revoked" and rows[0]["holder"] == "Test Person Legal"
     assert "Obtained by misrepresentation" not in visitor.get(f"/verify/{certified.id}").get_data(as_text=True)
@@ -294,11 +350,18 @@ def test_suspend_and_reinstate_from_the_staff_page_with_an_audit_trail(app, clie
     page = f"/staff/certificates/{certified.id}"
     missing_reason = post(coach, page, {"form": "status", "status-action": "suspend", "status-reason": ""}, page=page)
     assert missing_reason.status_code == 422 and only_certificate().status == "valid"
-    post(coach, page, {"form": "status", "status-action": "suspend", "status-reason": "Complaint under review"}, page=page)
+    post(
+        coach,
+        page,
+        {"form": "status", "status-action": "suspend", "status-reason": "Complaint under review"},
+        page=page,
+    )
     assert only_certificate().status == "suspended"
     assert app.test_client().get(f"/api/v1/certificates/{certified.id}").get_json()["status"] == "suspended"
     assert _status_bit(app.test_client(), "suspension", certified.status_index) == 1
-    post(coach, page, {"form": "status", "status-action": "reinstate", "status-reason": "Complaint resolved"}, page=page)
+    post(
+        coach, page, {"form": "status", "status-action": "reinstate", "status-reason": "Complaint resolved"}, page=page
+    )
     assert only_certificate().status == "valid"
     trail = coach.get(page).get_data(as_text=True)  # the certificate's own events, on its page
     assert "certificate.suspended" in trail and "certificate.reinstated" in trail and "Complaint resolved" in trail
@@ -307,7 +370,9 @@ def test_suspend_and_reinstate_from_the_staff_page_with_an_audit_trail(app, clie
     post(admin, "/account/login", {"email": "admin@example.org", "password": PASSWORD})
     log = admin.get("/admin/audit/").get_data(as_text=True)
     assert "certificate.suspended" in log and "certificate.reinstated" in log and "Complaint resolved" in log
-    assert client.get("/admin/audit/").status_code == 403 and coach.get("/admin/audit/").status_code == 403, "admins only"
+    assert client.get("/admin/audit/").status_code == 403 and coach.get("/admin/audit/").status_code == 403, (
+        "admins only"
+    )
 
 
 def test_reissue_supersedes_the_old_certificate_which_names_its_replacement(app, certified, make_user):
@@ -315,8 +380,12 @@ def test_reissue_supersedes_the_old_certificate_which_names_its_replacement(app,
     admin = app.test_client()
     post(admin, "/account/login", {"email": "admin@example.org", "password": PASSWORD})
     page = f"/staff/certificates/{certified.id}"
-    response = post(admin, page, {"form": "reissue", "reissue-holder_name": "Test Person New-Name",
-                                  "reissue-reason": "Legal name change"}, page=page)
+    response = post(
+        admin,
+        page,
+        {"form": "reissue", "reissue-holder_name": "Test Person New-Name", "reissue-reason": "Legal name change"},
+        page=page,
+    )
     assert response.status_code == 302
     db.session.expire_all()
     old = db.session.get(Certificate, certified.id)
@@ -354,8 +423,10 @@ def test_attestation_is_signed_with_the_printed_name_and_one_tick(app_factory, t
     assert unconfirmed.status_code == 422 and 'value="Robin Quinn"' in html
     error = "Tick the box to confirm that you have read and agree to the Peer Pledge."
     # The message sits by the tick box (tied to it) and in the summary, linked to it, with no doubled punctuation.
-    assert re.search(r'<p class="error-message" id="confirm-error"><span class="visually-hidden">Error:</span> '
-                     + re.escape(error), html)
+    assert re.search(
+        r'<p class="error-message" id="confirm-error"><span class="visually-hidden">Error:</span> ' + re.escape(error),
+        html,
+    )
     assert 'aria-describedby="confirm-error"' in html
     assert f'<a href="#confirm">I have read and agree to the Peer Pledge: {error}</a>' in html
     nameless = claim(client, holder="  ", confirm=True)
@@ -453,8 +524,12 @@ def test_pdf_fetcher_loads_only_the_apps_static_files(app):
     from lms.certificates.pdf import StaticOnlyFetcher
 
     fetcher = StaticOnlyFetcher(app.static_folder)
-    for url in ["file:///etc/passwd", "http://127.0.0.1:1/x.png", "https://example.org/logo.png",
-                f"file://{app.static_folder}/../__init__.py"]:
+    for url in [
+        "file:///etc/passwd",
+        "http://127.0.0.1:1/x.png",
+        "https://example.org/logo.png",
+        f"file://{app.static_folder}/../__init__.py",
+    ]:
         with pytest.raises(ValueError):
             fetcher.fetch(url)
     assert fetcher.fetch(f"file://{app.static_folder}/favicon.svg") is not None
@@ -528,24 +603,40 @@ def test_bulk_csv_reads_every_row_of_a_large_upload(app, certified):
 
     visitor = app.test_client()
     rows = [f"{certified.id},{'extra column ' * 8}"] * 999
-    upload = visitor.post("/verify/bulk", data={"csrf_token": csrf_token(visitor, "/verify/bulk"),
-                                                "file": (io.BytesIO(("\n".join(rows) + "\n").encode()), "ids.csv")},
-                          content_type="multipart/form-data")
+    upload = visitor.post(
+        "/verify/bulk",
+        data={
+            "csrf_token": csrf_token(visitor, "/verify/bulk"),
+            "file": (io.BytesIO(("\n".join(rows) + "\n").encode()), "ids.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     result = list(csv.DictReader(io.StringIO(upload.get_data(as_text=True))))
     assert len(result) == 999 and all(r["status"] == "valid" for r in result)
     assert result[0]["hours"] == "3"
-    too_many = visitor.post("/verify/bulk", data={"csrf_token": csrf_token(visitor, "/verify/bulk"),
-                                                  "file": (io.BytesIO(("x\n" * 1001).encode()), "ids.csv")},
-                            content_type="multipart/form-data")
+    too_many = visitor.post(
+        "/verify/bulk",
+        data={
+            "csrf_token": csrf_token(visitor, "/verify/bulk"),
+            "file": (io.BytesIO(("x\n" * 1001).encode()), "ids.csv"),
+        },
+        content_type="multipart/form-data",
+    )
     assert too_many.status_code == 422 and "lists 1001 IDs" in too_many.get_data(as_text=True)
 
 
 def test_verification_rate_limit_is_one_allowance_across_endpoints(app_factory, certified):
     limited_app = app_factory(RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="3 per minute")
     visitor = limited_app.test_client()
-    codes = [visitor.get(url).status_code for url in [
-        f"/api/v1/certificates/{certified.id}", f"/verify/{certified.id}", f"/api/v1/certificates/{certified.id}/credential",
-        f"/api/v1/certificates/{certified.id}"]]
+    codes = [
+        visitor.get(url).status_code
+        for url in [
+            f"/api/v1/certificates/{certified.id}",
+            f"/verify/{certified.id}",
+            f"/api/v1/certificates/{certified.id}/credential",
+            f"/api/v1/certificates/{certified.id}",
+        ]
+    ]
     assert codes == [200, 200, 200, 429]
 
 
@@ -560,9 +651,14 @@ def test_pasted_ids_with_en_dashes_and_public_data_for_browser_verifiers(app, ce
 
 def test_browser_verifiers_can_call_the_bulk_api_and_read_rate_limit_headers(app, certified):
     visitor = app.test_client()
-    preflight = visitor.options("/api/v1/certificates/verify", headers={
-        "Origin": "https://board.example", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type"})
+    preflight = visitor.options(
+        "/api/v1/certificates/verify",
+        headers={
+            "Origin": "https://board.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert preflight.status_code == 200
     assert preflight.headers["Access-Control-Allow-Origin"] == "*"
     assert "Content-Type" in preflight.headers["Access-Control-Allow-Headers"]
@@ -576,8 +672,12 @@ def test_reissuing_with_a_corrected_legal_name_corrects_the_account_too(app, cer
     admin = app.test_client()
     post(admin, "/account/login", {"email": "admin@example.org", "password": PASSWORD})
     page = f"/staff/certificates/{certified.id}"
-    response = post(admin, page, {"form": "reissue", "reissue-holder_name": "Test Person Corrected",
-                                  "reissue-reason": "Legal name misspelt"}, page=page)
+    response = post(
+        admin,
+        page,
+        {"form": "reissue", "reissue-holder_name": "Test Person Corrected", "reissue-reason": "Legal name misspelt"},
+        page=page,
+    )
     assert response.status_code == 302
     # The account's legal name is what transcripts print and the next certificate is prefilled with.
     with admin.get(f"/staff/trainees/{certified.user_id}") as trainee_page:
@@ -590,9 +690,22 @@ def _certificate_with_hours(hours: dict, n: int) -> Certificate:
     from lms.certificates.ids import new_id
 
     cert = Certificate(
-        id=new_id(), user_id=None, course_slug="sample", course_fingerprint="f" * 64, course_title="Sample Course",
-        title="Certificate of Completion: Sample Course", holder_name="Hour Holder", hours=hours, competencies=[],
-        issuer={"name": "Test Issuer"}, issued_at=utcnow(), status="valid", status_index=9000 + n, credential="", pdf=b"")
+        id=new_id(),
+        user_id=None,
+        course_slug="sample",
+        course_fingerprint="f" * 64,
+        course_title="Sample Course",
+        title="Certificate of Completion: Sample Course",
+        holder_name="Hour Holder",
+        hours=hours,
+        competencies=[],
+        issuer={"name": "Test Issuer"},
+        issued_at=utcnow(),
+        status="valid",
+        status_index=9000 + n,
+        credential="",
+        pdf=b"",
+    )
     db.session.add(cert)
     db.session.commit()
     return cert
@@ -618,7 +731,9 @@ def test_a_credential_names_an_attestation_only_when_one_was_signed(app):
     assert "attestation" not in text and "Contact hours: 1." in text
     signed = _certificate_with_hours({"total": 1.0}, 4)
     signed.attestation_signed_at = utcnow()
-    assert "sign the course's attestation" in json.dumps(credentials.build_credential(signed, "https://lms.example.org"))
+    assert "sign the course's attestation" in json.dumps(
+        credentials.build_credential(signed, "https://lms.example.org")
+    )
 
 
 def test_names_are_editable_in_account_and_a_legal_name_change_points_to_reissue(app, client, trainee, make_user):
@@ -627,8 +742,12 @@ def test_names_are_editable_in_account_and_a_legal_name_change_points_to_reissue
     empty = post(client, "/dashboard/profile", {"display_name": "Sam", "legal_name": "  "}, page="/dashboard/profile")
     html = empty.get_data(as_text=True)
     assert empty.status_code == 422 and "Please enter your full legal name." in html and 'value="Sam"' in html
-    saved = post(client, "/dashboard/profile", {"display_name": "Sam", "legal_name": "Sam Rivera Legal"},
-                 page="/dashboard/profile")
+    saved = post(
+        client,
+        "/dashboard/profile",
+        {"display_name": "Sam", "legal_name": "Sam Rivera Legal"},
+        page="/dashboard/profile",
+    )
     assert saved.status_code == 302
     db.session.expire_all()
     user = db.session.get(User, trainee.id)
@@ -640,8 +759,9 @@ def test_names_are_editable_in_account_and_a_legal_name_change_points_to_reissue
     claim_page = client.get("/courses/sample/certificate").get_data(as_text=True)
     assert 'value="Sam Rivera Legal"' in claim_page, "the claim is prefilled from the account"
     assert claim(client, holder="Sam Rivera Legal").status_code == 302
-    after = post(client, "/dashboard/profile", {"display_name": "Sam", "legal_name": "Sam Okafor"},
-                 page="/dashboard/profile")
+    after = post(
+        client, "/dashboard/profile", {"display_name": "Sam", "legal_name": "Sam Okafor"}, page="/dashboard/profile"
+    )
     assert after.status_code == 302
     page = client.get("/dashboard/profile").get_data(as_text=True)
     assert "a trainer corrects an issued certificate by re-issuing it" in page

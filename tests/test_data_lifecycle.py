@@ -1,5 +1,6 @@
 """F14: purged and deleted answers leave the SQLite file and its WAL; every written answer is purged after
 the retention period whatever its attempt's state, graders' comments too; database files are owner-only."""
+
 import os
 import stat
 from datetime import timedelta
@@ -16,8 +17,9 @@ from lms.extensions import db
 
 from helpers import PASSWORD, base_config, post
 
-sqlite_only = pytest.mark.skipif(os.environ.get("DATABASE_URL", "").startswith("postgres"),
-                                 reason="looks into the SQLite file itself")
+sqlite_only = pytest.mark.skipif(
+    os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="looks into the SQLite file itself"
+)
 
 
 def signed_in(app, email: str):
@@ -32,7 +34,9 @@ def write_answer(client, text: str) -> int:
     choose(client, play, '"Have you tried')
     _, position, scene, _ = page_state(client, play)
     attempt_id = play.split("/")[2]
-    done = post(client, f"/attempts/{attempt_id}/answer", {"position": position, "scene": scene, "answer": text}, page=play)
+    done = post(
+        client, f"/attempts/{attempt_id}/answer", {"position": position, "scene": scene, "answer": text}, page=play
+    )
     assert done.status_code == 302
     return int(attempt_id)
 
@@ -59,7 +63,9 @@ def test_purge_removes_every_old_answer_and_comment_from_the_database_file_and_w
     db.session.commit()
 
     result = runner.invoke(args=["data", "purge-answers"])
-    assert result.exit_code == 0 and "Deleted 3 written answer(s) and 1 grader comment(s)" in result.output, result.output
+    assert result.exit_code == 0 and "Deleted 3 written answer(s) and 1 grader comment(s)" in result.output, (
+        result.output
+    )
     data = database_bytes(app)
     for secret in (b"PENDING-PRIVATE", b"ABANDONED-PRIVATE", b"GRADED-PRIVATE", b"GRADED-COMMENT-QUOTE"):
         assert secret not in data, secret
@@ -101,7 +107,9 @@ def test_the_instance_folder_database_wal_and_key_files_are_owner_only(tmp_path,
         try:
             app = create_app(config)
         finally:
-            os.environ.pop("LMS_INSTANCE_PATH") if previous is None else os.environ.__setitem__("LMS_INSTANCE_PATH", previous)
+            os.environ.pop("LMS_INSTANCE_PATH") if previous is None else os.environ.__setitem__(
+                "LMS_INSTANCE_PATH", previous
+            )
         apps.append(app)
         with app.app_context():
             from lms.auth.operations import create_user

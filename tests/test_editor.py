@@ -1,4 +1,5 @@
 """The browser editor (issue #20): check by line, preview, saves to the candidate (and git), images, template."""
+
 import re
 import subprocess
 from io import BytesIO
@@ -15,8 +16,10 @@ from lms.publishing.models import Candidate, Source
 
 from helpers import PASSWORD, TEST_CONTENT, post
 
-PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
-       b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
+PNG = (
+    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89"
+    b"\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82"
+)
 LESSON = "modules/listening/index.md"
 BROKEN = "---\ntitle: Listening\nminutes: ten\n---\n# Listening\n\nText.\n"
 
@@ -40,7 +43,9 @@ def author(app, make_user):
 
 @pytest.fixture
 def candidate(app, author):
-    found = api.create_candidate(api.live_files(), based_on=api.live_fingerprint(), source=Source.EDITOR, user=author[1])
+    found = api.create_candidate(
+        api.live_files(), based_on=api.live_fingerprint(), source=Source.EDITOR, user=author[1]
+    )
     db.session.commit()
     return found
 
@@ -70,7 +75,9 @@ def test_check_lists_each_error_at_its_line_with_a_link_and_saves_nothing(author
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert '<a href="#L3" data-line="3">Line 3</a>: &#39;minutes&#39; must be a whole number' in html
-    assert re.search(r'<li id="L3" class="editor-problem-line"><code>minutes: ten</code>\s*<p class="error-message">', html)
+    assert re.search(
+        r'<li id="L3" class="editor-problem-line"><code>minutes: ten</code>\s*<p class="error-message">', html
+    )
     assert "(checked, not saved)" in html
     assert files_of(candidate.id)[LESSON] == before
 
@@ -78,8 +85,10 @@ def test_check_lists_each_error_at_its_line_with_a_link_and_saves_nothing(author
 def test_the_preview_is_the_rendered_and_sanitised_markdown(author, candidate):
     client, _ = author
     text = "---\ntitle: Listening\n---\n# Listening\n\nSome **bold** words.<script>alert(1)</script>\n"
-    html = post(client, edit_url(candidate), {"text": text, "action": "check"}, page=edit_url(candidate)).get_data(as_text=True)
-    preview = html[html.index('id="preview-heading"'):html.index('id="lines"')]
+    html = post(client, edit_url(candidate), {"text": text, "action": "check"}, page=edit_url(candidate)).get_data(
+        as_text=True
+    )
+    preview = html[html.index('id="preview-heading"') : html.index('id="lines"')]
     assert "<strong>bold</strong>" in preview and "<script>alert(1)" not in html
 
 
@@ -88,7 +97,7 @@ def test_a_role_play_preview_shows_its_scenes(author, candidate):
     path = "modules/listening/first-visit.quiz.md"
     html = client.get(edit_url(candidate, path)).get_data(as_text=True)
     assert "Sam&#39;s first visit" in html or "Sam's first visit" in html
-    assert "It sounds like you" in html[html.index('id="preview-heading"'):]
+    assert "It sounds like you" in html[html.index('id="preview-heading"') :]
 
 
 def test_save_goes_to_the_candidate_never_live(app, author, candidate):
@@ -146,8 +155,12 @@ def test_with_a_local_git_repository_each_save_is_a_commit_by_the_trainer(app_fa
         fixed = "---\ntitle: Listening, revised\nminutes: 20\n---\n# Listening\n\nText.\n"
         response = save(client, edit_url(found), fixed)
         assert response.status_code == 302
-    log = subprocess.run(["git", "-C", str(repo), "log", "-1", "--format=%an|%ae|%s", "--name-only"],
-                         capture_output=True, text=True, check=True).stdout
+    log = subprocess.run(
+        ["git", "-C", str(repo), "log", "-1", "--format=%an|%ae|%s", "--name-only"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert log.startswith("Robin Author|robin@example.org|Edit modules/listening/index.md in the browser")
     assert "content/modules/listening/index.md" in log
     assert (repo / "content" / LESSON).read_text() == fixed
@@ -155,8 +168,13 @@ def test_with_a_local_git_repository_each_save_is_a_commit_by_the_trainer(app_fa
 
 def upload(client, candidate, data, name="loop-2.png", alt="A loop: listen, reflect, check", extra=None):
     form = {"image": (BytesIO(data), name), "alt": alt, **(extra or {})}
-    return post(client, f"/publishing/candidates/{candidate.id}/images/listening", form, page=edit_url(candidate),
-                content_type="multipart/form-data")
+    return post(
+        client,
+        f"/publishing/candidates/{candidate.id}/images/listening",
+        form,
+        page=edit_url(candidate),
+        content_type="multipart/form-data",
+    )
 
 
 def test_an_image_with_alt_text_goes_into_the_module_and_the_snippet_is_shown(author, candidate):
@@ -179,12 +197,15 @@ def test_an_image_without_alt_text_is_refused(author, candidate, alt):
     assert "modules/listening/images/loop-2.png" not in files_of(candidate.id)
 
 
-@pytest.mark.parametrize("name,data,message", [
-    ("page.html", b"<html><script>alert(1)</script></html>", "Only images can be uploaded here"),
-    ("run.exe", b"MZ\x90\x00", "Only images can be uploaded here"),
-    ("fake.png", b"<svg onload=alert(1)>", "The file is not a PNG image"),
-    ("notes.md", b"# notes", "Only images can be uploaded here"),
-])
+@pytest.mark.parametrize(
+    "name,data,message",
+    [
+        ("page.html", b"<html><script>alert(1)</script></html>", "Only images can be uploaded here"),
+        ("run.exe", b"MZ\x90\x00", "Only images can be uploaded here"),
+        ("fake.png", b"<svg onload=alert(1)>", "The file is not a PNG image"),
+        ("notes.md", b"# notes", "Only images can be uploaded here"),
+    ],
+)
 def test_a_file_that_is_not_an_allowed_image_is_refused(author, candidate, name, data, message):
     client, _ = author
     before = files_of(candidate.id)
@@ -194,8 +215,9 @@ def test_a_file_that_is_not_an_allowed_image_is_refused(author, candidate, name,
     assert files_of(candidate.id) == before
 
 
-@pytest.mark.parametrize("name", ["../../courses/evil.png", "..\\evil.png", "images/../../evil.png", ".hidden.png",
-                                  "/etc/evil.png"])
+@pytest.mark.parametrize(
+    "name", ["../../courses/evil.png", "..\\evil.png", "images/../../evil.png", ".hidden.png", "/etc/evil.png"]
+)
 @pytest.mark.parametrize("where", ["file name", "name field"])
 def test_path_traversal_in_an_image_name_is_refused(author, candidate, name, where):
     client, _ = author
@@ -216,13 +238,26 @@ def test_an_image_over_the_size_limit_is_refused(app, author, candidate):
     assert response.status_code == 422 and "the most is" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("path", ["../courses/sample.md", "modules/listening/../../courses/x.md", "notes.txt",
-                                  "modules/listening/run.py", "modules/listening/.secret.md", "%2e%2e/etc/passwd"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../courses/sample.md",
+        "modules/listening/../../courses/x.md",
+        "notes.txt",
+        "modules/listening/run.py",
+        "modules/listening/.secret.md",
+        "%2e%2e/etc/passwd",
+    ],
+)
 def test_path_traversal_and_other_files_in_the_editor_address_are_404(author, candidate, path):
     client, _ = author
     assert client.get(f"/publishing/candidates/{candidate.id}/edit/{path}").status_code == 404
-    response = post(client, f"/publishing/candidates/{candidate.id}/edit/{path}", {"text": "x", "action": "save"},
-                    page=edit_url(candidate))
+    response = post(
+        client,
+        f"/publishing/candidates/{candidate.id}/edit/{path}",
+        {"text": "x", "action": "save"},
+        page=edit_url(candidate),
+    )
     assert response.status_code == 404
     assert set(files_of(candidate.id)) == set(api.live_files())
 
@@ -230,7 +265,10 @@ def test_path_traversal_and_other_files_in_the_editor_address_are_404(author, ca
 def test_a_file_the_editor_does_not_edit_is_shown_read_only(author, candidate):
     client, _ = author
     response = client.get(edit_url(candidate, "competencies.yaml"))
-    assert (response.status_code, response.location) == (302, f"/publishing/candidates/{candidate.id}/files/competencies.yaml")
+    assert (response.status_code, response.location) == (
+        302,
+        f"/publishing/candidates/{candidate.id}/files/competencies.yaml",
+    )
 
 
 def test_a_trainer_without_the_author_permission_is_refused(app, make_user, candidate):
@@ -240,8 +278,12 @@ def test_a_trainer_without_the_author_permission_is_refused(app, make_user, cand
     assert client.get(f"/publishing/candidates/{candidate.id}/edit/").status_code == 403
     assert post(client, edit_url(candidate), {"text": BROKEN, "action": "save"}, page="/dashboard").status_code == 403
     assert upload(client, candidate, PNG).status_code == 403
-    assert post(client, f"/publishing/candidates/{candidate.id}/new-module", {"slug": "x", "title": "X"},
-                page="/dashboard").status_code == 403
+    assert (
+        post(
+            client, f"/publishing/candidates/{candidate.id}/new-module", {"slug": "x", "title": "X"}, page="/dashboard"
+        ).status_code
+        == 403
+    )
     assert post(client, "/publishing/edit", page="/dashboard").status_code == 403
     assert client.get("/publishing/edit").status_code == 403
     assert files_of(candidate.id) == before
@@ -249,9 +291,12 @@ def test_a_trainer_without_the_author_permission_is_refused(app, make_user, cand
 
 def test_the_template_module_passes_the_check(app, author, candidate):
     client, _ = author
-    response = post(client, f"/publishing/candidates/{candidate.id}/new-module",
-                    {"slug": "looking-after-yourself", "title": "Looking After Yourself"},
-                    page=f"/publishing/candidates/{candidate.id}/edit/")
+    response = post(
+        client,
+        f"/publishing/candidates/{candidate.id}/new-module",
+        {"slug": "looking-after-yourself", "title": "Looking After Yourself"},
+        page=f"/publishing/candidates/{candidate.id}/edit/",
+    )
     assert response.status_code == 302
     assert response.location == edit_url(candidate, "modules/looking-after-yourself/index.md")
     saved = db.session.get(Candidate, candidate.id)
@@ -266,8 +311,12 @@ def test_the_template_module_passes_the_check(app, author, candidate):
 def test_a_template_module_that_exists_or_has_a_bad_name_is_refused_with_the_input_kept(author, candidate):
     client, _ = author
     for slug, message in [("listening", "There is already a module folder"), ("Bad Name", "must be lowercase")]:
-        response = post(client, f"/publishing/candidates/{candidate.id}/new-module", {"slug": slug, "title": "T"},
-                        page=f"/publishing/candidates/{candidate.id}/edit/")
+        response = post(
+            client,
+            f"/publishing/candidates/{candidate.id}/new-module",
+            {"slug": slug, "title": "T"},
+            page=f"/publishing/candidates/{candidate.id}/edit/",
+        )
         html = response.get_data(as_text=True)
         assert response.status_code == 422 and message in html and f'value="{slug}"' in html
 

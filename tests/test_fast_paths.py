@@ -1,5 +1,6 @@
 """The busiest requests read with Core statements on a kept connection (read models, not ORM rows) and
 write steps with single statements. These tests hold them to the ORM's answers and to a fixed number of queries."""
+
 import re
 import shutil
 
@@ -20,8 +21,7 @@ from helpers import PASSWORD, TEST_CONTENT, post, write_content
 
 
 def columns(instance) -> dict:
-    return {attr.key: getattr(instance, attr.key) for attr in inspect(type(instance)).column_attrs
-            if not attr.deferred}
+    return {attr.key: getattr(instance, attr.key) for attr in inspect(type(instance)).column_attrs if not attr.deferred}
 
 
 def same(read, orm, names) -> None:
@@ -41,8 +41,15 @@ def test_hot_reads_return_what_the_orm_returns(app, client, trainee):
         user = signed_in_user(trainee.id)
         db.session.expire_all()
         orm_user = db.session.get(User, trainee.id)
-        same(user, orm_user, [n for n in columns(orm_user) if n not in ("password_hash", "totp_secret",
-                                                                          "totp_last_step", "totp_pending")])
+        same(
+            user,
+            orm_user,
+            [
+                n
+                for n in columns(orm_user)
+                if n not in ("password_hash", "totp_secret", "totp_last_step", "totp_pending")
+            ],
+        )
         assert user.two_factor is False and user.is_staff is False
         with pytest.raises(AttributeError):
             user.legal_name = "changed"
@@ -55,8 +62,11 @@ def test_hot_reads_return_what_the_orm_returns(app, client, trainee):
         with pytest.raises(AttributeError):
             cert.pdf  # noqa: B018 (never read for the public)
         progress = db.session.scalars(select(LessonProgress).where(LessonProgress.user_id == trainee.id)).first()
-        same(peek_progress(trainee.id, progress.module_slug), progress,
-             ("course_slug", "module_fingerprint", "last_opened_at", "finished_at", "seconds_spent"))
+        same(
+            peek_progress(trainee.id, progress.module_slug),
+            progress,
+            ("course_slug", "module_fingerprint", "last_opened_at", "finished_at", "seconds_spent"),
+        )
         assert signed_in_user(10**9) is None and public_certificate("X" * 20) is None
 
 
@@ -70,8 +80,9 @@ def test_the_signed_in_user_is_read_only_and_a_logout_is_saved(app, client, trai
     assert client.get("/dashboard").status_code == 302, "the old session no longer works"
 
 
-@pytest.mark.parametrize("path", ["/attempts/99999999999999999999999999/play",
-                                  "/attempts/99999999999999999999999999/answer"])
+@pytest.mark.parametrize(
+    "path", ["/attempts/99999999999999999999999999/play", "/attempts/99999999999999999999999999/answer"]
+)
 def test_huge_ids_are_404s_not_errors(client, trainee, path):
     response = client.get(path) if path.endswith("play") else post(client, path, {}, page="/dashboard")
     assert response.status_code == 404
@@ -80,12 +91,17 @@ def test_huge_ids_are_404s_not_errors(client, trainee, path):
 def long_role_play(tmp_path, scenes: int = 60):
     root = tmp_path / "content"
     shutil.copytree(TEST_CONTENT, root)
-    body = "\n".join(f"## s{i}\nScene {i}.\n\n- Go on.\n  +1 reflective-listening\n- Stop here. -> end\n" for i in range(scenes))
-    write_content(root, {
-        "modules/long/index.md": "---\ntitle: Long\n---\nA long role-play.\n",
-        "modules/long/steps.quiz.md": f"---\ntitle: Steps\nmax_attempts: 0\n---\n{body}",
-        "courses/long.md": "---\ntitle: Long course\nmodules: [long]\n---\nLong.\n",
-    })
+    body = "\n".join(
+        f"## s{i}\nScene {i}.\n\n- Go on.\n  +1 reflective-listening\n- Stop here. -> end\n" for i in range(scenes)
+    )
+    write_content(
+        root,
+        {
+            "modules/long/index.md": "---\ntitle: Long\n---\nA long role-play.\n",
+            "modules/long/steps.quiz.md": f"---\ntitle: Steps\nmax_attempts: 0\n---\n{body}",
+            "courses/long.md": "---\ntitle: Long course\nmodules: [long]\n---\nLong.\n",
+        },
+    )
     return root
 
 
@@ -113,23 +129,30 @@ def test_a_role_play_step_costs_the_same_at_step_2_and_step_50(app_factory, tmp_
 
         event.listen(engine, "before_cursor_execute", before)
         try:
-            response = client.post(f"/attempts/{attempt_id}/answer", data={
-                "csrf_token": token, "position": str(position), "scene": f"s{position}", "choice": "0"})
+            response = client.post(
+                f"/attempts/{attempt_id}/answer",
+                data={"csrf_token": token, "position": str(position), "scene": f"s{position}", "choice": "0"},
+            )
         finally:
             event.remove(engine, "before_cursor_execute", before)
         assert response.status_code == 302 and response.location.endswith("/play")
         counts[position] = len(seen)
-        loads_steps = [sql for sql in seen if sql.lstrip().startswith("SELECT") and "FROM attempt_step" in sql
-                       and "count(" not in sql]
+        loads_steps = [
+            sql
+            for sql in seen
+            if sql.lstrip().startswith("SELECT") and "FROM attempt_step" in sql and "count(" not in sql
+        ]
         assert not loads_steps, loads_steps
     assert counts[2] == counts[50], counts
     assert counts[50] <= 6, counts
     with app.app_context():
-        steps = db.session.scalars(select(AttemptStep.position).where(AttemptStep.attempt_id == int(attempt_id))
-                                   .order_by(AttemptStep.position)).all()
+        steps = db.session.scalars(
+            select(AttemptStep.position).where(AttemptStep.attempt_id == int(attempt_id)).order_by(AttemptStep.position)
+        ).all()
         assert steps == list(range(52))
-        first = db.session.scalar(select(AttemptStep).where(AttemptStep.attempt_id == int(attempt_id),
-                                                            AttemptStep.position == 0))
+        first = db.session.scalar(
+            select(AttemptStep).where(AttemptStep.attempt_id == int(attempt_id), AttemptStep.position == 0)
+        )
         assert first.choice_index == 0 and first.answer is None and first.created_at.year >= 2026
         assert db.session.get(Attempt, int(attempt_id)).current_scene == "s52"
 

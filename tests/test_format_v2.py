@@ -1,4 +1,5 @@
 """Format version 2 through the web: live hours gate completion, graders see anchors, guide and route."""
+
 from datetime import date
 
 from sqlalchemy import select
@@ -20,9 +21,18 @@ def login(app, email):
 
 def record_session(coach, cohort, trainee, minutes):
     page = f"/staff/cohorts/{cohort.id}"
-    response = post(coach, f"{page}/sessions", {"title": "Ethics case discussion", "held_on": "2027-03-08",
-                                                "minutes": str(minutes), "domain": "ethics",
-                                                "attendees": [str(trainee.id)]}, page=page)
+    response = post(
+        coach,
+        f"{page}/sessions",
+        {
+            "title": "Ethics case discussion",
+            "held_on": "2027-03-08",
+            "minutes": str(minutes),
+            "domain": "ethics",
+            "attendees": [str(trainee.id)],
+        },
+        page=page,
+    )
     assert response.status_code == 302
 
 
@@ -90,17 +100,47 @@ def test_trainers_see_declared_minutes_beside_the_median_real_time(app, make_use
     now = utcnow()
     for n, minutes in enumerate([10, 20, 30, 40, 50]):
         person = make_user(email=f"t{n}@example.org")
-        db.session.add(LessonProgress(user_id=person.id, module_slug="safety", course_slug="sample",
-                                      module_fingerprint="x", seconds_spent=minutes * 60, finished_at=now))
-        attempt = Attempt(user_id=person.id, course_slug="sample", module_slug="safety", quiz_slug="quick-check",
-                          fingerprint=_version(), number=1, state="passed", started_at=now)
+        db.session.add(
+            LessonProgress(
+                user_id=person.id,
+                module_slug="safety",
+                course_slug="sample",
+                module_fingerprint="x",
+                seconds_spent=minutes * 60,
+                finished_at=now,
+            )
+        )
+        attempt = Attempt(
+            user_id=person.id,
+            course_slug="sample",
+            module_slug="safety",
+            quiz_slug="quick-check",
+            fingerprint=_version(),
+            number=1,
+            state="passed",
+            started_at=now,
+        )
         db.session.add(attempt)
         db.session.flush()
         # 5 minutes to the first answer, then a tab left open for a day: only the capped 30 minutes count.
-        db.session.add_all([AttemptStep(attempt_id=attempt.id, position=0, scene_id="space", choice_index=0,
-                                        created_at=now + timedelta(minutes=5)),
-                            AttemptStep(attempt_id=attempt.id, position=1, scene_id="voice", choice_index=0,
-                                        created_at=now + timedelta(days=1))])
+        db.session.add_all(
+            [
+                AttemptStep(
+                    attempt_id=attempt.id,
+                    position=0,
+                    scene_id="space",
+                    choice_index=0,
+                    created_at=now + timedelta(minutes=5),
+                ),
+                AttemptStep(
+                    attempt_id=attempt.id,
+                    position=1,
+                    scene_id="voice",
+                    choice_index=0,
+                    created_at=now + timedelta(days=1),
+                ),
+            ]
+        )
     db.session.commit()
     page = coach.get("/staff/content/").get_data(as_text=True)
     # Median of 10..50 reading minutes is 30, plus 5 + 30 (capped) minutes of role-play: 65.

@@ -1,4 +1,5 @@
 """Trainers make invite links for their own cohort's imported trainees (issue #19, UX review item 5)."""
+
 import re
 from datetime import date, timedelta
 from html import unescape
@@ -66,14 +67,19 @@ def test_an_invite_link_lets_the_trainee_set_a_password_and_sign_in_once(app, wo
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     links = links_in(html)
-    assert set(links) == {"Sky", "River"} and all(u.startswith("https://lms.example.org/account/reset/") for u in links.values())
+    assert set(links) == {"Sky", "River"} and all(
+        u.startswith("https://lms.example.org/account/reset/") for u in links.values()
+    )
     assert 'data-copy="Copy link"' in html and "data-print" in html and "Print" in html
     expiry = db.session.scalar(select(PasswordReset.expires_at).where(PasswordReset.user_id == world["sky"]))
     assert timedelta(days=20, hours=23) < expiry - utcnow() <= timedelta(days=21)
     sky = app.test_client()
     path = links["Sky"].removeprefix("https://lms.example.org")
     assert sky.get(path).status_code == 200
-    assert post(sky, path, {"password": "sky's own passphrase", "confirm": "sky's own passphrase"}, page=path).status_code == 302
+    assert (
+        post(sky, path, {"password": "sky's own passphrase", "confirm": "sky's own passphrase"}, page=path).status_code
+        == 302
+    )
     assert sky.get(path).status_code == 404, "single use"
     signed = post(sky, "/account/login", {"email": "sky@example.org", "password": "sky's own passphrase"})
     assert signed.status_code == 302 and "/account/login" not in signed.location

@@ -4,6 +4,7 @@ Renewal reminders through a real SMTP server (aiosmtpd) that refuses one recipie
 recovers: everyone else is mailed once, the refused one is retried by the next run until it goes
 through or its tries run out, nobody is mailed twice, and the exit code and summary say what failed.
 """
+
 import threading
 import time
 from contextlib import contextmanager
@@ -53,11 +54,26 @@ def picky_smtp_server():
 def _expiring_certificate(make_user, email: str, days: int, n: int) -> None:
     """A valid certificate of the sample course that expires in `days` (the reminder reads these columns)."""
     user = make_user(email=email, legal_name=f"Holder {n}")
-    db.session.add(Certificate(
-        id=f"TEST-{n:04d}", user_id=user.id, course_slug="sample", course_fingerprint="f" * 64,
-        course_title="Sample Course", title="Certificate of Completion: Sample Course", holder_name=f"Holder {n}",
-        hours={"mentoring": 2, "ethics": 1}, competencies=[], issuer={}, issued_at=utcnow() - timedelta(days=335),
-        expires_at=utcnow() + timedelta(days=days), status=VALID, status_index=n, credential="", pdf=b""))
+    db.session.add(
+        Certificate(
+            id=f"TEST-{n:04d}",
+            user_id=user.id,
+            course_slug="sample",
+            course_fingerprint="f" * 64,
+            course_title="Sample Course",
+            title="Certificate of Completion: Sample Course",
+            holder_name=f"Holder {n}",
+            hours={"mentoring": 2, "ethics": 1},
+            competencies=[],
+            issuer={},
+            issued_at=utcnow() - timedelta(days=335),
+            expires_at=utcnow() + timedelta(days=days),
+            status=VALID,
+            status_index=n,
+            credential="",
+            pdf=b"",
+        )
+    )
     db.session.commit()
 
 
@@ -70,8 +86,13 @@ def _next_day() -> None:
 
 def test_a_refused_recipient_is_retried_by_the_next_run_and_nobody_is_mailed_twice(app_factory, make_user, tmp_path):
     with picky_smtp_server() as (server, port):
-        app = app_factory(CONTENT_DIR=str(content_variant(tmp_path, "certificate:\n  validity_months: 12\n")),
-                          MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DELIVERY="command", MAIL_MAX_ATTEMPTS=3)
+        app = app_factory(
+            CONTENT_DIR=str(content_variant(tmp_path, "certificate:\n  validity_months: 12\n")),
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=port,
+            MAIL_DELIVERY="command",
+            MAIL_MAX_ATTEMPTS=3,
+        )
         runner = app.test_cli_runner()
         with app.app_context():
             for n, email in enumerate(["ana@example.org", "ben@example.org", "cy@example.org", "dee@example.org"], 1):
@@ -101,8 +122,13 @@ def test_a_refused_recipient_is_retried_by_the_next_run_and_nobody_is_mailed_twi
 
 def test_an_address_that_always_bounces_stops_no_one_and_is_given_up_after_its_tries(app_factory, make_user, tmp_path):
     with picky_smtp_server() as (server, port):
-        app = app_factory(CONTENT_DIR=str(content_variant(tmp_path, "certificate:\n  validity_months: 12\n")),
-                          MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DELIVERY="command", MAIL_MAX_ATTEMPTS=2)
+        app = app_factory(
+            CONTENT_DIR=str(content_variant(tmp_path, "certificate:\n  validity_months: 12\n")),
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=port,
+            MAIL_DELIVERY="command",
+            MAIL_MAX_ATTEMPTS=2,
+        )
         runner = app.test_cli_runner()
         with app.app_context():
             _expiring_certificate(make_user, "first@example.org", days=10, n=1)
@@ -123,22 +149,30 @@ def test_an_address_that_always_bounces_stops_no_one_and_is_given_up_after_its_t
 def test_a_reminder_asks_for_an_attestation_only_when_the_course_has_one(app_factory, make_user, tmp_path):
     for attestation in (False, True):
         with picky_smtp_server() as (server, port):
-            root = content_variant(tmp_path / str(attestation), "certificate:\n  validity_months: 12\n",
-                                   attestation=attestation)
+            root = content_variant(
+                tmp_path / str(attestation), "certificate:\n  validity_months: 12\n", attestation=attestation
+            )
             app = app_factory(CONTENT_DIR=str(root), MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DELIVERY="command")
             with app.app_context():
-                _expiring_certificate(make_user, f"holder-{attestation}@example.org".lower(), days=30, n=1 + attestation)
+                _expiring_certificate(
+                    make_user, f"holder-{attestation}@example.org".lower(), days=30, n=1 + attestation
+                )
                 assert app.test_cli_runner().invoke(args=["certificates", "remind"]).exit_code == 0
-                body = db.session.scalars(select(OutboxMail.body).where(
-                    OutboxMail.recipient == f"holder-{attestation}@example.org".lower())).one()
+                body = db.session.scalars(
+                    select(OutboxMail.body).where(OutboxMail.recipient == f"holder-{attestation}@example.org".lower())
+                ).one()
             assert ("sign the attestation" in body) is attestation, body
             assert "pass each role-play" in body
 
 
 def test_two_reminder_runs_at_once_queue_each_reminder_once(app_factory, make_user, tmp_path):
     """A scheduler that starts the job again while the first run is still going (or two hosts running it)."""
-    app = app_factory(CONTENT_DIR=str(content_variant(tmp_path, "certificate:\n  validity_months: 12\n")),
-                      MAIL_SERVER="127.0.0.1", MAIL_PORT=free_port(), MAIL_DELIVERY="command")
+    app = app_factory(
+        CONTENT_DIR=str(content_variant(tmp_path, "certificate:\n  validity_months: 12\n")),
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=free_port(),
+        MAIL_DELIVERY="command",
+    )
     with app.app_context():
         _expiring_certificate(make_user, "ana@example.org", days=20, n=1)
     first_has_queued, results, errors = threading.Event(), [], []
@@ -166,10 +200,16 @@ def test_two_reminder_runs_at_once_queue_each_reminder_once(app_factory, make_us
         assert db.session.scalar(select(db.func.count()).select_from(OutboxMail)) == 1
 
 
-def test_reminders_wait_out_a_mail_server_that_is_down_and_go_out_once_when_it_is_back(app_factory, make_user, tmp_path):
+def test_reminders_wait_out_a_mail_server_that_is_down_and_go_out_once_when_it_is_back(
+    app_factory, make_user, tmp_path
+):
     with picky_smtp_server() as (server, port):
-        app = app_factory(CONTENT_DIR=str(content_variant(tmp_path, "certificate:\n  validity_months: 12\n")),
-                          MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DELIVERY="command")
+        app = app_factory(
+            CONTENT_DIR=str(content_variant(tmp_path, "certificate:\n  validity_months: 12\n")),
+            MAIL_SERVER="127.0.0.1",
+            MAIL_PORT=port,
+            MAIL_DELIVERY="command",
+        )
         runner = app.test_cli_runner()
         with app.app_context():
             _expiring_certificate(make_user, "ana@example.org", days=20, n=1)

@@ -1,4 +1,5 @@
 """Join links through sign-up: a signed-out person is told which cohort, registers or signs in, and is in it."""
+
 import re
 from html import unescape
 
@@ -12,8 +13,13 @@ from lms.mail import OutboxMail
 
 from helpers import PASSWORD, post
 
-NEW = {"display_name": "Casey", "legal_name": "Casey Q. New", "password": "my own long passphrase",
-       "confirm": "my own long passphrase", "privacy": "y"}
+NEW = {
+    "display_name": "Casey",
+    "legal_name": "Casey Q. New",
+    "password": "my own long passphrase",
+    "confirm": "my own long passphrase",
+    "privacy": "y",
+}
 
 
 def members() -> int:
@@ -26,7 +32,8 @@ def register(client, email, next_=None):
 
 
 def test_a_join_link_opened_signed_out_names_the_cohort_and_the_new_account_joins_after_registering(
-        app, make_user, client):
+    app, make_user, client
+):
     make_user(email="coach@example.org", role="trainer")
     cohort = make_cohort("Spring 2027, Tuesday evenings")
     invite = client.get(f"/join/{cohort.join_code.lower()}")
@@ -34,7 +41,9 @@ def test_a_join_link_opened_signed_out_names_the_cohort_and_the_new_account_join
     assert invite.status_code == 200
     assert "You've been invited to join" in html and "Spring 2027, Tuesday evenings" in html and "Sample Course" in html
     assert f'href="/account/register?next=/join/{cohort.join_code}"' in html
-    form = re.sub(r"<[^>]+>", "", unescape(client.get(f"/account/register?next=/join/{cohort.join_code}").get_data(as_text=True)))
+    form = re.sub(
+        r"<[^>]+>", "", unescape(client.get(f"/account/register?next=/join/{cohort.join_code}").get_data(as_text=True))
+    )
     assert "You're joining Spring 2027, Tuesday evenings" in form
     registered = register(client, "casey@example.org", f"/join/{cohort.join_code}")
     assert registered.status_code == 302 and registered.location == f"/join/{cohort.join_code}"
@@ -50,8 +59,9 @@ def test_a_join_link_opened_signed_out_joins_after_signing_in_to_an_existing_acc
     make_user(email="jo@example.org")
     cohort = make_cohort()
     client.get(f"/join/{cohort.join_code}")
-    signed_in = post(client, f"/account/login?next=/join/{cohort.join_code}",
-                     {"email": "jo@example.org", "password": PASSWORD})
+    signed_in = post(
+        client, f"/account/login?next=/join/{cohort.join_code}", {"email": "jo@example.org", "password": PASSWORD}
+    )
     assert signed_in.location == f"/join/{cohort.join_code}"
     assert client.get(signed_in.location).location == "/courses/sample/"
     assert members() == 1
@@ -61,7 +71,9 @@ def test_a_new_email_is_signed_in_after_registering(client):
     response = register(client, "fresh@example.org")
     assert response.status_code == 302 and response.location == "/dashboard"
     dashboard = client.get("/dashboard")
-    assert dashboard.status_code == 200 and "Your account is ready, and you are signed in." in dashboard.get_data(as_text=True)
+    assert dashboard.status_code == 200 and "Your account is ready, and you are signed in." in dashboard.get_data(
+        as_text=True
+    )
 
 
 def test_an_existing_email_gets_the_neutral_answer_is_not_signed_in_and_does_not_join(app, app_factory, make_user):

@@ -1,4 +1,5 @@
 """A lesson is read one `##` section per page, and "Continue" returns to the exact section or role-play scene."""
+
 import re
 from datetime import timedelta
 
@@ -22,12 +23,14 @@ def progress() -> LessonProgress:
 
 def continue_href(html: str) -> str:
     """The address of the main "Continue" button (the first button link in a .continue block)."""
-    block = html[html.index('class="continue"'):]
+    block = html[html.index('class="continue"') :]
     return re.search(r'<a class="button" href="([^"]+)"', block).group(1).replace("&amp;", "&")
 
 
 def test_sections_split_at_each_top_level_h2_with_the_introduction_in_the_first():
-    rendered = render("# Title\n\nIntro.\n\n## One\n\nA.\n\n> ## Quoted, not a section\n\n## Two\n\nB.\n\n### Sub\n\nC.\n")
+    rendered = render(
+        "# Title\n\nIntro.\n\n## One\n\nA.\n\n> ## Quoted, not a section\n\n## Two\n\nB.\n\n### Sub\n\nC.\n"
+    )
     assert [s.title for s in rendered.sections] == ["One", "Two"]
     first, second = (s.html for s in rendered.sections)
     assert "<p>Intro.</p>" in first and '<h2 id="one">One</h2>' in first and "Quoted" in first
@@ -56,7 +59,9 @@ def test_a_one_section_lesson_looks_as_before(client, trainee):
     assert client.get("/courses/sample/safety/?section=1").status_code == 200
 
 
-@pytest.mark.parametrize("value", ["0", "3", "-1", "01", "abc", "", "1.0", "1e3", "99999999999999999999999999", "²", "1 "])
+@pytest.mark.parametrize(
+    "value", ["0", "3", "-1", "01", "abc", "", "1.0", "1e3", "99999999999999999999999999", "²", "1 "]
+)
 def test_a_junk_or_out_of_range_section_is_not_found(client, trainee, value):
     assert client.get(LESSON, query_string={"section": value}).status_code == 404
     assert client.get("/courses/sample/safety/", query_string={"section": "2"}).status_code == 404
@@ -69,7 +74,10 @@ def test_each_section_opened_is_recorded_and_the_lesson_address_keeps_it(client,
     assert progress().section == 2, "a move to another section is written at once, however soon"
     html = client.get(LESSON).get_data(as_text=True)
     assert progress().section == 2, "opening the lesson from a list does not lose the place"
-    assert "You stopped at section 2 of 2" in html and 'href="/courses/sample/listening/?section=2">Continue from section 2' in html
+    assert (
+        "You stopped at section 2 of 2" in html
+        and 'href="/courses/sample/listening/?section=2">Continue from section 2' in html
+    )
     client.get(LESSON + "?section=1")
     assert progress().section == 1
 
@@ -120,7 +128,9 @@ def test_continue_goes_to_the_open_role_play_scene(client, trainee):
         html = client.get(page).get_data(as_text=True)
         assert continue_href(html) == play, page
         assert "Resume: Role-play: Sam&#39;s first visit" in html and "0 answers so far" in html
-        assert 'href="/courses/sample/listening/?section=2">Listening, section 2' in html, "the reading is one link away"
+        assert 'href="/courses/sample/listening/?section=2">Listening, section 2' in html, (
+            "the reading is one link away"
+        )
     lesson = client.get(LESSON).get_data(as_text=True)
     assert f'href="{play}">Resume the role-play' in lesson
     # Back to the lesson after the role-play was left: the reading is now the latest place.

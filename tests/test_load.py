@@ -3,6 +3,7 @@ no duplicate certificates, on SQLite and on PostgreSQL (whichever DATABASE_URL t
 
 Bounded: 12 trainees, each doing every step twice at the same moment (a double click), about
 400 requests in all."""
+
 import re
 import shutil
 import threading
@@ -27,8 +28,11 @@ def small_course(tmp_path):
     root = tmp_path / "content"
     shutil.copytree(TEST_CONTENT, root)
     course = root / "courses/sample.md"
-    course.write_text(course.read_text().replace("modules: [listening, safety]", "modules: [safety]")
-                      .replace("hours: {mentoring: 2, ethics: 1}", "hours: {ethics: 1}"))
+    course.write_text(
+        course.read_text()
+        .replace("modules: [listening, safety]", "modules: [safety]")
+        .replace("hours: {mentoring: 2, ethics: 1}", "hours: {ethics: 1}")
+    )
     return root
 
 
@@ -63,15 +67,18 @@ def trainee_journey(base: str, email: str) -> list[int]:
         choice = next(i for i, text in labels.items() if BEST[scene] in text)
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
         attempt = play.split("/")[-2]
-        twice(browser.request, f"/attempts/{attempt}/answer",
-              {"csrf_token": token, "position": position, "scene": scene, "choice": choice})
+        twice(
+            browser.request,
+            f"/attempts/{attempt}/answer",
+            {"csrf_token": token, "position": position, "scene": scene, "choice": choice},
+        )
     claim_page = "/courses/sample/certificate"
     token = browser.token(claim_page)
     _, html, _ = browser.get(claim_page)
     legal = re.search(r'name="holder_name"[^>]*value="([^"]*)"', html).group(1)
     twice(browser.request, claim_page, {"csrf_token": token, "holder_name": legal})
     _, dashboard, _ = browser.get("/dashboard")
-    certificate = re.search(r'/certificates/([0-9A-Z-]{24})/certificate\.pdf', dashboard).group(1)
+    certificate = re.search(r"/certificates/([0-9A-Z-]{24})/certificate\.pdf", dashboard).group(1)
     for _ in range(3):
         status, body, _ = browser.get(f"/certificates/{certificate}/certificate.pdf")
         assert status == 200 and body.startswith("%PDF")
@@ -94,7 +101,9 @@ def test_many_trainees_at_once_lose_nothing_and_double_nothing(app, make_user, d
     assert [s for s in statuses if s >= 500] == [], "no request failed"
     db.session.rollback()
     per_user = db.session.execute(select(Attempt.user_id, func.count()).group_by(Attempt.user_id)).all()
-    assert len(per_user) == TRAINEES and all(count == 1 for _, count in per_user), "one attempt each, despite double starts"
+    assert len(per_user) == TRAINEES and all(count == 1 for _, count in per_user), (
+        "one attempt each, despite double starts"
+    )
     steps = db.session.execute(select(AttemptStep.attempt_id, func.count()).group_by(AttemptStep.attempt_id)).all()
     assert all(count == 3 for _, count in steps), "every answer recorded once: none lost, none doubled"
     assert all(a.state == "passed" and a.score == 6 for a in db.session.scalars(select(Attempt)))

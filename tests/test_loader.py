@@ -1,4 +1,5 @@
 """The content pipeline: loading, validation with true file:line, fingerprints."""
+
 from pathlib import Path
 
 import pytest
@@ -45,13 +46,17 @@ def test_test_content_types_and_defaults():
 
 def test_unknown_module_in_course_is_reported_at_its_line(tmp_path):
     root = write_content(tmp_path, {"courses/t.md": "---\ntitle: T\nmodules:\n  - m\n  - missing-one\n---\n"})
-    assert errors_of(root) == [f"{root}/courses/t.md:5: unknown module 'missing-one': there is no folder modules/missing-one/"]
+    assert errors_of(root) == [
+        f"{root}/courses/t.md:5: unknown module 'missing-one': there is no folder modules/missing-one/"
+    ]
 
 
 def test_unknown_front_matter_key_is_reported_at_its_line(tmp_path):
     root = write_content(tmp_path, {"modules/m/index.md": "---\ntitle: M\nminutes: 5\ncolour: blue\n---\nText\n"})
-    assert errors_of(root) == [f"{root}/modules/m/index.md:4: unknown front-matter key 'colour' "
-                               "(allowed: competencies, content_note, domain, draft, minutes, summary, title)"]
+    assert errors_of(root) == [
+        f"{root}/modules/m/index.md:4: unknown front-matter key 'colour' "
+        "(allowed: competencies, content_note, domain, draft, minutes, summary, title)"
+    ]
 
 
 def test_bad_yaml_is_reported_at_the_line_of_the_problem(tmp_path):
@@ -62,15 +67,20 @@ def test_bad_yaml_is_reported_at_the_line_of_the_problem(tmp_path):
 
 def test_missing_lesson_file_is_reported(tmp_path):
     root = write_content(tmp_path, {"modules/empty/notes.txt": "x"})
-    assert errors_of(root) == [f"{root}/modules/empty/index.md:1: lesson file is missing: every module folder needs an index.md"]
+    assert errors_of(root) == [
+        f"{root}/modules/empty/index.md:1: lesson file is missing: every module folder needs an index.md"
+    ]
 
 
 def test_all_problems_are_reported_at_once_and_nothing_half_loads(tmp_path):
-    root = write_content(tmp_path, {
-        "courses/t.md": "---\ntitle: T\nmodules: [m, ghost]\nhours: lots\n---\n",
-        "modules/m/index.md": "---\nminutes: -1\n---\n",
-        "modules/bad/index.md": "no front matter here\n",
-    })
+    root = write_content(
+        tmp_path,
+        {
+            "courses/t.md": "---\ntitle: T\nmodules: [m, ghost]\nhours: lots\n---\n",
+            "modules/m/index.md": "---\nminutes: -1\n---\n",
+            "modules/bad/index.md": "no front matter here\n",
+        },
+    )
     messages = errors_of(root)
     assert len(messages) == 5, messages
     assert any("courses/t.md:3: unknown module 'ghost'" in m for m in messages)
@@ -84,11 +94,16 @@ def test_all_problems_are_reported_at_once_and_nothing_half_loads(tmp_path):
 
 
 def test_unknown_competency_is_reported_when_competencies_file_exists(tmp_path):
-    root = write_content(tmp_path, {
-        "competencies.yaml": "listening:\n  name: Listening\n",
-        "modules/m/index.md": "---\ntitle: M\ncompetencies: [listening, empathy]\n---\n",
-    })
-    assert errors_of(root) == [f"{root}/modules/m/index.md:3: unknown competency 'empathy': add it to competencies.yaml or fix the spelling"]
+    root = write_content(
+        tmp_path,
+        {
+            "competencies.yaml": "listening:\n  name: Listening\n",
+            "modules/m/index.md": "---\ntitle: M\ncompetencies: [listening, empathy]\n---\n",
+        },
+    )
+    assert errors_of(root) == [
+        f"{root}/modules/m/index.md:3: unknown competency 'empathy': add it to competencies.yaml or fix the spelling"
+    ]
 
 
 def test_any_competency_is_accepted_without_competencies_file(tmp_path):
@@ -97,8 +112,14 @@ def test_any_competency_is_accepted_without_competencies_file(tmp_path):
 
 
 def test_certificate_block_is_validated(tmp_path):
-    root = write_content(tmp_path, {"courses/t.md": (
-        "---\ntitle: T\nmodules: [m]\ncertificate:\n  title: Cert\n  validity_months: 0\n  approval: boss\n  seal: gold\n---\n")})
+    root = write_content(
+        tmp_path,
+        {
+            "courses/t.md": (
+                "---\ntitle: T\nmodules: [m]\ncertificate:\n  title: Cert\n  validity_months: 0\n  approval: boss\n  seal: gold\n---\n"
+            )
+        },
+    )
     messages = errors_of(root)
     assert [m.split(": ", 1)[0].rsplit(":", 1)[1] for m in messages] == ["6", "7", "8"]
     assert "validity_months must be a whole number" in messages[0]
@@ -107,10 +128,13 @@ def test_certificate_block_is_validated(tmp_path):
 
 
 def test_unknown_attestation_and_bad_slugs(tmp_path):
-    root = write_content(tmp_path, {
-        "courses/t.md": "---\ntitle: T\nmodules: [m]\nattestation: pledge\n---\n",
-        "modules/Bad_Name/index.md": "---\ntitle: B\n---\n",
-    })
+    root = write_content(
+        tmp_path,
+        {
+            "courses/t.md": "---\ntitle: T\nmodules: [m]\nattestation: pledge\n---\n",
+            "modules/Bad_Name/index.md": "---\ntitle: B\n---\n",
+        },
+    )
     messages = errors_of(root)
     assert any("courses/t.md:4: unknown attestation 'pledge'" in m for m in messages)
     assert any("Bad_Name:1: module folder name 'Bad_Name' is not a valid slug" in m for m in messages)
@@ -122,7 +146,12 @@ def test_quiz_errors_make_the_whole_content_fail(tmp_path):
 
 
 def test_unsafe_html_is_a_warning_not_an_error(tmp_path):
-    root = write_content(tmp_path, {"modules/m/index.md": "---\ntitle: M\n---\n# M\n\n<script>alert(1)</script>\n\n<a href=\"javascript:x()\">go</a>\n"})
+    root = write_content(
+        tmp_path,
+        {
+            "modules/m/index.md": '---\ntitle: M\n---\n# M\n\n<script>alert(1)</script>\n\n<a href="javascript:x()">go</a>\n'
+        },
+    )
     catalog, problems = check_content(root)
     assert catalog is not None
     assert [str(p) for p in problems] == [
@@ -163,12 +192,15 @@ def test_the_graders_guide_is_attached_to_its_role_play():
 
 def test_a_guide_section_naming_no_written_scene_and_a_guide_without_role_play_are_errors(tmp_path):
     quiz = (TEST_CONTENT / "modules/listening/first-visit.quiz.md").read_text()
-    root = write_content(tmp_path, {
-        "modules/m/index.md": "---\ntitle: M\n---\nText\n",
-        "modules/m/visit.quiz.md": quiz,
-        "modules/m/visit.guide.md": "## reflect\nGood.\n\n## feelings\nNot a written scene.\n",
-        "modules/m/ghost.guide.md": "## reflect\nNo role-play.\n",
-    })
+    root = write_content(
+        tmp_path,
+        {
+            "modules/m/index.md": "---\ntitle: M\n---\nText\n",
+            "modules/m/visit.quiz.md": quiz,
+            "modules/m/visit.guide.md": "## reflect\nGood.\n\n## feelings\nNot a written scene.\n",
+            "modules/m/ghost.guide.md": "## reflect\nNo role-play.\n",
+        },
+    )
     assert errors_of(root) == [
         f"{root}/modules/m/ghost.guide.md:1: this grader's guide has no role-play beside it: expected ghost.quiz.md",
         f"{root}/modules/m/visit.guide.md:4: guide section 'feelings' names no written scene of visit.quiz.md (its written scenes: reflect)",
@@ -185,19 +217,24 @@ def course_with(front: str) -> dict:
     return {**HOURS_MODULES, "courses/c.md": f"---\ntitle: C\nmodules: [a, b]\n{front}---\nText\n"}
 
 
-@pytest.mark.parametrize("front", [
-    "hours: {ethics: 1.5, mentoring: 0.5}\n",              # exactly the module minutes
-    "hours: {ethics: 3.5}\nlive: {ethics: 2}\n",           # 1.5 h of modules + 2 live hours
-    "hours: 2\n",                                          # a single number: all minutes (2 h)
-    "hours: 6\nlive: {ethics: 2, advocacy: 2}\n",          # 2 h of modules + 4 live hours
-])
+@pytest.mark.parametrize(
+    "front",
+    [
+        "hours: {ethics: 1.5, mentoring: 0.5}\n",  # exactly the module minutes
+        "hours: {ethics: 3.5}\nlive: {ethics: 2}\n",  # 1.5 h of modules + 2 live hours
+        "hours: 2\n",  # a single number: all minutes (2 h)
+        "hours: 6\nlive: {ethics: 2, advocacy: 2}\n",  # 2 h of modules + 4 live hours
+    ],
+)
 def test_hours_backed_by_module_minutes_and_live_hours_are_accepted(tmp_path, front):
     catalog, problems = check_content(write_content(tmp_path, course_with(front)))
     assert problems == [] and catalog is not None
 
 
 def test_hours_a_domain_does_not_back_are_rejected_naming_the_domain_and_the_evidence(tmp_path):
-    root = write_content(tmp_path, course_with("hours:\n  ethics: 16\n  mentoring: 0.5\n  advocacy: 1\nlive: {ethics: 8}\n"))
+    root = write_content(
+        tmp_path, course_with("hours:\n  ethics: 16\n  mentoring: 0.5\n  advocacy: 1\nlive: {ethics: 8}\n")
+    )
     assert errors_of(root) == [
         f"{root}/courses/c.md:5: hours for 'ethics' claim 16, but the course backs only 9.5 hours "
         "(90 minutes of modules with domain: ethics + 8 live hours)",
@@ -205,8 +242,10 @@ def test_hours_a_domain_does_not_back_are_rejected_naming_the_domain_and_the_evi
         "(0 minutes of modules with domain: advocacy + 0 live hours)",
     ]
     root = write_content(tmp_path / "single", course_with("hours: 46\n"))
-    assert errors_of(root) == [f"{root}/courses/c.md:4: hours: 46 is more than the course backs: 2 hours "
-                               "(120 minutes of modules + 0 live hours); lower hours, or add module minutes or live hours"]
+    assert errors_of(root) == [
+        f"{root}/courses/c.md:4: hours: 46 is more than the course backs: 2 hours "
+        "(120 minutes of modules + 0 live hours); lower hours, or add module minutes or live hours"
+    ]
 
 
 def test_live_hours_must_be_positive_numbers_per_domain(tmp_path):

@@ -1,5 +1,6 @@
 """F7: "forgot password" does the same work for known and unknown emails, and mail goes through an outbox
 that is delivered after the response, retried a bounded number of times, and never sent twice."""
+
 import email
 import email.policy
 import re
@@ -79,8 +80,11 @@ def test_forgot_runs_the_same_statements_and_answers_the_same_for_known_and_unkn
     assert known.status_code == unknown.status_code == 302
     assert known.location == unknown.location == "/account/login"
     assert known_sql == unknown_sql and any(s.startswith("INSERT INTO mail_outbox") for s in known_sql)
-    assert (known_client.get("/account/login").get_data(as_text=True).count("If an account uses that email address")
-            == unknown_client.get("/account/login").get_data(as_text=True).count("If an account uses that email address") == 1)
+    assert (
+        known_client.get("/account/login").get_data(as_text=True).count("If an account uses that email address")
+        == unknown_client.get("/account/login").get_data(as_text=True).count("If an account uses that email address")
+        == 1
+    )
 
 
 def test_a_broken_mail_server_is_retried_a_bounded_number_of_times_and_never_fails_the_request(app_factory, make_user):
@@ -119,7 +123,8 @@ def test_the_reset_mail_goes_out_after_the_response_once_through_a_real_smtp_ser
         deadline = time.monotonic() + 15
         with app.app_context():
             while time.monotonic() < deadline and db.session.scalar(
-                    select(db.func.count()).select_from(OutboxMail).where(OutboxMail.status.in_((QUEUED, "sending")))):
+                select(db.func.count()).select_from(OutboxMail).where(OutboxMail.status.in_((QUEUED, "sending")))
+            ):
                 db.session.commit()
                 time.sleep(0.05)
             statuses = sorted(db.session.scalars(select(OutboxMail.status)))

@@ -1,4 +1,5 @@
 """Operations: health, backup and restore, a person's data, account deletion, migrations with data."""
+
 import json
 
 from sqlalchemy import func, select, text
@@ -112,8 +113,10 @@ def test_upgrading_a_database_of_the_last_release_keeps_every_row(tmp_path):
             db.session.execute(text(statement))
         db.session.commit()
         flask_migrate.upgrade(directory=MIGRATIONS)
-        counts = {t: db.session.execute(text(f"SELECT count(*) FROM {t}")).scalar()  # nosec B608: fixed names
-                  for t in ("user", "quiz_version", "lesson_progress", "attempt", "attempt_step")}
+        counts = {
+            t: db.session.execute(text(f"SELECT count(*) FROM {t}")).scalar()  # nosec B608: fixed names
+            for t in ("user", "quiz_version", "lesson_progress", "attempt", "attempt_step")
+        }
         assert counts == dict.fromkeys(counts, 1), counts
         assert db.session.execute(text("SELECT legal_name FROM user")).scalar() == "Old Person"
         assert db.session.execute(text("SELECT answer FROM attempt_step")).scalar() == "my written answer"

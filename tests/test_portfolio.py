@@ -1,4 +1,5 @@
 """The certification portfolio: progress toward a pathway, the trainee's records, evidence, and trainers' reviews."""
+
 import io
 import re
 from datetime import date
@@ -40,8 +41,16 @@ from helpers import PASSWORD, join_cohort_of, post
 
 
 def test_models_and_migration_agree(app):
-    ours = {"pathway_choice", "portfolio_evidence", "outside_training", "continuing_education", "experience_entry",
-            "supervision_session", "exam_result", "board_certification"}
+    ours = {
+        "pathway_choice",
+        "portfolio_evidence",
+        "outside_training",
+        "continuing_education",
+        "experience_entry",
+        "supervision_session",
+        "exam_result",
+        "board_certification",
+    }
     with db.engine.connect() as connection:
         diffs = compare_metadata(MigrationContext.configure(connection), db.metadata)
     about_ours = [d for d in diffs if any(name in repr(d) for name in ours)]
@@ -52,21 +61,52 @@ def test_progress_counts_certificates_automatically_and_pending_entries_not_at_a
     pathway = catalog().pathway("sample-credential")
     before = progress(trainee.id, pathway)
     assert [(r.key, r.required, r.done) for r in before.training] == [
-        ("training.mentoring", 4, 0), ("training.ethics", 2, 0), ("training", 6, 0)]
+        ("training.mentoring", 4, 0),
+        ("training.ethics", 2, 0),
+        ("training", 6, 0),
+    ]
     pass_everything(app, client, trainee.id)
     assert claim(client).status_code == 302
-    db.session.add_all([
-        ExperienceEntry(user_id=trainee.id, worked_on=date(2026, 10, 1), minutes=240, setting="Drop-in centre",
-                        activity="Peer support", supervisor_name="Sam Lee", supervisor_email="sam@example.org",
-                        state=EntryState.CONFIRMED),
-        ExperienceEntry(user_id=trainee.id, worked_on=date(2026, 10, 2), minutes=90, setting="Drop-in centre",
-                        activity="Peer support", supervisor_name="Sam Lee", supervisor_email="sam@example.org"),
-        ExperienceEntry(user_id=trainee.id, worked_on=date(2026, 10, 3), minutes=600, setting="Drop-in centre",
-                        activity="Peer support", supervisor_name="Sam Lee", supervisor_email="sam@example.org",
-                        state=EntryState.DECLINED),
-        SupervisionSession(user_id=trainee.id, held_on=date(2026, 10, 5), minutes=45, supervisor_name="Sam Lee",
-                           supervisor_email="sam@example.org"),
-    ])
+    db.session.add_all(
+        [
+            ExperienceEntry(
+                user_id=trainee.id,
+                worked_on=date(2026, 10, 1),
+                minutes=240,
+                setting="Drop-in centre",
+                activity="Peer support",
+                supervisor_name="Sam Lee",
+                supervisor_email="sam@example.org",
+                state=EntryState.CONFIRMED,
+            ),
+            ExperienceEntry(
+                user_id=trainee.id,
+                worked_on=date(2026, 10, 2),
+                minutes=90,
+                setting="Drop-in centre",
+                activity="Peer support",
+                supervisor_name="Sam Lee",
+                supervisor_email="sam@example.org",
+            ),
+            ExperienceEntry(
+                user_id=trainee.id,
+                worked_on=date(2026, 10, 3),
+                minutes=600,
+                setting="Drop-in centre",
+                activity="Peer support",
+                supervisor_name="Sam Lee",
+                supervisor_email="sam@example.org",
+                state=EntryState.DECLINED,
+            ),
+            SupervisionSession(
+                user_id=trainee.id,
+                held_on=date(2026, 10, 5),
+                minutes=45,
+                supervisor_name="Sam Lee",
+                supervisor_email="sam@example.org",
+            ),
+        ]
+    )
     db.session.commit()
     after = progress(trainee.id, pathway)
     by_key = {r.key: r for r in after.requirements}
@@ -86,10 +126,21 @@ def test_progress_counts_certificates_automatically_and_pending_entries_not_at_a
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-EXPERIENCE = {"worked_on": "2026-10-01", "hours": "7.5", "setting": "Peer-run drop-in centre",
-              "activity": "One-to-one peer support", "supervisor_name": "Sam Lee", "supervisor_email": "Sam@Example.org"}
-SUPERVISION = {"held_on": "2026-10-02", "minutes": "60", "format": "group", "supervisor_name": "Sam Lee",
-               "supervisor_email": "sam@example.org"}
+EXPERIENCE = {
+    "worked_on": "2026-10-01",
+    "hours": "7.5",
+    "setting": "Peer-run drop-in centre",
+    "activity": "One-to-one peer support",
+    "supervisor_name": "Sam Lee",
+    "supervisor_email": "Sam@Example.org",
+}
+SUPERVISION = {
+    "held_on": "2026-10-02",
+    "minutes": "60",
+    "format": "group",
+    "supervisor_name": "Sam Lee",
+    "supervisor_email": "sam@example.org",
+}
 
 
 def signed_in(app, email):
@@ -99,8 +150,14 @@ def signed_in(app, email):
 
 
 def upload_training(client, data: bytes = PDF, filename: str = "certificate.pdf", **fields):
-    form = {"title": "Ethics for peer workers", "provider": "State Peer Network", "completed_on": "2026-09-15",
-            "ethics": "6", "evidence": (io.BytesIO(data), filename), **fields}
+    form = {
+        "title": "Ethics for peer workers",
+        "provider": "State Peer Network",
+        "completed_on": "2026-09-15",
+        "ethics": "6",
+        "evidence": (io.BytesIO(data), filename),
+        **fields,
+    }
     response = post(client, "/portfolio/training/new", form, page="/portfolio/training/new")
     # The test client spools a large body to a temporary file and leaves it open (a ResourceWarning later).
     response.request.environ["wsgi.input"].close()
@@ -108,8 +165,15 @@ def upload_training(client, data: bytes = PDF, filename: str = "certificate.pdf"
 
 
 def upload_ce(client, data: bytes = PDF, filename: str = "ce.pdf", **fields):
-    form = {"title": "Boundaries refresher", "provider": "State Peer Network", "completed_on": "2026-11-01",
-            "hours": "4", "ethics_hours": "2", "evidence": (io.BytesIO(data), filename), **fields}
+    form = {
+        "title": "Boundaries refresher",
+        "provider": "State Peer Network",
+        "completed_on": "2026-11-01",
+        "hours": "4",
+        "ethics_hours": "2",
+        "evidence": (io.BytesIO(data), filename),
+        **fields,
+    }
     return post(client, "/portfolio/ce/new", form, page="/portfolio/ce/new")
 
 
@@ -139,15 +203,22 @@ def test_logged_experience_and_supervision_wait_for_the_supervisor(app, client, 
 
 
 def test_bad_entries_are_refused_with_the_input_kept(app, client, trainee):
-    future = post(client, "/portfolio/experience/new", {**EXPERIENCE, "worked_on": "2999-01-01", "hours": "30",
-                                                         "supervisor_email": "not-an-email"},
-                  page="/portfolio/experience/new")
+    future = post(
+        client,
+        "/portfolio/experience/new",
+        {**EXPERIENCE, "worked_on": "2999-01-01", "hours": "30", "supervisor_email": "not-an-email"},
+        page="/portfolio/experience/new",
+    )
     assert future.status_code == 422
     page = future.get_data(as_text=True)
     assert "This date is in the future" in page and "between 0.25 and 24 hours" in page
     assert "Please enter a valid email address." in page and "Peer-run drop-in centre" in page
-    assert post(client, "/portfolio/supervision/new", {**SUPERVISION, "minutes": "many"},
-                page="/portfolio/supervision/new").status_code == 422
+    assert (
+        post(
+            client, "/portfolio/supervision/new", {**SUPERVISION, "minutes": "many"}, page="/portfolio/supervision/new"
+        ).status_code
+        == 422
+    )
     assert db.session.scalars(select(ExperienceEntry)).all() == []
 
 
@@ -155,7 +226,9 @@ def test_evidence_must_really_be_a_pdf_png_or_jpeg_of_at_most_5_mb(app, client, 
     html = upload_training(client, b"<html><script>alert(1)</script></html>", "certificate.pdf")
     assert html.status_code == 422 and "This file is not a PDF, PNG or JPEG file" in html.get_data(as_text=True)
     disguised = upload_training(client, PNG, "certificate.pdf")
-    assert disguised.status_code == 422 and "content is PNG, but its name ends in .pdf" in disguised.get_data(as_text=True)
+    assert disguised.status_code == 422 and "content is PNG, but its name ends in .pdf" in disguised.get_data(
+        as_text=True
+    )
     program = upload_training(client, b"MZ\x90\x00" + b"\x00" * 100, "certificate.exe")
     assert program.status_code == 422
     too_big = upload_training(client, PDF + b"\x00" * (5 * 1024 * 1024 + 1 - len(PDF)))
@@ -171,7 +244,9 @@ def test_evidence_must_really_be_a_pdf_png_or_jpeg_of_at_most_5_mb(app, client, 
     assert post(client, "/portfolio/ce/new", {"title": "x"}, page="/portfolio/ce/new").status_code == 422
     no_hours = upload_training(client, ethics="")
     assert no_hours.status_code == 422
-    assert re.search(r'id="advocacy-error">.*in at least one domain', no_hours.get_data(as_text=True)), "shown at the hours"
+    assert re.search(r'id="advocacy-error">.*in at least one domain', no_hours.get_data(as_text=True)), (
+        "shown at the hours"
+    )
     assert db.session.scalars(select(Evidence)).one() == item, "nothing is stored from a refused form"
 
 
@@ -202,8 +277,12 @@ def test_another_trainee_cannot_see_change_or_delete_your_entries(app, client, t
     make_user(email="other@example.org")
     other = signed_in(app, "other@example.org")
     assert other.get(f"/portfolio/experience/{entry.id}/edit").status_code == 404
-    assert post(other, f"/portfolio/experience/{entry.id}/edit", {**EXPERIENCE, "hours": "24"},
-                page="/portfolio/").status_code == 404
+    assert (
+        post(
+            other, f"/portfolio/experience/{entry.id}/edit", {**EXPERIENCE, "hours": "24"}, page="/portfolio/"
+        ).status_code
+        == 404
+    )
     assert post(other, f"/portfolio/experience/{entry.id}/delete", page="/portfolio/").status_code == 404
     assert post(other, f"/portfolio/training/{training.id}/delete", page="/portfolio/").status_code == 404
     assert "Peer-run drop-in centre" not in other.get("/portfolio/records").get_data(as_text=True)
@@ -238,8 +317,15 @@ def test_a_confirmed_or_declined_entry_cannot_be_edited_or_deleted(app, client, 
     refused = post(client, edit, {**EXPERIENCE, "hours": "24"}, page="/portfolio/records")
     assert refused.status_code == 409 and "can no longer be changed" in refused.get_data(as_text=True)
     assert client.get(edit).status_code == 409
-    assert post(client, f"/portfolio/supervision/{session.id}/edit", {**SUPERVISION, "minutes": "600"},
-                page="/portfolio/records").status_code == 409
+    assert (
+        post(
+            client,
+            f"/portfolio/supervision/{session.id}/edit",
+            {**SUPERVISION, "minutes": "600"},
+            page="/portfolio/records",
+        ).status_code
+        == 409
+    )
     for kind, record_id in [("experience", entry.id), ("supervision", session.id), ("training", training.id)]:
         assert post(client, f"/portfolio/{kind}/{record_id}/delete", page="/portfolio/records").status_code == 409
     db.session.expire_all()
@@ -249,8 +335,16 @@ def test_a_confirmed_or_declined_entry_cannot_be_edited_or_deleted(app, client, 
 
 
 def test_the_operations_refuse_to_change_a_decided_entry(app, trainee):
-    entry = add_entry(ExperienceEntry, trainee.id, worked_on=date(2026, 10, 1), minutes=60, setting="Clinic",
-                      activity="Support", supervisor_name="Sam Lee", supervisor_email="sam@example.org")
+    entry = add_entry(
+        ExperienceEntry,
+        trainee.id,
+        worked_on=date(2026, 10, 1),
+        minutes=60,
+        setting="Clinic",
+        activity="Support",
+        supervisor_name="Sam Lee",
+        supervisor_email="sam@example.org",
+    )
     decide_entry(entry, True, "Seen it myself.")
     with pytest.raises(Locked):
         edit_pending(entry, minutes=600)
@@ -306,8 +400,10 @@ def test_a_trainer_of_another_cohort_cannot_see_or_decide_the_record(app, client
         assert rival.get(page).status_code == 404
         assert post(rival, page, {"decision": "accept", "comment": "ok"}, page="/portfolio/staff/").status_code == 404
     assert rival.get(f"/portfolio/staff/trainees/{trainee.id}").status_code == 404
-    assert post(client, f"/portfolio/staff/training/{training.id}", {"decision": "accept"},
-                page="/portfolio/").status_code == 403, "a trainee cannot accept their own training"
+    assert (
+        post(client, f"/portfolio/staff/training/{training.id}", {"decision": "accept"}, page="/portfolio/").status_code
+        == 403
+    ), "a trainee cannot accept their own training"
     db.session.expire_all()
     assert db.session.get(OutsideTraining, training.id).state == ReviewState.PENDING
     assert db.session.get(ContinuingEducation, ce.id).state == ReviewState.PENDING
@@ -316,10 +412,17 @@ def test_a_trainer_of_another_cohort_cannot_see_or_decide_the_record(app, client
 
 def test_exam_and_certification_start_the_renewal_window(app, client, trainee, make_user):
     page = "/portfolio/pathways/sample-credential"
-    assert post(client, page + "/exam", {"taken_on": "2026-10-10", "passed": "yes"}, page=page + "/exam").status_code == 302
+    assert (
+        post(client, page + "/exam", {"taken_on": "2026-10-10", "passed": "yes"}, page=page + "/exam").status_code
+        == 302
+    )
     assert "Passed" in client.get(page).get_data(as_text=True)
-    certified = post(client, page + "/certification", {"certificate_number": "SB-12345", "certified_on": "2026-10-20"},
-                     page=page + "/certification")
+    certified = post(
+        client,
+        page + "/certification",
+        {"certificate_number": "SB-12345", "certified_on": "2026-10-20"},
+        page=page + "/certification",
+    )
     assert certified.status_code == 302
     assert upload_ce(client).status_code == 302
     ce = db.session.scalars(select(ContinuingEducation)).one()
@@ -337,7 +440,9 @@ def test_exam_and_certification_start_the_renewal_window(app, client, trainee, m
 
 def test_extra_hours_in_one_domain_do_not_fill_another_and_a_total_only_pathway_counts_every_hour(app, trainee):
     evidence = store_evidence(trainee.id, "c.pdf", PDF)
-    record = add_outside_training(trainee.id, "Ethics intensive", "Elsewhere", date(2026, 9, 1), {"ethics": 30}, evidence)
+    record = add_outside_training(
+        trainee.id, "Ethics intensive", "Elsewhere", date(2026, 9, 1), {"ethics": 30}, evidence
+    )
     review(record, True, "", trainee.id)
     by_domain = {r.key: r for r in progress(trainee.id, catalog().pathway("sample-credential")).training}
     assert (by_domain["training.ethics"].done, by_domain["training.mentoring"].remaining) == (30, 4)
@@ -348,8 +453,15 @@ def test_extra_hours_in_one_domain_do_not_fill_another_and_a_total_only_pathway_
 
 
 def test_next_steps_say_what_remains_in_words(app, trainee):
-    db.session.add(SupervisionSession(user_id=trainee.id, held_on=date(2026, 10, 5), minutes=60, supervisor_name="Sam",
-                                      supervisor_email="sam@example.org"))
+    db.session.add(
+        SupervisionSession(
+            user_id=trainee.id,
+            held_on=date(2026, 10, 5),
+            minutes=60,
+            supervisor_name="Sam",
+            supervisor_email="sam@example.org",
+        )
+    )
     db.session.commit()
     steps = progress(trainee.id, catalog().pathway("sample-credential")).next_steps
     assert steps == (
@@ -357,7 +469,8 @@ def test_next_steps_say_what_remains_in_words(app, trainee):
         "here, or record outside training with its certificate.",
         "Log 10 more hours of supervised work experience.",
         "Log 2 more hours of supervision (1 hour is waiting for your supervisor to confirm).",
-        "Take the Sample Exam and record your result.")
+        "Take the Sample Exam and record your result.",
+    )
 
 
 def test_the_portfolio_is_in_the_data_export_and_goes_with_the_account(app, client, trainee):
@@ -367,7 +480,9 @@ def test_the_portfolio_is_in_the_data_export_and_goes_with_the_account(app, clie
     exported = client.get("/privacy/my-data.json").get_json()["portfolio"]
     assert exported["pathways"][0]["pathway_slug"] == "sample-credential"
     assert exported["experience"][0]["supervisor_email"] == "sam@example.org"
-    assert exported["evidence_files"][0]["filename"] == "certificate.pdf" and "data" not in exported["evidence_files"][0]
+    assert (
+        exported["evidence_files"][0]["filename"] == "certificate.pdf" and "data" not in exported["evidence_files"][0]
+    )
     assert post(client, "/privacy/close-account", {"password": PASSWORD}, page="/account/password").status_code == 302
     for model in (ExperienceEntry, OutsideTraining, Evidence):
         assert db.session.scalars(select(model)).all() == [], model
@@ -375,24 +490,44 @@ def test_the_portfolio_is_in_the_data_export_and_goes_with_the_account(app, clie
 
 def test_next_steps_for_a_renewal_only_pathway_and_an_overdue_renewal(app, trainee):
     texas = Pathway("texas", "Texas", Board("Texas board"), renewal=catalog().pathway("sample-credential").renewal)
-    assert progress(trainee.id, texas).next_steps[0].startswith(
-        "This page does not list what Texas board asks for first certification: check its current rules.")
-    db.session.add(BoardCertification(user_id=trainee.id, pathway_slug="texas", certificate_number="T-1",
-                                      certified_on=date(2024, 1, 15)))
+    assert (
+        progress(trainee.id, texas)
+        .next_steps[0]
+        .startswith("This page does not list what Texas board asks for first certification: check its current rules.")
+    )
+    db.session.add(
+        BoardCertification(
+            user_id=trainee.id, pathway_slug="texas", certificate_number="T-1", certified_on=date(2024, 1, 15)
+        )
+    )
     db.session.commit()
     due = progress(trainee.id, texas, today=date(2025, 6, 1))
-    assert due.next_steps == ("Earn 4 more hours of continuing education before 15 January 2026 (1 of them in ethics).",)
+    assert due.next_steps == (
+        "Earn 4 more hours of continuing education before 15 January 2026 (1 of them in ethics).",
+    )
     late = progress(trainee.id, texas, today=date(2026, 2, 1))
     assert late.renewal.overdue and late.next_steps[0].startswith("Your renewal was due on 15 January 2026.")
 
 
 def test_an_edit_that_races_a_decision_is_refused_by_the_database_not_only_by_the_page(app, trainee):
-    entry = add_entry(ExperienceEntry, trainee.id, worked_on=date(2026, 10, 1), minutes=60, setting="Clinic",
-                      activity="Support", supervisor_name="Sam Lee", supervisor_email="sam@example.org")
+    entry = add_entry(
+        ExperienceEntry,
+        trainee.id,
+        worked_on=date(2026, 10, 1),
+        minutes=60,
+        setting="Clinic",
+        activity="Support",
+        supervisor_name="Sam Lee",
+        supervisor_email="sam@example.org",
+    )
     db.session.commit()
     # The supervisor's decision lands after the trainee's page loaded the entry as pending.
-    db.session.execute(update(ExperienceEntry).where(ExperienceEntry.id == entry.id).values(state="confirmed")
-                       .execution_options(synchronize_session=False))
+    db.session.execute(
+        update(ExperienceEntry)
+        .where(ExperienceEntry.id == entry.id)
+        .values(state="confirmed")
+        .execution_options(synchronize_session=False)
+    )
     assert entry.state == "pending", "the trainee's copy is stale"
     with pytest.raises(Locked):
         edit_pending(entry, minutes=600)

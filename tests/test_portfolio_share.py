@@ -1,5 +1,6 @@
 """Sharing a portfolio with a board: only what the holder chose, behind an unguessable, expiring, revocable link,
 as a page, a tagged PDF, a signed Open Badges 3.0 credential and JSON."""
+
 import json
 import re
 from datetime import timedelta
@@ -37,8 +38,12 @@ def holder(app, client, make_user):
     pass_everything(app, client, user.id)
     claim(client, holder="Robin Quinn Public")
     choose(user.id)
-    entries = {"confirmed": experience(user.id, minutes=300), "declined": experience(user.id, minutes=600),
-               "pending": experience(user.id, minutes=120), "session": supervision_session(user.id, minutes=90)}
+    entries = {
+        "confirmed": experience(user.id, minutes=300),
+        "declined": experience(user.id, minutes=600),
+        "pending": experience(user.id, minutes=120),
+        "session": supervision_session(user.id, minutes=90),
+    }
     for name, entry in entries.items():
         entry.state = {"declined": "declined", "pending": "pending"}.get(name, "confirmed")
         entry.decided_at = utcnow() if entry.state != "pending" else None
@@ -60,14 +65,25 @@ def new_token(client) -> str:
 
 def test_the_form_offers_only_the_holders_vouched_entries_and_certificates(client, holder, make_user):
     page = client.get(NEW).get_data(as_text=True)
-    assert f'value="experience-{holder["confirmed"].id}"' in page and f'value="supervision-{holder["session"].id}"' in page
-    assert f'value="experience-{holder["declined"].id}"' not in page and f'value="experience-{holder["pending"].id}"' not in page
+    assert (
+        f'value="experience-{holder["confirmed"].id}"' in page and f'value="supervision-{holder["session"].id}"' in page
+    )
+    assert (
+        f'value="experience-{holder["declined"].id}"' not in page
+        and f'value="experience-{holder["pending"].id}"' not in page
+    )
     assert f'value="{holder["cert"].id}"' in page and 'value="experience"' in page
 
 
 def test_a_board_sees_only_what_was_chosen_and_the_link_is_shown_once(app, client, holder):
-    response = share(client, {"requirements": ["training", "experience"], "entries": [f"experience-{holder['confirmed'].id}"],
-                              "certificates": [holder["cert"].id]})
+    response = share(
+        client,
+        {
+            "requirements": ["training", "experience"],
+            "entries": [f"experience-{holder['confirmed'].id}"],
+            "certificates": [holder["cert"].id],
+        },
+    )
     assert response.status_code == 302
     token = new_token(client)
     assert len(token) >= 43  # 256 random bits; at least 128 asked for
@@ -79,13 +95,17 @@ def test_a_board_sees_only_what_was_chosen_and_the_link_is_shown_once(app, clien
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and page.headers["Referrer-Policy"] == "no-referrer"
     assert "Robin Quinn Public" in html and "Sam Supervisor" in html and f"/verify/{holder['cert'].id}" in html
-    assert "Supervised work experience" in html and ">5 hours<" in html  # 300 confirmed minutes; the others do not count
+    assert (
+        "Supervised work experience" in html and ">5 hours<" in html
+    )  # 300 confirmed minutes; the others do not count
     assert "Boundaries" not in html, "the supervision session was not chosen"
     assert "holder@example.org" not in html and "sam@example.org" not in html
     data = board.get(f"/api/v1/portfolios/{token}").get_json()
     assert [r["key"] for r in data["requirements"]] == ["training", "experience"]
     assert data["requirements"][1]["verified_hours"] == 5.0
-    assert [e["hours"] for e in data["entries"]] == [5.0] and data["entries"][0]["confirmed_by"]["name"] == "Sam Supervisor"
+    assert [e["hours"] for e in data["entries"]] == [5.0] and data["entries"][0]["confirmed_by"][
+        "name"
+    ] == "Sam Supervisor"
     assert data["certificates"][0]["id"] == holder["cert"].id and data["certificates"][0]["status"] == "valid"
     assert "holder@example.org" not in json.dumps(data)
 
@@ -96,14 +116,21 @@ def test_the_credential_verifies_against_the_jwks_and_the_official_schema(app, c
     from joserfc.jwk import KeySet
     from jsonschema import Draft201909Validator
 
-    share(client, {"requirements": ["training", "experience"], "entries": [f"experience-{holder['confirmed'].id}"],
-                   "certificates": [holder["cert"].id]})
+    share(
+        client,
+        {
+            "requirements": ["training", "experience"],
+            "entries": [f"experience-{holder['confirmed'].id}"],
+            "certificates": [holder["cert"].id],
+        },
+    )
     token = new_token(client)
     board = app.test_client()
     signed = board.get(f"/portfolio/shared/{token}/credential.jwt").get_data(as_text=True)
     assert signed == board.get(f"/api/v1/portfolios/{token}").get_json()["credential"]
-    claims = jwt.decode(signed, KeySet.import_key_set(board.get("/.well-known/jwks.json").get_json()),
-                        algorithms=["RS256"]).claims
+    claims = jwt.decode(
+        signed, KeySet.import_key_set(board.get("/.well-known/jwks.json").get_json()), algorithms=["RS256"]
+    ).claims
     assert claims["jti"].startswith("urn:uuid:") and token not in signed
     assert [(r["value"]) for r in claims["credentialSubject"]["result"]] == ["3", "5"]
     evidence = claims["evidence"]
@@ -115,7 +142,9 @@ def test_the_credential_verifies_against_the_jwks_and_the_official_schema(app, c
     assert sorted(validator.iter_errors(credential), key=str) == []
     # Tampering with the hours breaks the signature.
     head, _, signature = signed.split(".")
-    forged = ".".join([head, pyjwt.utils.base64url_encode(json.dumps(dict(claims, name="x")).encode()).decode(), signature])
+    forged = ".".join(
+        [head, pyjwt.utils.base64url_encode(json.dumps(dict(claims, name="x")).encode()).decode(), signature]
+    )
     with pytest.raises(BadSignatureError):
         jwt.decode(forged, KeySet.import_key_set(board.get("/.well-known/jwks.json").get_json()), algorithms=["RS256"])
 
@@ -125,8 +154,14 @@ def test_the_pdf_is_tagged_archival_and_carries_the_credential(app, client, hold
 
     from pypdf import PdfReader
 
-    share(client, {"requirements": ["experience"], "entries": [f"experience-{holder['confirmed'].id}"],
-                   "certificates": [holder["cert"].id]})
+    share(
+        client,
+        {
+            "requirements": ["experience"],
+            "entries": [f"experience-{holder['confirmed'].id}"],
+            "certificates": [holder["cert"].id],
+        },
+    )
     token = new_token(client)
     pdf = app.test_client().get(f"/portfolio/shared/{token}/portfolio.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
@@ -135,7 +170,10 @@ def test_the_pdf_is_tagged_archival_and_carries_the_credential(app, client, hold
     text = " ".join(pdf_text(pdf.data).split())
     assert "Sam Supervisor" in text and holder["cert"].id in text, text
     attachments = PdfReader(BytesIO(pdf.data)).attachments
-    assert attachments["portfolio-credential.jwt"][0].decode() == db.session.scalars(select(PortfolioShare)).one().credential
+    assert (
+        attachments["portfolio-credential.jwt"][0].decode()
+        == db.session.scalars(select(PortfolioShare)).one().credential
+    )
 
 
 def test_revoking_closes_every_view_and_sets_the_status_bit(app, client, holder):
@@ -146,8 +184,12 @@ def test_revoking_closes_every_view_and_sets_the_status_bit(app, client, holder)
     assert board.get(f"/portfolio/shared/{token}").status_code == 200
     response = post(client, f"/portfolio/shares/{stored.id}/revoke", page="/portfolio/shares/")
     assert response.status_code == 302
-    for url in (f"/portfolio/shared/{token}", f"/portfolio/shared/{token}/portfolio.pdf",
-                f"/portfolio/shared/{token}/credential.jwt", f"/api/v1/portfolios/{token}"):
+    for url in (
+        f"/portfolio/shared/{token}",
+        f"/portfolio/shared/{token}/portfolio.pdf",
+        f"/portfolio/shared/{token}/credential.jwt",
+        f"/api/v1/portfolios/{token}",
+    ):
         closed = board.get(url)
         assert closed.status_code == 404, url
         assert b"Robin" not in closed.data and b"Sample Credential" not in closed.data
@@ -158,8 +200,9 @@ def test_revoking_closes_every_view_and_sets_the_status_bit(app, client, holder)
     assert bits[index // 8] & (0x80 >> index % 8)
     from lms.audit import AuditEvent
 
-    assert [e.action for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("portfolio.share%")))] \
-        == ["portfolio.shared", "portfolio.share_revoked"]
+    assert [
+        e.action for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action.like("portfolio.share%")))
+    ] == ["portfolio.shared", "portfolio.share_revoked"]
 
 
 def test_an_expired_link_answers_404_like_an_unknown_one(app, client, holder):
@@ -205,11 +248,16 @@ def test_the_board_pages_are_rate_limited_with_verification(app_factory, client,
     limited = app_factory(RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="3 per minute")
     board = limited.test_client()
     codes = [board.get(f"/api/v1/portfolios/{token}").status_code for _ in range(2)]
-    codes += [board.get(f"/portfolio/shared/{token}").status_code, board.get("/verify/" + holder["cert"].id).status_code]
+    codes += [
+        board.get(f"/portfolio/shared/{token}").status_code,
+        board.get("/verify/" + holder["cert"].id).status_code,
+    ]
     assert codes == [200, 200, 200, 429]
 
 
-def test_the_boards_script_in_the_verifying_guide_checks_the_signature_and_the_status_bit(app, client, holder, tmp_path):
+def test_the_boards_script_in_the_verifying_guide_checks_the_signature_and_the_status_bit(
+    app, client, holder, tmp_path
+):
     import subprocess
     import sys
     from pathlib import Path
@@ -221,17 +269,28 @@ def test_the_boards_script_in_the_verifying_guide_checks_the_signature_and_the_s
     token = new_token(client)
     board = app.test_client()
     (tmp_path / "jwks.json").write_text(json.dumps(board.get("/.well-known/jwks.json").get_json()))
-    (tmp_path / "portfolio-credential.jwt").write_text(board.get(f"/portfolio/shared/{token}/credential.jwt").get_data(as_text=True))
+    (tmp_path / "portfolio-credential.jwt").write_text(
+        board.get(f"/portfolio/shared/{token}/credential.jwt").get_data(as_text=True)
+    )
 
     def check() -> str:
         (tmp_path / "portfolio-status.jwt").write_text(board.get("/portfolio/status").get_data(as_text=True))
-        done = subprocess.run([sys.executable, "check_portfolio.py", "portfolio-credential.jwt", "portfolio-status.jwt"],
-                              cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False)
+        done = subprocess.run(
+            [sys.executable, "check_portfolio.py", "portfolio-credential.jwt", "portfolio-status.jwt"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 
     opened = check()
-    assert opened.startswith("Signature OK: Robin Quinn Public") and "Supervised work experience (hours): 5 of 10" in opened
+    assert (
+        opened.startswith("Signature OK: Robin Quinn Public")
+        and "Supervised work experience (hours): 5 of 10" in opened
+    )
     assert opened.strip().endswith("Link open: the portfolio stands as shared")
     stored = db.session.scalars(select(PortfolioShare)).one()
     post(client, f"/portfolio/shares/{stored.id}/revoke", page="/portfolio/shares/")
@@ -244,16 +303,41 @@ def test_evidence_and_the_board_certificate_number_are_shown_only_when_chosen(ap
     from lms.portfolio.models import BoardCertification, Evidence, OutsideTraining
 
     user = holder["user"]
-    files = [Evidence(user_id=user.id, filename=f"cert{n}.pdf", media_type="application/pdf", size=8, sha256="0" * 64,
-                      data=b"%PDF-1.7") for n in (1, 2)]
+    files = [
+        Evidence(
+            user_id=user.id,
+            filename=f"cert{n}.pdf",
+            media_type="application/pdf",
+            size=8,
+            sha256="0" * 64,
+            data=b"%PDF-1.7",
+        )
+        for n in (1, 2)
+    ]
     db.session.add_all(files)
     db.session.flush()
-    trainings = [OutsideTraining(user_id=user.id, title=f"Ethics {n}", provider="State college", completed_on=date(2026, 5, n),
-                                 hours={"ethics": 2}, evidence_id=f.id, state="accepted", decided_at=utcnow())
-                 for n, f in zip((1, 2), files)]
+    trainings = [
+        OutsideTraining(
+            user_id=user.id,
+            title=f"Ethics {n}",
+            provider="State college",
+            completed_on=date(2026, 5, n),
+            hours={"ethics": 2},
+            evidence_id=f.id,
+            state="accepted",
+            decided_at=utcnow(),
+        )
+        for n, f in zip((1, 2), files)
+    ]
     db.session.add_all(trainings)
-    db.session.add(BoardCertification(user_id=user.id, pathway_slug="sample-credential", certificate_number="PR-77",
-                                      certified_on=date(2026, 11, 1)))
+    db.session.add(
+        BoardCertification(
+            user_id=user.id,
+            pathway_slug="sample-credential",
+            certificate_number="PR-77",
+            certified_on=date(2026, 11, 1),
+        )
+    )
     db.session.commit()
     share(client, {"entries": [f"training-{trainings[0].id}"]})
     token = new_token(client)

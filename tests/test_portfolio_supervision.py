@@ -1,4 +1,5 @@
 """Supervisors vouch for entries: only the entries addressed to them, single-use mailed links, every decision audited."""
+
 from datetime import timedelta
 
 from portfolio_share_helpers import experience, mailed_link, supervision_session
@@ -47,7 +48,8 @@ def test_a_supervisor_sees_and_decides_only_the_entries_addressed_to_them(app, m
     db.session.expire_all()
     assert db.session.get(type(mine), mine.id).state == "confirmed"
     assert db.session.get(type(mine), mine.id).decided_by_id == db.session.scalar(
-        select(User.id).where(User.email == "sam@example.org"))
+        select(User.id).where(User.email == "sam@example.org")
+    )
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "portfolio.experience.confirmed")).one()
     assert event.details["record"] == f"experience:{mine.id}" and event.details["via"] == "supervisor account"
     assert event.actor is not None and event.actor.startswith("user:")
@@ -77,11 +79,16 @@ def test_a_mailed_link_confirms_once_and_is_refused_when_used_again(app, make_us
     assert done.status_code == 200 and "now <strong>confirmed</strong>" in done.get_data(as_text=True)
     again = visitor.get(link)
     assert again.status_code == 410 and "already been used" in again.get_data(as_text=True)
-    assert post(visitor, link, {"decision": "decline", "comment": "changed my mind"}, page="/account/login").status_code == 410
+    assert (
+        post(visitor, link, {"decision": "decline", "comment": "changed my mind"}, page="/account/login").status_code
+        == 410
+    )
     db.session.expire_all()
     assert db.session.get(type(entry), entry.id).state == "confirmed"
     actions = [e.action for e in db.session.scalars(select(AuditEvent).order_by(AuditEvent.id))]
-    assert actions.count("portfolio.confirmation_requested") == 1 and actions.count("portfolio.experience.confirmed") == 1
+    assert (
+        actions.count("portfolio.confirmation_requested") == 1 and actions.count("portfolio.experience.confirmed") == 1
+    )
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "portfolio.experience.confirmed")).one()
     assert event.details["via"] == "emailed link" and event.actor is None
 
@@ -142,8 +149,14 @@ def test_a_supervisor_with_an_account_is_told_to_sign_in_and_gets_no_link(app, m
     assert mail.recipient == "sam@example.org" and "/portfolio/supervise/" in mail.body and "/confirm/" not in mail.body
 
 
-EXPERIENCE_FORM = {"worked_on": "2026-10-01", "hours": "4", "setting": "Drop-in centre", "activity": "Peer support",
-                   "supervisor_name": "Sam Supervisor", "supervisor_email": "Nobody-Here@Example.org"}
+EXPERIENCE_FORM = {
+    "worked_on": "2026-10-01",
+    "hours": "4",
+    "setting": "Drop-in centre",
+    "activity": "Peer support",
+    "supervisor_name": "Sam Supervisor",
+    "supervisor_email": "Nobody-Here@Example.org",
+}
 
 
 def test_logging_an_entry_mails_a_link_and_an_edit_replaces_it(app, make_user):
@@ -151,7 +164,9 @@ def test_logging_an_entry_mails_a_link_and_an_edit_replaces_it(app, make_user):
 
     make_user(email="t@example.org", legal_name="Robin Quinn")
     trainee = signed_in(app, "t@example.org")
-    assert post(trainee, "/portfolio/experience/new", EXPERIENCE_FORM, page="/portfolio/experience/new").status_code == 302
+    assert (
+        post(trainee, "/portfolio/experience/new", EXPERIENCE_FORM, page="/portfolio/experience/new").status_code == 302
+    )
     entry = db.session.scalars(select(ExperienceEntry)).one()
     first = mailed_link("nobody-here@example.org")
     edit = f"/portfolio/experience/{entry.id}/edit"
@@ -190,10 +205,16 @@ def test_a_trainee_cannot_name_themselves_as_supervisor(app, make_user):
 
     make_user(email="t@example.org")
     trainee = signed_in(app, "t@example.org")
-    refused = post(trainee, "/portfolio/experience/new", dict(EXPERIENCE_FORM, supervisor_email="T@example.org"),
-                   page="/portfolio/experience/new")
+    refused = post(
+        trainee,
+        "/portfolio/experience/new",
+        dict(EXPERIENCE_FORM, supervisor_email="T@example.org"),
+        page="/portfolio/experience/new",
+    )
     assert refused.status_code == 422 and "not your own" in refused.get_data(as_text=True)
-    assert db.session.scalars(select(ExperienceEntry)).all() == [] and db.session.scalars(select(OutboxMail)).all() == []
+    assert (
+        db.session.scalars(select(ExperienceEntry)).all() == [] and db.session.scalars(select(OutboxMail)).all() == []
+    )
     # Nor can a supervisor account confirm an entry of its own.
     sam = make_user(email="sam@example.org", role="supervisor")
     own = experience(sam.id, supervisor="sam@example.org")

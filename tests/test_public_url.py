@@ -4,6 +4,7 @@ Attacks from the security assessment (F4): a forged `Host` header, and a forged 
 behind a proxy (LMS_PROXY_COUNT=1), against the password-reset mail, a certificate claim and the
 public documents verifiers cache. None may ever name the attacker's host.
 """
+
 import json
 import os
 import re
@@ -101,7 +102,9 @@ def test_a_forged_host_gets_400_and_no_reset_mail(app_factory, make_user, inbox,
 @pytest.mark.parametrize("public_url", [PUBLIC, None], ids=["configured", "testing-fallback"])
 def test_x_forwarded_host_behind_a_proxy_does_not_reach_the_reset_link(app_factory, make_user, inbox, public_url):
     port, messages = inbox
-    app = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DELIVERY="command", PUBLIC_URL=public_url, PROXY_COUNT=1)
+    app = app_factory(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DELIVERY="command", PUBLIC_URL=public_url, PROXY_COUNT=1
+    )
     with app.app_context():
         make_user(email="carol@example.org")
     response = _post_form(app.test_client(), "/account/forgot", {"email": "carol@example.org"}, FORGED_FORWARDED_HOST)
@@ -115,11 +118,14 @@ def test_x_forwarded_host_behind_a_proxy_does_not_reach_the_reset_link(app_facto
 def test_a_host_that_passes_the_check_still_gets_the_public_address(app_factory, make_user, inbox):
     """Links never come from the Host header, even from a host listed in LMS_TRUSTED_HOSTS."""
     port, messages = inbox
-    app = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DELIVERY="command", EXTRA_TRUSTED_HOSTS=["internal.example"])
+    app = app_factory(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DELIVERY="command", EXTRA_TRUSTED_HOSTS=["internal.example"]
+    )
     with app.app_context():
         make_user(email="carol@example.org")
-    response = _post_form(app.test_client(), "/account/forgot", {"email": "carol@example.org"},
-                          {"Host": "internal.example"})
+    response = _post_form(
+        app.test_client(), "/account/forgot", {"email": "carol@example.org"}, {"Host": "internal.example"}
+    )
     assert response.status_code == 302
     _deliver(app)
     assert f"{PUBLIC}/account/reset/" in messages[0] and "internal.example" not in messages[0]
@@ -135,12 +141,20 @@ def test_trusting_x_forwarded_host_must_be_asked_for_and_a_forged_one_is_still_r
 def _public_documents(client, headers: dict, kid: str) -> dict[str, tuple[int, str]]:
     """What verifiers fetch and cache, decoded: JWTs are unpacked so that their contents can be searched."""
     found = {}
-    for url in ("/.well-known/jwks.json", "/issuer", f"/keys/{kid}", "/status/revocation", "/status/suspension",
-                "/status/message"):
+    for url in (
+        "/.well-known/jwks.json",
+        "/issuer",
+        f"/keys/{kid}",
+        "/status/revocation",
+        "/status/suspension",
+        "/status/message",
+    ):
         response = client.get(url, headers=headers)
         body = response.get_data(as_text=True)
         if response.mimetype == "application/vc+jwt":
-            body = json.dumps([pyjwt.get_unverified_header(body), pyjwt.decode(body, options={"verify_signature": False})])
+            body = json.dumps(
+                [pyjwt.get_unverified_header(body), pyjwt.decode(body, options={"verify_signature": False})]
+            )
         found[url] = (response.status_code, body)
     return found
 
@@ -151,8 +165,12 @@ def test_a_forged_host_cannot_claim_a_certificate_or_read_the_public_documents(a
     with app.app_context():
         user_id = make_user(email="t@example.org").id
     client = app.test_client()
-    assert _post_form(client, "/account/login", {"email": "t@example.org", "password": "a long enough passphrase"},
-                      {}).status_code == 302
+    assert (
+        _post_form(
+            client, "/account/login", {"email": "t@example.org", "password": "a long enough passphrase"}, {}
+        ).status_code
+        == 302
+    )
     pass_everything(app, client, user_id)
     claimed = _post_form(client, "/courses/sample/certificate", {"holder_name": "Test Person Legal"}, FORGED_HOST)
     assert claimed.status_code == 400
@@ -165,18 +183,27 @@ def test_a_forged_host_cannot_claim_a_certificate_or_read_the_public_documents(a
 
 
 @pytest.mark.parametrize("public_url", [PUBLIC, None], ids=["configured", "testing-fallback"])
-def test_x_forwarded_host_never_reaches_a_certificate_or_the_public_documents(app_factory, make_user, tmp_path,
-                                                                               public_url):
+def test_x_forwarded_host_never_reaches_a_certificate_or_the_public_documents(
+    app_factory, make_user, tmp_path, public_url
+):
     app = app_factory(PUBLIC_URL=public_url, PROXY_COUNT=1)
     base = public_url or config.DEV_PUBLIC_URL
     with app.app_context():
         user_id = make_user(email="t@example.org").id
     client = app.test_client()
-    assert _post_form(client, "/account/login", {"email": "t@example.org", "password": "a long enough passphrase"},
-                      FORGED_FORWARDED_HOST).status_code == 302
+    assert (
+        _post_form(
+            client,
+            "/account/login",
+            {"email": "t@example.org", "password": "a long enough passphrase"},
+            FORGED_FORWARDED_HOST,
+        ).status_code
+        == 302
+    )
     pass_everything(app, client, user_id)
-    claimed = _post_form(client, "/courses/sample/certificate", {"holder_name": "Test Person Legal"},
-                         FORGED_FORWARDED_HOST)
+    claimed = _post_form(
+        client, "/courses/sample/certificate", {"holder_name": "Test Person Legal"}, FORGED_FORWARDED_HOST
+    )
     assert claimed.status_code == 302
     with app.app_context():
         cert = db.session.scalars(select(Certificate)).one()
@@ -202,8 +229,14 @@ def test_outside_debug_and_testing_the_app_refuses_to_start_without_lms_public_u
     monkeypatch.delenv("LMS_PUBLIC_URL", raising=False)
     with pytest.raises(StartupRefused, match="LMS_PUBLIC_URL"):
         create_app(base_config(database_uri, TESTING=False, PUBLIC_URL=None))
-    for wrong in ("training.example.org", "ftp://training.example.org", "https://training.example.org/?x=1",
-                  "https://user@training.example.org", "https://training.example.org:99999", "https://"):
+    for wrong in (
+        "training.example.org",
+        "ftp://training.example.org",
+        "https://training.example.org/?x=1",
+        "https://user@training.example.org",
+        "https://training.example.org:99999",
+        "https://",
+    ):
         with pytest.raises(StartupRefused, match="LMS_PUBLIC_URL"):
             create_app(base_config(database_uri, TESTING=False, PUBLIC_URL=wrong))
 
@@ -239,8 +272,11 @@ def _wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float = 6
 
 
 def _environment(tmp_path: Path) -> dict:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("LMS_PUBLIC_URL", "FLASK_DEBUG", "DATABASE_URL", "LMS_TRUSTED_HOSTS", "LMS_PROXY_COUNT")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("LMS_PUBLIC_URL", "FLASK_DEBUG", "DATABASE_URL", "LMS_TRUSTED_HOSTS", "LMS_PROXY_COUNT")
+    }
     return {**env, "LMS_INSTANCE_PATH": str(tmp_path / "instance"), "LMS_CONTENT_DIR": str(TEST_CONTENT)}
 
 
@@ -249,9 +285,13 @@ def test_the_readme_quick_start_flask_run_needs_no_configuration(tmp_path):
     port = _free_port()
     log = tmp_path / "flask.log"
     with open(log, "w") as out:
-        process = subprocess.Popen([sys.executable, "-m", "flask", "--app", "lms", "run", "--port", str(port)],
-                                   cwd=Path(__file__).parents[1], env=_environment(tmp_path), stdout=out,
-                                   stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "flask", "--app", "lms", "run", "--port", str(port)],
+            cwd=Path(__file__).parents[1],
+            env=_environment(tmp_path),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
         _wait_for(f"http://127.0.0.1:{port}/healthz", process, log)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/issuer", timeout=5) as response:
@@ -268,18 +308,25 @@ def test_the_readme_quick_start_flask_run_needs_no_configuration(tmp_path):
 
 
 def test_a_production_server_without_lms_public_url_stops_with_a_message_naming_it(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{_free_port()}",
-                             "lms:create_app()"], cwd=Path(__file__).parents[1], env=_environment(tmp_path),
-                            capture_output=True, text=True, timeout=90)
+    result = subprocess.run(
+        [sys.executable, "-m", "gunicorn", "--workers", "1", "--bind", f"127.0.0.1:{_free_port()}", "lms:create_app()"],
+        cwd=Path(__file__).parents[1],
+        env=_environment(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
     assert result.returncode != 0
     assert "LMS_PUBLIC_URL" in result.stderr + result.stdout
 
 
 def test_flask_run_links_use_the_servers_own_port_and_loopback_for_an_all_interfaces_bind():
-    for params, expected in (({"host": "127.0.0.1", "port": 5000, "cert": None}, "http://127.0.0.1:5000"),
-                             ({"host": "0.0.0.0", "port": 8080, "cert": None}, "http://127.0.0.1:8080"),
-                             ({"host": "::", "port": 8081, "cert": None}, "http://127.0.0.1:8081"),
-                             ({"host": "dev.example", "port": 8443, "cert": "adhoc"}, "https://dev.example:8443")):
+    for params, expected in (
+        ({"host": "127.0.0.1", "port": 5000, "cert": None}, "http://127.0.0.1:5000"),
+        ({"host": "0.0.0.0", "port": 8080, "cert": None}, "http://127.0.0.1:8080"),
+        ({"host": "::", "port": 8081, "cert": None}, "http://127.0.0.1:8081"),
+        ({"host": "dev.example", "port": 8443, "cert": "adhoc"}, "https://dev.example:8443"),
+    ):
         with click.Context(run_command, info_name="run", obj=ScriptInfo()) as ctx:
             ctx.params = params
             assert config.flask_command_url() == expected

@@ -1,4 +1,5 @@
 """Publishing content from the browser (issue #20): candidates, upload, git, check, impact, preview, publish."""
+
 import hashlib
 import hmac
 import io
@@ -30,23 +31,31 @@ from lms.reading.models import LessonProgress
 from certificate_helpers import claim, pass_everything
 from helpers import PASSWORD, TEST_CONTENT, csrf_token, post
 
-LIMITS = {"PUBLISH_MAX_UPLOAD_BYTES": 2 * 1024 * 1024, "PUBLISH_MAX_FILES": 60, "PUBLISH_MAX_FILE_BYTES": 1024 * 1024,
-          "PUBLISH_MAX_TOTAL_BYTES": 4 * 1024 * 1024}
+LIMITS = {
+    "PUBLISH_MAX_UPLOAD_BYTES": 2 * 1024 * 1024,
+    "PUBLISH_MAX_FILES": 60,
+    "PUBLISH_MAX_FILE_BYTES": 1024 * 1024,
+    "PUBLISH_MAX_TOTAL_BYTES": 4 * 1024 * 1024,
+}
 LESSON_WITH_ERROR = b"---\ntitle: Looking After Yourself\nminutes: ten\n---\n# Looking after yourself\n\nRest.\n"
 GOOD_LESSON = b"---\ntitle: Looking After Yourself\nminutes: 10\n---\n# Looking after yourself\n\nRest well.\n"
 REST = "/courses/sample/rest/"
 
 
 def _tree(root: Path = TEST_CONTENT) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*"))
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    }
 
 
 def _with_rest_module(lesson: bytes = GOOD_LESSON) -> dict[str, bytes]:
     """The test content with a third module, Looking After Yourself, added to the Sample Course."""
     files = _tree()
-    files["courses/sample.md"] = files["courses/sample.md"].replace(b"modules: [listening, safety]",
-                                                                    b"modules: [listening, safety, rest]")
+    files["courses/sample.md"] = files["courses/sample.md"].replace(
+        b"modules: [listening, safety]", b"modules: [listening, safety, rest]"
+    )
     files["modules/rest/index.md"] = lesson
     return files
 
@@ -104,8 +113,11 @@ class Site:
 
     def upload(self, client, data: bytes, name: str = "content.zip"):
         # The body is built here, in memory: the test client would spool a large one to a file it never closes.
-        boundary, body = encode_multipart(MultiDict({"csrf_token": csrf_token(client, "/publishing/"),
-                                                     "archive": FileStorage(io.BytesIO(data), name)}))
+        boundary, body = encode_multipart(
+            MultiDict(
+                {"csrf_token": csrf_token(client, "/publishing/"), "archive": FileStorage(io.BytesIO(data), name)}
+            )
+        )
         return client.post("/publishing/upload", data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
     def candidates(self) -> int:
@@ -124,6 +136,7 @@ def candidate_id(response) -> int:
 
 # -- the API the editor builds on ------------------------------------------------------------
 
+
 def test_a_candidate_of_the_live_files_has_the_live_fingerprint_and_passes_the_check(live, make_user):
     author = make_user(role="admin")
     candidate = api.create_candidate(api.live_files(), based_on=api.live_fingerprint(), source=Source.DISK, user=author)
@@ -135,8 +148,9 @@ def test_a_candidate_of_the_live_files_has_the_live_fingerprint_and_passes_the_c
 
 def test_write_file_updates_an_open_candidate_and_checks_it_again_with_file_and_line(live, make_user):
     author = make_user(role="admin")
-    candidate = api.create_candidate(api.live_files(), based_on=api.live_fingerprint(), source=Source.EDITOR,
-                                     user=author)
+    candidate = api.create_candidate(
+        api.live_files(), based_on=api.live_fingerprint(), source=Source.EDITOR, user=author
+    )
     first = candidate.fingerprint
     same = api.write_file(candidate, "modules/rest/index.md", LESSON_WITH_ERROR, author)
     db.session.commit()
@@ -149,8 +163,18 @@ def test_write_file_updates_an_open_candidate_and_checks_it_again_with_file_and_
     assert db.session.scalar(select(func.count()).select_from(Candidate)) == 1
 
 
-@pytest.mark.parametrize("path", ["../x.md", "/etc/passwd.md", "modules\\m\\index.md", "modules/m/.secret.md",
-                                  "modules/m/run.py", "notes.md", "modules/../courses/x.md"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "../x.md",
+        "/etc/passwd.md",
+        "modules\\m\\index.md",
+        "modules/m/.secret.md",
+        "modules/m/run.py",
+        "notes.md",
+        "modules/../courses/x.md",
+    ],
+)
 def test_write_file_refuses_paths_outside_the_tree_and_types_not_allowed(app, make_user, path):
     author = make_user(role="admin")
     candidate = api.create_candidate(api.live_files(), based_on=None, source=Source.EDITOR, user=author)
@@ -160,10 +184,12 @@ def test_write_file_refuses_paths_outside_the_tree_and_types_not_allowed(app, ma
 
 # -- upload ----------------------------------------------------------------------------------
 
+
 def test_a_module_zip_adds_the_module_to_a_copy_of_the_live_tree(site):
     author = site.person("author@example.org", "trainer", author=True)
-    cid = candidate_id(site.upload(author, make_zip({"rest/index.md": GOOD_LESSON, "rest/images/a.png": b"png"}),
-                                   "rest.zip"))
+    cid = candidate_id(
+        site.upload(author, make_zip({"rest/index.md": GOOD_LESSON, "rest/images/a.png": b"png"}), "rest.zip")
+    )
     with site.app.app_context():
         files = api.candidate_files(db.session.get(Candidate, cid))
     assert files == {**_tree(), "modules/rest/index.md": GOOD_LESSON, "modules/rest/images/a.png": b"png"}
@@ -185,8 +211,10 @@ BAD_ZIPS = {
     "dotfile": (make_zip({"modules/m/index.md": GOOD_LESSON, "modules/m/.htaccess.md": b"x"}), "hidden file"),
     "type": (make_zip({"modules/m/index.md": GOOD_LESSON, "modules/m/run.sh": b"rm -rf /"}), "not allowed"),
     "outside the tree": (make_zip({"courses/sample.md": b"x", "secrets.md": b"x"}), "outside the content tree"),
-    "symlink": (make_zip({"modules/m/index.md": GOOD_LESSON}, links={"modules/m/images/p.png": "/etc/passwd"}),
-                "is a link"),
+    "symlink": (
+        make_zip({"modules/m/index.md": GOOD_LESSON}, links={"modules/m/images/p.png": "/etc/passwd"}),
+        "is a link",
+    ),
     "too many files": (make_zip({f"modules/m/images/{i}.png": b"x" for i in range(61)}), "more than 60 files"),
     "not a zip": (b"PK\x03\x04 this is not really a zip", "not a .zip"),
 }
@@ -204,8 +232,9 @@ def test_the_upload_refuses_dangerous_or_oversized_archives_before_unpacking(sit
 
 def test_an_archive_over_the_size_limit_is_refused(site):
     author = site.person("author@example.org", "trainer", author=True)
-    big = make_zip({"modules/m/index.md": GOOD_LESSON, "modules/m/images/a.png": os.urandom(2 * 1024 * 1024 + 10)},
-                   stored=True)
+    big = make_zip(
+        {"modules/m/index.md": GOOD_LESSON, "modules/m/images/a.png": os.urandom(2 * 1024 * 1024 + 10)}, stored=True
+    )
     response = site.upload(author, big)
     assert response.status_code == 422 and "larger than 2 MB" in response.get_data(as_text=True)
     assert site.upload(author, os.urandom(4 * 1024 * 1024)).status_code == 413  # far over: never read at all
@@ -226,17 +255,22 @@ def test_a_zip_bomb_that_lies_about_its_size_is_refused_while_unpacking(site):
     bomb = bytearray(make_zip({"modules/m/index.md": GOOD_LESSON, "modules/m/images/a.png": b"\0" * (900 * 1024)}))
     # Claim 100 bytes for the image in both its local header and the central directory.
     local = bomb.index(b"PK\x03\x04", bomb.index(b"modules/m/images/a.png") - 40)
-    bomb[local + 22:local + 26] = (100).to_bytes(4, "little")
-    central = bomb.index(b"PK\x01\x02" + bytes(bomb[bomb.index(b"PK\x01\x02") + 4:bomb.index(b"PK\x01\x02") + 4]),
-                         bomb.rindex(b"modules/m/index.md") + 1)
-    bomb[central + 24:central + 28] = (100).to_bytes(4, "little")
+    bomb[local + 22 : local + 26] = (100).to_bytes(4, "little")
+    central = bomb.index(
+        b"PK\x01\x02" + bytes(bomb[bomb.index(b"PK\x01\x02") + 4 : bomb.index(b"PK\x01\x02") + 4]),
+        bomb.rindex(b"modules/m/index.md") + 1,
+    )
+    bomb[central + 24 : central + 28] = (100).to_bytes(4, "little")
     response = site.upload(author, bytes(bomb))
     assert response.status_code == 422
-    assert "cannot be unpacked" in response.get_data(as_text=True) or "more than it declares" in response.get_data(as_text=True)
+    assert "cannot be unpacked" in response.get_data(as_text=True) or "more than it declares" in response.get_data(
+        as_text=True
+    )
     assert site.candidates() == 0
 
 
 # -- the checker's errors at their file and line ----------------------------------------------
+
 
 def test_the_checkers_errors_are_listed_at_their_file_and_line_and_link_to_it(site):
     author = site.person("author@example.org", "trainer", author=True)
@@ -252,6 +286,7 @@ def test_the_checkers_errors_are_listed_at_their_file_and_line_and_link_to_it(si
 
 # -- impact ----------------------------------------------------------------------------------
 
+
 def test_the_impact_counts_trainees_who_lose_completion_certificates_and_open_attempts(site):
     author = site.person("author@example.org", "trainer", author=True)
     done = [site.person(f"done{i}@example.org") for i in range(3)]
@@ -260,20 +295,27 @@ def test_the_impact_counts_trainees_who_lose_completion_certificates_and_open_at
     assert claim(done[0]).status_code == 302  # one issued certificate
     started = site.person("started@example.org")
     started.get("/courses/sample/safety/")
-    post(started, "/courses/sample/safety/roleplay/quick-check/start", page="/courses/sample/safety/roleplay/quick-check/")
+    post(
+        started,
+        "/courses/sample/safety/roleplay/quick-check/start",
+        page="/courses/sample/safety/roleplay/quick-check/",
+    )
     files = _with_rest_module()
     files["modules/safety/quick-check.quiz.md"] = files["modules/safety/quick-check.quiz.md"].replace(
-        b"Where do you stand?", b"Where will you stand?")
+        b"Where do you stand?", b"Where will you stand?"
+    )
     cid = candidate_id(site.upload(author, make_zip(files)))
     page = author.get(f"/publishing/candidates/{cid}/").get_data(as_text=True)
-    assert "Module <strong>Looking After Yourself</strong> <span class=\"mono\">(rest)</span>: added" in page
+    assert 'Module <strong>Looking After Yourself</strong> <span class="mono">(rest)</span>: added' in page
     assert "modules added: rest" in page
     assert "3 trainees who completed Sample Course will show 2 of 3; 1 issued certificate is unaffected." in page
     # With the browser editor installed (publishing.edit), a changed file opens in the editor.
     assert f'Added: <a class="mono" href="/publishing/candidates/{cid}/edit/modules/rest/index.md">' in page
-    assert "Changed: <a class=\"mono\"" in page and "courses/sample.md</a>" in page
-    assert ("“Quick safety check” is changed: 1 open attempt stays on the version it started with; "
-            "new attempts use the new version.") in page
+    assert 'Changed: <a class="mono"' in page and "courses/sample.md</a>" in page
+    assert (
+        "“Quick safety check” is changed: 1 open attempt stays on the version it started with; "
+        "new attempts use the new version."
+    ) in page
 
 
 def test_removing_a_module_from_a_course_takes_completion_from_nobody(site):
@@ -281,15 +323,22 @@ def test_removing_a_module_from_a_course_takes_completion_from_nobody(site):
     reader = site.person("reader@example.org")
     pass_everything(site.app, reader, reader.user_id)
     files = _tree()
-    files["courses/sample.md"] = files["courses/sample.md"].replace(b"modules: [listening, safety]", b"modules: [safety]") \
+    files["courses/sample.md"] = (
+        files["courses/sample.md"]
+        .replace(b"modules: [listening, safety]", b"modules: [safety]")
         .replace(b"hours: {mentoring: 2, ethics: 1}", b"hours: {ethics: 1}")
+    )
     cid = candidate_id(site.upload(author, make_zip(files)))
     page = author.get(f"/publishing/candidates/{cid}/").get_data(as_text=True)
     assert "modules removed: listening" in page
-    assert "Sample Course: no trainee&#39;s completion changes (1 trainee started it); no certificates have been issued" in page
+    assert (
+        "Sample Course: no trainee&#39;s completion changes (1 trainee started it); no certificates have been issued"
+        in page
+    )
 
 
 # -- private preview -------------------------------------------------------------------------
+
 
 def test_preview_shows_the_candidate_to_its_author_only_and_records_nothing(site):
     author = site.person("author@example.org", "trainer", author=True)
@@ -312,7 +361,9 @@ def test_preview_shows_the_candidate_to_its_author_only_and_records_nothing(site
     scene = author.get(started.location).get_data(as_text=True)
     assert "A peer is pacing near the door" in scene
     for choice in ("1", "1", "1"):
-        scene_id = re.search(r'name="scene" value="([^"]+)"', author.get(started.location).get_data(as_text=True)).group(1)
+        scene_id = re.search(
+            r'name="scene" value="([^"]+)"', author.get(started.location).get_data(as_text=True)
+        ).group(1)
         post(author, started.location, {"scene": scene_id, "choice": choice}, page=started.location)
     result = author.get(started.location).get_data(as_text=True)
     assert "Score 6 of 6" in result and "a trainee would pass" in result
@@ -320,8 +371,12 @@ def test_preview_shows_the_candidate_to_its_author_only_and_records_nothing(site
     assert finished.status_code == 303
     with site.app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Attempt)) == 0
-        assert db.session.scalar(select(func.count()).select_from(LessonProgress)
-                                 .where(LessonProgress.user_id == author.user_id)) == 0
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(LessonProgress).where(LessonProgress.user_id == author.user_id)
+            )
+            == 0
+        )
     stopped = post(author, "/publishing/preview/stop", {"candidate": cid}, page="/courses/sample/")
     assert stopped.location.endswith(f"/publishing/candidates/{cid}/")
     assert "Looking After Yourself" not in author.get("/courses/sample/").get_data(as_text=True)
@@ -358,13 +413,18 @@ def test_a_trainer_whose_author_permission_is_removed_stops_previewing(site):
 
 # -- publish and roll back -------------------------------------------------------------------
 
+
 def test_publish_serves_every_process_with_a_note_once_and_rollback_restores_the_old_version(site, app_factory):
     author = site.person("author@example.org", "trainer", author=True)
     trainee = site.person("trainee@example.org")
     before = site.live()
     cid = candidate_id(site.upload(author, make_zip(_with_rest_module())))
-    response = post(author, f"/publishing/candidates/{cid}/publish", {"note": "A new module: Looking After Yourself."},
-                    page=f"/publishing/candidates/{cid}/")
+    response = post(
+        author,
+        f"/publishing/candidates/{cid}/publish",
+        {"note": "A new module: Looking After Yourself."},
+        page=f"/publishing/candidates/{cid}/",
+    )
     assert response.status_code == 302
     assert "Looking After Yourself" in trainee.get("/courses/sample/").get_data(as_text=True)
     other = app_factory(CONTENT_DIR=str(site.root), CONTENT_CHECK_SECONDS=0)  # another process, even after a restart
@@ -383,8 +443,12 @@ def test_publish_serves_every_process_with_a_note_once_and_rollback_restores_the
     assert rolled.status_code == 302 and site.live() == before
     assert "Looking After Yourself" not in trainee.get("/courses/sample/").get_data(as_text=True)
     with site.app.app_context():
-        assert db.session.scalar(select(func.count()).select_from(AuditEvent)
-                                 .where(AuditEvent.action == "content.rolled_back")) == 1
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "content.rolled_back")
+            )
+            == 1
+        )
 
 
 def test_a_candidate_with_errors_cannot_be_published(site):
@@ -397,11 +461,14 @@ def test_a_candidate_with_errors_cannot_be_published(site):
 
 # -- permissions -----------------------------------------------------------------------------
 
+
 def _publishing_routes(app):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("publishing.") and rule.endpoint != "publishing.webhook":
-            values = {arg: {"candidate_id": 1, "path": "courses/sample.md", "fingerprint": "0" * 64}.get(arg, "sample")
-                      for arg in rule.arguments}
+            values = {
+                arg: {"candidate_id": 1, "path": "courses/sample.md", "fingerprint": "0" * 64}.get(arg, "sample")
+                for arg in rule.arguments
+            }
             yield rule, rule.build(values)[1]
 
 
@@ -439,6 +506,7 @@ def test_an_admin_grants_and_removes_the_author_permission_on_the_account_page(s
 
 
 # -- git and the webhook ---------------------------------------------------------------------
+
 
 def git_repository(tmp_path: Path, title: str = "Sample Course from git") -> Path:
     """A local git repository holding the test content under content/, plus files that are not content."""
@@ -485,23 +553,32 @@ def test_a_git_fetch_that_fails_says_why_and_makes_nothing(app_factory, tmp_path
 
 
 def _signed(secret: str, body: bytes) -> dict:
-    return {"X-Hub-Signature-256": "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(),
-            "Content-Type": "application/json"}
+    return {
+        "X-Hub-Signature-256": "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest(),
+        "Content-Type": "application/json",
+    }
 
 
 def test_the_webhook_refuses_a_bad_signature_and_never_publishes(app_factory, tmp_path):
     repo = git_repository(tmp_path)
-    app = stored(app_factory(CONTENT_REPO=str(repo), CONTENT_BRANCH="main", CONTENT_WEBHOOK_SECRET="s3cret-webhook-value"))
+    app = stored(
+        app_factory(CONTENT_REPO=str(repo), CONTENT_BRANCH="main", CONTENT_WEBHOOK_SECRET="s3cret-webhook-value")
+    )
     site = Site(app, TEST_CONTENT)
     before = site.live()
     client = app.test_client()
     body = json.dumps({"ref": "refs/heads/main"}).encode()
     assert client.post("/publishing/webhook", data=body, headers=_signed("wrong", body)).status_code == 403
-    assert client.post("/publishing/webhook", data=body, headers={"Content-Type": "application/json"}).status_code == 403
+    assert (
+        client.post("/publishing/webhook", data=body, headers={"Content-Type": "application/json"}).status_code == 403
+    )
     assert client.post("/publishing/webhook", data=body, headers={"X-Hub-Signature-256": "sha256=é"}).status_code == 403
     assert site.candidates() == 0
     other = json.dumps({"ref": "refs/heads/feature"}).encode()
-    assert client.post("/publishing/webhook", data=other, headers=_signed("s3cret-webhook-value", other)).status_code == 202
+    assert (
+        client.post("/publishing/webhook", data=other, headers=_signed("s3cret-webhook-value", other)).status_code
+        == 202
+    )
     response = client.post("/publishing/webhook", data=body, headers=_signed("s3cret-webhook-value", body))
     assert response.status_code == 201 and response.get_json()["fetched"] is True
     assert site.candidates() == 1 and site.live() == before, "a push fetches a candidate; it never publishes"
@@ -536,10 +613,16 @@ def test_a_lesson_view_without_a_preview_asks_the_database_nothing_more(site):
 
 
 def test_the_webhook_is_rate_limited(app_factory, tmp_path):
-    app = app_factory(CONTENT_REPO=str(tmp_path / "missing"), CONTENT_WEBHOOK_SECRET="s3cret-webhook-value",
-                      RATELIMIT_ENABLED=True, CONTENT_WEBHOOK_RATE_LIMIT="2 per minute")
+    app = app_factory(
+        CONTENT_REPO=str(tmp_path / "missing"),
+        CONTENT_WEBHOOK_SECRET="s3cret-webhook-value",
+        RATELIMIT_ENABLED=True,
+        CONTENT_WEBHOOK_RATE_LIMIT="2 per minute",
+    )
     client = app.test_client()
-    codes = [client.post("/publishing/webhook", data=b"{}", headers=_signed("wrong", b"{}")).status_code for _ in range(3)]
+    codes = [
+        client.post("/publishing/webhook", data=b"{}", headers=_signed("wrong", b"{}")).status_code for _ in range(3)
+    ]
     assert codes == [403, 403, 429]
 
 
@@ -577,7 +660,9 @@ def test_a_module_zip_replaces_that_module_and_the_impact_names_the_removed_role
     assert "modules/safety/quick-check.quiz.md" not in files and files["modules/safety/index.md"] == lesson
     assert files["modules/listening/index.md"] == (TEST_CONTENT / "modules/listening/index.md").read_bytes()
     page = author.get(f"/publishing/candidates/{cid}/").get_data(as_text=True)
-    assert "Role-play <strong>Quick safety check</strong> <span class=\"mono\">(safety/quick-check)</span>: removed" in page
+    assert (
+        'Role-play <strong>Quick safety check</strong> <span class="mono">(safety/quick-check)</span>: removed' in page
+    )
     assert "“Quick safety check” is removed: 1 open attempt stays on the version it started with" in page
 
 

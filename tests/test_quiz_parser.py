@@ -23,11 +23,17 @@ def test_spec_example_parses_into_scenes_choices_and_rubric():
     assert errors == []
     assert quiz.title == "Role-play: Sam's first visit" and quiz.pass_mark == 70 and quiz.max_attempts == 3
     assert quiz.feedback == "immediate" and quiz.shuffle and quiz.required
-    assert [(s.id, s.kind) for s in quiz.scenes] == [("opening", "choice"), ("story", "choice"),
-                                                     ("feelings", "choice"), ("reflect", "written")]
+    assert [(s.id, s.kind) for s in quiz.scenes] == [
+        ("opening", "choice"),
+        ("story", "choice"),
+        ("feelings", "choice"),
+        ("reflect", "written"),
+    ]
     opening = quiz.scene("opening")
     assert [c.target for c in opening.choices] == ["feelings", "feelings", "story"]
-    assert opening.choices[0].scores[0].points == 2 and opening.choices[0].scores[0].competency == "reflective-listening"
+    assert (
+        opening.choices[0].scores[0].points == 2 and opening.choices[0].scores[0].competency == "reflective-listening"
+    )
     assert "Naming the feeling" in opening.choices[0].feedback
     assert quiz.scene("story").title == "Your story takes over"
     assert quiz.scene("story").choices[1].critical and quiz.scene("story").choices[1].target == "end"
@@ -42,8 +48,14 @@ def test_spec_example_parses_into_scenes_choices_and_rubric():
 def test_defaults_for_front_matter():
     quiz, errors = parse(quiz_text("## a\n- yes\n  +1\n"))
     assert errors == []
-    assert (quiz.pass_mark, quiz.max_attempts, quiz.retry_after_minutes, quiz.feedback, quiz.shuffle, quiz.required) == \
-        (80, 0, 0, "immediate", False, True)
+    assert (
+        quiz.pass_mark,
+        quiz.max_attempts,
+        quiz.retry_after_minutes,
+        quiz.feedback,
+        quiz.shuffle,
+        quiz.required,
+    ) == (80, 0, 0, "immediate", False, True)
 
 
 def test_unknown_target_is_reported_at_the_choice():
@@ -68,12 +80,16 @@ def test_unreachable_scene():
 
 def test_duplicate_scene_id_and_reserved_end():
     _, errors = parse(quiz_text("## a\n- x\n  +1\n\n## a\n- y\n\n## end\nBye\n"))
-    assert errors == ["q.quiz.md:8: duplicate scene id 'a' (first used at line 4)",
-                      "q.quiz.md:11: 'end' is reserved for '-> end'; give this scene another id"]
+    assert errors == [
+        "q.quiz.md:8: duplicate scene id 'a' (first used at line 4)",
+        "q.quiz.md:11: 'end' is reserved for '-> end'; give this scene another id",
+    ]
 
 
 def test_bad_values_and_unknown_keys():
-    _, errors = parse(quiz_text("## a\n- x\n  +1\n", front="title: Q\npass_mark: 120\nfeedback: later\nshuffle: maybe\nlives: 3"))
+    _, errors = parse(
+        quiz_text("## a\n- x\n  +1\n", front="title: Q\npass_mark: 120\nfeedback: later\nshuffle: maybe\nlives: 3")
+    )
     assert errors == [
         "q.quiz.md:3: 'pass_mark' must be a number from 0 to 100, not '120'",
         "q.quiz.md:4: 'feedback' must be 'immediate' or 'end', not 'later'",
@@ -84,16 +100,22 @@ def test_bad_values_and_unknown_keys():
 
 def test_maximum_zero_with_a_pass_mark_is_an_error():
     _, errors = parse(quiz_text("## a\n- x\n- y\n  -1\n"))
-    assert errors == ["q.quiz.md:4: no scene offers any points, so pass_mark 80 means nothing; add points to the good choices or set pass_mark: 0"]
+    assert errors == [
+        "q.quiz.md:4: no scene offers any points, so pass_mark 80 means nothing; add points to the good choices or set pass_mark: 0"
+    ]
     quiz, errors = parse(quiz_text("## a\n- x\n", front="title: Q\npass_mark: 0"))
     assert errors == [] and quiz.maximum == 0
 
 
 def test_unknown_competency_in_score_line_and_rubric():
-    _, errors = parse(quiz_text("## a\n- x\n  +1 listening\n  +1 empathy\n\n## w (written)\nSay it.\n\n- Kind (2 points, warmth)\n"),
-                      competencies={"listening": None})
-    assert errors == ["q.quiz.md:7: unknown competency 'empathy': add it to competencies.yaml or fix the spelling",
-                      "q.quiz.md:12: unknown competency 'warmth': add it to competencies.yaml or fix the spelling"]
+    _, errors = parse(
+        quiz_text("## a\n- x\n  +1 listening\n  +1 empathy\n\n## w (written)\nSay it.\n\n- Kind (2 points, warmth)\n"),
+        competencies={"listening": None},
+    )
+    assert errors == [
+        "q.quiz.md:7: unknown competency 'empathy': add it to competencies.yaml or fix the spelling",
+        "q.quiz.md:12: unknown competency 'warmth': add it to competencies.yaml or fix the spelling",
+    ]
 
 
 def test_list_must_be_the_last_block_of_a_scene():
@@ -103,16 +125,22 @@ def test_list_must_be_the_last_block_of_a_scene():
 
 def test_unrecognised_line_in_a_choice():
     _, errors = parse(quiz_text("## a\n- x\n  +1\n  two points\n"))
-    assert errors == ["q.quiz.md:7: 'two points' is not a score line (+2 competency or -1 competency), 'critical', or feedback ('> ...')"]
+    assert errors == [
+        "q.quiz.md:7: 'two points' is not a score line (+2 competency or -1 competency), 'critical', or feedback ('> ...')"
+    ]
 
 
 def test_rubric_line_needs_points():
     _, errors = parse(quiz_text("## w (written)\nWrite.\n\n- Kind words\n- Names it (1 point)\n"))
-    assert errors == ["q.quiz.md:7: a rubric criterion must end with its points, e.g. '- Names the feeling (2 points, validation)'"]
+    assert errors == [
+        "q.quiz.md:7: a rubric criterion must end with its points, e.g. '- Names the feeling (2 points, validation)'"
+    ]
 
 
 def test_every_error_in_a_broken_quiz_is_reported_at_once():
-    text = quiz_text("## a\n- x -> ghost\n  +1 nope\n  huh\n\n## a\n- y\n", front="title: Q\npass_mark: -5\ncolour: red")
+    text = quiz_text(
+        "## a\n- x -> ghost\n  +1 nope\n  huh\n\n## a\n- y\n", front="title: Q\npass_mark: -5\ncolour: red"
+    )
     _, errors = parse(text, competencies={})
     lines = [e.split(":")[1] for e in errors]
     assert lines == ["3", "4", "7", "8", "9", "11"], errors
@@ -125,7 +153,7 @@ def test_a_scene_without_a_list_is_an_ending():
 
 
 def test_choice_text_is_sanitised():
-    quiz, _ = parse(quiz_text('## a\n- <img src=x onerror=alert(1)> *hi*\n  +1\n'))
+    quiz, _ = parse(quiz_text("## a\n- <img src=x onerror=alert(1)> *hi*\n  +1\n"))
     text = str(quiz.scene("a").choices[0].text)
     assert "onerror" not in text and "<em>hi</em>" in text
 
@@ -156,29 +184,37 @@ def warnings_of(text: str):
 
 def test_feedback_not_indented_under_its_choice_says_how_to_fix_it():
     _, errors = parse(quiz_text("## a\n- x\n  +1\n> Why it helps.\n"))
-    assert errors == ["q.quiz.md:7: this feedback is not attached to a choice: indent the '>' two spaces so it sits under the choice it belongs to"]
+    assert errors == [
+        "q.quiz.md:7: this feedback is not attached to a choice: indent the '>' two spaces so it sits under the choice it belongs to"
+    ]
 
 
 def test_space_after_score_sign_is_explained():
     _, errors = parse(quiz_text("## a\n- x\n  + 2 listening\n"))
-    assert errors == ["q.quiz.md:6: this line starts a list inside the choice: write score lines with no space after the sign (+2 validation, not + 2 validation)"]
+    assert errors == [
+        "q.quiz.md:6: this line starts a list inside the choice: write score lines with no space after the sign (+2 validation, not + 2 validation)"
+    ]
 
 
 def test_score_line_inside_feedback_is_a_warning():
     assert warnings_of(quiz_text("## a\n- x\n  +1\n  > Good.\n  > +2 listening\n")) == [
-        "q.quiz.md:8: warning: '+2 listening' is inside the feedback, so it does not count: put score lines and 'critical' before the '>' feedback"]
+        "q.quiz.md:8: warning: '+2 listening' is inside the feedback, so it does not count: put score lines and 'critical' before the '>' feedback"
+    ]
 
 
 def test_numbered_choices_are_warned_about_and_written_is_case_insensitive():
     assert warnings_of(quiz_text("## a\n- go\n  +1\n\n## b\nWhat now?\n\n1. this\n2. that\n")) == [
-        "q.quiz.md:8: warning: this scene has a numbered list but no bullet list, so it is an ending; write choices as bullets ('- ') if they are meant to be choices"]
+        "q.quiz.md:8: warning: this scene has a numbered list but no bullet list, so it is an ending; write choices as bullets ('- ') if they are meant to be choices"
+    ]
     quiz, errors = parse(quiz_text("## w: Say it (Written)\nWrite.\n\n- Kind (1 point)\n"))
     assert errors == [] and quiz.scene("w").kind == "written" and quiz.scene("w").title == "Say it"
 
 
 def test_yaml_errors_are_explained_in_plain_words():
     _, errors = parse("---\ntitle: Role-play: Sam\n---\n## a\n- x\n  +1\n")
-    assert errors == ["q.quiz.md:2: YAML does not parse: a value contains a colon (put the value in quotes, e.g. title: \"Role-play: Sam's first visit\") or this line is indented further than the lines above"]
+    assert errors == [
+        'q.quiz.md:2: YAML does not parse: a value contains a colon (put the value in quotes, e.g. title: "Role-play: Sam\'s first visit") or this line is indented further than the lines above'
+    ]
 
 
 def test_rubric_anchors_are_parsed_highest_first():
@@ -192,7 +228,9 @@ def test_rubric_anchors_are_parsed_highest_first():
 
 
 def test_anchor_out_of_range_or_repeated_is_an_error_at_its_line():
-    text = quiz_text("## w (written)\nSay it.\n\n- Kind (2 points)\n  - 3: too high\n  - 1: fine\n  - 1: again\n  - two: words\n")
+    text = quiz_text(
+        "## w (written)\nSay it.\n\n- Kind (2 points)\n  - 3: too high\n  - 1: fine\n  - 1: again\n  - two: words\n"
+    )
     _, errors = parse(text)
     assert errors == [
         "q.quiz.md:8: anchor score 3 is outside 0..2, the points of this criterion",
@@ -203,8 +241,10 @@ def test_anchor_out_of_range_or_repeated_is_an_error_at_its_line():
 
 def test_a_cycle_does_not_hide_an_unreachable_scene():
     _, errors = parse(quiz_text("## a\n- go -> b\n  +1\n\n## b\n- back -> a\n- out -> end\n\n## lost\n- x -> end\n"))
-    assert errors == ["q.quiz.md:9: this choice makes a cycle, so a path could visit a scene twice: a -> b -> a",
-                      "q.quiz.md:12: scene 'lost' cannot be reached: no choice in the role-play leads to it"]
+    assert errors == [
+        "q.quiz.md:9: this choice makes a cycle, so a path could visit a scene twice: a -> b -> a",
+        "q.quiz.md:12: scene 'lost' cannot be reached: no choice in the role-play leads to it",
+    ]
 
 
 UNSAFE = """## a
@@ -236,8 +276,10 @@ def test_an_unsafe_ending_reached_only_through_critical_choices_is_accepted():
 
 def test_an_unsafe_ending_a_passing_route_reaches_is_an_error_naming_the_route():
     _, errors = parse(quiz_text(UNSAFE, front="title: Q\npass_mark: 0\nunsafe_endings: [alone]"))
-    assert errors == ["q.quiz.md:4: the unsafe ending 'alone' can be reached by a passing route (a -> b -> alone); "
-                      "mark the unsafe choice that leads there 'critical'"]
+    assert errors == [
+        "q.quiz.md:4: the unsafe ending 'alone' can be reached by a passing route (a -> b -> alone); "
+        "mark the unsafe choice that leads there 'critical'"
+    ]
     # At pass_mark 70 the route a -> b -> alone scores 0 of 2 + 1: it fails, so the ending is not reachable by a pass.
     _, errors = parse(quiz_text(UNSAFE, front="title: Q\npass_mark: 70\nunsafe_endings: [alone]"))
     assert errors == []
@@ -245,5 +287,7 @@ def test_an_unsafe_ending_a_passing_route_reaches_is_an_error_naming_the_route()
 
 def test_unsafe_endings_must_name_endings():
     _, errors = parse(quiz_text(UNSAFE, front="title: Q\nunsafe_endings: [ghost, b]"))
-    assert errors == ["q.quiz.md:3: unsafe_endings names 'b', which is not an ending (a scene with no choices)",
-                      "q.quiz.md:3: unsafe_endings names 'ghost', which is not a scene of this role-play"]
+    assert errors == [
+        "q.quiz.md:3: unsafe_endings names 'b', which is not an ending (a scene with no choices)",
+        "q.quiz.md:3: unsafe_endings names 'ghost', which is not a scene of this role-play",
+    ]

@@ -1,5 +1,6 @@
 """Rate limits: per client, per scope, with the headers docs/verifying.md promises, and shared between
 app servers through a real Redis when RATELIMIT_STORAGE_URI names one."""
+
 import os
 import shutil
 import subprocess
@@ -29,8 +30,10 @@ def test_sign_in_limits_count_only_posts(app_factory):
     app = app_factory(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute")
     visitor = app.test_client()
     assert all(visitor.get("/account/login").status_code == 200 for _ in range(5))
-    codes = [post(visitor, "/account/login", {"email": "x@example.org", "password": "wrong password here"}).status_code
-             for _ in range(3)]
+    codes = [
+        post(visitor, "/account/login", {"email": "x@example.org", "password": "wrong password here"}).status_code
+        for _ in range(3)
+    ]
     assert codes[-1] == 429 and codes[0] != 429
 
 
@@ -43,9 +46,23 @@ def redis_socket(tmp_path):
             pytest.fail(message)  # in CI the shared-storage test always runs
         pytest.skip(message)
     socket = tmp_path / "redis.sock"
-    process = subprocess.Popen([server, "--port", "0", "--unixsocket", str(socket), "--save", "",
-                                "--appendonly", "no", "--dir", str(tmp_path)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            server,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(socket),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(100):
         if socket.exists():
             break
@@ -57,8 +74,9 @@ def redis_socket(tmp_path):
 
 def test_two_app_servers_share_one_allowance_through_redis(app_factory, redis_socket):
     """N processes behind a load balancer must not multiply a client's allowance by N."""
-    settings = dict(RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="3 per minute",
-                    RATELIMIT_STORAGE_URI=f"redis+unix://{redis_socket}")
+    settings = dict(
+        RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="3 per minute", RATELIMIT_STORAGE_URI=f"redis+unix://{redis_socket}"
+    )
     one, two = app_factory(**settings).test_client(), app_factory(**settings).test_client()
     codes = [client.get("/verify").status_code for client in (one, two, one, two)]
     assert codes == [200, 200, 200, 429]

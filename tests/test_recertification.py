@@ -4,6 +4,7 @@ A trainee whose certificate for a course (any version of it) is revoked or suspe
 by claiming or by renewal, until a trainer decides so on the record; a suspended certificate is never
 replaced by a valid one.
 """
+
 import json
 from datetime import timedelta
 
@@ -45,8 +46,9 @@ def _staff_action(coach, cert_id: str, data: dict):
 
 
 def _set_status(coach, cert_id: str, action: str, reason: str):
-    response = _staff_action(coach, cert_id, {"form": "status", "status-action": action, "status-reason": reason,
-                                              "status-confirm": "y"})
+    response = _staff_action(
+        coach, cert_id, {"form": "status", "status-action": action, "status-reason": reason, "status-confirm": "y"}
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
@@ -140,13 +142,17 @@ def test_after_a_revocation_only_a_trainers_recorded_decision_allows_a_new_certi
     allowed = _staff_action(coach, cert_id, dict(form, **{"recertify-reason": "Ethics module re-taken and graded"}))
     assert allowed.status_code == 302
     with app.app_context():
-        event = db.session.scalars(select(AuditEvent).where(
-            AuditEvent.action == "certificate.recertification_allowed")).one()
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "certificate.recertification_allowed")
+        ).one()
         coach_uuid = db.session.execute(db.text("SELECT uuid FROM \"user\" WHERE email = 'coach@example.org'")).scalar()
         assert event.subject == f"certificate:{cert_id}" and event.actor == f"user:{coach_uuid}"
         assert event.details["reason"] == "Ethics module re-taken and graded"
         revoked = db.session.get(Certificate, cert_id)
-        assert revoked.recertification_allowed_by == f"user:{coach_uuid}" and revoked.recertification_allowed_at is not None
+        assert (
+            revoked.recertification_allowed_by == f"user:{coach_uuid}"
+            and revoked.recertification_allowed_at is not None
+        )
     manage = coach.get(f"/staff/certificates/{cert_id}").get_data(as_text=True)
     assert "Re-certification allowed" in manage and "Ethics module re-taken and graded" in manage
     assert claim(trainee).status_code == 302
@@ -189,8 +195,13 @@ def test_a_trainer_cannot_approve_a_renewal_over_a_suspended_certificate(app_fac
     with app.app_context():
         renewal = db.session.scalars(select(CertificateRequest).where(CertificateRequest.state == "pending")).one().id
     _set_status(coach, cert_id, "suspend", "Complaint under review")
-    response = post(coach, f"/staff/certificates/requests/{renewal}", {"decision": "approve"},
-                    page="/staff/certificates/", follow_redirects=True)
+    response = post(
+        coach,
+        f"/staff/certificates/requests/{renewal}",
+        {"decision": "approve"},
+        page="/staff/certificates/",
+        follow_redirects=True,
+    )
     assert f"Certificate {cert_id} is suspended" in response.get_data(as_text=True)
     with app.app_context():
         assert _count() == 1 and db.session.get(Certificate, cert_id).status == "suspended"
@@ -200,8 +211,11 @@ def test_a_trainer_cannot_approve_a_renewal_over_a_suspended_certificate(app_fac
 def test_a_suspended_certificate_reissued_stays_suspended(course_app):
     app, trainee, coach, user_id, cert_id = course_app
     _set_status(coach, cert_id, "suspend", "Complaint under review")
-    response = _staff_action(coach, cert_id, {"form": "reissue", "reissue-holder_name": "Test Person New-Name",
-                                              "reissue-reason": "Legal name change"})
+    response = _staff_action(
+        coach,
+        cert_id,
+        {"form": "reissue", "reissue-holder_name": "Test Person New-Name", "reissue-reason": "Legal name change"},
+    )
     assert response.status_code == 302
     with app.app_context():
         old = db.session.get(Certificate, cert_id)
@@ -240,8 +254,9 @@ def test_re_certification_from_the_shell_is_recorded_too(course_app):
         runner.invoke(args=["certificates", "revoke", cert_id, "--reason", "Issued in error"])
         done = runner.invoke(args=["certificates", "allow-recertification", cert_id, "--reason", "Board agreed"])
         assert done.exit_code == 0 and "stays revoked" in done.output
-        event = db.session.scalars(select(AuditEvent).where(
-            AuditEvent.action == "certificate.recertification_allowed")).one()
+        event = db.session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "certificate.recertification_allowed")
+        ).one()
         assert event.details["reason"] == "Board agreed"
     assert claim(trainee).status_code == 302
 

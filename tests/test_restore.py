@@ -2,6 +2,7 @@
 
 Each refused file leaves the live database as it was, and every command keeps working afterwards.
 """
+
 import os
 import sqlite3
 from pathlib import Path
@@ -61,7 +62,7 @@ def test_a_damaged_backup_is_refused(app, runner, make_user, tmp_path):
     check.close()
     data = bytearray(backup.read_bytes())
     start = (root - 1) * page_size  # the user table's root page: its cell pointers become nonsense
-    data[start + 8:start + 64] = b"\xff" * 56
+    data[start + 8 : start + 64] = b"\xff" * 56
     backup.write_bytes(bytes(data))
     result = _restore(runner, backup)
     assert result.exit_code == 1

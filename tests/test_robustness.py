@@ -1,4 +1,5 @@
 """No request of any kind produces a 500: every route, with junk arguments, for every kind of visitor."""
+
 import io
 import itertools
 
@@ -49,7 +50,10 @@ def int_routes(app, number):
     for rule in app.url_map.iter_rules():
         ints = {name for name, converter in rule._converters.items() if isinstance(converter, IntegerConverter)}
         if ints:
-            values = {name: number if name in ints else _plausible(name, rule._converters.get(name)) for name in rule.arguments}
+            values = {
+                name: number if name in ints else _plausible(name, rule._converters.get(name))
+                for name in rule.arguments
+            }
             yield rule, rule.build(values, append_unknown=False)[1]
 
 
@@ -101,7 +105,7 @@ def test_cr_lf_in_next_falls_back_to_the_dashboard(app, client, trainee):
     with app.test_request_context():
         for bad in ("/\r\nSet-Cookie:x=1", "/a\nb", "/a\rb", "/\x00x", "/\tx", "/a\x7f"):
             assert safe_next(bad) == "/dashboard", repr(bad)
-        assert safe_next("/courses/sample/?a=1") == "/courses/sample/"  + "?a=1"
+        assert safe_next("/courses/sample/?a=1") == "/courses/sample/" + "?a=1"
 
 
 BIG_FIELD = "A" * (200 * 1024)  # more than the csv module's 128 KiB field limit
@@ -109,9 +113,11 @@ BIG_FIELD = "A" * (200 * 1024)  # more than the csv module's 128 KiB field limit
 
 def test_an_oversized_csv_field_on_anonymous_bulk_verification_is_a_clear_422(app, client):
     for body in (BIG_FIELD + "\n", f'"{BIG_FIELD}"\n'):
-        response = client.post("/verify/bulk", data={"csrf_token": csrf_token(client, "/verify/bulk"),
-                                                     "file": (io.BytesIO(body.encode()), "ids.csv")},
-                               content_type="multipart/form-data")
+        response = client.post(
+            "/verify/bulk",
+            data={"csrf_token": csrf_token(client, "/verify/bulk"), "file": (io.BytesIO(body.encode()), "ids.csv")},
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 422
         assert "too long" in response.get_data(as_text=True)
 
@@ -132,9 +138,11 @@ def test_roster_import_refuses_oversized_fields_and_malformed_emails(app, client
     page = f"/staff/cohorts/{cohort.id}"
 
     def upload(text):
-        response = client.post(f"{page}/import", data={"csrf_token": csrf_token(client, page),
-                                                       "file": (io.BytesIO(text.encode()), "roster.csv")},
-                               content_type="multipart/form-data")
+        response = client.post(
+            f"{page}/import",
+            data={"csrf_token": csrf_token(client, page), "file": (io.BytesIO(text.encode()), "roster.csv")},
+            content_type="multipart/form-data",
+        )
         assert response.status_code == 302
         return unescape(client.get(page).get_data(as_text=True))
 
@@ -155,8 +163,22 @@ def test_oversized_and_malformed_posts_are_refused_cleanly(client, trainee):
     assert weird.status_code == 400
 
 
-@pytest.mark.parametrize("email", ["a@example.org", "x\x00@example.org", "<script>@x.org", "a b@example.org", "@x.org",
-                                   "a@", "a@b", "ünï@example.org", "a@example.org\n", "a" * 250 + "@x.org", "a..b@x.org"])
+@pytest.mark.parametrize(
+    "email",
+    [
+        "a@example.org",
+        "x\x00@example.org",
+        "<script>@x.org",
+        "a b@example.org",
+        "@x.org",
+        "a@",
+        "a@b",
+        "ünï@example.org",
+        "a@example.org\n",
+        "a" * 250 + "@x.org",
+        "a..b@x.org",
+    ],
+)
 def test_the_roster_import_checks_emails_as_registration_does(app, email):
     from werkzeug.datastructures import MultiDict
 

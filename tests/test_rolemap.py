@@ -1,4 +1,5 @@
 """The role-play map: nested list and SVG, best and worst routes, passability, escaping, and a try-out that records nothing."""
+
 import re
 from fractions import Fraction
 from html import unescape
@@ -38,6 +39,7 @@ def bundled(make_user, app_factory):
 
 def all_routes(quiz, full):
     """Every complete route without a critical choice, by brute force: (earned, possible)."""
+
     def walk(scene_id, earned, possible):
         if scene_id == END:
             yield earned, possible
@@ -98,7 +100,7 @@ def test_the_map_lists_scenes_choices_scores_and_targets_as_nested_lists(bundled
     scenes = re.findall(r'<li id="scene-([a-z0-9-]+)">', html)
     quiz = bundled.extensions["lms.catalog"].module("active-listening").assessment("sam-first-visit")
     assert scenes == [s.id for s in quiz.scenes]
-    opening = html[html.index(f'id="scene-{quiz.first.id}"'):html.index(f'id="scene-{quiz.scenes[1].id}"')]
+    opening = html[html.index(f'id="scene-{quiz.first.id}"') : html.index(f'id="scene-{quiz.scenes[1].id}"')]
     first = quiz.first.choices[0]
     assert unescape(str(first.text)) in unescape(opening)
     assert "Score: +2; +2 Reflective listening" in unescape(re.sub(r"\s+", " ", opening))
@@ -106,7 +108,8 @@ def test_the_map_lists_scenes_choices_scores_and_targets_as_nested_lists(bundled
     assert "Try from this scene" in opening
     critical = next(c for s in quiz.scenes for c in s.choices if c.critical)
     assert html.count("Critical:</strong> taking this choice fails the attempt") == sum(
-        c.critical for s in quiz.scenes for c in s.choices)
+        c.critical for s in quiz.scenes for c in s.choices
+    )
     assert critical.target in html
     assert html.count(">Ending</span>") == sum(s.is_ending for s in quiz.scenes)
     assert "Can it be passed?</dt>\n    <dd><strong>Yes.</strong>" in html
@@ -117,7 +120,7 @@ def test_the_map_lists_scenes_choices_scores_and_targets_as_nested_lists(bundled
 def test_the_map_draws_an_accessible_svg(bundled, make_user):
     client = signed_in(bundled, make_user)
     html = client.get(MAP).get_data(as_text=True)
-    svg = html[html.index("<svg"):html.index("</svg>")]
+    svg = html[html.index("<svg") : html.index("</svg>")]
     assert 'role="img"' in svg and 'aria-label="Map of the role-play' in svg
     assert "<title>Map of the role-play" in svg
     quiz = bundled.extensions["lms.catalog"].module("active-listening").assessment("sam-first-visit")
@@ -182,7 +185,9 @@ def test_a_scene_title_with_a_script_is_escaped_on_the_page(app_factory, tmp_pat
 
 def row_counts():
     db.session.expire_all()
-    return {table.name: db.session.scalar(select(func.count()).select_from(table)) for table in db.metadata.sorted_tables}
+    return {
+        table.name: db.session.scalar(select(func.count()).select_from(table)) for table in db.metadata.sorted_tables
+    }
 
 
 def test_try_from_a_scene_walks_to_the_end_and_records_nothing(bundled, make_user):

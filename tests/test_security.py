@@ -1,5 +1,6 @@
 """Security controls, each proven by a test: CSRF everywhere, no writes on GET, a role x route matrix,
 ownership, two-factor sign-in, reset links, retention, audit, cookies and headers, safe parsers."""
+
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -19,53 +20,133 @@ PUBLIC, SIGNED_IN, STAFF, ADMIN, SUPERVISOR = "public", "signed-in", "staff", "a
 AUTHOR = "author"
 #: Every route and who may reach it. A new route fails test_every_route_is_classified until it is added here.
 ACCESS = {
-    "static": PUBLIC, "asset": PUBLIC, "web.index": PUBLIC, "web.support": PUBLIC, "privacy.notice": PUBLIC, "web.favicon": PUBLIC,
-    "courses.catalogue": PUBLIC, "courses.course": PUBLIC,
-    "auth.register": PUBLIC, "auth.login": PUBLIC, "auth.two_factor": PUBLIC, "auth.logout": PUBLIC,
-    "auth.forgot": PUBLIC, "auth.reset": PUBLIC,
-    "verify.verify_form": PUBLIC, "verify.verify_page": PUBLIC, "certificates_api.api_certificate": PUBLIC,
-    "certificates_api.api_credential": PUBLIC, "certificates_api.api_bulk": PUBLIC, "verify.bulk_page": PUBLIC, "issuer.jwks": PUBLIC,
-    "issuer.public_key": PUBLIC, "issuer.issuer": PUBLIC, "issuer.status_list": PUBLIC, "verify.bulk_csv": PUBLIC,
+    "static": PUBLIC,
+    "asset": PUBLIC,
+    "web.index": PUBLIC,
+    "web.support": PUBLIC,
+    "privacy.notice": PUBLIC,
+    "web.favicon": PUBLIC,
+    "courses.catalogue": PUBLIC,
+    "courses.course": PUBLIC,
+    "auth.register": PUBLIC,
+    "auth.login": PUBLIC,
+    "auth.two_factor": PUBLIC,
+    "auth.logout": PUBLIC,
+    "auth.forgot": PUBLIC,
+    "auth.reset": PUBLIC,
+    "verify.verify_form": PUBLIC,
+    "verify.verify_page": PUBLIC,
+    "certificates_api.api_certificate": PUBLIC,
+    "certificates_api.api_credential": PUBLIC,
+    "certificates_api.api_bulk": PUBLIC,
+    "verify.bulk_page": PUBLIC,
+    "issuer.jwks": PUBLIC,
+    "issuer.public_key": PUBLIC,
+    "issuer.issuer": PUBLIC,
+    "issuer.status_list": PUBLIC,
+    "verify.bulk_csv": PUBLIC,
     "verify.guide": PUBLIC,
-    "courses.lesson": SIGNED_IN, "courses.finish": SIGNED_IN, "courses.asset": SIGNED_IN, "dashboard.index": SIGNED_IN,
-    "courses.roleplay_intro": SIGNED_IN, "courses.roleplay_start": SIGNED_IN, "assessments.play": SIGNED_IN,
-    "assessments.answer_step": SIGNED_IN, "assessments.result": SIGNED_IN,
-    "auth.password": SIGNED_IN, "auth.two_factor_off": SIGNED_IN, "auth.accept_privacy": SIGNED_IN,
+    "courses.lesson": SIGNED_IN,
+    "courses.finish": SIGNED_IN,
+    "courses.asset": SIGNED_IN,
+    "dashboard.index": SIGNED_IN,
+    "courses.roleplay_intro": SIGNED_IN,
+    "courses.roleplay_start": SIGNED_IN,
+    "assessments.play": SIGNED_IN,
+    "assessments.answer_step": SIGNED_IN,
+    "assessments.result": SIGNED_IN,
+    "auth.password": SIGNED_IN,
+    "auth.two_factor_off": SIGNED_IN,
+    "auth.accept_privacy": SIGNED_IN,
     "auth.end_other_sessions": SIGNED_IN,
     "dashboard.profile": SIGNED_IN,
-    "courses.claim_certificate": SIGNED_IN, "certificates.detail": SIGNED_IN, "certificates.pdf": SIGNED_IN,
+    "courses.claim_certificate": SIGNED_IN,
+    "certificates.detail": SIGNED_IN,
+    "certificates.pdf": SIGNED_IN,
     "certificates.credential_download": SIGNED_IN,
-    "auth.two_factor_setup": STAFF, "grading.queue": STAFF, "grading.grade": STAFF,
-    "staff_certificates.staff_list": STAFF, "staff_certificates.decide": STAFF, "staff_certificates.manage": STAFF,
+    "auth.two_factor_setup": STAFF,
+    "grading.queue": STAFF,
+    "grading.grade": STAFF,
+    "staff_certificates.staff_list": STAFF,
+    "staff_certificates.decide": STAFF,
+    "staff_certificates.manage": STAFF,
     "admin.audit_log": ADMIN,
     # a join link signed out names its cohort and offers sign-up; joining itself needs an account
-    "join.join": PUBLIC, "dashboard.transcript": SIGNED_IN,
-    "trainers.home": STAFF, "trainers.create": STAFF, "trainers.cohort": STAFF, "trainers.import_trainees": STAFF,
+    "join.join": PUBLIC,
+    "dashboard.transcript": SIGNED_IN,
+    "trainers.home": STAFF,
+    "trainers.create": STAFF,
+    "trainers.cohort": STAFF,
+    "trainers.import_trainees": STAFF,
     "trainers.invites": STAFF,
-    "trainers.add_session": STAFF, "trainers.cohort_csv": STAFF, "trainers.trainee": STAFF,
-    "trainers.transcript_download": STAFF, "trainers.trainee_csv": STAFF, "trainers.quiz_analytics": STAFF,
-    "admin.users": ADMIN, "admin.user": ADMIN, "admin.require_two_factor": ADMIN,
-    "maintenance.healthz": PUBLIC, "privacy.my_data": SIGNED_IN, "privacy.close_account": SIGNED_IN,
-    "authoring.status": STAFF, "authoring.reload": AUTHOR, "authoring.preview": STAFF,
-    "publishing.index": AUTHOR, "publishing.upload": AUTHOR, "publishing.fetch": AUTHOR, "publishing.candidate": AUTHOR,
-    "publishing.file": AUTHOR, "publishing.preview": AUTHOR, "publishing.stop": AUTHOR, "publishing.publish": AUTHOR,
-    "publishing.discard_candidate": AUTHOR, "publishing.roll_back": AUTHOR, "publishing.practice": AUTHOR,
+    "trainers.add_session": STAFF,
+    "trainers.cohort_csv": STAFF,
+    "trainers.trainee": STAFF,
+    "trainers.transcript_download": STAFF,
+    "trainers.trainee_csv": STAFF,
+    "trainers.quiz_analytics": STAFF,
+    "admin.users": ADMIN,
+    "admin.user": ADMIN,
+    "admin.require_two_factor": ADMIN,
+    "maintenance.healthz": PUBLIC,
+    "privacy.my_data": SIGNED_IN,
+    "privacy.close_account": SIGNED_IN,
+    "authoring.status": STAFF,
+    "authoring.reload": AUTHOR,
+    "authoring.preview": STAFF,
+    "publishing.index": AUTHOR,
+    "publishing.upload": AUTHOR,
+    "publishing.fetch": AUTHOR,
+    "publishing.candidate": AUTHOR,
+    "publishing.file": AUTHOR,
+    "publishing.preview": AUTHOR,
+    "publishing.stop": AUTHOR,
+    "publishing.publish": AUTHOR,
+    "publishing.discard_candidate": AUTHOR,
+    "publishing.roll_back": AUTHOR,
+    "publishing.practice": AUTHOR,
     # a push notification from the git host, authenticated by its HMAC signature; it only ever fetches a candidate
     "publishing.webhook": PUBLIC,
-    "publishing.rolemaps": AUTHOR, "publishing.rolemap": AUTHOR, "publishing.rolemap_try": AUTHOR,
-    "publishing.rolemap_walk": AUTHOR, "publishing.rolemap_answer": AUTHOR,
-    "publishing.edit_home": AUTHOR, "publishing.edit_start": AUTHOR, "publishing.edit_files": AUTHOR, "publishing.edit": AUTHOR,
-    "publishing.edit_image": AUTHOR, "publishing.edit_new_module": AUTHOR,
-    "portfolio.home": SIGNED_IN, "portfolio.choose": SIGNED_IN, "portfolio.pathway": SIGNED_IN, "portfolio.drop": SIGNED_IN,
-    "portfolio.records": SIGNED_IN, "portfolio.new_entry": SIGNED_IN, "portfolio.edit_entry": SIGNED_IN,
-    "portfolio.delete_record": SIGNED_IN, "portfolio.new_training": SIGNED_IN, "portfolio.new_ce": SIGNED_IN,
-    "portfolio.evidence": SIGNED_IN, "portfolio.exam": SIGNED_IN, "portfolio.certification": SIGNED_IN,
-    "portfolio.staff_home": STAFF, "portfolio.review_record": STAFF, "portfolio.staff_trainee": STAFF,
+    "publishing.rolemaps": AUTHOR,
+    "publishing.rolemap": AUTHOR,
+    "publishing.rolemap_try": AUTHOR,
+    "publishing.rolemap_walk": AUTHOR,
+    "publishing.rolemap_answer": AUTHOR,
+    "publishing.edit_home": AUTHOR,
+    "publishing.edit_start": AUTHOR,
+    "publishing.edit_files": AUTHOR,
+    "publishing.edit": AUTHOR,
+    "publishing.edit_image": AUTHOR,
+    "publishing.edit_new_module": AUTHOR,
+    "portfolio.home": SIGNED_IN,
+    "portfolio.choose": SIGNED_IN,
+    "portfolio.pathway": SIGNED_IN,
+    "portfolio.drop": SIGNED_IN,
+    "portfolio.records": SIGNED_IN,
+    "portfolio.new_entry": SIGNED_IN,
+    "portfolio.edit_entry": SIGNED_IN,
+    "portfolio.delete_record": SIGNED_IN,
+    "portfolio.new_training": SIGNED_IN,
+    "portfolio.new_ce": SIGNED_IN,
+    "portfolio.evidence": SIGNED_IN,
+    "portfolio.exam": SIGNED_IN,
+    "portfolio.certification": SIGNED_IN,
+    "portfolio.staff_home": STAFF,
+    "portfolio.review_record": STAFF,
+    "portfolio.staff_trainee": STAFF,
     # sharing a portfolio (the holder's own links), what a board opens with a link, supervisors' pages
-    "portfolio_share.shares": SIGNED_IN, "portfolio_share.new_share": SIGNED_IN, "portfolio_share.revoke": SIGNED_IN,
-    "portfolio_share.shared": PUBLIC, "portfolio_share.shared_pdf": PUBLIC, "portfolio_share.shared_credential": PUBLIC,
-    "portfolio_share.shared_evidence": PUBLIC, "portfolio_share.status_list": PUBLIC, "portfolio_api.portfolio": PUBLIC,
-    "supervision.supervise": SUPERVISOR, "supervision.supervise_entry": SUPERVISOR, "supervision.confirm": PUBLIC,
+    "portfolio_share.shares": SIGNED_IN,
+    "portfolio_share.new_share": SIGNED_IN,
+    "portfolio_share.revoke": SIGNED_IN,
+    "portfolio_share.shared": PUBLIC,
+    "portfolio_share.shared_pdf": PUBLIC,
+    "portfolio_share.shared_credential": PUBLIC,
+    "portfolio_share.shared_evidence": PUBLIC,
+    "portfolio_share.status_list": PUBLIC,
+    "portfolio_api.portfolio": PUBLIC,
+    "supervision.supervise": SUPERVISOR,
+    "supervision.supervise_entry": SUPERVISOR,
+    "supervision.confirm": PUBLIC,
 }
 #: POST endpoints that take no CSRF token because they use no cookies (a JSON API).
 CSRF_EXEMPT = {"certificates_api.api_bulk", "publishing.webhook"}
@@ -85,8 +166,12 @@ def world(app, client, make_user):
     cert = db.session.scalars(select(Certificate)).one()
     attempt = db.session.scalars(select(Attempt).where(Attempt.state == "open")).one()
     assert start.location == f"/attempts/{attempt.id}/play"
-    for email, role in [("other@example.org", "trainee"), ("coach@example.org", "trainer"), ("admin@example.org", "admin"),
-                        ("rival@example.org", "trainer")]:
+    for email, role in [
+        ("other@example.org", "trainee"),
+        ("coach@example.org", "trainer"),
+        ("admin@example.org", "admin"),
+        ("rival@example.org", "trainer"),
+    ]:
         make_user(email=email, role=role)
     from datetime import date
 
@@ -98,14 +183,34 @@ def world(app, client, make_user):
     rival = db.session.scalar(select(User).where(User.email == "rival@example.org"))
     create_cohort("Winter", "sample", date(2026, 9, 1), date(2026, 12, 1), rival)  # runs a cohort, not the owner's
     db.session.commit()
-    values = {"course_slug": "sample", "module_slug": "listening", "quiz_slug": "first-visit", "attempt_id": attempt.id,
-              "cert_id": cert.id, "asset": "images/loop.png", "purpose": "revocation", "kid": "nope", "token": "nope",
-              "request_id": 999999, "filename": "css/site.css", "name": "css/site.0000000000.css",
-              "cohort_id": cohort.id, "user_id": owner.id, "fmt": "csv", "code": cohort.join_code,
-              "candidate_id": 999999, "path": "courses/sample.md", "fingerprint": "0" * 64,
-              "pathway_slug": "sample-credential", "kind": "experience", "record_kind": "training", "entry_id": 999999, "record_id": 999999,
-              "share_id": 999999,
-              "evidence_id": 999999}
+    values = {
+        "course_slug": "sample",
+        "module_slug": "listening",
+        "quiz_slug": "first-visit",
+        "attempt_id": attempt.id,
+        "cert_id": cert.id,
+        "asset": "images/loop.png",
+        "purpose": "revocation",
+        "kid": "nope",
+        "token": "nope",
+        "request_id": 999999,
+        "filename": "css/site.css",
+        "name": "css/site.0000000000.css",
+        "cohort_id": cohort.id,
+        "user_id": owner.id,
+        "fmt": "csv",
+        "code": cohort.join_code,
+        "candidate_id": 999999,
+        "path": "courses/sample.md",
+        "fingerprint": "0" * 64,
+        "pathway_slug": "sample-credential",
+        "kind": "experience",
+        "record_kind": "training",
+        "entry_id": 999999,
+        "record_id": 999999,
+        "share_id": 999999,
+        "evidence_id": 999999,
+    }
     return {"owner": client, "values": values, "cert": cert, "attempt": attempt}
 
 
@@ -134,9 +239,13 @@ ABOUT_OWNER = {"attempt_id", "cert_id", "user_id", "cohort_id"}
 
 def test_role_by_route_matrix(app, world):
     """'trainer' runs the owner's cohort; 'other trainer' runs another cohort and sees none of the owner's records."""
-    visitors = {"anonymous": app.test_client(), "trainee": signed_in(app, "other@example.org"),
-                "trainer": signed_in(app, "coach@example.org"), "other trainer": signed_in(app, "rival@example.org"),
-                "admin": signed_in(app, "admin@example.org")}
+    visitors = {
+        "anonymous": app.test_client(),
+        "trainee": signed_in(app, "other@example.org"),
+        "trainer": signed_in(app, "coach@example.org"),
+        "other trainer": signed_in(app, "rival@example.org"),
+        "admin": signed_in(app, "admin@example.org"),
+    }
     checked = 0
     for rule, endpoint in rules(app):
         if "GET" not in rule.methods:
@@ -165,11 +274,23 @@ def test_role_by_route_matrix(app, world):
 def test_another_trainees_records_answer_404(app, world):
     other = signed_in(app, "other@example.org")
     attempt, cert = world["attempt"].id, world["cert"].id
-    for url in [f"/attempts/{attempt}/play", f"/attempts/{attempt}", f"/certificates/{cert}",
-                f"/certificates/{cert}/certificate.pdf", f"/certificates/{cert}/credential.jwt"]:
+    for url in [
+        f"/attempts/{attempt}/play",
+        f"/attempts/{attempt}",
+        f"/certificates/{cert}",
+        f"/certificates/{cert}/certificate.pdf",
+        f"/certificates/{cert}/credential.jwt",
+    ]:
         assert other.get(url).status_code == 404, url
-    assert post(other, f"/attempts/{attempt}/answer", {"position": "0", "scene": "opening", "choice": "0"},
-                page="/dashboard").status_code == 404
+    assert (
+        post(
+            other,
+            f"/attempts/{attempt}/answer",
+            {"position": "0", "scene": "opening", "choice": "0"},
+            page="/dashboard",
+        ).status_code
+        == 404
+    )
     assert world["owner"].get(f"/certificates/{cert}/certificate.pdf").status_code == 200
 
 
@@ -188,7 +309,9 @@ def test_every_state_changing_request_needs_a_csrf_token(app, world):
         if "POST" not in rule.methods or endpoint in CSRF_EXEMPT:
             continue
         for client in clients:
-            response = client.post(build(rule, world["values"]), data={"reason": "x", "decision": "approve", "form": "status"})
+            response = client.post(
+                build(rule, world["values"]), data={"reason": "x", "decision": "approve", "form": "status"}
+            )
             assert response.status_code == 400, (rule.rule, response.status_code)
             posts += 1
     db.session.expire_all()
@@ -197,7 +320,12 @@ def test_every_state_changing_request_needs_a_csrf_token(app, world):
 
 
 def test_no_state_change_on_get_except_recording_a_lesson_view(app, world):
-    clients = [app.test_client(), world["owner"], signed_in(app, "coach@example.org"), signed_in(app, "admin@example.org")]
+    clients = [
+        app.test_client(),
+        world["owner"],
+        signed_in(app, "coach@example.org"),
+        signed_in(app, "admin@example.org"),
+    ]
     db.session.execute(text("DELETE FROM audit_event"))
     db.session.commit()
     before = row_counts()
@@ -237,7 +365,10 @@ def test_two_factor_sign_in_for_staff(app, make_user):
     assert "<svg" in page
     wrong = post(coach, "/account/two-factor", {"code": "000000"}, page="/account/two-factor")
     assert wrong.status_code == 422
-    assert post(coach, "/account/two-factor", {"code": pyotp.TOTP(secret).now()}, page="/account/two-factor").status_code == 302
+    assert (
+        post(coach, "/account/two-factor", {"code": pyotp.TOTP(secret).now()}, page="/account/two-factor").status_code
+        == 302
+    )
     post(coach, "/account/logout", page="/dashboard")
     fresh = app.test_client()
     after_password = post(fresh, "/account/login", {"email": "coach@example.org", "password": PASSWORD})
@@ -288,9 +419,16 @@ def test_forgot_password_answers_the_same_and_reset_links_work_once(app, client,
     assert (known.status_code, known.location) == (unknown.status_code, unknown.location)
     link = runner.invoke(args=["users", "reset-link", "a@example.org"]).output.strip().splitlines()[-1]
     path = link.split("://", 1)[1].split("/", 1)[1]
-    assert post(client, "/" + path, {"password": "my new passphrase", "confirm": "my new passphrase"}, page="/" + path).status_code == 302
+    assert (
+        post(
+            client, "/" + path, {"password": "my new passphrase", "confirm": "my new passphrase"}, page="/" + path
+        ).status_code
+        == 302
+    )
     assert client.get("/" + path).status_code == 404, "single use"
-    assert post(client, "/account/login", {"email": "a@example.org", "password": "my new passphrase"}).status_code == 302
+    assert (
+        post(client, "/account/login", {"email": "a@example.org", "password": "my new passphrase"}).status_code == 302
+    )
     from lms.auth.models import PasswordReset
 
     assert all(len(r.token_hash) == 64 for r in db.session.scalars(select(PasswordReset)))
@@ -346,8 +484,12 @@ def test_an_unsent_draft_is_purged_with_the_written_answers(app, runner, client,
     from lms.assessments.models import Attempt
 
     play, attempt_id, position, scene = reach_the_written_scene(client)
-    post(client, f"/attempts/{attempt_id}/answer", {"position": position, "scene": scene, "answer": "my draft",
-                                                    "save_draft": "1"}, page=play)
+    post(
+        client,
+        f"/attempts/{attempt_id}/answer",
+        {"position": position, "scene": scene, "answer": "my draft", "save_draft": "1"},
+        page=play,
+    )
     assert "Deleted 0 written answer(s)" in runner.invoke(args=["data", "purge-answers"]).output
     attempt = db.session.get(Attempt, int(attempt_id))
     assert attempt.draft == "my draft", "a recent draft stays"
@@ -363,14 +505,21 @@ def test_cookies_and_headers(app_factory, make_user):
     with prod.app_context():
         make_user(email="a@example.org")
     client = prod.test_client()
-    response = post(client, "https://lms.example.org/account/login", {"email": "a@example.org", "password": PASSWORD},
-                    page="https://lms.example.org/account/login")
+    response = post(
+        client,
+        "https://lms.example.org/account/login",
+        {"email": "a@example.org", "password": PASSWORD},
+        page="https://lms.example.org/account/login",
+    )
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     headers = client.get("https://lms.example.org/courses/").headers
     assert headers["Strict-Transport-Security"].startswith("max-age=")
     assert headers["X-Frame-Options"] == "DENY" and "frame-ancestors 'none'" in headers["Content-Security-Policy"]
-    assert "frame-src https://player.vimeo.com https://www.youtube-nocookie.com https://www.youtube.com" in headers["Content-Security-Policy"]
+    assert (
+        "frame-src https://player.vimeo.com https://www.youtube-nocookie.com https://www.youtube.com"
+        in headers["Content-Security-Policy"]
+    )
 
 
 def test_no_eval_exec_or_template_rendering_of_author_text():
@@ -387,10 +536,34 @@ def test_no_eval_exec_or_template_rendering_of_author_text():
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-_quiz_bits = st.sampled_from(["---\n", "title: Q\n", "pass_mark: 70\n", "## a\n", "## b (written)\n", "## end\n",
-                              "- choice -> b\n", "- x -> a\n", "  +2 listening\n", "  -1\n", "  critical\n", "  > why\n",
-                              "> stray\n", "1. numbered\n", "text\n", "\n", "- [x](javascript:1)\n", "  + 2\n", "## \n",
-                              "title: [\n", "feedback: end\n", "\t\n", "<script>x</script>\n", "- (3 points, a)\n"])
+_quiz_bits = st.sampled_from(
+    [
+        "---\n",
+        "title: Q\n",
+        "pass_mark: 70\n",
+        "## a\n",
+        "## b (written)\n",
+        "## end\n",
+        "- choice -> b\n",
+        "- x -> a\n",
+        "  +2 listening\n",
+        "  -1\n",
+        "  critical\n",
+        "  > why\n",
+        "> stray\n",
+        "1. numbered\n",
+        "text\n",
+        "\n",
+        "- [x](javascript:1)\n",
+        "  + 2\n",
+        "## \n",
+        "title: [\n",
+        "feedback: end\n",
+        "\t\n",
+        "<script>x</script>\n",
+        "- (3 points, a)\n",
+    ]
+)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -407,7 +580,9 @@ def test_content_parsers_never_raise_anything_but_reported_problems(parts):
     assert all(p.line >= 1 for p in problems.problems)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(st.one_of(_quiz_bits, st.text(max_size=20)), max_size=12))
 def test_the_loader_raises_only_its_own_error_type(tmp_path_factory, parts):
     from lms.content.loader import load_catalog
@@ -415,8 +590,10 @@ def test_the_loader_raises_only_its_own_error_type(tmp_path_factory, parts):
 
     from helpers import write_content
 
-    root = write_content(tmp_path_factory.mktemp("fuzz"), {"modules/m/q.quiz.md": "".join(parts),
-                                                           "modules/m/index.md": "".join(reversed(parts))})
+    root = write_content(
+        tmp_path_factory.mktemp("fuzz"),
+        {"modules/m/q.quiz.md": "".join(parts), "modules/m/index.md": "".join(reversed(parts))},
+    )
     try:
         load_catalog(root)
     except ContentError:

@@ -1,6 +1,7 @@
 """Which files the app serves or reads: module assets (an allow-list of media types, checked on the
 normalised real path), /assets/ (only the real static files), and the certificate PDF's URL fetcher.
 Each test performs the attack as the security review did (findings F2, F11, F12, F16)."""
+
 import io
 import os
 import shutil
@@ -24,29 +25,73 @@ SECRET = b"SECRET-OUTSIDE-THE-MODULE"
 #: Every spelling of a lesson source, answer key or grader's guide that must not be served.
 NEVER_SERVED = [
     # the files themselves
-    "index.md", "first-visit.quiz.md", "first-visit.guide.md", "notes.md",
+    "index.md",
+    "first-visit.quiz.md",
+    "first-visit.guide.md",
+    "notes.md",
     # F2: trailing slash, "/.", "//", "./" (the review's bypasses)
-    "index.md/", "first-visit.quiz.md/", "first-visit.quiz.md/.", "first-visit.quiz.md//", "./first-visit.quiz.md",
-    "first-visit.guide.md/", "index.md/.", "images/../first-visit.quiz.md", "images/./../index.md",
-    "images//../index.md", ".//first-visit.quiz.md",
+    "index.md/",
+    "first-visit.quiz.md/",
+    "first-visit.quiz.md/.",
+    "first-visit.quiz.md//",
+    "./first-visit.quiz.md",
+    "first-visit.guide.md/",
+    "index.md/.",
+    "images/../first-visit.quiz.md",
+    "images/./../index.md",
+    "images//../index.md",
+    ".//first-visit.quiz.md",
     # percent-encoded dots and slashes, including double encoding
-    "first-visit.quiz.md%2f", "first-visit.quiz.md%2F", "first-visit.quiz.md%2f.", "%2e/first-visit.quiz.md",
-    "first-visit.quiz.md%2f%2e", "%2e%2e/listening/index.md", "images%2f..%2findex.md", "first-visit.quiz.md%252f",
-    "%2e%2e/%2e%2e/competencies.yaml", "..%2F..%2Fcourses%2Fsample.md", "../safety/index.md",
+    "first-visit.quiz.md%2f",
+    "first-visit.quiz.md%2F",
+    "first-visit.quiz.md%2f.",
+    "%2e/first-visit.quiz.md",
+    "first-visit.quiz.md%2f%2e",
+    "%2e%2e/listening/index.md",
+    "images%2f..%2findex.md",
+    "first-visit.quiz.md%252f",
+    "%2e%2e/%2e%2e/competencies.yaml",
+    "..%2F..%2Fcourses%2Fsample.md",
+    "../safety/index.md",
     # case
-    "index.MD", "INDEX.md", "first-visit.Quiz.Md", "first-visit.QUIZ.MD", "first-visit.quiz.mD/", "Notes.Md",
+    "index.MD",
+    "INDEX.md",
+    "first-visit.Quiz.Md",
+    "first-visit.QUIZ.MD",
+    "first-visit.quiz.mD/",
+    "Notes.Md",
     # backslashes and NUL
-    "images\\..\\index.md", "images%5c..%5cindex.md", "first-visit.quiz.md\\", "first-visit.quiz.md%5c",
-    "first-visit.quiz.md%00", "first-visit.quiz.md%00.png", "index.md%00/",
+    "images\\..\\index.md",
+    "images%5c..%5cindex.md",
+    "first-visit.quiz.md\\",
+    "first-visit.quiz.md%5c",
+    "first-visit.quiz.md%00",
+    "first-visit.quiz.md%00.png",
+    "index.md%00/",
     # Windows-style names that some file systems fold onto the real file
-    "index.md.", "index.md%20", "index.md::$DATA",
+    "index.md.",
+    "index.md%20",
+    "index.md::$DATA",
     # dotfiles, HTML, scripts and other types not on the allow-list
-    ".hidden", "images/.secret.png", ".hidden/", "page.html", "page.HTML", "page.html/", "script.js", "script.js/",
-    "notes.docx", "data.json",
+    ".hidden",
+    "images/.secret.png",
+    ".hidden/",
+    "page.html",
+    "page.HTML",
+    "page.html/",
+    "script.js",
+    "script.js/",
+    "notes.docx",
+    "data.json",
     # symbolic links: to a Markdown file inside the folder, out of the folder, and even to an image
-    "alias.png", "images/escape.png", "escape-dir/secret.png", "images/inside.png",
+    "alias.png",
+    "images/escape.png",
+    "escape-dir/secret.png",
+    "images/inside.png",
     # files that do not exist
-    "images/missing.png", "images/", "images",
+    "images/missing.png",
+    "images/",
+    "images",
 ]
 
 
@@ -96,9 +141,16 @@ def test_module_folder_never_serves_sources_scripts_dotfiles_or_links_out_of_the
     assert SECRET not in body and b"points" not in body and b"reflection of feeling" not in body
 
 
-@pytest.mark.parametrize("name, mimetype", [("images/loop.png", "image/png"), ("images/Photo.JPG", "image/jpeg"),
-                                            ("handout.pdf", "application/pdf"), ("captions.vtt", "text/vtt"),
-                                            ("drawing.svg", "image/svg+xml")])
+@pytest.mark.parametrize(
+    "name, mimetype",
+    [
+        ("images/loop.png", "image/png"),
+        ("images/Photo.JPG", "image/jpeg"),
+        ("handout.pdf", "application/pdf"),
+        ("captions.vtt", "text/vtt"),
+        ("drawing.svg", "image/svg+xml"),
+    ],
+)
 def test_module_folder_serves_allowed_media_types(signed_in, name, mimetype):
     with signed_in.get(LESSON + name) as response:
         assert response.status_code == 200 and response.mimetype == mimetype
@@ -119,10 +171,21 @@ def test_module_assets_need_sign_in(app_factory, content):
 
 # -- /assets/ (F12) -------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", ["..%2f__init__.0000000000.py", "..%2f..%2fpyproject.0000000000.toml",
-                                  "css%2f..%2f..%2f__init__.0000000000.py", "%2e%2e/__init__.0000000000.py",
-                                  "css/..%2f..%2fassets.0000000000.py", "..%5c__init__.0000000000.py",
-                                  "css/site.0000000000.css", "css/missing.0000000000.css", "css%00/site.x.css"])
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "..%2f__init__.0000000000.py",
+        "..%2f..%2fpyproject.0000000000.toml",
+        "css%2f..%2f..%2f__init__.0000000000.py",
+        "%2e%2e/__init__.0000000000.py",
+        "css/..%2f..%2fassets.0000000000.py",
+        "..%5c__init__.0000000000.py",
+        "css/site.0000000000.css",
+        "css/missing.0000000000.css",
+        "css%00/site.x.css",
+    ],
+)
 def test_assets_never_read_a_file_that_is_not_one_of_the_static_files(client, monkeypatch, name):
     assert client.get("/assets/not-here").status_code == 404  # the error page's templates are now loaded
     reads = []
@@ -140,6 +203,7 @@ def _recording_open(reads):
     def recording(file, *args, **kwargs):
         reads.append(file)
         return real(file, *args, **kwargs)
+
     return recording
 
 
@@ -155,6 +219,7 @@ def test_assets_serve_each_real_static_file_under_its_fingerprint(client):
 
 
 # -- the certificate PDF's URL fetcher (F11) ------------------------------------------------------
+
 
 @pytest.fixture
 def static(tmp_path):
@@ -175,16 +240,32 @@ def _read(response) -> bytes:
         response.close()
 
 
-@pytest.mark.parametrize("url", [
-    "file:///etc/passwd", "file://localhost/etc/passwd", "file:/etc/passwd",
-    "file://{static}/../secret.txt", "file://{static}/%2e%2e/secret.txt", "file://{static}/..%2fsecret.txt",
-    "file://{static}/css/%2e%2e/%2e%2e/secret.txt", "file://{static}/css%2f..%2f..%2fsecret.txt",
-    "file://{static}/%2E%2E/%2E%2E/%2E%2E/%2E%2E/%2E%2E/%2E%2E/%2E%2E/%2E%2E/etc/passwd",
-    "file://{static}/..%2f..%2f..%2f..%2f..%2f..%2f..%2f..%2fetc/passwd", "file://{static}/css/linked.css",
-    "file://{static}/passwd.css", "file://{static}/css/certificate.css%00", "file://{static}/css\\..\\..\\secret.txt",
-    "file://evil.example{static}/css/certificate.css", "file://{static}", "file://{static}/css/",
-    "http://127.0.0.1:1/x.png", "https://example.org/logo.png", "ftp://example.org/x", "data:text/html,<p>x</p>",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "file://localhost/etc/passwd",
+        "file:/etc/passwd",
+        "file://{static}/../secret.txt",
+        "file://{static}/%2e%2e/secret.txt",
+        "file://{static}/..%2fsecret.txt",
+        "file://{static}/css/%2e%2e/%2e%2e/secret.txt",
+        "file://{static}/css%2f..%2f..%2fsecret.txt",
+        "file://{static}/%2E%2E/%2E%2E/%2E%2E/%2E%2E/%2E%2E/%2E%2E/%2E%2E/%2E%2E/etc/passwd",
+        "file://{static}/..%2f..%2f..%2f..%2f..%2f..%2f..%2f..%2fetc/passwd",
+        "file://{static}/css/linked.css",
+        "file://{static}/passwd.css",
+        "file://{static}/css/certificate.css%00",
+        "file://{static}/css\\..\\..\\secret.txt",
+        "file://evil.example{static}/css/certificate.css",
+        "file://{static}",
+        "file://{static}/css/",
+        "http://127.0.0.1:1/x.png",
+        "https://example.org/logo.png",
+        "ftp://example.org/x",
+        "data:text/html,<p>x</p>",
+    ],
+)
 def test_pdf_fetcher_refuses_everything_but_the_static_files(static, url):
     fetcher = StaticOnlyFetcher(str(static))
     with pytest.raises(ValueError):
@@ -200,13 +281,19 @@ def test_pdf_fetcher_loads_static_files_and_inline_images(static):
 
 
 def test_a_pdf_cannot_attach_a_file_outside_the_static_folder(static):
-    html = "".join(f'<link rel="attachment" href="file://{static}/{p}">'
-                   for p in ("%2e%2e/secret.txt", "..%2fsecret.txt", "css/linked.css")) + "<p>Certificate</p>"
+    html = (
+        "".join(
+            f'<link rel="attachment" href="file://{static}/{p}">'
+            for p in ("%2e%2e/secret.txt", "..%2fsecret.txt", "css/linked.css")
+        )
+        + "<p>Certificate</p>"
+    )
     pdf = PdfReader(io.BytesIO(render_pdf(html, str(static))))
     assert pdf.attachments == {}
 
 
 # -- content check: files that will not be served --------------------------------------------------
+
 
 def test_content_check_warns_about_each_file_a_module_folder_will_not_serve(content):
     result = CliRunner().invoke(content_cli, ["check", str(content)])
@@ -232,17 +319,26 @@ def test_content_check_warns_about_each_file_a_module_folder_will_not_serve(cont
 
 
 def test_graders_guides_and_hidden_files_are_accepted_without_a_warning(tmp_path):
-    root = write_content(tmp_path, {"modules/m/q.quiz.md": "---\ntitle: Q\n---\n## opening (written)\nSay it.\n\n- Kind (1 point)\n",
-                                    "modules/m/q.guide.md": "## opening\n\nLook for feelings.\n",
-                                    "modules/m/.gitkeep": "", "modules/m/images/.DS_Store": "x",
-                                    "modules/m/images/diagram.webp": "RIFF", "modules/m/Audio/Intro.MP3": "ID3"})
+    root = write_content(
+        tmp_path,
+        {
+            "modules/m/q.quiz.md": "---\ntitle: Q\n---\n## opening (written)\nSay it.\n\n- Kind (1 point)\n",
+            "modules/m/q.guide.md": "## opening\n\nLook for feelings.\n",
+            "modules/m/.gitkeep": "",
+            "modules/m/images/.DS_Store": "x",
+            "modules/m/images/diagram.webp": "RIFF",
+            "modules/m/Audio/Intro.MP3": "ID3",
+        },
+    )
     catalog, problems = check_content(root)
     assert catalog is not None and problems == []
 
 
 def test_lesson_page_puts_wide_code_and_tables_in_focusable_scroll_regions(client, trainee):
     html = client.get(LESSON + "?section=2").get_data(as_text=True)  # the listening lesson's second section
-    assert '<div class="scroll" tabindex="0" role="region" aria-label="Code (scrolls sideways)"><pre><code>Peer:' in html
+    assert (
+        '<div class="scroll" tabindex="0" role="region" aria-label="Code (scrolls sideways)"><pre><code>Peer:' in html
+    )
     assert '<div class="scroll" tabindex="0" role="region" aria-label="Table (scrolls sideways)"><table>' in html
 
 

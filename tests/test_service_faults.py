@@ -1,5 +1,6 @@
 """Services that fail under a running app (issue #18): a Redis that is stopped and restarted, and a
 PostgreSQL that is restarted."""
+
 import glob
 import logging
 import os
@@ -28,9 +29,23 @@ class RedisServer:
         self.process = None
 
     def start(self):
-        self.process = subprocess.Popen([self.binary, "--port", "0", "--unixsocket", str(self.socket), "--save", "",
-                                         "--appendonly", "no", "--dir", str(self.folder)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                "0",
+                "--unixsocket",
+                str(self.socket),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(200):
             if self.socket.exists():
                 return
@@ -62,10 +77,14 @@ def redis_server(tmp_path):
 
 
 def test_with_redis_stopped_limits_count_per_process_with_a_warning_and_are_shared_again_after_it_restarts(
-        app_factory, redis_server, monkeypatch, caplog):
+    app_factory, redis_server, monkeypatch, caplog
+):
     monkeypatch.setattr(ratelimit, "RETRY_SHARED_AFTER", 0.0)  # try Redis again on every request
-    settings = dict(RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="3 per minute",
-                    RATELIMIT_STORAGE_URI=f"redis+unix://{redis_server.socket}")
+    settings = dict(
+        RATELIMIT_ENABLED=True,
+        VERIFY_RATE_LIMIT="3 per minute",
+        RATELIMIT_STORAGE_URI=f"redis+unix://{redis_server.socket}",
+    )
     one, two = app_factory(**settings).test_client(), app_factory(**settings).test_client()
     assert [c.get("/verify").status_code for c in (one, two, one, two)] == [200, 200, 200, 429], "shared"
 
@@ -87,16 +106,22 @@ def test_with_redis_stopped_limits_count_per_process_with_a_warning_and_are_shar
 
 def test_an_app_started_while_redis_is_down_serves_and_limits(app_factory, redis_server):
     redis_server.stop()
-    app = app_factory(RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="2 per minute",
-                      RATELIMIT_STORAGE_URI=f"redis+unix://{redis_server.socket}")
+    app = app_factory(
+        RATELIMIT_ENABLED=True,
+        VERIFY_RATE_LIMIT="2 per minute",
+        RATELIMIT_STORAGE_URI=f"redis+unix://{redis_server.socket}",
+    )
     visitor = app.test_client()
     assert [visitor.get("/verify").status_code for _ in range(3)] == [200, 200, 429]
 
 
 # -- a PostgreSQL restarted under the running app -------------------------------------------------
 
-PG_BIN = Path(shutil.which("initdb")).resolve().parent if shutil.which("initdb") else \
-    next((Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)), None)
+PG_BIN = (
+    Path(shutil.which("initdb")).resolve().parent
+    if shutil.which("initdb")
+    else next((Path(p) for p in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)), None)
+)
 
 
 class PostgresServer:
@@ -128,8 +153,17 @@ class PostgresServer:
         subprocess.run(command, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def start(self) -> None:
-        self._run("pg_ctl", "-D", str(self.data), "-w", "-l", str(self.folder / "log"),
-                  "-o", f"-k {self.socket} -c listen_addresses= -c fsync=off", "start")
+        self._run(
+            "pg_ctl",
+            "-D",
+            str(self.data),
+            "-w",
+            "-l",
+            str(self.folder / "log"),
+            "-o",
+            f"-k {self.socket} -c listen_addresses= -c fsync=off",
+            "start",
+        )
 
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-w", "-m", "fast", "stop")

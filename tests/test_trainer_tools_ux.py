@@ -1,5 +1,6 @@
 """Trainer tools in plain words (issue #19): errors name what the trainer sees, revoking needs a confirmation,
 the grading page says what is at stake, and the progress matrix puts its summary columns first."""
+
 import re
 from html import unescape
 
@@ -35,7 +36,9 @@ def test_grading_errors_name_the_rubric_line_not_the_field(app, coach, client, t
     step = db.session.scalar(select(AttemptStep).where(AttemptStep.answer.is_not(None)))
     page = coach.get(f"/staff/grading/{attempt_id}").get_data(as_text=True)
     assert "To pass, the attempt needs" in page, "the grading page says what the grade decides"
-    response = post(coach, f"/staff/grading/{attempt_id}", {f"c{step.id}_0": "", f"c{step.id}_1": "3"}, page="/staff/grading/")
+    response = post(
+        coach, f"/staff/grading/{attempt_id}", {f"c{step.id}_0": "", f"c{step.id}_1": "3"}, page="/staff/grading/"
+    )
     assert response.status_code == 422
     summary = error_summary(response.get_data(as_text=True))
     assert f"C{step.id} 0" not in summary and f"c{step.id}_0" not in summary
@@ -49,16 +52,23 @@ def test_revoking_needs_a_confirmation_and_nothing_changes_without_it(app, certi
     page = f"/staff/certificates/{certified.id}"
     form = coach.get(page).get_data(as_text=True)
     assert "I understand that revoking cannot be undone" in form
-    unconfirmed = post(coach, page, {"form": "status", "status-action": "revoke", "status-reason": "Issued in error"},
-                       page=page)
+    unconfirmed = post(
+        coach, page, {"form": "status", "status-action": "revoke", "status-reason": "Issued in error"}, page=page
+    )
     assert unconfirmed.status_code == 422 and only_certificate().status == "valid"
     shown = unconfirmed.get_data(as_text=True)
     assert "Tick the box to confirm that you want to revoke this certificate." in error_summary(shown)
     assert "Issued in error" in shown, "the form keeps what the trainer wrote"
-    suspended = post(coach, page, {"form": "status", "status-action": "suspend", "status-reason": "Complaint"}, page=page)
+    suspended = post(
+        coach, page, {"form": "status", "status-action": "suspend", "status-reason": "Complaint"}, page=page
+    )
     assert suspended.status_code == 302 and only_certificate().status == "suspended", "suspending is reversible: no box"
-    confirmed = post(coach, page, {"form": "status", "status-action": "revoke", "status-reason": "Issued in error",
-                                   "status-confirm": "y"}, page=page)
+    confirmed = post(
+        coach,
+        page,
+        {"form": "status", "status-action": "revoke", "status-reason": "Issued in error", "status-confirm": "y"},
+        page=page,
+    )
     assert confirmed.status_code == 302 and only_certificate().status == "revoked"
 
 

@@ -1,4 +1,5 @@
 """Trainers and admins: cohorts, import, progress, live sessions, transcripts, analytics, overrides, admin."""
+
 import io
 from datetime import date, timedelta
 from html import unescape
@@ -38,15 +39,22 @@ def make_cohort(name="Spring", trainer_email="coach@example.org"):
 
 
 def upload(client, url, text, page):
-    return client.post(url, data={"csrf_token": csrf_token(client, page), "file": (io.BytesIO(text.encode()), "roster.csv")},
-                       content_type="multipart/form-data")
+    return client.post(
+        url,
+        data={"csrf_token": csrf_token(client, page), "file": (io.BytesIO(text.encode()), "roster.csv")},
+        content_type="multipart/form-data",
+    )
 
 
 def test_create_a_cohort_and_trainees_join_by_link(app, coach, client, trainee):
     page = coach.get("/staff/").get_data(as_text=True)
     assert "Create a cohort" in page
-    response = post(coach, "/staff/cohorts", {"name": "Spring 2027", "course": "sample", "starts_on": "2027-03-01",
-                                              "ends_on": "2027-06-01"}, page="/staff/")
+    response = post(
+        coach,
+        "/staff/cohorts",
+        {"name": "Spring 2027", "course": "sample", "starts_on": "2027-03-01", "ends_on": "2027-06-01"},
+        page="/staff/",
+    )
     assert response.status_code == 302
     cohort_page = coach.get(response.location).get_data(as_text=True)
     code = __import__("re").search(r'<strong class="mono">([A-Z0-9]{8})</strong>', cohort_page).group(1)
@@ -58,8 +66,12 @@ def test_create_a_cohort_and_trainees_join_by_link(app, coach, client, trainee):
     post(client, "/join", {"code": code}, page=f"/join/{code}")
     assert db.session.scalar(select(func.count()).select_from(CohortMember)) == 1
     assert "Test Person" in coach.get(response.location).get_data(as_text=True)
-    bad_dates = post(coach, "/staff/cohorts", {"name": "Backwards", "course": "sample", "starts_on": "2027-06-01",
-                                               "ends_on": "2027-03-01"}, page="/staff/")
+    bad_dates = post(
+        coach,
+        "/staff/cohorts",
+        {"name": "Backwards", "course": "sample", "starts_on": "2027-06-01", "ends_on": "2027-03-01"},
+        page="/staff/",
+    )
     assert bad_dates.status_code == 422 and "end date must be on or after" in bad_dates.get_data(as_text=True)
 
 
@@ -91,7 +103,9 @@ def test_cli_import_reports_each_bad_row_and_imports_nothing(app, runner, make_u
     bad.write_text("a@example.org,A,A A\nbroken\nb@example.org,,B\n")
     result = runner.invoke(args=["users", "import", str(bad), "--cohort", "Evening"])
     assert result.exit_code == 1
-    assert f"{bad}: line 2: needs three values" in result.output and f"{bad}: line 3: needs three values" in result.output
+    assert (
+        f"{bad}: line 2: needs three values" in result.output and f"{bad}: line 3: needs three values" in result.output
+    )
     assert db.session.scalar(select(func.count()).select_from(User)) == 1
     good = tmp_path / "good.csv"
     good.write_text("email,display name,legal name\na@example.org,A,Alex Able\nb@example.org,B,Bea Bold\n")
@@ -103,7 +117,9 @@ def test_cli_import_reports_each_bad_row_and_imports_nothing(app, runner, make_u
 def test_trainers_see_their_cohorts_trainees_only_and_admins_see_unassigned_ones(app, coach, make_user):
     make_user(email="other-coach@example.org", role="trainer")
     mine, theirs = make_cohort("Mine"), make_cohort("Theirs", "other-coach@example.org")
-    in_mine, in_theirs, loose = (make_user(email=f"{n}@example.org", display_name=n.title()) for n in ("inmine", "intheirs", "loose"))
+    in_mine, in_theirs, loose = (
+        make_user(email=f"{n}@example.org", display_name=n.title()) for n in ("inmine", "intheirs", "loose")
+    )
     add_member(mine, in_mine)
     add_member(theirs, in_theirs)
     db.session.commit()
@@ -116,8 +132,13 @@ def test_trainers_see_their_cohorts_trainees_only_and_admins_see_unassigned_ones
     assert "Mine" in home and "Theirs" not in home and "Loose" not in home
     make_user(email="admin@example.org", role="admin")
     admin = login(app, "admin@example.org")
-    assert admin.get(f"/staff/cohorts/{theirs.id}").status_code == 200 and admin.get(f"/staff/trainees/{in_theirs.id}").status_code == 200
-    assert admin.get(f"/staff/trainees/{loose.id}").status_code == 200 and "Loose" in admin.get("/staff/").get_data(as_text=True)
+    assert (
+        admin.get(f"/staff/cohorts/{theirs.id}").status_code == 200
+        and admin.get(f"/staff/trainees/{in_theirs.id}").status_code == 200
+    )
+    assert admin.get(f"/staff/trainees/{loose.id}").status_code == 200 and "Loose" in admin.get("/staff/").get_data(
+        as_text=True
+    )
 
 
 def test_progress_matrix_states_inactivity_and_csv(app, coach, client, trainee, make_user):
@@ -153,13 +174,19 @@ def add_trainees(cohort, count, first=0):
     """Bulk-insert trainees with some progress each, as a large cohort would have."""
     from lms.reading.models import LessonProgress
 
-    users = [User(email=f"t{i}@example.org", display_name=f"T{i}", legal_name=f"T {i}", password_hash="x")
-             for i in range(first, first + count)]
+    users = [
+        User(email=f"t{i}@example.org", display_name=f"T{i}", legal_name=f"T {i}", password_hash="x")
+        for i in range(first, first + count)
+    ]
     db.session.add_all(users)
     db.session.flush()
     db.session.add_all(CohortMember(cohort_id=cohort.id, user_id=u.id) for u in users)
-    db.session.add_all(LessonProgress(user_id=u.id, module_slug=f"m{u.id % 10}", course_slug="big", module_fingerprint="x",
-                                      seconds_spent=60) for u in users)
+    db.session.add_all(
+        LessonProgress(
+            user_id=u.id, module_slug=f"m{u.id % 10}", course_slug="big", module_fingerprint="x", seconds_spent=60
+        )
+        for u in users
+    )
     db.session.commit()
 
 
@@ -199,8 +226,18 @@ def test_live_sessions_count_on_transcripts(app, coach, client, trainee):
     add_member(cohort, trainee)
     db.session.commit()
     page = f"/staff/cohorts/{cohort.id}"
-    post(coach, f"{page}/sessions", {"title": "Ethics in practice", "held_on": "2027-03-08", "minutes": "120",
-                                     "domain": "ethics", "attendees": [str(trainee.id)]}, page=page)
+    post(
+        coach,
+        f"{page}/sessions",
+        {
+            "title": "Ethics in practice",
+            "held_on": "2027-03-08",
+            "minutes": "120",
+            "domain": "ethics",
+            "attendees": [str(trainee.id)],
+        },
+        page=page,
+    )
     assert "Ethics in practice" in coach.get(page).get_data(as_text=True)
     with coach.get(f"/staff/trainees/{trainee.id}/transcript.csv") as response:
         text = response.get_data(as_text=True)
@@ -215,7 +252,12 @@ def test_live_sessions_count_on_transcripts(app, coach, client, trainee):
     check_tagged(mine.data, "Transcript: Test Person Legal")
     tags = [tag for tag, _ in structure(mine.data)]
     assert tags.count("/H2") == 2 and "/Table" in tags and "/TH" in tags
-    bad = post(coach, f"{page}/sessions", {"title": "x", "held_on": "2027-03-08", "minutes": "0", "domain": "ethics"}, page=page)
+    bad = post(
+        coach,
+        f"{page}/sessions",
+        {"title": "x", "held_on": "2027-03-08", "minutes": "0", "domain": "ethics"},
+        page=page,
+    )
     assert bad.status_code == 302 and "was not recorded" in coach.get(page).get_data(as_text=True)
 
 
@@ -227,8 +269,15 @@ def test_overrides_extra_attempt_lift_wait_and_module_complete(app, coach, clien
     choose(client, play, '"Calm down')
     assert "Take some time to reflect" in client.get(SAFETY).get_data(as_text=True)
     page = f"/staff/trainees/{trainee.id}"
-    post(coach, page, {"kind": "lift_wait", "target": "safety/quick-check", "reason": "Talked it through in class"}, page=page)
-    assert "Start the role-play" in client.get(SAFETY).get_data(as_text=True) or "Try again" in client.get(SAFETY).get_data(as_text=True)
+    post(
+        coach,
+        page,
+        {"kind": "lift_wait", "target": "safety/quick-check", "reason": "Talked it through in class"},
+        page=page,
+    )
+    assert "Start the role-play" in client.get(SAFETY).get_data(as_text=True) or "Try again" in client.get(
+        SAFETY
+    ).get_data(as_text=True)
     second = start(client)
     for text in ("Between the peer", "Speak more loudly", '"Calm down'):
         choose(client, second, text)
@@ -242,7 +291,12 @@ def test_overrides_extra_attempt_lift_wait_and_module_complete(app, coach, clien
     targets = coach.get(page).get_data(as_text=True)
     assert "Role-play: Role-play:" not in targets and "Role-play: Sam&#39;s first visit" in targets
     assert "Role-play: Quick safety check" in targets
-    post(coach, page, {"kind": "module_complete", "target": "listening", "reason": "Completed in the classroom"}, page=page)
+    post(
+        coach,
+        page,
+        {"kind": "module_complete", "target": "listening", "reason": "Completed in the classroom"},
+        page=page,
+    )
     assert "1 of 2 modules complete" in client.get("/courses/sample/").get_data(as_text=True)
     missing = post(coach, page, {"kind": "extra_attempt", "target": "listening", "reason": "x"}, page=page)
     assert missing.status_code == 422 and "Choose which role-play" in missing.get_data(as_text=True)
@@ -275,7 +329,12 @@ def test_grading_queue_filters_by_cohort_and_the_trainee_is_told(app, coach, cli
     assert f"/staff/grading/{attempt_id}" in coach.get(f"/staff/grading/?cohort={cohort.id}").get_data(as_text=True)
     assert f"/staff/grading/{attempt_id}" not in coach.get(f"/staff/grading/?cohort={other.id}").get_data(as_text=True)
     step_id = db.session.scalar(select(db.text("id FROM attempt_step WHERE answer IS NOT NULL")))
-    post(coach, f"/staff/grading/{attempt_id}", {f"c{step_id}_0": "2", f"c{step_id}_1": "1", "comment": "Warm and clear."}, page="/staff/grading/")
+    post(
+        coach,
+        f"/staff/grading/{attempt_id}",
+        {f"c{step_id}_0": "2", f"c{step_id}_1": "1", "comment": "Warm and clear."},
+        page="/staff/grading/",
+    )
     assert "Your trainer has graded your written answer" in client.get("/dashboard").get_data(as_text=True)
 
 
@@ -292,11 +351,17 @@ def test_admin_changes_roles_deactivates_and_makes_reset_links(app, make_user):
     assert db.session.get(User, person.id).role == "trainer"
     assert person_client.get("/dashboard").status_code == 302, "a role change ends the user's sessions"
     post(admin, page, {"form": "active", "active-reason": "Left the programme"}, page=page)
-    assert post(app.test_client(), "/account/login", {"email": "p@example.org", "password": PASSWORD}).status_code == 422
+    assert (
+        post(app.test_client(), "/account/login", {"email": "p@example.org", "password": PASSWORD}).status_code == 422
+    )
     link_page = post(admin, page, {"form": "reset"}, page=page).get_data(as_text=True)
     assert "/account/reset/" in link_page and "works once" in link_page
-    own = post(admin, f"/admin/users/{db.session.scalar(select(User.id).where(User.email == 'admin@example.org'))}",
-               {"form": "role", "role-role": "trainee", "role-reason": "x"}, page=page)
+    own = post(
+        admin,
+        f"/admin/users/{db.session.scalar(select(User.id).where(User.email == 'admin@example.org'))}",
+        {"form": "role", "role-role": "trainee", "role-reason": "x"},
+        page=page,
+    )
     assert "cannot change your own role" in own.get_data(as_text=True)
     actions = [e.action for e in db.session.scalars(select(AuditEvent))]
     assert "user.role_changed" in actions and "user.deactivated" in actions

@@ -2,6 +2,7 @@
 
 A certificate issued through one verifies through the other; a session from one works on the
 other; signing out on one ends the session on both."""
+
 import json
 
 import pytest
@@ -20,8 +21,10 @@ def test_two_app_processes_share_sessions_certificates_and_logout(app, make_user
     db.session.commit()
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
-    with Server(database_uri, content, tmp_path / "a", workers=1) as first, \
-            Server(database_uri, content, tmp_path / "b", workers=1) as second:
+    with (
+        Server(database_uri, content, tmp_path / "a", workers=1) as first,
+        Server(database_uri, content, tmp_path / "b", workers=1) as second,
+    ):
         trainee_journey(first.url, "two@example.org")  # completes the course and claims the certificate on the first
         browser = Browser(first.url)
         browser.login("two@example.org", PASSWORD)

@@ -1,5 +1,6 @@
 """Verification guidance (issue #19): every verdict says what to do next, who issued it and how to reach them,
 and when the check was made; bulk checks answer on screen; the verification guide is a page the site serves."""
+
 import csv
 import io
 import re
@@ -35,15 +36,19 @@ def test_every_verdict_says_what_to_do_who_issued_it_and_when_it_was_checked(app
     coach = coach_for(app, make_user, certified)
     change(coach, certified.id, "suspend", "Complaint under review")
     page = verdict(app, certified.id)
-    assert "What to do: Do not rely on it while it is suspended. Contact Peer Specialist Training to ask about it." in page
+    assert (
+        "What to do: Do not rely on it while it is suspended. Contact Peer Specialist Training to ask about it." in page
+    )
     change(coach, certified.id, "revoke", "Issued in error")
     assert "What to do: Do not accept it." in verdict(app, certified.id)
 
     cert = only_certificate()
     cert.status, cert.expires_at = "valid", utcnow().replace(year=utcnow().year - 1)
     db.session.commit()
-    assert (f"What to do: It was valid until {cert.expires_at:%Y-%m-%d}. Ask the holder for a renewed certificate."
-            in verdict(app, certified.id))
+    assert (
+        f"What to do: It was valid until {cert.expires_at:%Y-%m-%d}. Ask the holder for a renewed certificate."
+        in verdict(app, certified.id)
+    )
 
 
 def test_a_replaced_verdict_shows_the_replacements_status_and_name(app, certified, make_user):
@@ -51,7 +56,12 @@ def test_a_replaced_verdict_shows_the_replacements_status_and_name(app, certifie
     page = f"/staff/certificates/{certified.id}"
     from helpers import post
 
-    post(coach, page, {"form": "reissue", "reissue-holder_name": "Test P. Legal", "reissue-reason": "Spelling"}, page=page)
+    post(
+        coach,
+        page,
+        {"form": "reissue", "reissue-holder_name": "Test P. Legal", "reissue-reason": "Spelling"},
+        page=page,
+    )
     new = db.session.query(Certificate).filter(Certificate.id != certified.id).one()
     shown = verdict(app, certified.id)
     assert "What to do: Check the replacement: its status is the one that counts." in shown
@@ -66,9 +76,15 @@ def test_without_a_contact_setting_the_issuer_is_still_named(app, certified):
 
 
 def upload(visitor, body: str, **extra):
-    return visitor.post("/verify/bulk", data={"csrf_token": csrf_token(visitor, "/verify/bulk"), **extra,
-                                              "file": (io.BytesIO(body.encode()), "ids.csv")},
-                        content_type="multipart/form-data")
+    return visitor.post(
+        "/verify/bulk",
+        data={
+            "csrf_token": csrf_token(visitor, "/verify/bulk"),
+            **extra,
+            "file": (io.BytesIO(body.encode()), "ids.csv"),
+        },
+        content_type="multipart/form-data",
+    )
 
 
 def test_bulk_results_are_shown_on_screen_with_counts_and_a_csv_download(app, certified):

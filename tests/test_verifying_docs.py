@@ -1,4 +1,5 @@
 """The status script in docs/verifying.md section 2.8, run as a verifier would, against the app's own lists."""
+
 import json
 import re
 import subprocess
@@ -11,8 +12,9 @@ from helpers import join_cohort_of, post
 DOCS = Path(__file__).parent.parent / "docs/verifying.md"
 
 
-def test_the_documented_status_script_reads_valid_revoked_suspended_and_replaced(app, client, trainee, make_user,
-                                                                                  tmp_path):
+def test_the_documented_status_script_reads_valid_revoked_suspended_and_replaced(
+    app, client, trainee, make_user, tmp_path
+):
     section = DOCS.read_text().split("### 2.8", 1)[1]
     script = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     (tmp_path / "status.py").write_text(script)
@@ -28,15 +30,25 @@ def test_the_documented_status_script_reads_valid_revoked_suspended_and_replaced
 
     def check() -> str:
         (tmp_path / "status.jwt").write_text(client.get("/status/message").get_data(as_text=True))
-        done = subprocess.run([sys.executable, "status.py", "cert.jwt", "status.jwt"], cwd=tmp_path,
-                              capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "status.py", "cert.jwt", "status.jwt"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout.strip().split(": ", 1)[1]
 
     page = f"/staff/certificates/{cert_id}"
 
     def status(action: str, reason: str) -> None:
-        response = post(coach, page, {"form": "status", "status-action": action, "status-reason": reason, "status-confirm": "y"}, page=page)
+        response = post(
+            coach,
+            page,
+            {"form": "status", "status-action": action, "status-reason": reason, "status-confirm": "y"},
+            page=page,
+        )
         assert response.status_code == 302
 
     assert check() == "valid"
@@ -48,8 +60,9 @@ def test_the_documented_status_script_reads_valid_revoked_suspended_and_replaced
     assert check() == "revoked"
 
 
-def test_the_documented_pdf_script_extracts_and_checks_the_credential_offline_then_the_status(app, client, trainee,
-                                                                                              tmp_path):
+def test_the_documented_pdf_script_extracts_and_checks_the_credential_offline_then_the_status(
+    app, client, trainee, tmp_path
+):
     section = DOCS.read_text().split("### 2.9", 1)[1].split("### 2.10", 1)[0]
     script = re.search(r"```python\n(import json.*?)```", section, re.S).group(1)
     assert 'ISSUER = "http://127.0.0.1:5078/issuer"' in script
@@ -62,8 +75,9 @@ def test_the_documented_pdf_script_extracts_and_checks_the_credential_offline_th
     (tmp_path / "certificate.pdf").write_bytes(client.get(f"/certificates/{cert_id}/certificate.pdf").data)
     (tmp_path / "jwks.json").write_text(json.dumps(client.get("/.well-known/jwks.json").get_json()))
 
-    done = subprocess.run([sys.executable, "check_pdf.py", "certificate.pdf"], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "check_pdf.py", "certificate.pdf"], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0] == "PDF/A part 3 conformance B"
@@ -73,7 +87,12 @@ def test_the_documented_pdf_script_extracts_and_checks_the_credential_offline_th
     saved = tmp_path / f"certificate-{cert_id}.jwt"
     assert saved.read_text() == client.get(f"/api/v1/certificates/{cert_id}/credential").get_data(as_text=True)
     (tmp_path / "status.jwt").write_text(client.get("/status/message").get_data(as_text=True))
-    status = subprocess.run([sys.executable, "status.py", saved.name, "status.jwt"], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=60)
+    status = subprocess.run(
+        [sys.executable, "status.py", saved.name, "status.jwt"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert status.returncode == 0, status.stderr
     assert status.stdout.strip() == f"{saved.name}: valid"

@@ -1,4 +1,5 @@
 """Waiting for a trainer is visible: course page, dashboard, module page and role-play page say so, never 'Try again'."""
+
 import re
 from html import unescape
 
@@ -27,8 +28,12 @@ def grade_it(app, make_user, trainee, attempt_id, points=("2", "1")):
     coach = app.test_client()
     post(coach, "/account/login", {"email": "coach@example.org", "password": PASSWORD})
     step_id = db.session.scalar(select(db.text("id FROM attempt_step WHERE answer IS NOT NULL")))
-    return post(coach, f"/staff/grading/{attempt_id}", {f"c{step_id}_0": points[0], f"c{step_id}_1": points[1],
-                                                 "comment": "Warm."}, page="/staff/grading/")
+    return post(
+        coach,
+        f"/staff/grading/{attempt_id}",
+        {f"c{step_id}_0": points[0], f"c{step_id}_1": points[1], "comment": "Warm."},
+        page="/staff/grading/",
+    )
 
 
 def test_a_submitted_written_answer_shows_waiting_everywhere_and_no_try_again(client, trainee):
@@ -37,8 +42,8 @@ def test_a_submitted_written_answer_shows_waiting_everywhere_and_no_try_again(cl
     result = text(client, done.location)
     assert WAITING in result and "You don't need to try again while your trainer grades" in result
     course = text(client, "/courses/sample/")
-    modules = course[course.index(" Modules "):]  # the list, under the Continue button at the top
-    listening = modules[modules.index("Listening"):modules.index("Safety")]
+    modules = course[course.index(" Modules ") :]  # the list, under the Continue button at the top
+    listening = modules[modules.index("Listening") : modules.index("Safety")]
     assert WAITING in listening and "Role-play to pass" not in listening
     assert "You don't need to try again" in course
     html = client.get("/courses/sample/").get_data(as_text=True)

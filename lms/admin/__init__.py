@@ -1,4 +1,5 @@
 """Administration: accounts, roles, deactivation and password reset links."""
+
 from flask import Flask
 
 from . import views

@@ -1,4 +1,5 @@
 """Account administration; every change ends the account's sessions and is audited."""
+
 from .. import audit
 from ..auth.models import ROLES, User
 from ..auth.operations import end_sessions
@@ -26,7 +27,9 @@ def set_active(user: User, active: bool, reason: str, actor: User) -> None:
         raise AdminError("You cannot deactivate your own account.")
     user.active = active
     end_sessions(user)
-    audit.record("user.reactivated" if active else "user.deactivated", f"user:{user.id}", actor_id=actor.id, reason=reason)
+    audit.record(
+        "user.reactivated" if active else "user.deactivated", f"user:{user.id}", actor_id=actor.id, reason=reason
+    )
 
 
 def set_author(user: User, allowed: bool, reason: str, actor: User) -> None:
@@ -34,5 +37,6 @@ def set_author(user: User, allowed: bool, reason: str, actor: User) -> None:
     if user.role != "trainer":
         raise AdminError("Only trainers are given the author permission; admins always have it.")
     user.can_author = allowed
-    audit.record("user.author_granted" if allowed else "user.author_removed", f"user:{user.id}", actor_id=actor.id,
-                 reason=reason)
+    audit.record(
+        "user.author_granted" if allowed else "user.author_removed", f"user:{user.id}", actor_id=actor.id, reason=reason
+    )

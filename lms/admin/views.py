@@ -1,4 +1,5 @@
 """Admin pages: the user list with search, and one page per account."""
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -29,8 +30,12 @@ def require_two_factor():
     site_settings.put("require_staff_2fa", "1" if required else "0")
     audit.record("settings.staff_two_factor", None, required=required)
     db.session.commit()
-    flash("Two-factor sign-in is now required for staff." if required else "Two-factor sign-in is now optional for staff.",
-          "success")
+    flash(
+        "Two-factor sign-in is now required for staff."
+        if required
+        else "Two-factor sign-in is now optional for staff.",
+        "success",
+    )
     return redirect(url_for(".users"))
 
 
@@ -42,12 +47,20 @@ def users():
     stmt = select(User).order_by(User.created_at.desc())
     if query:
         like = f"%{query.lower()}%"
-        stmt = stmt.where(or_(User.email.like(like), func.lower(User.display_name).like(like),
-                              func.lower(User.legal_name).like(like)))
+        stmt = stmt.where(
+            or_(User.email.like(like), func.lower(User.display_name).like(like), func.lower(User.legal_name).like(like))
+        )
     rows = db.session.scalars(stmt.limit(PAGE + 1).offset((page - 1) * PAGE)).all()
-    return render_template("admin/users.html", users=rows[:PAGE], more=len(rows) > PAGE, page=page, query=query,
-                           required=site_settings.staff_two_factor_required(current_app.config),
-                           forced=current_app.config["REQUIRE_STAFF_2FA"], form=FlaskForm())
+    return render_template(
+        "admin/users.html",
+        users=rows[:PAGE],
+        more=len(rows) > PAGE,
+        page=page,
+        query=query,
+        required=site_settings.staff_two_factor_required(current_app.config),
+        forced=current_app.config["REQUIRE_STAFF_2FA"],
+        form=FlaskForm(),
+    )
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -89,8 +102,15 @@ def user(user_id: int):
         flash(str(exc), "error")
     if request.method == "GET":
         role_form.role.data = account.role
-    return render_template("admin/user.html", account=account, role_form=role_form, active_form=active_form,
-                           author_form=author_form, reset_form=FlaskForm(), link=link), 200 if request.method == "GET" or link else 422
+    return render_template(
+        "admin/user.html",
+        account=account,
+        role_form=role_form,
+        active_form=active_form,
+        author_form=author_form,
+        reset_form=FlaskForm(),
+        link=link,
+    ), 200 if request.method == "GET" or link else 422
 
 
 @bp.route("/audit/")

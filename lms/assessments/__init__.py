@@ -1,4 +1,5 @@
 """Role-play assessments: parsing, scoring, taking them, and grading written answers."""
+
 from flask import Flask
 
 from . import views

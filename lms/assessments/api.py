@@ -1,4 +1,5 @@
 """What other packages may ask about attempts (the assessments package's public reads)."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,17 +45,22 @@ class ModuleAttempts:
 
 
 _IN_MODULE = select(Attempt.quiz_slug, Attempt.state, Attempt.id).where(
-    Attempt.user_id == bindparam("user"), Attempt.module_slug == bindparam("module"), Attempt.practice.is_(False),
-    Attempt.state.in_((PASSED, PENDING, OPEN)))
+    Attempt.user_id == bindparam("user"),
+    Attempt.module_slug == bindparam("module"),
+    Attempt.practice.is_(False),
+    Attempt.state.in_((PASSED, PENDING, OPEN)),
+)
 
 
 def peek_module_attempts(user_id: int, module_slug: str) -> ModuleAttempts:
     """Passed, pending and open role-plays of one module for a page view: a hot read on the kept read
     connection, outside the ORM session. Not for a request that writes: it would not see its own changes."""
     rows = read_all(_IN_MODULE, user=user_id, module=module_slug)
-    return ModuleAttempts(passed={(module_slug, q) for q, state, _ in rows if state == PASSED},
-                          pending={(module_slug, q) for q, state, _ in rows if state == PENDING},
-                          open={q: attempt_id for q, state, attempt_id in rows if state == OPEN})
+    return ModuleAttempts(
+        passed={(module_slug, q) for q, state, _ in rows if state == PASSED},
+        pending={(module_slug, q) for q, state, _ in rows if state == PENDING},
+        open={q: attempt_id for q, state, attempt_id in rows if state == OPEN},
+    )
 
 
 @dataclass(frozen=True)
@@ -75,10 +81,13 @@ def open_attempts(user_id: int) -> list[OpenAttempt]:
     """The trainee's role-plays in progress (not a trainer's practice), the most recently active first."""
     last = func.coalesce(func.max(AttemptStep.created_at), Attempt.started_at, type_=DateTime)
     rows = db.session.execute(
-        select(Attempt.id, Attempt.course_slug, Attempt.module_slug, Attempt.quiz_slug, func.count(AttemptStep.id), last)
+        select(
+            Attempt.id, Attempt.course_slug, Attempt.module_slug, Attempt.quiz_slug, func.count(AttemptStep.id), last
+        )
         .outerjoin(AttemptStep, AttemptStep.attempt_id == Attempt.id)
         .where(Attempt.user_id == user_id, counts(OPEN))
-        .group_by(Attempt.id, Attempt.course_slug, Attempt.module_slug, Attempt.quiz_slug, Attempt.started_at))
+        .group_by(Attempt.id, Attempt.course_slug, Attempt.module_slug, Attempt.quiz_slug, Attempt.started_at)
+    )
     attempts = [OpenAttempt(*row) for row in rows]
     return sorted(attempts, key=lambda a: a.last_active_at, reverse=True)
 

@@ -3,6 +3,7 @@
 Every write is idempotent: a step names the position it answers, and (attempt, position) is
 unique, so a double submit, a refresh or the back button can never record a step twice.
 """
+
 import logging
 import random
 import secrets
@@ -128,9 +129,18 @@ def wait_words(minutes: int) -> str:
 
 
 def attempts_for(user_id: int, module_slug: str, quiz_slug: str, practice: bool = False) -> list[Attempt]:
-    return list(db.session.scalars(select(Attempt).where(
-        Attempt.user_id == user_id, Attempt.module_slug == module_slug, Attempt.quiz_slug == quiz_slug,
-        Attempt.practice.is_(practice)).order_by(Attempt.number)))
+    return list(
+        db.session.scalars(
+            select(Attempt)
+            .where(
+                Attempt.user_id == user_id,
+                Attempt.module_slug == module_slug,
+                Attempt.quiz_slug == quiz_slug,
+                Attempt.practice.is_(practice),
+            )
+            .order_by(Attempt.number)
+        )
+    )
 
 
 def availability(user_id: int, module_slug: str, quiz: Quiz, practice: bool = False) -> Availability:
@@ -166,8 +176,11 @@ def ensure_version(module_slug: str, quiz: Quiz) -> None:
         return
     try:
         with db.session.begin_nested():
-            db.session.add(QuizVersion(fingerprint=quiz.fingerprint, module_slug=module_slug,
-                                       quiz_slug=quiz.slug, source=quiz.source))
+            db.session.add(
+                QuizVersion(
+                    fingerprint=quiz.fingerprint, module_slug=module_slug, quiz_slug=quiz.slug, source=quiz.source
+                )
+            )
     except IntegrityError:
         pass  # stored by a concurrent request
 
@@ -180,11 +193,22 @@ def start_attempt(user_id: int, course_slug: str, module_slug: str, quiz: Quiz, 
     if status.opens_at is not None:
         raise AttemptWait(f"This role-play opens again at {status.opens_at:%Y-%m-%d %H:%M} UTC.")
     if not status.can_start:
-        raise AttemptError("You have used all the attempts for this role-play. Your trainer can grant another if needed.")
+        raise AttemptError(
+            "You have used all the attempts for this role-play. Your trainer can grant another if needed."
+        )
     ensure_version(module_slug, quiz)
-    attempt = Attempt(user_id=user_id, course_slug=course_slug, module_slug=module_slug, quiz_slug=quiz.slug,
-                      fingerprint=quiz.fingerprint, number=status.used + 1, state=OPEN,
-                      current_scene=quiz.first.id, shuffle_seed=secrets.randbelow(2**31), practice=practice)
+    attempt = Attempt(
+        user_id=user_id,
+        course_slug=course_slug,
+        module_slug=module_slug,
+        quiz_slug=quiz.slug,
+        fingerprint=quiz.fingerprint,
+        number=status.used + 1,
+        state=OPEN,
+        current_scene=quiz.first.id,
+        shuffle_seed=secrets.randbelow(2**31),
+        practice=practice,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
@@ -226,8 +250,11 @@ def choice_order(attempt: Attempt, quiz: Quiz, scene_id: str) -> list[int]:
 
 _STEPS = AttemptStep.__table__
 _COUNT = select(func.count()).select_from(_STEPS).where(_STEPS.c.attempt_id == bindparam("attempt"))
-_ROUTE = select(_STEPS.c.scene_id, _STEPS.c.choice_index, _STEPS.c.awards) \
-    .where(_STEPS.c.attempt_id == bindparam("attempt")).order_by(_STEPS.c.position)
+_ROUTE = (
+    select(_STEPS.c.scene_id, _STEPS.c.choice_index, _STEPS.c.awards)
+    .where(_STEPS.c.attempt_id == bindparam("attempt"))
+    .order_by(_STEPS.c.position)
+)
 _INSERT = insert(_STEPS)
 
 
@@ -238,8 +265,12 @@ def steps_of(attempt: Attempt) -> list[Step]:
     return [Step(r.scene_id, r.choice_index, tuple(r.awards) if r.awards is not None else None) for r in rows]
 
 
-_LAST_STEP = select(AttemptStep).where(AttemptStep.attempt_id == bindparam("attempt")) \
-    .order_by(AttemptStep.position.desc()).limit(1)
+_LAST_STEP = (
+    select(AttemptStep)
+    .where(AttemptStep.attempt_id == bindparam("attempt"))
+    .order_by(AttemptStep.position.desc())
+    .limit(1)
+)
 
 
 def step_count(attempt: Attempt) -> int:
@@ -278,10 +309,20 @@ def save_draft(attempt: Attempt, text: str) -> None:
     attempt.draft = text if text.strip() else None
 
 
-def _insert_step(attempt: Attempt, position: int, scene_id: str, choice_index: int | None = None,
-                 answer: str | None = None) -> None:
-    db.session.execute(_INSERT, {"attempt_id": attempt.id, "position": position, "scene_id": scene_id,
-                                 "choice_index": choice_index, "answer": answer, "created_at": utcnow()})
+def _insert_step(
+    attempt: Attempt, position: int, scene_id: str, choice_index: int | None = None, answer: str | None = None
+) -> None:
+    db.session.execute(
+        _INSERT,
+        {
+            "attempt_id": attempt.id,
+            "position": position,
+            "scene_id": scene_id,
+            "choice_index": choice_index,
+            "answer": answer,
+            "created_at": utcnow(),
+        },
+    )
 
 
 def _advance(attempt: Attempt, quiz: Quiz, target: str, position: int) -> Result | None:
@@ -311,8 +352,11 @@ def finish(attempt: Attempt, quiz: Quiz) -> Result:
 def grade(attempt: Attempt, quiz: Quiz, awards: dict[int, list[int]], comment: str, grader_id: int) -> bool:
     """Award rubric points (step id -> points per criterion); False if someone graded it first."""
     claimed = db.session.execute(
-        update(Attempt).where(Attempt.id == attempt.id, Attempt.state == PENDING)
-        .values(graded_at=utcnow(), graded_by_id=grader_id).execution_options(synchronize_session=False))
+        update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.state == PENDING)
+        .values(graded_at=utcnow(), graded_by_id=grader_id)
+        .execution_options(synchronize_session=False)
+    )
     if claimed.rowcount != 1:
         return False
     db.session.refresh(attempt)
@@ -320,13 +364,21 @@ def grade(attempt: Attempt, quiz: Quiz, awards: dict[int, list[int]], comment: s
         scene = quiz.scene(step.scene_id)
         if scene is not None and scene.kind == "written":
             points = awards.get(step.id, [])
-            if len(points) != len(scene.rubric) or any(not 0 <= p <= c.points for p, c in zip(points, scene.rubric, strict=False)):
+            if len(points) != len(scene.rubric) or any(
+                not 0 <= p <= c.points for p, c in zip(points, scene.rubric, strict=False)
+            ):
                 raise AttemptError("Every criterion needs a score between 0 and its maximum.")
             step.awards = list(points)
     attempt.grader_comment = (comment or "").strip() or None
     finish(attempt, quiz)
-    audit.record("attempt.graded", f"attempt:{attempt.id}", actor_id=grader_id, outcome=attempt.state,
-                 score=attempt.score, possible=attempt.possible)
+    audit.record(
+        "attempt.graded",
+        f"attempt:{attempt.id}",
+        actor_id=grader_id,
+        outcome=attempt.state,
+        score=attempt.score,
+        possible=attempt.possible,
+    )
     _tell_trainee_of_grade(attempt, quiz)
     return True
 
@@ -339,15 +391,21 @@ def _tell_trainee_of_grade(attempt: Attempt, quiz: Quiz) -> None:
     if trainee is None or not trainee.active:
         return
     link = current_app.config["PUBLIC_URL"].rstrip("/") + f"/attempts/{attempt.id}"
-    enqueue(trainee.email, "Your trainer has graded your written answer",
-            f"Hello {trainee.display_name},\n\nYour trainer has graded your written answer in “{quiz.title}”. "
-            f"Sign in to see the result and any comment:\n\n{link}\n\nIt is also shown on your dashboard.\n")
+    enqueue(
+        trainee.email,
+        "Your trainer has graded your written answer",
+        f"Hello {trainee.display_name},\n\nYour trainer has graded your written answer in “{quiz.title}”. "
+        f"Sign in to see the result and any comment:\n\n{link}\n\nIt is also shown on your dashboard.\n",
+    )
 
 
 def pending_queue(cohort_id: int | None = None, visible=None) -> list[Attempt]:
     """Attempts waiting for a trainer, oldest first: those `visible` keeps (optionally only one cohort's)."""
-    stmt = select(Attempt).where(Attempt.state == PENDING, true() if visible is None else visible) \
+    stmt = (
+        select(Attempt)
+        .where(Attempt.state == PENDING, true() if visible is None else visible)
         .order_by(Attempt.finished_at, Attempt.id)
+    )
     if cohort_id is not None:
         stmt = stmt.where(Attempt.user_id.in_(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)))
     return list(db.session.scalars(stmt))
@@ -355,9 +413,17 @@ def pending_queue(cohort_id: int | None = None, visible=None) -> list[Attempt]:
 
 def recently_graded(user_id: int, days: int = 14) -> list[Attempt]:
     """The trainee's written answers graded in the last `days` days, newest first."""
-    return list(db.session.scalars(select(Attempt).where(
-        Attempt.user_id == user_id, Attempt.graded_at.is_not(None), Attempt.graded_at > utcnow() - timedelta(days=days))
-        .order_by(Attempt.graded_at.desc())))
+    return list(
+        db.session.scalars(
+            select(Attempt)
+            .where(
+                Attempt.user_id == user_id,
+                Attempt.graded_at.is_not(None),
+                Attempt.graded_at > utcnow() - timedelta(days=days),
+            )
+            .order_by(Attempt.graded_at.desc())
+        )
+    )
 
 
 def pending_count() -> int:

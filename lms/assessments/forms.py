@@ -1,4 +1,5 @@
 """Forms for answering scenes and grading written answers."""
+
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, RadioField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
@@ -14,13 +15,22 @@ class StepForm(FlaskForm):
 
 
 class ChoiceForm(StepForm):
-    choice = RadioField("Your response", coerce=int, validate_choice=True,
-                        validators=[InputRequired(message="Please choose one of the responses.")])
+    choice = RadioField(
+        "Your response",
+        coerce=int,
+        validate_choice=True,
+        validators=[InputRequired(message="Please choose one of the responses.")],
+    )
 
 
 class WrittenForm(StepForm):
-    answer = TextAreaField("Your answer", validators=[DataRequired(message="Please write your answer before you continue."),
-                                                      Length(max=MAX_ANSWER_LENGTH)])
+    answer = TextAreaField(
+        "Your answer",
+        validators=[
+            DataRequired(message="Please write your answer before you continue."),
+            Length(max=MAX_ANSWER_LENGTH),
+        ],
+    )
 
 
 class GradeForm(FlaskForm):
@@ -29,5 +39,10 @@ class GradeForm(FlaskForm):
 
 def criterion_field(text: str, points: int) -> IntegerField:
     """A score for one rubric line, labelled with the line's words so errors name what the grader sees."""
-    return IntegerField(f"{text} (0 to {points})", validators=[InputRequired(message="Give a score for this criterion."),
-                                    NumberRange(min=0, max=points, message=f"Use a whole number from 0 to {points}.")])
+    return IntegerField(
+        f"{text} (0 to {points})",
+        validators=[
+            InputRequired(message="Give a score for this criterion."),
+            NumberRange(min=0, max=points, message=f"Use a whole number from 0 to {points}."),
+        ],
+    )

@@ -1,4 +1,5 @@
 """Attempts at role-plays, their steps, and the quiz versions they were taken on."""
+
 from datetime import datetime
 from enum import StrEnum
 
@@ -37,8 +38,15 @@ class Attempt(Model):
     __table_args__ = (
         UniqueConstraint("user_id", "module_slug", "quiz_slug", "number", name="uq_attempt_number"),
         # At most one open attempt per trainee and role-play, whatever the timing of two requests.
-        Index("uq_attempt_one_open", "user_id", "module_slug", "quiz_slug", unique=True,
-              sqlite_where=text("state = 'open'"), postgresql_where=text("state = 'open'")),
+        Index(
+            "uq_attempt_one_open",
+            "user_id",
+            "module_slug",
+            "quiz_slug",
+            unique=True,
+            sqlite_where=text("state = 'open'"),
+            postgresql_where=text("state = 'open'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -74,8 +82,9 @@ class Attempt(Model):
     #: the trainee's unsent draft of the current written scene; never an answer, cleared when one is recorded
     draft: Mapped[str | None] = mapped_column(Text)
 
-    steps: Mapped[list["AttemptStep"]] = relationship(back_populates="attempt", order_by="AttemptStep.position",
-                                                      cascade="all, delete-orphan")
+    steps: Mapped[list["AttemptStep"]] = relationship(
+        back_populates="attempt", order_by="AttemptStep.position", cascade="all, delete-orphan"
+    )
 
     @property
     def is_open(self) -> bool:

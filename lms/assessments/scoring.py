@@ -5,6 +5,7 @@ its whole rubric); the attempt's possible is the sum over the scenes visited and
 what was earned, floored at 0 only at the end. A route of best answers therefore scores 100% however
 short it is.
 """
+
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -134,11 +135,19 @@ def score_path(quiz: Quiz, steps: list[Step]) -> Result:
         passed = None
     else:
         passed = passes(score, possible, quiz.pass_mark)
-    competencies = tuple(
-        CompetencyScore(c, earned.get(c, 0), possible_by[c]) for c in sorted(possible_by)
-    ) + tuple(CompetencyScore(c, earned[c], 0) for c in sorted(earned) if c not in possible_by)
-    return Result(score=score, possible=possible, passed=passed, critical=critical, critical_scene=critical_scene,
-                  competencies=competencies, pending=pending and not critical, decisions=tuple(decisions))
+    competencies = tuple(CompetencyScore(c, earned.get(c, 0), possible_by[c]) for c in sorted(possible_by)) + tuple(
+        CompetencyScore(c, earned[c], 0) for c in sorted(earned) if c not in possible_by
+    )
+    return Result(
+        score=score,
+        possible=possible,
+        passed=passed,
+        critical=critical,
+        critical_scene=critical_scene,
+        competencies=competencies,
+        pending=pending and not critical,
+        decisions=tuple(decisions),
+    )
 
 
 def is_finished(quiz: Quiz, steps: list[Step]) -> bool:

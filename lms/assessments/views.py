@@ -1,4 +1,5 @@
 """Role-play pages: introduction, one scene at a time, results, and the trainers' grading queue."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.exc import IntegrityError
@@ -36,8 +37,9 @@ def _attempt_or_404(attempt_id: int, staff_may_view: bool = True, lock: bool = F
     attempt = db.session.get(Attempt, attempt_id, with_for_update=lock)
     if attempt is None:
         abort(404)
-    if attempt.user_id != current_user.id and not (staff_may_view and current_user.is_staff
-                                                   and access.can_see_trainee(current_user, attempt.user_id)):
+    if attempt.user_id != current_user.id and not (
+        staff_may_view and current_user.is_staff and access.can_see_trainee(current_user, attempt.user_id)
+    ):
         abort(404)
     return attempt
 
@@ -78,10 +80,19 @@ def _render_scene(attempt: Attempt, quiz, form=None, status=200):
         # A written scene asks the trainee to draw on what was said: show the route that led here.
         conversation = [(quiz.scene(step.scene_id), step) for step in attempt.steps if quiz.scene(step.scene_id)]
     module = catalog().module(attempt.module_slug)
-    return render_template("assessments/scene.html", attempt=attempt, quiz=quiz, scene=scene, form=form,
-                           max_answer_length=MAX_ANSWER_LENGTH,
-                           order=order, feedback=feedback, module=module, step_number=position + 1,
-                           conversation=conversation), status
+    return render_template(
+        "assessments/scene.html",
+        attempt=attempt,
+        quiz=quiz,
+        scene=scene,
+        form=form,
+        max_answer_length=MAX_ANSWER_LENGTH,
+        order=order,
+        feedback=feedback,
+        module=module,
+        step_number=position + 1,
+        conversation=conversation,
+    ), status
 
 
 @bp.route("/<int:attempt_id>/answer", methods=["POST"])
@@ -132,8 +143,12 @@ def _save_draft(attempt: Attempt, quiz, position: int):
     except AttemptError as exc:
         return _render_scene(attempt, quiz, _form_again(quiz.scene(attempt.current_scene), position, str(exc)), 422)
     db.session.commit()
-    flash("Draft saved. Only you can see it; it is sent to a trainer only when you press \"Submit my answer\"."
-          if text.strip() else "Draft cleared.", "success")
+    flash(
+        'Draft saved. Only you can see it; it is sent to a trainer only when you press "Submit my answer".'
+        if text.strip()
+        else "Draft cleared.",
+        "success",
+    )
     return redirect(url_for(".play", attempt_id=attempt.id))
 
 
@@ -148,7 +163,14 @@ def result(attempt_id: int):
     module = catalog().module(attempt.module_slug)
     course = catalog().course(attempt.course_slug)
     status = availability(attempt.user_id, attempt.module_slug, quiz) if module else None
-    return render_template("assessments/result.html", attempt=attempt, quiz=quiz, outcome=outcome, module=module,
-                           course=course, status=status, competencies=catalog().competencies,
-                           owner=db.session.get(User, attempt.user_id))
-
+    return render_template(
+        "assessments/result.html",
+        attempt=attempt,
+        quiz=quiz,
+        outcome=outcome,
+        module=module,
+        course=course,
+        status=status,
+        competencies=catalog().competencies,
+        owner=db.session.get(User, attempt.user_id),
+    )

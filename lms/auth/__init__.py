@@ -1,4 +1,5 @@
 """Accounts: sign-up, sign-in, roles, and the `users` CLI."""
+
 from functools import wraps
 
 from flask import Flask, abort, redirect, request, session, url_for
@@ -32,11 +33,18 @@ def init_app(app: Flask) -> None:
         if not current_user.is_authenticated:
             return None
         sessions.seen()
-        if (current_user.is_staff and not current_user.two_factor and request.endpoint not in _TWO_FACTOR_EXEMPT
-                and staff_two_factor_required(app.config)):
+        if (
+            current_user.is_staff
+            and not current_user.two_factor
+            and request.endpoint not in _TWO_FACTOR_EXEMPT
+            and staff_two_factor_required(app.config)
+        ):
             return redirect(url_for("auth.two_factor_setup"))
-        if (not current_user.is_staff and current_user.privacy_accepted_at is None
-                and request.endpoint not in _PRIVACY_EXEMPT):
+        if (
+            not current_user.is_staff
+            and current_user.privacy_accepted_at is None
+            and request.endpoint not in _PRIVACY_EXEMPT
+        ):
             return redirect(url_for("auth.accept_privacy", next=request.full_path.rstrip("?")))
         return None
 
@@ -58,8 +66,18 @@ def init_app(app: Flask) -> None:
 
 _TWO_FACTOR_EXEMPT = {"auth.two_factor_setup", "auth.logout", "static", "web.support", "web.favicon", "privacy.notice"}
 #: a trainee who has not accepted the privacy notice can still read it, sign out, take their data or close the account
-_PRIVACY_EXEMPT = {"auth.accept_privacy", "auth.logout", "auth.password", "privacy.my_data", "privacy.close_account",
-                   "static", "asset", "web.support", "web.favicon", "privacy.notice"}
+_PRIVACY_EXEMPT = {
+    "auth.accept_privacy",
+    "auth.logout",
+    "auth.password",
+    "privacy.my_data",
+    "privacy.close_account",
+    "static",
+    "asset",
+    "web.support",
+    "web.favicon",
+    "privacy.notice",
+}
 
 
 def role_required(*roles: str):

@@ -4,6 +4,7 @@
 statement on the kept read connection (lms.database.read_one). It cannot be changed; a view that
 changes the account loads it through the ORM (`account(current_user)`) and commits.
 """
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,10 +16,22 @@ from ..extensions import db
 from .models import STAFF_ROLES, User
 
 _USERS = User.__table__
-_SIGNED_IN = select(_USERS.c.id, _USERS.c.uuid, _USERS.c.email, _USERS.c.display_name, _USERS.c.legal_name,
-                    _USERS.c.role, _USERS.c.active, _USERS.c.session_token, _USERS.c.created_at,
-                    _USERS.c.last_login_at, _USERS.c.privacy_accepted_at, _USERS.c.can_author, _USERS.c.news_seen,
-                    _USERS.c.totp_secret.is_not(None).label("two_factor")).where(_USERS.c.id == bindparam("id"))
+_SIGNED_IN = select(
+    _USERS.c.id,
+    _USERS.c.uuid,
+    _USERS.c.email,
+    _USERS.c.display_name,
+    _USERS.c.legal_name,
+    _USERS.c.role,
+    _USERS.c.active,
+    _USERS.c.session_token,
+    _USERS.c.created_at,
+    _USERS.c.last_login_at,
+    _USERS.c.privacy_accepted_at,
+    _USERS.c.can_author,
+    _USERS.c.news_seen,
+    _USERS.c.totp_secret.is_not(None).label("two_factor"),
+).where(_USERS.c.id == bindparam("id"))
 
 
 @dataclass(frozen=True, eq=False)

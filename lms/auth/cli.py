@@ -1,4 +1,5 @@
 """`flask --app lms users create EMAIL --role trainer`."""
+
 import click
 from flask.cli import AppGroup
 

@@ -1,4 +1,5 @@
 """The account emails: password-reset links (written when sent) and a warning to an address's owner."""
+
 from flask import current_app
 
 from ..extensions import db
@@ -28,11 +29,14 @@ def request_reset(email: str) -> None:
 def tell_owner_of_registration(email: str) -> None:
     """When mail is set up, tell an account's owner that someone tried to register with their address."""
     if current_app.config.get("MAIL_SERVER"):
-        enqueue(email.strip().lower(), "Someone tried to create an account with your email address",
-                "Hello,\n\nSomeone (perhaps you) tried to create a new training account with this email address. "
-                "It already has an account, so nothing was changed.\n\nIf it was you, sign in with your password, or "
-                "set a new one with \u201cForgot your password?\u201d on the sign-in page. If it was not you, you can "
-                "ignore this email.\n")
+        enqueue(
+            email.strip().lower(),
+            "Someone tried to create an account with your email address",
+            "Hello,\n\nSomeone (perhaps you) tried to create a new training account with this email address. "
+            "It already has an account, so nothing was changed.\n\nIf it was you, sign in with your password, or "
+            "set a new one with \u201cForgot your password?\u201d on the sign-in page. If it was not you, you can "
+            "ignore this email.\n",
+        )
 
 
 def reset_link(token: str) -> str:
@@ -41,6 +45,8 @@ def reset_link(token: str) -> str:
 
 
 def _reset_body(user: User, token: str) -> str:
-    return (f"Hello {user.display_name},\n\nSomeone (we hope you) asked to set a new password for your training "
-            f"account. Use this link within two hours; it works once:\n\n{reset_link(token)}\n\n"
-            "If you did not ask for this, you can ignore this email: your password has not changed.\n")
+    return (
+        f"Hello {user.display_name},\n\nSomeone (we hope you) asked to set a new password for your training "
+        f"account. Use this link within two hours; it works once:\n\n{reset_link(token)}\n\n"
+        "If you did not ask for this, you can ignore this email: your password has not changed.\n"
+    )

@@ -1,4 +1,5 @@
 """Accounts."""
+
 import secrets
 from datetime import datetime
 from uuid import uuid4

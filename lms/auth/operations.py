@@ -1,4 +1,5 @@
 """Account operations: plain functions the views and CLI call. They flush, never commit."""
+
 import hashlib
 import logging
 import secrets
@@ -26,13 +27,19 @@ def find_user(email: str) -> User | None:
     return db.session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def create_user(email: str, password: str, display_name: str, legal_name: str, role: str = "trainee",
-                privacy_accepted: bool = False) -> User:
+def create_user(
+    email: str, password: str, display_name: str, legal_name: str, role: str = "trainee", privacy_accepted: bool = False
+) -> User:
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    user = User(email=normalise_email(email), password_hash=hash_password(password),
-                display_name=display_name.strip(), legal_name=legal_name.strip(), role=role,
-                privacy_accepted_at=utcnow() if privacy_accepted else None)
+    user = User(
+        email=normalise_email(email),
+        password_hash=hash_password(password),
+        display_name=display_name.strip(),
+        legal_name=legal_name.strip(),
+        role=role,
+        privacy_accepted_at=utcnow() if privacy_accepted else None,
+    )
     db.session.add(user)
     db.session.flush()
     logger.info("account created: user %s with role %s", user.id, role)
@@ -52,12 +59,21 @@ def authenticate(email: str, password: str) -> User | None:
     user = find_user(email)
     if user is None:
         spend_hash_time(password)
-        audit.record("auth.login_failed", None, actor_id=None, reason="unknown email",
-                     email_sha256=hashlib.sha256(normalise_email(email).encode()).hexdigest()[:16])
+        audit.record(
+            "auth.login_failed",
+            None,
+            actor_id=None,
+            reason="unknown email",
+            email_sha256=hashlib.sha256(normalise_email(email).encode()).hexdigest()[:16],
+        )
         return None
     if not verify_password(user.password_hash, password) or not user.active:
-        audit.record("auth.login_failed", f"user:{user.id}", actor_id=user.id,
-                     reason="wrong password" if user.active else "deactivated")
+        audit.record(
+            "auth.login_failed",
+            f"user:{user.id}",
+            actor_id=user.id,
+            reason="wrong password" if user.active else "deactivated",
+        )
         return None
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
@@ -80,8 +96,12 @@ def change_password(user: User, new_password: str) -> None:
 
 def end_resets(user: User) -> None:
     """Every reset or invite link of the account that is still unused stops working."""
-    db.session.execute(update(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
-                       .values(used_at=utcnow()).execution_options(synchronize_session=False))
+    db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
 
 
 RESET_LIFETIME = timedelta(hours=2)
@@ -90,15 +110,19 @@ RESET_LIFETIME = timedelta(hours=2)
 def create_reset(user: User, lifetime: timedelta = RESET_LIFETIME) -> str:
     """A single-use reset token (returned once; only its hash is stored); an invite lasts days, not hours."""
     token = secrets.token_urlsafe(32)
-    db.session.add(PasswordReset(user_id=user.id, token_hash=hashlib.sha256(token.encode()).hexdigest(),
-                                 expires_at=utcnow() + lifetime))
+    db.session.add(
+        PasswordReset(
+            user_id=user.id, token_hash=hashlib.sha256(token.encode()).hexdigest(), expires_at=utcnow() + lifetime
+        )
+    )
     audit.record("auth.reset_link_created", f"user:{user.id}", hours=round(lifetime.total_seconds() / 3600))
     return token
 
 
 def find_reset(token: str) -> PasswordReset | None:
-    reset = db.session.scalar(select(PasswordReset).where(
-        PasswordReset.token_hash == hashlib.sha256((token or "").encode()).hexdigest()))
+    reset = db.session.scalar(
+        select(PasswordReset).where(PasswordReset.token_hash == hashlib.sha256((token or "").encode()).hexdigest())
+    )
     if reset is None or reset.used_at is not None or reset.expires_at < utcnow():
         return None
     return reset
@@ -107,8 +131,12 @@ def find_reset(token: str) -> PasswordReset | None:
 def use_reset(reset: PasswordReset, new_password: str) -> User | None:
     """Set the new password once; a second use of the same link (or a race) changes nothing. The account's
     other links stop working, and its sign-in pauses (lms.auth.throttle) are lifted."""
-    claimed = db.session.execute(update(PasswordReset).where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
-                                 .values(used_at=utcnow()).execution_options(synchronize_session=False))
+    claimed = db.session.execute(
+        update(PasswordReset)
+        .where(PasswordReset.id == reset.id, PasswordReset.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
     if claimed.rowcount != 1:
         return None
     user = db.session.get(User, reset.user_id)
@@ -119,8 +147,11 @@ def use_reset(reset: PasswordReset, new_password: str) -> User | None:
 
 def change_names(user: User, display_name: str, legal_name: str) -> list[str]:
     """Set the account's names; returns the fields that changed (audited). Issued certificates keep theirs."""
-    changed = [name for name, value in (("display_name", display_name), ("legal_name", legal_name))
-               if getattr(user, name) != value]
+    changed = [
+        name
+        for name, value in (("display_name", display_name), ("legal_name", legal_name))
+        if getattr(user, name) != value
+    ]
     for name in changed:
         setattr(user, name, display_name if name == "display_name" else legal_name)
     if changed:

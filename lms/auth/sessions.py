@@ -6,6 +6,7 @@ Unix time of the sign-in. A session ends after a time without requests (idle) or
 in (absolute), both shorter for staff. "Keep me signed in" is for trainees only: their remember-me
 cookie restores a session until REMEMBER_DAYS after signing in, and such a session has no idle limit.
 """
+
 import hmac
 import time
 

@@ -6,6 +6,7 @@ then 2, 4, 8... up to MAX_PAUSE, even for the right password. An unknown email i
 way, so a pause reveals nothing about who has an account. Success or a password reset clears it;
 a day without failures forgets them.
 """
+
 import hashlib
 from datetime import timedelta
 
@@ -44,10 +45,14 @@ def failed(key: str) -> None:
     now = utcnow()
     insert = (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(LoginThrottle)
     fresh = LoginThrottle.last_failure_at < now - FORGET_AFTER
-    statement = insert.values(key=key, failures=1, last_failure_at=now).on_conflict_do_update(
-        index_elements=["key"],
-        set_={"failures": case((fresh, 1), else_=LoginThrottle.failures + 1), "last_failure_at": now},
-    ).returning(LoginThrottle.failures)
+    statement = (
+        insert.values(key=key, failures=1, last_failure_at=now)
+        .on_conflict_do_update(
+            index_elements=["key"],
+            set_={"failures": case((fresh, 1), else_=LoginThrottle.failures + 1), "last_failure_at": now},
+        )
+        .returning(LoginThrottle.failures)
+    )
     failures = db.session.execute(statement).scalar_one()
     if failures >= FREE_FAILURES:
         pause = min(timedelta(minutes=2 ** min(failures - FREE_FAILURES, 10)), MAX_PAUSE)

@@ -1,4 +1,5 @@
 """Two-factor sign-in with time-based one-time codes (TOTP, RFC 6238) for staff accounts."""
+
 from datetime import datetime
 
 import pyotp

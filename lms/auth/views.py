@@ -1,4 +1,5 @@
 """Register, sign in (with optional two-factor codes), sign out, change or reset a password."""
+
 import time
 from urllib.parse import urlsplit
 
@@ -33,15 +34,21 @@ SIGNED_UP = "Your account is ready, and you are signed in."
 #: session keys that survive signing in: a cohort invitation seen while signed out (set by the join page),
 #: so the join it was for can finish afterwards
 KEPT_AT_SIGN_IN = ("invite",)
-REGISTERED = ("Thank you. If this email address was new, your account is ready: sign in below. "
-              "If it already had an account, sign in with that password, or reset it.")
-PAUSED = ("There have been too many wrong attempts to sign in to this account, so signing in is paused for "
-          "{minutes} minute(s). Try again then, or set a new password with “Forgot your password?”.")
+REGISTERED = (
+    "Thank you. If this email address was new, your account is ready: sign in below. "
+    "If it already had an account, sign in with that password, or reset it."
+)
+PAUSED = (
+    "There have been too many wrong attempts to sign in to this account, so signing in is paused for "
+    "{minutes} minute(s). Try again then, or set a new password with “Forgot your password?”."
+)
 #: a pending two-factor sign-in (password accepted, code not yet) lasts this long and allows this many codes
 PENDING_SECONDS = 300
 PENDING_TRIES = 5
-RESET_SENT = ("If an account uses that email address, we have sent it a link to set a new password. "
-              "The link works once, for two hours. No email? Ask your trainer for a reset link.")
+RESET_SENT = (
+    "If an account uses that email address, we have sent it a link to set a new password. "
+    "The link works once, for two hours. No email? Ask your trainer for a reset link."
+)
 
 
 def safe_next(target: str | None) -> str:
@@ -87,8 +94,9 @@ def register():
         user = None
         if find_user(form.email.data) is None:
             try:
-                user = operations.register(form.email.data, form.password.data, form.display_name.data,
-                                           form.legal_name.data)
+                user = operations.register(
+                    form.email.data, form.password.data, form.display_name.data, form.legal_name.data
+                )
                 db.session.flush()
             except IntegrityError:  # the same email registered a moment ago by a parallel request
                 db.session.rollback()
@@ -127,8 +135,13 @@ def login():
         if user is not None and user.two_factor:
             db.session.commit()
             _fresh_session()
-            session["2fa"] = {"user": user.get_id(), "remember": bool(form.remember.data),
-                              "next": safe_next(request.args.get("next")), "at": int(time.time()), "tries": 0}
+            session["2fa"] = {
+                "user": user.get_id(),
+                "remember": bool(form.remember.data),
+                "next": safe_next(request.args.get("next")),
+                "at": int(time.time()),
+                "tries": 0,
+            }
             return redirect(url_for("auth.two_factor"))
         if user is not None:
             _start_session(user, form.remember.data)
@@ -148,11 +161,20 @@ def two_factor():
         return redirect(url_for("auth.login"))
     ident, _, token = str(pending.get("user", "")).partition(":")
     # The row is locked while its code is checked, so one code cannot be accepted twice by parallel requests.
-    user = db.session.get(User, int(ident), with_for_update=request.method == "POST") \
-        if ident.isdigit() and len(ident) <= 18 else None
-    if (user is None or not sessions.token_matches(user, token) or not user.active or not user.two_factor
-            or not isinstance(pending.get("at"), int) or time.time() - pending["at"] > PENDING_SECONDS
-            or pending.get("tries", 0) >= PENDING_TRIES):
+    user = (
+        db.session.get(User, int(ident), with_for_update=request.method == "POST")
+        if ident.isdigit() and len(ident) <= 18
+        else None
+    )
+    if (
+        user is None
+        or not sessions.token_matches(user, token)
+        or not user.active
+        or not user.two_factor
+        or not isinstance(pending.get("at"), int)
+        or time.time() - pending["at"] > PENDING_SECONDS
+        or pending.get("tries", 0) >= PENDING_TRIES
+    ):
         session.pop("2fa", None)
         flash("Please sign in again: the sign-in was not finished in time.", "info")
         return redirect(url_for("auth.login"))
@@ -173,8 +195,9 @@ def two_factor():
         session["2fa"] = {**pending, "tries": pending.get("tries", 0) + 1}
         operations.code_refused(user)
         db.session.commit()
-        form.code.errors.append("That code is not right or has already been used. "
-                                "Wait for the next code and try again.")
+        form.code.errors.append(
+            "That code is not right or has already been used. Wait for the next code and try again."
+        )
     return render_template("auth/code.html", form=form), 200 if request.method == "GET" else 422
 
 
@@ -202,9 +225,12 @@ def password():
             flash("Your password has been changed. Other devices have been signed out.", "success")
             return redirect(url_for("dashboard.index"))
         form.current.errors.append("That is not your current password.")
-    return render_template("auth/password.html", form=form, disable_form=DisableTwoFactorForm(prefix="off"),
-                           two_factor_required=staff_two_factor_required(current_app.config)), \
-        200 if request.method == "GET" else 422
+    return render_template(
+        "auth/password.html",
+        form=form,
+        disable_form=DisableTwoFactorForm(prefix="off"),
+        two_factor_required=staff_two_factor_required(current_app.config),
+    ), 200 if request.method == "GET" else 422
 
 
 @bp.route("/sessions/end-others", methods=["POST"])
@@ -267,21 +293,26 @@ def two_factor_setup():
         return redirect(url_for("auth.two_factor_setup"))
     secret = user.totp_pending
     if secret is None:
-        return render_template("auth/two_factor_setup.html", start=start, form=None, required=required), \
-            200 if request.method == "GET" else 422
+        return render_template(
+            "auth/two_factor_setup.html", start=start, form=None, required=required
+        ), 200 if request.method == "GET" else 422
     if form.validate_on_submit():
         step = accept(secret, form.code.data, None)
         if step is not None:
             operations.enable_two_factor(user, secret, step)  # other devices (password alone) are signed out
             db.session.commit()
             sessions.start(user, remember=False)
-            flash("Two-factor sign-in is on. You will be asked for a code each time you sign in. "
-                  "Other devices have been signed out.", "success")
+            flash(
+                "Two-factor sign-in is on. You will be asked for a code each time you sign in. "
+                "Other devices have been signed out.",
+                "success",
+            )
             return redirect(url_for("dashboard.index"))
         form.code.errors.append("That code is not right. Check the time on your phone and try the next code.")
     uri, qr = provisioning(secret, current_user.email)
-    return render_template("auth/two_factor_setup.html", start=start, form=form, secret=secret, qr=qr,
-                           required=required), 200 if request.method == "GET" else 422
+    return render_template(
+        "auth/two_factor_setup.html", start=start, form=form, secret=secret, qr=qr, required=required
+    ), 200 if request.method == "GET" else 422
 
 
 @bp.route("/two-factor/off", methods=["POST"])

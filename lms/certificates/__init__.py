@@ -1,4 +1,5 @@
 """Certificates: issue, PDF, signed Open Badges 3.0 credentials, verification and lifecycle."""
+
 from flask import Flask
 
 from . import cli, public, views

@@ -1,4 +1,5 @@
 """Read-side queries about certificates that other features need."""
+
 from datetime import datetime, timedelta
 
 from sqlalchemy import Row, bindparam, select
@@ -25,14 +26,22 @@ RECENT_CHANGE = timedelta(days=30)
 
 def certificates_of(user_id: int) -> list[Certificate]:
     """The holder's certificates, newest first (replaced ones included, so history is visible)."""
-    return list(db.session.scalars(select(Certificate).where(Certificate.user_id == user_id)
-                                   .order_by(Certificate.issued_at.desc())))
+    return list(
+        db.session.scalars(
+            select(Certificate).where(Certificate.user_id == user_id).order_by(Certificate.issued_at.desc())
+        )
+    )
 
 
 def live_certificates_of(user_id: int) -> list[Certificate]:
     """The holder's valid or suspended certificates, oldest first."""
-    return list(db.session.scalars(select(Certificate).where(Certificate.user_id == user_id, Certificate.status.in_(LIVE))
-                                   .order_by(Certificate.issued_at)))
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user_id, Certificate.status.in_(LIVE))
+            .order_by(Certificate.issued_at)
+        )
+    )
 
 
 def valid_first(certs: list[Certificate]) -> list[Certificate]:
@@ -44,8 +53,13 @@ def status_notices(certs: list[Certificate], now: datetime | None = None) -> lis
     """Certificates whose change of status the holder should be told about on their dashboard."""
     now = now or utcnow()
     lasting = [c for c in certs if c.status in (SUSPENDED, REVOKED)]
-    recent = [c for c in certs if c.status_changed_at is not None and c.status_changed_at > now - RECENT_CHANGE
-              and (c.status == SUPERSEDED or c.status == VALID and c.status_reason)]
+    recent = [
+        c
+        for c in certs
+        if c.status_changed_at is not None
+        and c.status_changed_at > now - RECENT_CHANGE
+        and (c.status == SUPERSEDED or c.status == VALID and c.status_reason)
+    ]
     return lasting + recent
 
 
@@ -89,10 +103,17 @@ def status_entries(purpose: str) -> "set[int] | dict[int, int]":
     """What a status list flags: the status indexes of revoked or suspended certificates, or, for the
     "message" purpose, each flagged index with its two-bit code."""
     if purpose == "message":
-        codes: dict[str, int] = {REVOKED: credentials.REVOKED_STATUS, SUSPENDED: credentials.SUSPENDED_STATUS,
-                                 SUPERSEDED: credentials.REPLACED_STATUS}
-        return {index: codes[status] for index, status in db.session.execute(
-            select(Certificate.status_index, Certificate.status).where(Certificate.status.in_(tuple(codes))))}
+        codes: dict[str, int] = {
+            REVOKED: credentials.REVOKED_STATUS,
+            SUSPENDED: credentials.SUSPENDED_STATUS,
+            SUPERSEDED: credentials.REPLACED_STATUS,
+        }
+        return {
+            index: codes[status]
+            for index, status in db.session.execute(
+                select(Certificate.status_index, Certificate.status).where(Certificate.status.in_(tuple(codes)))
+            )
+        }
     # A replaced (superseded) certificate is no longer valid either: it is flagged as revoked, so an
     # offline check of an old credential fails and sends the verifier to the replacement.
     flagged = (REVOKED, SUPERSEDED) if purpose == "revocation" else (SUSPENDED,)
@@ -110,5 +131,10 @@ def find_certificates(query: str, visible, limit: int = 200) -> list[Certificate
 
 def pending_requests(visible) -> list[CertificateRequest]:
     """Certificate requests waiting for a trainer, among those `visible` keeps, oldest first."""
-    return list(db.session.scalars(select(CertificateRequest).where(CertificateRequest.state == RequestState.PENDING, visible)
-                                   .order_by(CertificateRequest.requested_at)))
+    return list(
+        db.session.scalars(
+            select(CertificateRequest)
+            .where(CertificateRequest.state == RequestState.PENDING, visible)
+            .order_by(CertificateRequest.requested_at)
+        )
+    )

@@ -1,5 +1,6 @@
 """`flask --app lms keys init|rotate` and
 `flask --app lms certificates revoke|suspend|reinstate|allow-recertification|remind`."""
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -89,8 +90,10 @@ def remind() -> None:
     failures: list = []
     # Also what an earlier run could not send and is due again: a refused address is retried each day.
     sent, failed = deliver(failures=failures) if current_app.config.get("MAIL_SERVER") else (0, 0)
-    click.echo(f"{due} certificate(s) expire within 90 days; {queued} reminder(s) queued; {sent} reminder email(s) sent"
-               + (f", {failed} failed:" if failed else "."))
+    click.echo(
+        f"{due} certificate(s) expire within 90 days; {queued} reminder(s) queued; {sent} reminder email(s) sent"
+        + (f", {failed} failed:" if failed else ".")
+    )
     for mail in failures:
         click.echo(f"  {describe_failure(mail)}")
     if failed:

@@ -4,6 +4,7 @@ The JWT payload is the credential itself with the registered claims mapped as th
 iss = issuer.id, sub = credentialSubject.id, jti = id, nbf = validFrom, exp = validUntil.
 The holder's percent score is never included: `result` says only that the course was completed.
 """
+
 import base64
 import gzip
 import uuid
@@ -40,10 +41,17 @@ def _epoch(moment: datetime) -> int:
 def issuer_profile(issuer: dict, base: str) -> dict:
     profile = {"id": f"{base}/issuer", "type": ["Profile"], "name": issuer["name"], "url": base + "/"}
     if issuer.get("accreditation"):
-        profile["otherIdentifier"] = [{"type": "IdentifierEntry", "identifier": issuer["accreditation"],
-                                       "identifierType": "ext:accreditationNumber"}]
+        profile["otherIdentifier"] = [
+            {
+                "type": "IdentifierEntry",
+                "identifier": issuer["accreditation"],
+                "identifierType": "ext:accreditationNumber",
+            }
+        ]
         if issuer.get("accredited_by"):
-            profile["description"] = f"Approved by {issuer['accredited_by']}, approval number {issuer['accreditation']}."
+            profile["description"] = (
+                f"Approved by {issuer['accredited_by']}, approval number {issuer['accreditation']}."
+            )
     return profile
 
 
@@ -54,21 +62,34 @@ def build_credential(cert: Certificate, base: str, subject_id: str | None = None
     description = f"Completion of {cert.course_title} (content version {cert.course_fingerprint[:12]})."
     if cert.hours:
         description += f" Contact hours: {cert.total_hours:g}" + (f" ({hours_text})." if hours_text else ".")
-    status_description = {"id": f"{achievement_id}/results/completion", "type": ["ResultDescription"],
-                          "name": "Course outcome", "resultType": "Status"}
+    status_description = {
+        "id": f"{achievement_id}/results/completion",
+        "type": ["ResultDescription"],
+        "name": "Course outcome",
+        "resultType": "Status",
+    }
     achievement = {
         "id": achievement_id,
         "type": ["Achievement"],
         "achievementType": "Certificate",
         "name": cert.title,
         "description": description,
-        "criteria": {"narrative": "Read every lesson of the course, pass every required role-play assessment "
-                                  "(including trainer-graded written answers)"
-                                  + (" and sign the course's attestation." if cert.attestation_signed_at else ".")},
+        "criteria": {
+            "narrative": "Read every lesson of the course, pass every required role-play assessment "
+            "(including trainer-graded written answers)"
+            + (" and sign the course's attestation." if cert.attestation_signed_at else ".")
+        },
         "creditsAvailable": cert.total_hours,
-        "alignment": [{"type": ["Alignment"], "targetName": c["name"], "targetCode": c["id"],
-                       "targetUrl": f"{base}/competencies#{c['id']}", "targetType": "ceasn:Competency"}
-                      for c in cert.competencies],
+        "alignment": [
+            {
+                "type": ["Alignment"],
+                "targetName": c["name"],
+                "targetCode": c["id"],
+                "targetUrl": f"{base}/competencies#{c['id']}",
+                "targetType": "ceasn:Competency",
+            }
+            for c in cert.competencies
+        ],
         "resultDescription": [status_description],
     }
     credential = {
@@ -81,8 +102,9 @@ def build_credential(cert: Certificate, base: str, subject_id: str | None = None
         "credentialSubject": {
             "id": subject_id or f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, base + '/holder/' + cert.id)}",
             "type": ["AchievementSubject"],
-            "identifier": [{"type": "IdentityObject", "hashed": False, "identityHash": cert.holder_name,
-                            "identityType": "name"}],
+            "identifier": [
+                {"type": "IdentityObject", "hashed": False, "identityHash": cert.holder_name, "identityType": "name"}
+            ],
             "achievement": achievement,
             "result": [{"type": ["Result"], "resultDescription": status_description["id"], "status": "Completed"}],
             "creditsEarned": cert.total_hours,
@@ -96,8 +118,13 @@ def build_credential(cert: Certificate, base: str, subject_id: str | None = None
 
 def status_entry(cert: Certificate, base: str, purpose: str) -> dict:
     url = f"{base}/status/{purpose}"
-    entry = {"id": f"{url}#{cert.status_index}", "type": "BitstringStatusListEntry", "statusPurpose": purpose,
-             "statusListIndex": str(cert.status_index), "statusListCredential": url}
+    entry = {
+        "id": f"{url}#{cert.status_index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": purpose,
+        "statusListIndex": str(cert.status_index),
+        "statusListCredential": url,
+    }
     if purpose == "message":
         entry.update(statusSize=STATUS_SIZE, statusMessage=[dict(m) for m in STATUS_MESSAGES])
     return entry
@@ -138,8 +165,9 @@ def decode_bitstring(encoded: str) -> bytes:
     return gzip.decompress(base64.urlsafe_b64decode(data + "=" * (-len(data) % 4)))
 
 
-def status_list_credential(purpose: str, indexes: set[int] | dict[int, int], base: str, issuer: dict,
-                           now: datetime) -> dict:
+def status_list_credential(
+    purpose: str, indexes: set[int] | dict[int, int], base: str, issuer: dict, now: datetime
+) -> dict:
     url = f"{base}/status/{purpose}"
     return {
         "@context": ["https://www.w3.org/ns/credentials/v2"],
@@ -149,6 +177,10 @@ def status_list_credential(purpose: str, indexes: set[int] | dict[int, int], bas
         "validFrom": _iso(now),
         # Verifiers should fetch a fresh list rather than trust an old copy after a day.
         "validUntil": _iso(now + timedelta(days=1)),
-        "credentialSubject": {"id": f"{url}#list", "type": "BitstringStatusList", "statusPurpose": purpose,
-                              "encodedList": encode_bitstring(indexes, status_size=STATUS_SIZE if purpose == "message" else 1)},
+        "credentialSubject": {
+            "id": f"{url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": purpose,
+            "encodedList": encode_bitstring(indexes, status_size=STATUS_SIZE if purpose == "message" else 1),
+        },
     }

@@ -1,4 +1,5 @@
 """Forms: claiming a certificate, managing one, verifying one."""
+
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
@@ -11,9 +12,12 @@ from ..formats import collapse_spaces as _strip
 class ClaimForm(FlaskForm):
     """The name is asked once: it is printed on the certificate and, with the tick, is the attestation's signature."""
 
-    holder_name = StringField("Your full legal name, as it will be printed", filters=[_strip],
-                              description="Check the spelling: this is the name boards and employers will see.",
-                              validators=[DataRequired(message="Please enter your full legal name."), Length(max=200)])
+    holder_name = StringField(
+        "Your full legal name, as it will be printed",
+        filters=[_strip],
+        description="Check the spelling: this is the name boards and employers will see.",
+        validators=[DataRequired(message="Please enter your full legal name."), Length(max=200)],
+    )
     confirm = BooleanField("I have read and agree to the Code of Ethics")
 
     def __init__(self, *args, attestation_title: str | None = None, **kwargs):
@@ -22,22 +26,35 @@ class ClaimForm(FlaskForm):
         self.attestation_title = attestation_title or "Code of Ethics"
         if attestation_title:
             self.confirm.label.text = f"I have read and agree to the {attestation_title}"
-            self.holder_name.description = ("Check the spelling: this is the name boards and employers will see. "
-                                            f"When you tick the box below, it is also your signature on the {attestation_title}.")
+            self.holder_name.description = (
+                "Check the spelling: this is the name boards and employers will see. "
+                f"When you tick the box below, it is also your signature on the {attestation_title}."
+            )
 
     def validate_confirm(self, field):
         if self.attestation and not field.data:
-            raise ValidationError(f"Tick the box to confirm that you have read and agree to the {self.attestation_title}.")
+            raise ValidationError(
+                f"Tick the box to confirm that you have read and agree to the {self.attestation_title}."
+            )
 
 
 class StatusForm(FlaskForm):
-    action = SelectField("Action", choices=[SelectChoice("suspend", "Suspend"), SelectChoice("reinstate", "Reinstate"),
-                                                SelectChoice("revoke", "Revoke")])
-    reason = TextAreaField("Reason (shown to the holder, and kept in the audit log)",
-                           validators=[DataRequired(), Length(max=2000)])
-    confirm = BooleanField("I understand that revoking cannot be undone",
-                           description="Needed only to revoke. A revoked certificate verifies as revoked for good; "
-                                       "a suspension can be lifted.")
+    action = SelectField(
+        "Action",
+        choices=[
+            SelectChoice("suspend", "Suspend"),
+            SelectChoice("reinstate", "Reinstate"),
+            SelectChoice("revoke", "Revoke"),
+        ],
+    )
+    reason = TextAreaField(
+        "Reason (shown to the holder, and kept in the audit log)", validators=[DataRequired(), Length(max=2000)]
+    )
+    confirm = BooleanField(
+        "I understand that revoking cannot be undone",
+        description="Needed only to revoke. A revoked certificate verifies as revoked for good; "
+        "a suspension can be lifted.",
+    )
 
     def validate_confirm(self, field):
         if self.action.data == "revoke" and not field.data:
@@ -45,15 +62,19 @@ class StatusForm(FlaskForm):
 
 
 class ReissueForm(FlaskForm):
-    holder_name = StringField("Name to print on the corrected certificate", filters=[_strip],
-                              validators=[DataRequired(), Length(max=200)])
-    reason = TextAreaField("What is being corrected, and why (shown to the holder)",
-                           validators=[DataRequired(), Length(max=2000)])
+    holder_name = StringField(
+        "Name to print on the corrected certificate", filters=[_strip], validators=[DataRequired(), Length(max=200)]
+    )
+    reason = TextAreaField(
+        "What is being corrected, and why (shown to the holder)", validators=[DataRequired(), Length(max=2000)]
+    )
 
 
 class RecertifyForm(FlaskForm):
-    reason = TextAreaField("Why this person may earn a new certificate (kept in the audit log)",
-                           validators=[DataRequired(), Length(max=2000)])
+    reason = TextAreaField(
+        "Why this person may earn a new certificate (kept in the audit log)",
+        validators=[DataRequired(), Length(max=2000)],
+    )
 
 
 class DecisionForm(FlaskForm):
@@ -61,5 +82,11 @@ class DecisionForm(FlaskForm):
 
 
 class BulkForm(FlaskForm):
-    file = FileField("CSV file of certificate IDs", description="One ID per row, in the first column. Up to 1,000 IDs.",
-                     validators=[FileRequired("Please choose a CSV file."), FileAllowed(["csv", "txt"], "Please upload a .csv file.")])
+    file = FileField(
+        "CSV file of certificate IDs",
+        description="One ID per row, in the first column. Up to 1,000 IDs.",
+        validators=[
+            FileRequired("Please choose a CSV file."),
+            FileAllowed(["csv", "txt"], "Please upload a .csv file."),
+        ],
+    )

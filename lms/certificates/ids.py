@@ -5,6 +5,7 @@ over the same alphabet (Crockford's own check symbols include *~$= that are awkw
 in a URL); it catches every single mistyped character and nearly every swap of two neighbours, so a typo
 is answered before any lookup.
 """
+
 import secrets
 import unicodedata
 from functools import lru_cache
@@ -37,7 +38,7 @@ def new_id() -> str:
 
 
 def format_id(compact: str) -> str:
-    return "-".join(compact[i:i + 4] for i in range(0, len(compact), 4))
+    return "-".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
 def normalise(text: str) -> str:
@@ -55,8 +56,11 @@ def _normalise_short(text: str) -> str:
 def _normalise(text: str) -> str:
     # Spaces of every kind, dashes of every kind (hyphen, en dash, minus sign) and invisible characters
     # that come along with copy and paste (zero-width space, byte-order mark) are ignored.
-    compact = "".join(ch for ch in (text or "").upper()
-                      if not (ch.isspace() or ch == "\u2212" or unicodedata.category(ch) in ("Pd", "Cf", "Zs")))
+    compact = "".join(
+        ch
+        for ch in (text or "").upper()
+        if not (ch.isspace() or ch == "\u2212" or unicodedata.category(ch) in ("Pd", "Cf", "Zs"))
+    )
     compact = "".join(_ALIASES.get(ch, ch) for ch in compact)
     if not compact:
         raise InvalidId("Please type the certificate ID, for example 7KQ2-M9XD-4RTV-H3NB-C8WF.")
@@ -64,7 +68,11 @@ def _normalise(text: str) -> str:
     if bad:
         raise InvalidId(f"A certificate ID never contains {', '.join(repr(c) for c in bad)}. Please check the ID.")
     if len(compact) != LENGTH:
-        raise InvalidId(f"A certificate ID has {LENGTH} letters and digits; this one has {len(compact)}. Please check the ID.")
+        raise InvalidId(
+            f"A certificate ID has {LENGTH} letters and digits; this one has {len(compact)}. Please check the ID."
+        )
     if _check_char(compact[:-1]) != compact[-1]:
-        raise InvalidId("This ID has a typing mistake: one of the characters is wrong or two are swapped. Please check the ID.")
+        raise InvalidId(
+            "This ID has a typing mistake: one of the characters is wrong or two are swapped. Please check the ID."
+        )
     return format_id(compact)

@@ -1,4 +1,5 @@
 """Eligibility, issuing, approval, status changes and reissue. Operations flush; views commit once."""
+
 import base64
 import calendar
 import logging
@@ -55,8 +56,9 @@ class Eligibility:
 
     @property
     def can_claim(self) -> bool:
-        return (self.complete and self.pending is None and self.blocked is None
-                and (self.current is None or self.renewing))
+        return (
+            self.complete and self.pending is None and self.blocked is None and (self.current is None or self.renewing)
+        )
 
 
 def public_base() -> str:
@@ -66,9 +68,12 @@ def public_base() -> str:
 
 def issuer_settings(signatory: str | None = None) -> dict:
     config = current_app.config
-    return {"name": config["ISSUER_NAME"], "accreditation": config.get("ISSUER_ACCREDITATION") or None,
-            "accredited_by": config.get("ISSUER_ACCREDITED_BY") or None,
-            "signatory": signatory or config["ISSUER_SIGNATORY"]}
+    return {
+        "name": config["ISSUER_NAME"],
+        "accreditation": config.get("ISSUER_ACCREDITATION") or None,
+        "accredited_by": config.get("ISSUER_ACCREDITED_BY") or None,
+        "signatory": signatory or config["ISSUER_SIGNATORY"],
+    }
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -79,44 +84,70 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 def current_certificate(user_id: int, course_slug: str) -> Certificate | None:
     """The holder's live certificate for a course (any version), newest first."""
-    return db.session.scalar(select(Certificate).where(
-        Certificate.user_id == user_id, Certificate.course_slug == course_slug, Certificate.status.in_(LIVE))
-        .order_by(Certificate.issued_at.desc()).limit(1))
+    return db.session.scalar(
+        select(Certificate)
+        .where(Certificate.user_id == user_id, Certificate.course_slug == course_slug, Certificate.status.in_(LIVE))
+        .order_by(Certificate.issued_at.desc())
+        .limit(1)
+    )
 
 
 def binding_certificate(user_id: int, course_slug: str) -> Certificate | None:
     """The holder's suspended certificate, or revoked one not cleared for re-certification, for a course (any version)."""
-    return db.session.scalar(select(Certificate).where(
-        Certificate.user_id == user_id, Certificate.course_slug == course_slug,
-        (Certificate.status == SUSPENDED)
-        | ((Certificate.status == REVOKED) & Certificate.recertification_allowed_at.is_(None)))
-        .order_by(Certificate.issued_at.desc()).limit(1))
+    return db.session.scalar(
+        select(Certificate)
+        .where(
+            Certificate.user_id == user_id,
+            Certificate.course_slug == course_slug,
+            (Certificate.status == SUSPENDED)
+            | ((Certificate.status == REVOKED) & Certificate.recertification_allowed_at.is_(None)),
+        )
+        .order_by(Certificate.issued_at.desc())
+        .limit(1)
+    )
 
 
 def refusal(cert: Certificate) -> str:
     """Why no new certificate can be issued while `cert` binds its holder, in words for the trainee."""
     if cert.status == SUSPENDED:
-        return (f"Your certificate {cert.id} is suspended. While it is suspended it cannot be renewed or replaced, "
-                "and no new certificate can be issued for this course. Please talk to your trainer: a trainer "
-                "reinstates it once the matter is resolved.")
-    return (f"Your certificate {cert.id} for this course was revoked. A new certificate for this course can only "
-            "be issued after a trainer has reviewed the revocation and allowed re-certification. Please talk to "
-            "your trainer.")
+        return (
+            f"Your certificate {cert.id} is suspended. While it is suspended it cannot be renewed or replaced, "
+            "and no new certificate can be issued for this course. Please talk to your trainer: a trainer "
+            "reinstates it once the matter is resolved."
+        )
+    return (
+        f"Your certificate {cert.id} for this course was revoked. A new certificate for this course can only "
+        "be issued after a trainer has reviewed the revocation and allowed re-certification. Please talk to "
+        "your trainer."
+    )
 
 
 def eligibility(user: User, catalog: Catalog, course: Course) -> Eligibility:
     """Whether the trainee may claim a certificate now; a renewal needs every role-play passed again."""
     current = current_certificate(user.id, course.slug)
-    renewing = current is not None and current.expires_at is not None and current.expires_at - RENEWAL_WINDOW <= utcnow()
+    renewing = (
+        current is not None and current.expires_at is not None and current.expires_at - RENEWAL_WINDOW <= utcnow()
+    )
     since = current.issued_at if renewing else None
     status = course_status(catalog, course, learner(user.id, since))
     missing = [item.module.title for item in status.modules if item.state != COMPLETE]
     missing += [item.label for item in status.live_missing]
-    pending = db.session.scalar(select(CertificateRequest).where(
-        CertificateRequest.user_id == user.id, CertificateRequest.course_slug == course.slug,
-        CertificateRequest.state == RequestState.PENDING))
-    return Eligibility(course, complete=not missing, missing=missing, current=current, pending=pending, renewing=renewing,
-                       blocked=binding_certificate(user.id, course.slug))
+    pending = db.session.scalar(
+        select(CertificateRequest).where(
+            CertificateRequest.user_id == user.id,
+            CertificateRequest.course_slug == course.slug,
+            CertificateRequest.state == RequestState.PENDING,
+        )
+    )
+    return Eligibility(
+        course,
+        complete=not missing,
+        missing=missing,
+        current=current,
+        pending=pending,
+        renewing=renewing,
+        blocked=binding_certificate(user.id, course.slug),
+    )
 
 
 def claim(user: User, catalog: Catalog, course: Course, holder_name: str, typed_name: str | None):
@@ -133,8 +164,13 @@ def claim(user: User, catalog: Catalog, course: Course, holder_name: str, typed_
     signed_at = None
     if course.attestation:
         attestation = catalog.attestations[course.attestation]
-        signature = AttestationSignature(user_id=user.id, course_slug=course.slug, attestation_slug=attestation.slug,
-                                         fingerprint=attestation.fingerprint, typed_name=typed_name)
+        signature = AttestationSignature(
+            user_id=user.id,
+            course_slug=course.slug,
+            attestation_slug=attestation.slug,
+            fingerprint=attestation.fingerprint,
+            typed_name=typed_name,
+        )
         db.session.add(signature)
         db.session.flush()
         signed_at = signature.signed_at
@@ -145,25 +181,47 @@ def claim(user: User, catalog: Catalog, course: Course, holder_name: str, typed_
 
 
 def _request(user: User, course: Course, holder_name: str, signed_at) -> CertificateRequest:
-    req = CertificateRequest(user_id=user.id, course_slug=course.slug, course_fingerprint=course.fingerprint,
-                             holder_name=holder_name, attestation_signed_at=signed_at)
+    req = CertificateRequest(
+        user_id=user.id,
+        course_slug=course.slug,
+        course_fingerprint=course.fingerprint,
+        holder_name=holder_name,
+        attestation_signed_at=signed_at,
+    )
     try:
         with db.session.begin_nested():
             db.session.add(req)
     except IntegrityError:
-        return db.session.scalar(select(CertificateRequest).where(
-            CertificateRequest.user_id == user.id, CertificateRequest.course_slug == course.slug,
-            CertificateRequest.state == RequestState.PENDING))
+        return db.session.scalar(
+            select(CertificateRequest).where(
+                CertificateRequest.user_id == user.id,
+                CertificateRequest.course_slug == course.slug,
+                CertificateRequest.state == RequestState.PENDING,
+            )
+        )
     audit.record("certificate.requested", f"course:{course.slug}", actor_id=user.id)
     return req
 
 
-def issue(user: User, catalog: Catalog, course: Course, holder_name: str, signed_at, replaces: Certificate | None = None,
-          signatory: str | None = None, issued_at: datetime | None = None) -> Certificate:
+def issue(
+    user: User,
+    catalog: Catalog,
+    course: Course,
+    holder_name: str,
+    signed_at,
+    replaces: Certificate | None = None,
+    signatory: str | None = None,
+    issued_at: datetime | None = None,
+) -> Certificate:
     """Issue a certificate: record, signed credential and PDF, in one transaction; idempotent per course version."""
-    existing = db.session.scalar(select(Certificate).where(
-        Certificate.user_id == user.id, Certificate.course_slug == course.slug,
-        Certificate.course_fingerprint == course.fingerprint, Certificate.status.in_(LIVE)))
+    existing = db.session.scalar(
+        select(Certificate).where(
+            Certificate.user_id == user.id,
+            Certificate.course_slug == course.slug,
+            Certificate.course_fingerprint == course.fingerprint,
+            Certificate.status.in_(LIVE),
+        )
+    )
     if existing is not None and existing is not replaces:
         return existing
     if replaces is not None:
@@ -174,11 +232,23 @@ def issue(user: User, catalog: Catalog, course: Course, holder_name: str, signed
     issued_at = (issued_at or utcnow()).replace(microsecond=0)
     competencies = _competencies(catalog, course)
     cert = Certificate(
-        id=new_id(), user_id=user.id, course_slug=course.slug, course_fingerprint=course.fingerprint,
-        course_title=course.title, title=course.certificate.title, holder_name=holder_name.strip(),
-        hours=dict(course.hours), competencies=competencies, issuer=issuer_settings(signatory),
-        issued_at=issued_at, attestation_signed_at=signed_at, status=VALID, status_index=_free_status_index(),
-        expires_at=add_months(issued_at, course.certificate.validity_months) if course.certificate.validity_months else None,
+        id=new_id(),
+        user_id=user.id,
+        course_slug=course.slug,
+        course_fingerprint=course.fingerprint,
+        course_title=course.title,
+        title=course.certificate.title,
+        holder_name=holder_name.strip(),
+        hours=dict(course.hours),
+        competencies=competencies,
+        issuer=issuer_settings(signatory),
+        issued_at=issued_at,
+        attestation_signed_at=signed_at,
+        status=VALID,
+        status_index=_free_status_index(),
+        expires_at=add_months(issued_at, course.certificate.validity_months)
+        if course.certificate.validity_months
+        else None,
         replaces_id=replaces.id if replaces else None,
     )
     try:
@@ -192,9 +262,14 @@ def issue(user: User, catalog: Catalog, course: Course, holder_name: str, signed
                 replaces.superseded_by_id = cert.id
     except IntegrityError:
         # A double submit issued it a moment ago: that one stands.
-        winner = db.session.scalar(select(Certificate).where(
-            Certificate.user_id == user.id, Certificate.course_slug == course.slug,
-            Certificate.course_fingerprint == course.fingerprint, Certificate.status.in_(LIVE)))
+        winner = db.session.scalar(
+            select(Certificate).where(
+                Certificate.user_id == user.id,
+                Certificate.course_slug == course.slug,
+                Certificate.course_fingerprint == course.fingerprint,
+                Certificate.status.in_(LIVE),
+            )
+        )
         if winner is None:
             raise
         return winner
@@ -222,9 +297,18 @@ def render_certificate_html(cert: Certificate, base: str, basis: tuple[float, fl
     # A fixed mask pattern (any of the eight is valid QR) skips segno's search for the best one;
     # the code still scans reliably at print size (the PDF test decodes it with zbar).
     qr = segno.make_qr(verify_url, error="m", mask=4, boost_error=False).svg_data_uri(
-        scale=4, border=4, dark="#000", light="#fff")
-    return render_template("certificates/pdf.html", cert=cert, issuer=cert.issuer, qr=qr, logo=_logo(),
-                           verify_url=verify_url.split("://", 1)[-1], verify_address=verify_url, basis=basis)
+        scale=4, border=4, dark="#000", light="#fff"
+    )
+    return render_template(
+        "certificates/pdf.html",
+        cert=cert,
+        issuer=cert.issuer,
+        qr=qr,
+        logo=_logo(),
+        verify_url=verify_url.split("://", 1)[-1],
+        verify_address=verify_url,
+        basis=basis,
+    )
 
 
 def render_certificate_pdf(cert: Certificate, base: str, basis: tuple[float, float] | None = None) -> bytes:
@@ -266,7 +350,11 @@ def _supersede(old: Certificate, reason: str) -> None:
     db.session.flush()
 
 
-TRANSITIONS = {"suspend": ({VALID}, SUSPENDED), "reinstate": ({SUSPENDED}, VALID), "revoke": ({VALID, SUSPENDED}, REVOKED)}
+TRANSITIONS = {
+    "suspend": ({VALID}, SUSPENDED),
+    "reinstate": ({SUSPENDED}, VALID),
+    "revoke": ({VALID, SUSPENDED}, REVOKED),
+}
 PAST = {"suspend": "suspended", "reinstate": "reinstated", "revoke": "revoked"}
 
 
@@ -280,23 +368,37 @@ def change_status(cert: Certificate, action: str, reason: str, actor_id: int | N
     before = cert.status
     cert.status, cert.status_reason = new, reason.strip()
     cert.status_changed_at, cert.status_changed_by = utcnow(), audit.user_ref(actor_id)
-    audit.record(f"certificate.{PAST[action]}", f"certificate:{cert.id}",
-                 actor_id=actor_id, before=before, after=new, reason=reason.strip())
+    audit.record(
+        f"certificate.{PAST[action]}",
+        f"certificate:{cert.id}",
+        actor_id=actor_id,
+        before=before,
+        after=new,
+        reason=reason.strip(),
+    )
 
 
 def allow_recertification(cert: Certificate, reason: str, actor_id: int | None) -> None:
     """A trainer's decision that the holder of a revoked certificate may earn a new one; recorded with the reason."""
     if cert.status != REVOKED:
-        raise IssueError("Only a revoked certificate can be cleared for re-certification; a suspended one is "
-                         "reinstated or revoked instead.")
+        raise IssueError(
+            "Only a revoked certificate can be cleared for re-certification; a suspended one is "
+            "reinstated or revoked instead."
+        )
     if cert.recertification_allowed_at is not None:
         raise IssueError("Re-certification is already allowed for this certificate.")
     if not (reason or "").strip():
         raise IssueError("Please give a reason: it is kept in the audit log.")
     cert.recertification_allowed_at, cert.recertification_allowed_by = utcnow(), audit.user_ref(actor_id)
     cert.recertification_reason = reason.strip()
-    audit.record("certificate.recertification_allowed", f"certificate:{cert.id}", actor_id=actor_id,
-                 holder=audit.user_ref(cert.user_id), course=cert.course_slug, reason=reason.strip())
+    audit.record(
+        "certificate.recertification_allowed",
+        f"certificate:{cert.id}",
+        actor_id=actor_id,
+        holder=audit.user_ref(cert.user_id),
+        course=cert.course_slug,
+        reason=reason.strip(),
+    )
 
 
 def reissue(cert: Certificate, catalog: Catalog, holder_name: str, reason: str, actor_id: int | None) -> Certificate:
@@ -306,12 +408,24 @@ def reissue(cert: Certificate, catalog: Catalog, holder_name: str, reason: str, 
     if not (reason or "").strip() or not (holder_name or "").strip():
         raise IssueError("Please give the name to print and a reason.")
     new = Certificate(
-        id=new_id(), user_id=cert.user_id, course_slug=cert.course_slug, course_fingerprint=cert.course_fingerprint,
-        course_title=cert.course_title, title=cert.title, holder_name=holder_name.strip(), hours=dict(cert.hours),
-        competencies=list(cert.competencies), issuer=dict(cert.issuer), issued_at=cert.issued_at,
-        expires_at=cert.expires_at, attestation_signed_at=cert.attestation_signed_at, status=cert.status,
+        id=new_id(),
+        user_id=cert.user_id,
+        course_slug=cert.course_slug,
+        course_fingerprint=cert.course_fingerprint,
+        course_title=cert.course_title,
+        title=cert.title,
+        holder_name=holder_name.strip(),
+        hours=dict(cert.hours),
+        competencies=list(cert.competencies),
+        issuer=dict(cert.issuer),
+        issued_at=cert.issued_at,
+        expires_at=cert.expires_at,
+        attestation_signed_at=cert.attestation_signed_at,
+        status=cert.status,
         status_reason=cert.status_reason if cert.status == SUSPENDED else None,
-        status_index=_free_status_index(), replaces_id=cert.id)
+        status_index=_free_status_index(),
+        replaces_id=cert.id,
+    )
     _supersede(cert, f"corrected: {reason.strip()}")
     course = catalog.course(cert.course_slug)
     finalise(new, hours_basis(catalog, course) if course and course.fingerprint == cert.course_fingerprint else None)
@@ -323,8 +437,9 @@ def reissue(cert: Certificate, catalog: Catalog, holder_name: str, reason: str, 
         # The corrected name is the person's legal name: transcripts and the next certificate use it too.
         holder.legal_name = new.holder_name
         audit.record("user.legal_name_corrected", f"user:{holder.id}", actor_id=actor_id, certificate=new.id)
-    audit.record("certificate.reissued", f"certificate:{cert.id}", actor_id=actor_id, replacement=new.id,
-                 reason=reason.strip())
+    audit.record(
+        "certificate.reissued", f"certificate:{cert.id}", actor_id=actor_id, replacement=new.id, reason=reason.strip()
+    )
     return new
 
 
@@ -338,8 +453,15 @@ def approve(req: CertificateRequest, catalog: Catalog, trainer: User) -> Certifi
         advice = "reinstate it first" if blocked.status == SUSPENDED else "allow re-certification on its page first"
         raise IssueError(f"Certificate {blocked.id} is {blocked.status}: {advice}.")
     current = current_certificate(user.id, course.slug)
-    cert = issue(user, catalog, course, req.holder_name, req.attestation_signed_at, replaces=current,
-                 signatory=trainer.legal_name)
+    cert = issue(
+        user,
+        catalog,
+        course,
+        req.holder_name,
+        req.attestation_signed_at,
+        replaces=current,
+        signatory=trainer.legal_name,
+    )
     req.state, req.decided_at, req.decided_by_id = RequestState.APPROVED, utcnow(), trainer.id
     audit.record("certificate.approved", f"certificate:{cert.id}", actor_id=trainer.id, request=req.id)
     return cert
@@ -350,5 +472,10 @@ def decline(req: CertificateRequest, reason: str, trainer: User) -> None:
         raise IssueError("This request is no longer waiting for approval.")
     if not (reason or "").strip():
         raise IssueError("Please say why, so the trainee knows what to do next.")
-    req.state, req.decided_at, req.decided_by_id, req.reason = RequestState.DECLINED, utcnow(), trainer.id, reason.strip()
+    req.state, req.decided_at, req.decided_by_id, req.reason = (
+        RequestState.DECLINED,
+        utcnow(),
+        trainer.id,
+        reason.strip(),
+    )
     audit.record("certificate.declined", f"request:{req.id}", actor_id=trainer.id, reason=reason.strip())

@@ -1,4 +1,5 @@
 """The issuer's RSA signing keys: create, rotate, publish. Private keys never leave the server."""
+
 import hashlib
 import json
 import logging
@@ -32,8 +33,9 @@ def create_key() -> SigningKey:
     kid = _thumbprint(public_jwk)
     public_jwk.pop("key_ops", None)  # RFC 7517: use "use" or "key_ops", not both
     public_jwk.update({"kid": kid, "alg": "RS256", "use": "sig"})
-    pem = private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption()).decode()
+    pem = private.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
     db.session.execute(update(SigningKey).where(SigningKey.active.is_(True)).values(active=False, retired_at=utcnow()))
     key = SigningKey(kid=kid, private_pem=pem, public_jwk=public_jwk, active=True)
     db.session.add(key)
@@ -74,5 +76,6 @@ def _private_key(kid: str, pem: str):
 
 def sign(claims: dict, key: SigningKey, kid_url: str) -> str:
     """A compact JWS (RS256) over the claims, with `kid` a URL that resolves to the public JWK."""
-    return jwt.encode(claims, _private_key(key.kid, key.private_pem), algorithm="RS256",
-                      headers={"kid": kid_url, "typ": "JWT"})
+    return jwt.encode(
+        claims, _private_key(key.kid, key.private_pem), algorithm="RS256", headers={"kid": kid_url, "typ": "JWT"}
+    )

@@ -1,4 +1,5 @@
 """Certificates, the signatures and approvals behind them, and the issuer's signing keys."""
+
 from datetime import datetime
 from enum import StrEnum
 
@@ -34,8 +35,15 @@ class SigningKey(Model):
     """An RSA key the issuer signs credentials with. Retired keys stay published so old credentials verify."""
 
     __tablename__ = "signing_key"
-    __table_args__ = (Index("uq_signing_key_one_active", "active", unique=True,
-                            sqlite_where=text("active"), postgresql_where=text("active")),)
+    __table_args__ = (
+        Index(
+            "uq_signing_key_one_active",
+            "active",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
 
     kid: Mapped[str] = mapped_column(String(64), primary_key=True)
     #: PKCS#8 PEM; never sent to any client
@@ -65,8 +73,17 @@ class CertificateRequest(Model):
     """A trainee waiting for a trainer to approve a certificate (courses with `approval: trainer`)."""
 
     __tablename__ = "certificate_request"
-    __table_args__ = (Index("uq_certificate_request_pending", "user_id", "course_slug", "course_fingerprint", unique=True,
-                            sqlite_where=text("state = 'pending'"), postgresql_where=text("state = 'pending'")),)
+    __table_args__ = (
+        Index(
+            "uq_certificate_request_pending",
+            "user_id",
+            "course_slug",
+            "course_fingerprint",
+            unique=True,
+            sqlite_where=text("state = 'pending'"),
+            postgresql_where=text("state = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
@@ -113,9 +130,15 @@ class Certificate(CertificateFacts, Model):
     __tablename__ = "certificate"
     __table_args__ = (
         # Exactly one live certificate per trainee per course version, whatever the timing of requests.
-        Index("uq_certificate_live", "user_id", "course_slug", "course_fingerprint", unique=True,
-              sqlite_where=text("status IN ('valid', 'suspended')"),
-              postgresql_where=text("status IN ('valid', 'suspended')")),
+        Index(
+            "uq_certificate_live",
+            "user_id",
+            "course_slug",
+            "course_fingerprint",
+            unique=True,
+            sqlite_where=text("status IN ('valid', 'suspended')"),
+            postgresql_where=text("status IN ('valid', 'suspended')"),
+        ),
         UniqueConstraint("status_index", name="uq_certificate_status_index"),
     )
 

@@ -12,6 +12,7 @@ credential as an associated file) with tags on, and its XMP metadata also names 
 through a PDF/A extension schema as PDF/A asks of any property outside its predefined schemas.
 Transcripts, made on request and never stored, are PDF/UA-1 only.
 """
+
 import copy
 import mimetypes
 import threading
@@ -66,8 +67,11 @@ class StaticOnlyFetcher(URLFetcher):
         if path is None:
             raise ValueError(f"only the app's static files may be loaded, not {url[:80]}")
         # Opened here, by the path just checked: never handed back to urllib to decode again.
-        return URLFetcherResponse(path.as_uri(), path.read_bytes(),
-                                  {"Content-Type": mimetypes.guess_type(path.name)[0] or "application/octet-stream"})
+        return URLFetcherResponse(
+            path.as_uri(),
+            path.read_bytes(),
+            {"Content-Type": mimetypes.guess_type(path.name)[0] or "application/octet-stream"},
+        )
 
     def static_file(self, url: str) -> Path | None:
         """The real file a file: URL names, decoded as weasyprint and urllib decode it, if it is inside the static folder."""
@@ -93,8 +97,9 @@ def _shared(static_folder: str):
         if static_folder not in _resources:
             fonts = FontConfiguration()
             fetcher = StaticOnlyFetcher(static_folder)
-            css = weasyprint.CSS(filename=str(Path(static_folder) / "css" / "certificate.css"),
-                                 font_config=fonts, url_fetcher=fetcher)
+            css = weasyprint.CSS(
+                filename=str(Path(static_folder) / "css" / "certificate.css"), font_config=fonts, url_fetcher=fetcher
+            )
             _resources[static_folder] = (fonts, css, fetcher)
         return _resources[static_folder]
 
@@ -108,9 +113,12 @@ def _output_intent(static_folder: str) -> dict:
     with _lock:
         if key not in _resources:
             profiles: dict = {}
-            weasyprint.CSS(string=f"@color-profile {OUTPUT_INTENT} {{ src: url(pdf/sRGB2014.icc); components: r g b }}",
-                           base_url=Path(static_folder).as_uri() + "/", url_fetcher=StaticOnlyFetcher(static_folder),
-                           color_profiles=profiles)
+            weasyprint.CSS(
+                string=f"@color-profile {OUTPUT_INTENT} {{ src: url(pdf/sRGB2014.icc); components: r g b }}",
+                base_url=Path(static_folder).as_uri() + "/",
+                url_fetcher=StaticOnlyFetcher(static_folder),
+                color_profiles=profiles,
+            )
             if OUTPUT_INTENT not in profiles:
                 raise RuntimeError(f"{static_folder}/pdf/sRGB2014.icc is needed for archival PDFs")
             _resources[key] = profiles
@@ -129,9 +137,15 @@ def _finish_archival(document, pdf) -> None:
 def credential_attachment(name: str, token: str, issued_at: datetime) -> weasyprint.Attachment:
     """A signed credential as the PDF/A-3 associated file it was made from (relationship Source), dated when issued."""
     # A data: URL carries the media type; read by a fetcher that reads nothing else.
-    return weasyprint.Attachment(url=f"data:application/vc+jwt,{quote(token, safe='.-_~')}", url_fetcher=_DATA_ONLY,
-                                 name=name, description="Signed Open Badges 3.0 credential (VC-JWT)",
-                                 relationship="Source", created=issued_at, modified=issued_at)
+    return weasyprint.Attachment(
+        url=f"data:application/vc+jwt,{quote(token, safe='.-_~')}",
+        url_fetcher=_DATA_ONLY,
+        name=name,
+        description="Signed Open Badges 3.0 credential (VC-JWT)",
+        relationship="Source",
+        created=issued_at,
+        modified=issued_at,
+    )
 
 
 def render_pdf(html: str, static_folder: str, attachments: list | None = None, archival: bool = False) -> bytes:
@@ -141,9 +155,14 @@ def render_pdf(html: str, static_folder: str, attachments: list | None = None, a
     if archival:
         # A copy of the profile for each PDF: weasyprint writes the PDF object number into it.
         profiles = {name: copy.copy(profile) for name, profile in _output_intent(static_folder).items()}
-        return document.write_pdf(stylesheets=[css], font_config=fonts, attachments=attachments or [],
-                                  color_profiles=profiles,
-                                  finisher=_finish_archival, **ARCHIVAL)
+        return document.write_pdf(
+            stylesheets=[css],
+            font_config=fonts,
+            attachments=attachments or [],
+            color_profiles=profiles,
+            finisher=_finish_archival,
+            **ARCHIVAL,
+        )
     return document.write_pdf(stylesheets=[css], font_config=fonts, attachments=attachments or [], **ACCESSIBLE)
 
 

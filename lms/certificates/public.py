@@ -1,4 +1,5 @@
 """Public verification: pages, JSON API, bulk checks, published keys and status lists. No sign-in."""
+
 import csv
 import io
 
@@ -20,8 +21,15 @@ api = Blueprint("certificates_api", __name__, url_prefix="/api/v1/certificates")
 #: the issuer's published addresses: they are written into every signed credential, so they never move
 issuer_bp = Blueprint("issuer", __name__)
 #: public, read-only data that verifiers' own web pages may fetch
-CORS_ENDPOINTS = {"certificates_api.api_certificate", "certificates_api.api_credential", "certificates_api.api_bulk",
-                  "issuer.jwks", "issuer.public_key", "issuer.issuer", "issuer.status_list"}
+CORS_ENDPOINTS = {
+    "certificates_api.api_certificate",
+    "certificates_api.api_credential",
+    "certificates_api.api_bulk",
+    "issuer.jwks",
+    "issuer.public_key",
+    "issuer.issuer",
+    "issuer.status_list",
+}
 
 
 @bp.after_app_request
@@ -30,8 +38,9 @@ def _cors(response):
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Allow-Headers"] = "Content-Type"
         response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Expose-Headers"] = ("Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, "
-                                                             "X-RateLimit-Reset")
+        response.headers["Access-Control-Expose-Headers"] = (
+            "Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+        )
     return response
 
 
@@ -113,16 +122,24 @@ def bulk_page():
         try:
             ids = _ids_in(text)
         except csv.Error:  # a field over the csv module's limit (128 KiB): no certificate ID is that long
-            form.file.errors.append("A value in this file is too long to be a certificate ID (or the file is not CSV). "
-                                    "List one ID per row.")
+            form.file.errors.append(
+                "A value in this file is too long to be a certificate ID (or the file is not CSV). List one ID per row."
+            )
         else:
             if not ids or len(ids) > MAX_BULK:
-                form.file.errors.append(f"The file lists {len(ids)} IDs; it must list between 1 and {MAX_BULK}, one per "
-                                        "row. Split a longer list into several files.")
+                form.file.errors.append(
+                    f"The file lists {len(ids)} IDs; it must list between 1 and {MAX_BULK}, one per "
+                    "row. Split a longer list into several files."
+                )
             elif request.form.get("action") == "show":
                 rows = bulk(ids)
-                return render_template("verify/bulk.html", form=BulkForm(formdata=None), rows=rows,
-                                       counts=count_by_status(rows), checked_at=utcnow())
+                return render_template(
+                    "verify/bulk.html",
+                    form=BulkForm(formdata=None),
+                    rows=rows,
+                    counts=count_by_status(rows),
+                    checked_at=utcnow(),
+                )
             else:  # "Download results only", and scripts that post the form without choosing
                 return _csv_response(bulk(ids))
     return render_template("verify/bulk.html", form=form), 200 if request.method == "GET" else 422
@@ -158,9 +175,20 @@ def _csv_response(rows: list[dict]) -> Response:
     writer = SafeCsv()
     writer.writerow(["query", "id", "status", "holder", "course", "hours", "issued", "expires", "replaced_by", "note"])
     for row in rows:
-        writer.writerow([row["query"], row["id"], row["status"], row.get("holder"), row.get("course"),
-                         f'{row["hours"]["total"]:g}' if "hours" in row else "", row.get("issued", ""), row.get("expires") or "",
-                         row.get("replaced_by", ""), row["status_text"]])
+        writer.writerow(
+            [
+                row["query"],
+                row["id"],
+                row["status"],
+                row.get("holder"),
+                row.get("course"),
+                f"{row['hours']['total']:g}" if "hours" in row else "",
+                row.get("issued", ""),
+                row.get("expires") or "",
+                row.get("replaced_by", ""),
+                row["status_text"],
+            ]
+        )
     return csv_response(writer, "verification.csv")
 
 

@@ -1,4 +1,5 @@
 """Reminders before a certificate expires: on the dashboard always, by email when mail is configured."""
+
 import logging
 
 from flask import current_app
@@ -18,8 +19,11 @@ logger = logging.getLogger(__name__)
 
 def expiring(user_id: int | None = None) -> list[Certificate]:
     """Valid certificates that expire within the renewal window (or have expired), soonest first."""
-    stmt = select(Certificate).where(Certificate.status == VALID, Certificate.expires_at.is_not(None),
-                                     Certificate.expires_at <= utcnow() + RENEWAL_WINDOW)
+    stmt = select(Certificate).where(
+        Certificate.status == VALID,
+        Certificate.expires_at.is_not(None),
+        Certificate.expires_at <= utcnow() + RENEWAL_WINDOW,
+    )
     if user_id is not None:
         stmt = stmt.where(Certificate.user_id == user_id)
     return list(db.session.scalars(stmt.order_by(Certificate.expires_at)))
@@ -39,8 +43,12 @@ def send_reminders() -> tuple[int, int]:
         if user is None or not user.active:
             continue
         # Claimed by a conditional update: of two runs at once, only one queues the reminder.
-        claimed = db.session.execute(update(Certificate).where(Certificate.id == cert.id, Certificate.reminded_at.is_(None))
-                                     .values(reminded_at=utcnow()).execution_options(synchronize_session="fetch")).rowcount
+        claimed = db.session.execute(
+            update(Certificate)
+            .where(Certificate.id == cert.id, Certificate.reminded_at.is_(None))
+            .values(reminded_at=utcnow())
+            .execution_options(synchronize_session="fetch")
+        ).rowcount
         if not claimed:
             continue
         enqueue(user.email, f"Your certificate expires on {cert.expires_at:%-d %B %Y}", _body(cert))
@@ -54,7 +62,10 @@ def _body(cert: Certificate) -> str:
     course = catalog().course(cert.course_slug)
     # What renewal asks for today: the course's current attestation, if it has one.
     steps = "pass each role-play of the course again" + (
-        " and sign the attestation" if course is not None and course.attestation else "")
-    return (f"Hello {cert.holder_name},\n\nYour certificate \"{cert.title}\" ({cert.id}) expires on "
-            f"{cert.expires_at:%-d %B %Y}.\n\nTo renew it, {steps}; a new certificate is then issued and the old "
-            f"one points to it:\n{link}\n")
+        " and sign the attestation" if course is not None and course.attestation else ""
+    )
+    return (
+        f'Hello {cert.holder_name},\n\nYour certificate "{cert.title}" ({cert.id}) expires on '
+        f"{cert.expires_at:%-d %B %Y}.\n\nTo renew it, {steps}; a new certificate is then issued and the old "
+        f"one points to it:\n{link}\n"
+    )

@@ -5,6 +5,7 @@ course's hours), and each attended live session at its recorded length. The time
 on a module (reading, and the time between role-play answers) is shown beside it, so a board can see
 that the declared minutes are realistic. Totals are kept in minutes and rounded only for display.
 """
+
 from dataclasses import dataclass
 from datetime import date
 
@@ -45,11 +46,16 @@ def module_domain(catalog: Catalog, module_slug: str) -> str:
 
 def entries(catalog: Catalog, user_id: int) -> list[Entry]:
     """Completed modules at their minutes and attended live sessions at their length, oldest first."""
-    rows = {r.module_slug: r for r in db.session.scalars(select(LessonProgress).where(LessonProgress.user_id == user_id))}
+    rows = {
+        r.module_slug: r for r in db.session.scalars(select(LessonProgress).where(LessonProgress.user_id == user_id))
+    }
     passes: dict[tuple[str, str], Attempt] = {}
     role_play_seconds: dict[str, float] = {}
-    for attempt in db.session.scalars(select(Attempt).where(Attempt.user_id == user_id, Attempt.finished_at.is_not(None),
-                                                            Attempt.practice.is_(False)).order_by(Attempt.finished_at)):
+    for attempt in db.session.scalars(
+        select(Attempt)
+        .where(Attempt.user_id == user_id, Attempt.finished_at.is_not(None), Attempt.practice.is_(False))
+        .order_by(Attempt.finished_at)
+    ):
         if attempt.state == PASSED:
             passes.setdefault((attempt.module_slug, attempt.quiz_slug), attempt)
         seconds = min((attempt.finished_at - attempt.started_at).total_seconds(), ROLE_PLAY_CAP_SECONDS)
@@ -64,10 +70,21 @@ def entries(catalog: Catalog, user_id: int) -> list[Entry]:
         if row is not None and row.finished_at is not None:
             dates.append(row.finished_at)
         recorded = ((row.seconds_spent if row else 0) + role_play_seconds.get(module.slug, 0)) / 60
-        result.append(Entry(max(dates).date() if dates else utcnow().date(), "module", module.title,
-                            module_domain(catalog, module.slug), float(module.minutes), round(recorded, 1)))
-    for session in db.session.scalars(select(LiveSession).join(Attendance, Attendance.session_id == LiveSession.id)
-                                      .where(Attendance.user_id == user_id)):
+        result.append(
+            Entry(
+                max(dates).date() if dates else utcnow().date(),
+                "module",
+                module.title,
+                module_domain(catalog, module.slug),
+                float(module.minutes),
+                round(recorded, 1),
+            )
+        )
+    for session in db.session.scalars(
+        select(LiveSession)
+        .join(Attendance, Attendance.session_id == LiveSession.id)
+        .where(Attendance.user_id == user_id)
+    ):
         result.append(Entry(session.held_on, "live session", session.title, session.domain, float(session.minutes)))
     return sorted(result, key=lambda e: (e.on, e.kind, e.title))
 
@@ -90,8 +107,16 @@ def as_csv(catalog: Catalog, person) -> SafeCsv:
     writer = SafeCsv()
     writer.writerow(["date", "activity", "title", "domain", "minutes credited", "minutes recorded"])
     for item in items:
-        writer.writerow([item.on.isoformat(), item.kind, item.title, item.domain, f"{item.minutes:g}",
-                         "" if item.recorded is None else f"{item.recorded:g}"])
+        writer.writerow(
+            [
+                item.on.isoformat(),
+                item.kind,
+                item.title,
+                item.domain,
+                f"{item.minutes:g}",
+                "" if item.recorded is None else f"{item.recorded:g}",
+            ]
+        )
     writer.writerow([])
     for domain, minutes in totals(items).items():
         writer.writerow(["total", "", "", domain, f"{minutes:g}", ""])
@@ -101,8 +126,14 @@ def as_csv(catalog: Catalog, person) -> SafeCsv:
 def as_pdf(catalog: Catalog, person) -> bytes:
     """The transcript as a tagged PDF."""
     items = entries(catalog, person.id)
-    html = render_template("certificates/transcript_pdf.html", person=person, items=items, totals=totals(items),
-                           generated=generated_at(), issuer=current_app.config["ISSUER_NAME"])
+    html = render_template(
+        "certificates/transcript_pdf.html",
+        person=person,
+        items=items,
+        totals=totals(items),
+        generated=generated_at(),
+        issuer=current_app.config["ISSUER_NAME"],
+    )
     return render_pdf(html, current_app.static_folder)
 
 
@@ -111,6 +142,9 @@ def download(catalog: Catalog, person, fmt: str) -> Response:
     if fmt == "csv":
         return csv_response(as_csv(catalog, person), f"transcript-{person.id}.csv")
     if fmt == "pdf":
-        return Response(as_pdf(catalog, person), mimetype="application/pdf",
-                        headers={"Content-Disposition": f'attachment; filename="transcript-{person.id}.pdf"'})
+        return Response(
+            as_pdf(catalog, person),
+            mimetype="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="transcript-{person.id}.pdf"'},
+        )
     abort(404)

@@ -1,4 +1,5 @@
 """What the public is told about a certificate: status, holder, course, hours, dates. Nothing else."""
+
 from sqlalchemy import select
 
 from ..clock import utcnow
@@ -76,8 +77,10 @@ def bulk(raw_ids: list[str]) -> list[dict]:
             canonical[raw] = normalise(raw)
         except InvalidId as exc:
             canonical[raw], problems[raw] = None, str(exc)
-    found = {c.id: c for c in db.session.scalars(select(Certificate).where(
-        Certificate.id.in_({c for c in canonical.values() if c})))}
+    found = {
+        c.id: c
+        for c in db.session.scalars(select(Certificate).where(Certificate.id.in_({c for c in canonical.values() if c})))
+    }
     for raw in raw_ids:
         cid = canonical[raw]
         if cid is None:

@@ -1,4 +1,5 @@
 """A certificate's own pages for its holder (and staff who may see them): view, PDF, signed credential."""
+
 from flask import Blueprint, Response, abort, render_template
 from flask_login import current_user, login_required
 
@@ -23,8 +24,12 @@ def _own_or_staff(cert_id: str) -> Certificate:
 @login_required
 def detail(cert_id: str):
     cert = _own_or_staff(cert_id)
-    return render_template("certificates/detail.html", cert=cert, status=cert.effective_status(),
-                           holder=db.session.get(User, cert.user_id) if cert.user_id else None)
+    return render_template(
+        "certificates/detail.html",
+        cert=cert,
+        status=cert.effective_status(),
+        holder=db.session.get(User, cert.user_id) if cert.user_id else None,
+    )
 
 
 @bp.route("/<cert_id>/certificate.pdf")
@@ -34,14 +39,19 @@ def pdf(cert_id: str):
     stored = stored_pdf(cert_id)
     if stored is None or not access.owner_or_visible(current_user, stored[0]):
         abort(404)
-    return Response(stored[1], mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="certificate-{cert_id}.pdf"'})
+    return Response(
+        stored[1],
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="certificate-{cert_id}.pdf"'},
+    )
 
 
 @bp.route("/<cert_id>/credential.jwt")
 @login_required
 def credential_download(cert_id: str):
     cert = _own_or_staff(cert_id)
-    return Response(cert.credential, mimetype="application/vc+jwt", headers={
-        "Content-Disposition": f'attachment; filename="certificate-{cert.id}.jwt"'})
-
+    return Response(
+        cert.credential,
+        mimetype="application/vc+jwt",
+        headers={"Content-Disposition": f'attachment; filename="certificate-{cert.id}.jwt"'},
+    )

@@ -1,4 +1,5 @@
 """Cohorts: who trains whom, live sessions with attendance, and trainers' overrides (the data and its rules)."""
+
 from flask import Flask
 
 from ..auth.cli import users_cli

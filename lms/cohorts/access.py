@@ -8,6 +8,7 @@ This module sits below the feature packages, so grading (assessments) and certif
 without importing the trainers package above them; it names the two cohort tables through lightweight
 table clauses for the same reason.
 """
+
 from sqlalchemy import Select, column, select, table, true
 from sqlalchemy.sql.elements import ColumnElement
 

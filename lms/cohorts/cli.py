@@ -1,4 +1,5 @@
 """`flask --app lms users import FILE.csv --cohort NAME`."""
+
 import click
 from sqlalchemy import select
 
@@ -19,10 +20,15 @@ def import_command(csv_file, cohort_name: str) -> None:
     if result.problems:
         for problem in result.problems:
             click.echo(f"{csv_file.name}: {problem}", err=True)
-        raise click.ClickException(f"{len(result.problems)} row(s) have problems; nothing was imported. "
-                                   "Fix them and run again.")
+        raise click.ClickException(
+            f"{len(result.problems)} row(s) have problems; nothing was imported. Fix them and run again."
+        )
     db.session.commit()
-    click.echo(f"Imported into “{cohort.name}”: {result.added} trainee(s) added, {result.created} new account(s) created. "
-               "New trainees set their password with 'Forgot your password?' or a reset link.")
+    click.echo(
+        f"Imported into “{cohort.name}”: {result.added} trainee(s) added, {result.created} new account(s) created. "
+        "New trainees set their password with 'Forgot your password?' or a reset link."
+    )
     for email in result.existing:
-        click.echo(f"Not added: {email} already has an account; they join with the cohort's link: /join/{cohort.join_code}")
+        click.echo(
+            f"Not added: {email} already has an account; they join with the cohort's link: /join/{cohort.join_code}"
+        )

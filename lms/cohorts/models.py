@@ -1,4 +1,5 @@
 """Cohorts, live sessions with attendance, and trainers' overrides."""
+
 from datetime import date, datetime
 from enum import StrEnum
 

@@ -2,6 +2,7 @@
 
 Which trainees a trainer may see is decided in one place, lms.access.
 """
+
 import csv
 import io
 import secrets
@@ -33,8 +34,14 @@ def create_cohort(name: str, course_slug: str, starts_on, ends_on, trainer: User
         raise CohortError("The end date must be on or after the start date.")
     if db.session.scalar(select(Cohort.id).where(Cohort.name == name.strip())) is not None:
         raise CohortError(f"A cohort called “{name.strip()}” already exists; choose another name.")
-    cohort = Cohort(name=name.strip(), course_slug=course_slug, starts_on=starts_on, ends_on=ends_on,
-                    join_code=new_join_code(), created_by_id=trainer.id)
+    cohort = Cohort(
+        name=name.strip(),
+        course_slug=course_slug,
+        starts_on=starts_on,
+        ends_on=ends_on,
+        join_code=new_join_code(),
+        created_by_id=trainer.id,
+    )
     db.session.add(cohort)
     db.session.flush()
     db.session.add(CohortTrainer(cohort_id=cohort.id, user_id=trainer.id))
@@ -44,8 +51,12 @@ def create_cohort(name: str, course_slug: str, starts_on, ends_on, trainer: User
 
 def add_member(cohort: Cohort, user: User) -> bool:
     """Add a trainee to a cohort; False if they were already in it."""
-    if db.session.scalar(select(CohortMember.id).where(CohortMember.cohort_id == cohort.id,
-                                                      CohortMember.user_id == user.id)) is not None:
+    if (
+        db.session.scalar(
+            select(CohortMember.id).where(CohortMember.cohort_id == cohort.id, CohortMember.user_id == user.id)
+        )
+        is not None
+    ):
         return False
     db.session.add(CohortMember(cohort_id=cohort.id, user_id=user.id))
     return True
@@ -64,8 +75,13 @@ def visible_cohorts(user: User) -> list[Cohort]:
 
 
 def can_see_cohort(user: User, cohort: Cohort) -> bool:
-    return user.role == "admin" or db.session.scalar(select(CohortTrainer.id).where(
-        CohortTrainer.cohort_id == cohort.id, CohortTrainer.user_id == user.id)) is not None
+    return (
+        user.role == "admin"
+        or db.session.scalar(
+            select(CohortTrainer.id).where(CohortTrainer.cohort_id == cohort.id, CohortTrainer.user_id == user.id)
+        )
+        is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -143,6 +159,12 @@ def import_roster(cohort: Cohort, text: str, actor_id: int | None) -> ImportResu
         db.session.rollback()
         return ImportResult(problems=problems)
     db.session.flush()
-    audit.record("cohort.imported", f"cohort:{cohort.id}", actor_id=actor_id, created=created, added=added,
-                 existing=len(existing))
+    audit.record(
+        "cohort.imported",
+        f"cohort:{cohort.id}",
+        actor_id=actor_id,
+        created=created,
+        added=added,
+        existing=len(existing),
+    )
     return ImportResult(created, added, existing)

@@ -5,6 +5,7 @@ passed (or a trainer recorded the module complete), and, for a course, the live 
 requires attended. Certificates, the dashboard and trainers' pages all ask `learner` and
 `course_status`; nothing else recomputes it.
 """
+
 from collections.abc import Set
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -64,8 +65,10 @@ class LiveProgress:
     @property
     def label(self) -> str:
         """'4 of 8 live ethics hours attended'."""
-        return (f"{_hours(self.attended_minutes)} of {_hours(self.required_minutes)} live "
-                f"{self.domain.replace('-', ' ')} hours attended")
+        return (
+            f"{_hours(self.attended_minutes)} of {_hours(self.required_minutes)} live "
+            f"{self.domain.replace('-', ' ')} hours attended"
+        )
 
 
 def _hours(minutes: int) -> str:
@@ -137,13 +140,22 @@ class LearnerRecord:
 
 def learner(user_id: int, since: datetime | None = None) -> LearnerRecord:
     """The trainee's record; with `since` (a renewal), only passes and overrides after that moment count."""
-    return LearnerRecord(progress_rows(user_id), frozenset(passed_assessments(user_id, since)),
-                         completed_by_override(user_id, since), live_minutes_attended(user_id),
-                         frozenset(pending_assessments(user_id)))
+    return LearnerRecord(
+        progress_rows(user_id),
+        frozenset(passed_assessments(user_id, since)),
+        completed_by_override(user_id, since),
+        live_minutes_attended(user_id),
+        frozenset(pending_assessments(user_id)),
+    )
 
 
-def module_state(module: Module, row: LessonProgress | None, passed: Set[tuple[str, str]],
-                 overridden: Set[str] = frozenset(), waiting: Set[tuple[str, str]] = frozenset()) -> ModuleState:
+def module_state(
+    module: Module,
+    row: LessonProgress | None,
+    passed: Set[tuple[str, str]],
+    overridden: Set[str] = frozenset(),
+    waiting: Set[tuple[str, str]] = frozenset(),
+) -> ModuleState:
     """A module is complete when its lesson is read and every required assessment passed
     (or a trainer recorded it complete, e.g. done in class); waiting when each one left is with a trainer."""
     if module.slug in overridden:
@@ -162,10 +174,14 @@ def course_status(catalog: Catalog, course: Course, record: LearnerRecord) -> Co
     """Where a trainee stands in a course."""
     rows, passed, overridden, waiting = record.lessons, record.passed, record.overridden, record.waiting
     # A draft module is hidden from trainees, so it cannot be required of them yet.
-    modules = tuple(ModuleStatus(m, module_state(m, rows.get(m.slug), passed, overridden, waiting), rows.get(m.slug))
-                    for m in catalog.course_modules(course, include_drafts=False))
+    modules = tuple(
+        ModuleStatus(m, module_state(m, rows.get(m.slug), passed, overridden, waiting), rows.get(m.slug))
+        for m in catalog.course_modules(course, include_drafts=False)
+    )
     minutes = record.attended.get(course.slug, {})
-    live = tuple(LiveProgress(domain, round(hours * 60), minutes.get(domain, 0)) for domain, hours in course.live.items())
+    live = tuple(
+        LiveProgress(domain, round(hours * 60), minutes.get(domain, 0)) for domain, hours in course.live.items()
+    )
     return CourseStatus(course, modules, live)
 
 
@@ -187,8 +203,13 @@ class Resume:
         return self.section if self.module.sections and self.section > 1 else None
 
 
-def resume_points(catalog: Catalog, statuses: list[CourseStatus], record: LearnerRecord, attempts: list[OpenAttempt],
-                  first: bool = False) -> tuple[Resume | None, Resume | None]:
+def resume_points(
+    catalog: Catalog,
+    statuses: list[CourseStatus],
+    record: LearnerRecord,
+    attempts: list[OpenAttempt],
+    first: bool = False,
+) -> tuple[Resume | None, Resume | None]:
     """(main, other) places to continue in these courses: the lesson section last opened (or the next
     lesson; with `first`, one course's first lesson before any reading) and the role-play in progress,
     the more recently used one first."""

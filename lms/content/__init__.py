@@ -4,6 +4,7 @@ The modules here are pure (no Flask, no database) except `versions`, which store
 content version in the database so every process serves the same one, and this module's
 accessors, which hand views the catalog this process serves.
 """
+
 import logging
 
 from flask import Flask, current_app, g
@@ -21,8 +22,10 @@ def init_app(app: Flask) -> None:
     try:
         state = versions.start(app)
     except ContentError as exc:
-        raise StartupRefused(f"the content in {app.config['CONTENT_DIR']} has errors and no earlier good version "
-                             f"is stored, so the app will not start:\n{exc}") from None
+        raise StartupRefused(
+            f"the content in {app.config['CONTENT_DIR']} has errors and no earlier good version "
+            f"is stored, so the app will not start:\n{exc}"
+        ) from None
     for warning in app.extensions["lms.catalog"].warnings:
         logger.warning("%s", warning)
     app.extensions["lms.content"] = state

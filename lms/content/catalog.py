@@ -1,4 +1,5 @@
 """Typed, frozen objects for everything the loader reads from `content/`."""
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,7 +129,11 @@ class Catalog:
         return self.modules.get(slug)
 
     def course_modules(self, course: Course, include_drafts: bool = True) -> list[Module]:
-        return [self.modules[s] for s in course.modules if s in self.modules and (include_drafts or not self.modules[s].draft)]
+        return [
+            self.modules[s]
+            for s in course.modules
+            if s in self.modules and (include_drafts or not self.modules[s].draft)
+        ]
 
     def study_hours(self, course: Course) -> float:
         """Hours of self-study the course's modules take (their minutes; drafts are not taken)."""

@@ -4,13 +4,23 @@ The same function decides for the asset route and for `content check`'s "will no
 so what trainers are told is what the site does. Lesson sources, role-plays (with their answer keys)
 and graders' guides are Markdown, which is never on the list, however the path is spelled.
 """
+
 from pathlib import Path
 
 #: extension (lower case) -> the media type it is served as; nothing else is served
 MEDIA_TYPES = {
-    "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg", "gif": "image/gif", "webp": "image/webp",
-    "svg": "image/svg+xml", "pdf": "application/pdf", "mp3": "audio/mpeg", "m4a": "audio/mp4",
-    "mp4": "video/mp4", "webm": "video/webm", "vtt": "text/vtt",
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "svg": "image/svg+xml",
+    "pdf": "application/pdf",
+    "mp3": "audio/mpeg",
+    "m4a": "audio/mp4",
+    "mp4": "video/mp4",
+    "webm": "video/webm",
+    "vtt": "text/vtt",
 }
 SERVED_EXTENSIONS = ", ".join(MEDIA_TYPES)
 #: SVG can carry scripts: served with a policy that runs none and loads nothing.
@@ -54,8 +64,11 @@ def why_not_served(folder: Path, rel: str) -> str | None:
     if path.is_dir():
         return None  # a folder: the files in it are checked themselves
     if media_type(rel) is None:
-        unused = ("; Markdown other than index.md, *.quiz.md and *.guide.md is not used either"
-                  if rel.lower().endswith(".md") else "")
+        unused = (
+            "; Markdown other than index.md, *.quiz.md and *.guide.md is not used either"
+            if rel.lower().endswith(".md")
+            else ""
+        )
         return f"this file will not be served (allowed: {SERVED_EXTENSIONS}){unused}"
     return "this file will not be served: rename it without '%', backslashes or control characters"
 

@@ -1,4 +1,5 @@
 """YAML front matter with the line number of every key, so errors point at the right line."""
+
 from dataclasses import dataclass, field
 
 import yaml
@@ -23,7 +24,9 @@ def split(text: str, path: str, problems: Collector) -> FrontMatter | None:
     """Split `---` front matter from the body and parse it; None if it cannot be read."""
     lines = text.splitlines(keepends=True)
     if not lines or lines[0].strip() != "---":
-        problems.error(path, 1, "missing front matter: the file must start with a line '---', then 'title: ...', then '---'")
+        problems.error(
+            path, 1, "missing front matter: the file must start with a line '---', then 'title: ...', then '---'"
+        )
         return None
     for index in range(1, len(lines)):
         if lines[index].strip() == "---":
@@ -32,7 +35,7 @@ def split(text: str, path: str, problems: Collector) -> FrontMatter | None:
         problems.error(path, 1, "front matter is not closed: add a line '---' after the last key")
         return None
     yaml_text = "".join(lines[1:index])
-    fm = FrontMatter(body_line=index + 2, body="".join(lines[index + 1:]))
+    fm = FrontMatter(body_line=index + 2, body="".join(lines[index + 1 :]))
     parsed = parse_yaml(yaml_text, path, problems, first_line=2)
     if parsed is None:
         return None
@@ -74,15 +77,19 @@ def _yaml_error(exc: yaml.MarkedYAMLError, text: str, first_line: int) -> tuple[
     elif "flow mapping" in context:
         hint = f"a '{{' on line {start} is not closed with '}}'"
     elif "mapping values are not allowed" in problem:
-        hint = ("a value contains a colon (put the value in quotes, e.g. title: \"Role-play: Sam's first visit\") "
-                "or this line is indented further than the lines above")
+        hint = (
+            'a value contains a colon (put the value in quotes, e.g. title: "Role-play: Sam\'s first visit") '
+            "or this line is indented further than the lines above"
+        )
     elif "'\\t'" in problem or "\t" in problem:
         hint = "a tab character is used for indenting: use spaces instead"
     elif "found unexpected end of stream" in problem or "found unexpected" in problem and "quot" in context:
         hint = "a quote is opened but never closed"
     elif "block mapping" in problem or "block end" in problem or "indentation" in problem:
-        hint = ("this line is not lined up with the lines above: keys start at the beginning of the line, "
-                "and only the keys inside a block (like certificate:) are indented, with spaces")
+        hint = (
+            "this line is not lined up with the lines above: keys start at the beginning of the line, "
+            "and only the keys inside a block (like certificate:) are indented, with spaces"
+        )
     else:
         hint = problem
     return first_line + line, f"YAML does not parse: {hint}"

@@ -3,6 +3,7 @@
 The same function backs the app's start-up, `flask --app lms content check` and the tests. A
 course is never half-loaded: any error means no Catalog at all.
 """
+
 import dataclasses
 import hashlib
 import re
@@ -73,9 +74,11 @@ class _Loader:
             modules=modules,
             competencies=competencies or {},
             attestations=attestations,
-            fingerprint=fingerprint(*(c.fingerprint for c in courses.values()),
-                                    *(m.fingerprint for m in modules.values()),
-                                    *(p.fingerprint for p in pathways.values())),
+            fingerprint=fingerprint(
+                *(c.fingerprint for c in courses.values()),
+                *(m.fingerprint for m in modules.values()),
+                *(p.fingerprint for p in pathways.values()),
+            ),
             root=self.root,
             warnings=tuple(self.problems.warnings),
             support=support,
@@ -98,7 +101,9 @@ class _Loader:
         data, lines = parsed
         data = data or {}
         if not isinstance(data, dict):
-            self.problems.error(str(path), 1, "competencies.yaml must map each competency id to its name and description")
+            self.problems.error(
+                str(path), 1, "competencies.yaml must map each competency id to its name and description"
+            )
             return {}, ""
         result = {}
         for cid, value in data.items():
@@ -109,10 +114,16 @@ class _Loader:
             if isinstance(value, str):
                 value = {"name": value}
             if not isinstance(value, dict):
-                self.problems.error(str(path), line, f"competency '{cid}' needs 'name:' (and optionally 'description:')")
+                self.problems.error(
+                    str(path), line, f"competency '{cid}' needs 'name:' (and optionally 'description:')"
+                )
                 continue
             for key in value.keys() - COMPETENCY_KEYS:
-                self.problems.error(str(path), lines.get(f"{cid}.{key}", line), f"unknown key '{key}' in competency '{cid}' (allowed: name, description)")
+                self.problems.error(
+                    str(path),
+                    lines.get(f"{cid}.{key}", line),
+                    f"unknown key '{key}' in competency '{cid}' (allowed: name, description)",
+                )
             name = value.get("name") or cid.replace("-", " ").capitalize()
             result[cid] = Competency(cid, str(name), str(value.get("description") or ""))
         return result, fingerprint(text)
@@ -127,8 +138,9 @@ class _Loader:
                 continue
             title = self._text(fm, path, "title", required=True)
             rendered = self._render(fm, path)
-            result[path.stem] = Attestation(path.stem, title or path.stem, rendered.html,
-                                            fingerprint(path.read_bytes()), path)
+            result[path.stem] = Attestation(
+                path.stem, title or path.stem, rendered.html, fingerprint(path.read_bytes()), path
+            )
         return result
 
     def _support(self) -> Attestation | None:
@@ -140,8 +152,13 @@ class _Loader:
         if fm is None:
             return None
         rendered = self._render(fm, path)
-        return Attestation("support", self._text(fm, path, "title", required=True) or "Need support now?",
-                           rendered.html, fingerprint(path.read_bytes()), path)
+        return Attestation(
+            "support",
+            self._text(fm, path, "title", required=True) or "Need support now?",
+            rendered.html,
+            fingerprint(path.read_bytes()),
+            path,
+        )
 
     # -- modules -----------------------------------------------------------------------------
 
@@ -159,7 +176,9 @@ class _Loader:
     def _module(self, module_dir: Path, competencies: dict | None) -> Module | None:
         index = module_dir / "index.md"
         if not SLUG.match(module_dir.name):
-            self.problems.error(str(module_dir), 1, f"module folder name '{module_dir.name}' is not a valid slug: {SLUG_RULE}")
+            self.problems.error(
+                str(module_dir), 1, f"module folder name '{module_dir.name}' is not a valid slug: {SLUG_RULE}"
+            )
             return None
         if not index.is_file():
             self.problems.error(str(index), 1, "lesson file is missing: every module folder needs an index.md")
@@ -173,7 +192,11 @@ class _Loader:
         self._check_competencies(listed, competencies, fm, index, "competencies")
         rendered = self._render(fm, index)
         if len(rendered.h1s) > 1:
-            self.problems.warn(str(index), fm.body_line, "the lesson has more than one '#' heading; use '##' for sections so the page has one title")
+            self.problems.warn(
+                str(index),
+                fm.body_line,
+                "the lesson has more than one '#' heading; use '##' for sections so the page has one title",
+            )
         self._unserved_files(module_dir)
         quizzes = []
         for quiz_path in sorted(module_dir.glob("*.quiz.md")):
@@ -216,7 +239,9 @@ class _Loader:
         for path in sorted(module_dir.glob("*.guide.md")):
             quiz_name = path.name[: -len(".guide.md")] + ".quiz.md"
             if not (module_dir / quiz_name).is_file():
-                self.problems.error(str(path), 1, f"this grader's guide has no role-play beside it: expected {quiz_name}")
+                self.problems.error(
+                    str(path), 1, f"this grader's guide has no role-play beside it: expected {quiz_name}"
+                )
 
     def _unserved_files(self, module_dir: Path) -> None:
         """Warn about each file in the module folder that is neither one of its sources nor served."""
@@ -231,14 +256,19 @@ class _Loader:
     def _domain(self, fm: FrontMatter, path: Path) -> str | None:
         domain = self._text(fm, path, "domain")
         if domain is not None and not SLUG.match(domain):
-            self.problems.error(str(path), fm.line("domain"), f"domain '{domain}' is not valid: {SLUG_RULE} (e.g. ethics)")
+            self.problems.error(
+                str(path), fm.line("domain"), f"domain '{domain}' is not valid: {SLUG_RULE} (e.g. ethics)"
+            )
             return None
         return domain
 
     @staticmethod
     def _folder_fingerprint(folder: Path) -> str:
-        files = sorted(p for p in folder.rglob("*") if p.is_file()
-                       and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+        files = sorted(
+            p
+            for p in folder.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)
+        )
         return fingerprint(*(item for p in files for item in (p.relative_to(folder).as_posix(), p.read_bytes())))
 
     # -- courses -----------------------------------------------------------------------------
@@ -261,18 +291,27 @@ class _Loader:
             if slug not in modules and SLUG.match(slug):
                 if (self.root / "modules" / slug).is_dir():
                     continue  # the module exists but has its own errors, reported there
-                self.problems.error(str(path), fm.lines.get(f"modules[{i}]", fm.line("modules")),
-                                    f"unknown module '{slug}': there is no folder modules/{slug}/")
+                self.problems.error(
+                    str(path),
+                    fm.lines.get(f"modules[{i}]", fm.line("modules")),
+                    f"unknown module '{slug}': there is no folder modules/{slug}/",
+                )
         for i, slug in enumerate(slugs):
             if slug in modules and modules[slug].draft:
-                self.problems.warn(str(path), fm.lines.get(f"modules[{i}]", fm.line("modules")),
-                                   f"module '{slug}' is a draft: trainees will not see it in this course until you remove 'draft: true'")
+                self.problems.warn(
+                    str(path),
+                    fm.lines.get(f"modules[{i}]", fm.line("modules")),
+                    f"module '{slug}' is a draft: trainees will not see it in this course until you remove 'draft: true'",
+                )
         if len(set(slugs)) != len(slugs):
             self.problems.error(str(path), fm.line("modules"), "a module is listed twice in 'modules'")
         attestation = self._text(fm, path, "attestation")
         if attestation and attestation not in attestations:
-            self.problems.error(str(path), fm.line("attestation"),
-                                f"unknown attestation '{attestation}': there is no attestations/{attestation}.md")
+            self.problems.error(
+                str(path),
+                fm.line("attestation"),
+                f"unknown attestation '{attestation}': there is no attestations/{attestation}.md",
+            )
         rendered = self._render(fm, path)
         hours, live = self._hours(fm, path), self._live(fm, path)
         self._check_hours_backed(fm, path, hours, live, [modules[s] for s in slugs if s in modules])
@@ -304,13 +343,25 @@ class _Loader:
             hours = {}
             for domain, amount in value.items():
                 if not isinstance(domain, str) or not SLUG.match(domain):
-                    self.problems.error(str(path), fm.lines.get(f"hours.{domain}", line), f"hours domain '{domain}' is not valid: {SLUG_RULE}")
+                    self.problems.error(
+                        str(path),
+                        fm.lines.get(f"hours.{domain}", line),
+                        f"hours domain '{domain}' is not valid: {SLUG_RULE}",
+                    )
                 elif not _is_number(amount) or amount < 0:
-                    self.problems.error(str(path), fm.lines.get(f"hours.{domain}", line), f"hours for '{domain}' must be a number of hours, 0 or more")
+                    self.problems.error(
+                        str(path),
+                        fm.lines.get(f"hours.{domain}", line),
+                        f"hours for '{domain}' must be a number of hours, 0 or more",
+                    )
                 else:
                     hours[domain] = float(amount)
             return hours
-        self.problems.error(str(path), line, "hours must be a number (hours: 40) or hours per domain (hours: {ethics: 16, mentoring: 10})")
+        self.problems.error(
+            str(path),
+            line,
+            "hours must be a number (hours: 40) or hours per domain (hours: {ethics: 16, mentoring: 10})",
+        )
         return {}
 
     def _live(self, fm: FrontMatter, path: Path) -> dict[str, float]:
@@ -341,17 +392,24 @@ class _Loader:
         if set(hours) == {"total"}:
             backed = Fraction(sum(minutes.values()), 60) + _fraction(sum(live.values()))
             if _fraction(hours["total"]) > backed:
-                self.problems.error(str(path), line, f"hours: {hours['total']:g} is more than the course backs: "
-                                    f"{_hours_text(backed)} ({sum(minutes.values())} minutes of modules + "
-                                    f"{sum(live.values()):g} live hours); lower hours, or add module minutes or live hours")
+                self.problems.error(
+                    str(path),
+                    line,
+                    f"hours: {hours['total']:g} is more than the course backs: "
+                    f"{_hours_text(backed)} ({sum(minutes.values())} minutes of modules + "
+                    f"{sum(live.values()):g} live hours); lower hours, or add module minutes or live hours",
+                )
             return
         for domain, claim in hours.items():
             backed = Fraction(minutes.get(domain, 0), 60) + _fraction(live.get(domain, 0))
             if _fraction(claim) > backed:
-                self.problems.error(str(path), fm.lines.get(f"hours.{domain}", line),
-                                    f"hours for '{domain}' claim {claim:g}, but the course backs only {_hours_text(backed)} "
-                                    f"({minutes.get(domain, 0)} minutes of modules with domain: {domain} + "
-                                    f"{live.get(domain, 0):g} live hours)")
+                self.problems.error(
+                    str(path),
+                    fm.lines.get(f"hours.{domain}", line),
+                    f"hours for '{domain}' claim {claim:g}, but the course backs only {_hours_text(backed)} "
+                    f"({minutes.get(domain, 0)} minutes of modules with domain: {domain} + "
+                    f"{live.get(domain, 0):g} live hours)",
+                )
 
     def _certificate(self, fm: FrontMatter, path: Path, course_title: str) -> CertificateSpec:
         block = fm.data.get("certificate")
@@ -359,24 +417,35 @@ class _Loader:
         if block is None:
             return CertificateSpec(title=course_title)
         if not isinstance(block, dict):
-            self.problems.error(str(path), line, "certificate must be a block of keys: title, validity_months, approval")
+            self.problems.error(
+                str(path), line, "certificate must be a block of keys: title, validity_months, approval"
+            )
             return CertificateSpec(title=course_title)
         for key in sorted(block.keys() - CERTIFICATE_KEYS, key=str):
-            self.problems.error(str(path), fm.lines.get(f"certificate.{key}", line),
-                                f"unknown key '{key}' in certificate (allowed: {', '.join(sorted(CERTIFICATE_KEYS))})")
+            self.problems.error(
+                str(path),
+                fm.lines.get(f"certificate.{key}", line),
+                f"unknown key '{key}' in certificate (allowed: {', '.join(sorted(CERTIFICATE_KEYS))})",
+            )
         title = block.get("title", course_title)
         if not isinstance(title, str) or not title.strip():
             self.problems.error(str(path), fm.lines.get("certificate.title", line), "certificate title must be text")
             title = course_title
         months = block.get("validity_months")
         if months is not None and (not isinstance(months, int) or isinstance(months, bool) or months < 1):
-            self.problems.error(str(path), fm.lines.get("certificate.validity_months", line),
-                                "validity_months must be a whole number of months, 1 or more (omit it for certificates that never expire)")
+            self.problems.error(
+                str(path),
+                fm.lines.get("certificate.validity_months", line),
+                "validity_months must be a whole number of months, 1 or more (omit it for certificates that never expire)",
+            )
             months = None
         approval = block.get("approval", "automatic")
         if approval not in APPROVALS:
-            self.problems.error(str(path), fm.lines.get("certificate.approval", line),
-                                f"approval must be 'automatic' or 'trainer', not '{approval}'")
+            self.problems.error(
+                str(path),
+                fm.lines.get("certificate.approval", line),
+                f"approval must be 'automatic' or 'trainer', not '{approval}'",
+            )
             approval = "automatic"
         return CertificateSpec(title=title.strip(), validity_months=months, approval=approval)
 
@@ -439,8 +508,11 @@ class _Loader:
             return None
         for key in fm.data:
             if key not in allowed:
-                self.problems.error(str(path), fm.line(str(key)),
-                                    f"unknown front-matter key '{key}' (allowed: {', '.join(sorted(allowed))})")
+                self.problems.error(
+                    str(path),
+                    fm.line(str(key)),
+                    f"unknown front-matter key '{key}' (allowed: {', '.join(sorted(allowed))})",
+                )
         return fm
 
     def _render(self, fm: FrontMatter, path: Path):
@@ -478,28 +550,41 @@ class _Loader:
         value = fm.data.get(key)
         if value is None:
             if required:
-                self.problems.error(str(path), 1, f"'{key}' is required in the front matter, e.g. {key}: [first-slug, second-slug]")
+                self.problems.error(
+                    str(path), 1, f"'{key}' is required in the front matter, e.g. {key}: [first-slug, second-slug]"
+                )
             return []
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list) or (required and not value):
-            self.problems.error(str(path), fm.line(key), f"'{key}' must be a list, e.g. {key}: [first-slug, second-slug]")
+            self.problems.error(
+                str(path), fm.line(key), f"'{key}' must be a list, e.g. {key}: [first-slug, second-slug]"
+            )
             return []
         result = []
         for i, item in enumerate(value):
             if not isinstance(item, str) or not SLUG.match(item):
-                self.problems.error(str(path), fm.lines.get(f"{key}[{i}]", fm.line(key)), f"'{item}' in '{key}' is not a valid slug: {SLUG_RULE}")
+                self.problems.error(
+                    str(path),
+                    fm.lines.get(f"{key}[{i}]", fm.line(key)),
+                    f"'{item}' in '{key}' is not a valid slug: {SLUG_RULE}",
+                )
             else:
                 result.append(item)
         return result
 
-    def _check_competencies(self, ids: list[str], competencies: dict | None, fm: FrontMatter, path: Path, key: str) -> None:
+    def _check_competencies(
+        self, ids: list[str], competencies: dict | None, fm: FrontMatter, path: Path, key: str
+    ) -> None:
         if competencies is None:
             return
         for i, cid in enumerate(ids):
             if cid not in competencies:
-                self.problems.error(str(path), fm.lines.get(f"{key}[{i}]", fm.line(key)),
-                                    f"unknown competency '{cid}': add it to competencies.yaml or fix the spelling")
+                self.problems.error(
+                    str(path),
+                    fm.lines.get(f"{key}[{i}]", fm.line(key)),
+                    f"unknown competency '{cid}': add it to competencies.yaml or fix the spelling",
+                )
 
 
 def _fraction(value: float) -> Fraction:

@@ -3,6 +3,7 @@
 `render()` is the only function in the app that marks author content safe. Results are cached by
 the SHA-256 of the source, so a lesson is rendered once per content version, never per request.
 """
+
 import hashlib
 import re
 from dataclasses import dataclass
@@ -20,7 +21,9 @@ URL_SCHEMES = frozenset({"http", "https", "mailto"})
 TAGS = frozenset(nh3.ALLOWED_TAGS | {"iframe"}) - {"center", "strike", "tt", "acronym"}
 _HEADINGS = {f"h{n}": {"id"} for n in range(1, 7)}
 ATTRIBUTES = {
-    **{tag: set(attrs) - {"align", "char", "charoff", "width", "size"} for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    **{
+        tag: set(attrs) - {"align", "char", "charoff", "width", "size"} for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()
+    },
     **_HEADINGS,
     "*": {"title", "lang", "dir"},
     "a": {"href", "hreflang", "title"},
@@ -97,8 +100,9 @@ def _render(source: str) -> Rendered:
     html = sanitise(_md.renderer.render(tokens, _md.options, {}))
     toc, h1s = _outline(tokens)
     words = len(re.findall(r"\w+", re.sub(r"<[^>]+>", " ", html)))
-    return Rendered(html=html, toc=toc, h1s=h1s, words=words, warnings=tuple(_audit(tokens)),
-                    sections=_sections(tokens))
+    return Rendered(
+        html=html, toc=toc, h1s=h1s, words=words, warnings=tuple(_audit(tokens)), sections=_sections(tokens)
+    )
 
 
 def _sections(tokens) -> tuple[Section, ...]:
@@ -107,13 +111,19 @@ def _sections(tokens) -> tuple[Section, ...]:
     if len(starts) < 2:
         return ()
     # The page prints the lesson's `#` title as its h1: leave it (open, inline, close) out of the first section.
-    title = next((i for i in range(starts[0]) if tokens[i].type == "heading_open" and tokens[i].tag == "h1"
-                  and tokens[i].level == 0), None)
+    title = next(
+        (
+            i
+            for i in range(starts[0])
+            if tokens[i].type == "heading_open" and tokens[i].tag == "h1" and tokens[i].level == 0
+        ),
+        None,
+    )
     bounds = [0, *starts[1:], len(tokens)]
     sections = []
     for start, heading, end in zip(bounds, starts, bounds[1:], strict=False):
         text = re.sub(r"[*_`]", "", tokens[heading + 1].content).strip()
-        part = tokens[start:end] if title is None or start else tokens[:title] + tokens[title + 3:end]
+        part = tokens[start:end] if title is None or start else tokens[:title] + tokens[title + 3 : end]
         html = sanitise(_md.renderer.render(part, _md.options, {}))
         sections.append(Section(text, str(tokens[heading].attrGet("id") or ""), html))
     return tuple(sections)
@@ -210,8 +220,10 @@ def _audit(tokens):
                     yield line, message
 
 
-_EXTERNAL_IMAGE = ("images from other websites are not shown (the site loads only its own files): "
-                   "save the picture in the module's images/ folder and link to it as images/name.png")
+_EXTERNAL_IMAGE = (
+    "images from other websites are not shown (the site loads only its own files): "
+    "save the picture in the module's images/ folder and link to it as images/name.png"
+)
 
 
 def _external(url: str) -> bool:
@@ -247,7 +259,7 @@ class _HtmlAudit(HTMLParser):
                     self.messages.append(problem)
                 elif tag == "iframe" and not video_host_allowed(value):
                     self.messages.append(
-                        f"<iframe src=\"{value[:80]}\"> will be removed: embedded players must start with https:// "
+                        f'<iframe src="{value[:80]}"> will be removed: embedded players must start with https:// '
                         f"and come from {', '.join(sorted(VIDEO_HOSTS))}"
                     )
                 elif tag == "img" and _external(value):

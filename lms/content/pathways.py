@@ -6,6 +6,7 @@ It is content, so it lives with the content pipeline and is loaded (and checked)
 `loader.py`: a bad pathway is reported like any other content error and the catalog is not loaded.
 The portfolio (lms.portfolio) reads the parsed objects; this module knows nothing about trainees.
 """
+
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -74,8 +75,9 @@ class Pathway:
     path: str = field(default="", compare=False)
 
 
-def parse_pathway(path: str, slug: str, text: str, domains: set[str], courses: set[str],
-                  problems: Collector) -> Pathway | None:
+def parse_pathway(
+    path: str, slug: str, text: str, domains: set[str], courses: set[str], problems: Collector
+) -> Pathway | None:
     """Parse one pathway file; None (after reporting every error to `problems`) if it has any."""
     before = len(problems.errors)
     parsed = parse_yaml(text, path, problems)
@@ -127,7 +129,9 @@ class _Reader:
         self.unknown(data, "", TOP_KEYS)
         title = self.text(data, "title", "title", required=True)
         return Pathway(
-            slug=slug, title=title or slug, board=self.board(data.get("board")),
+            slug=slug,
+            title=title or slug,
+            board=self.board(data.get("board")),
             notes=self.text(data, "notes", "notes") or "",
             training=self.training(data.get("training")) if "training" in data else None,
             experience_hours=self.hours(data, "experience_hours", "experience_hours"),
@@ -174,8 +178,11 @@ class _Reader:
 
     def board(self, value: Any) -> Board:
         if value is None:
-            self.problems.error(self.path, 1, "'board' is required: the body that issues the credential "
-                                              "(board: {name: ..., url: https://...})")
+            self.problems.error(
+                self.path,
+                1,
+                "'board' is required: the body that issues the credential (board: {name: ..., url: https://...})",
+            )
             return Board("")
         block = self.block(value, "board", "board: {name: Example Certification Board, url: https://example.org}")
         if block is None:
@@ -199,15 +206,24 @@ class _Reader:
         if domains and total is not None:
             added = sum((Fraction(str(h)) for h in domains.values()), Fraction(0))
             if added != Fraction(str(total)):
-                self.error("training.total", f"the domain hours add up to {float(added):g}, "
-                                             f"but 'training.total' says {total:g}: make them agree")
-        return Training(domains=MappingProxyType(domains), total=total if total is not None else sum(domains.values()),
-                        courses=self.course_list(block))
+                self.error(
+                    "training.total",
+                    f"the domain hours add up to {float(added):g}, "
+                    f"but 'training.total' says {total:g}: make them agree",
+                )
+        return Training(
+            domains=MappingProxyType(domains),
+            total=total if total is not None else sum(domains.values()),
+            courses=self.course_list(block),
+        )
 
     def domain_hours(self, value: Any) -> dict[str, float]:
         if not isinstance(value, dict) or not value:
-            self.error("training.hours", "'training.hours' must be hours per domain, e.g. "
-                                         "hours: {advocacy: 10, mentoring: 10, recovery-wellness: 10, ethics: 16}")
+            self.error(
+                "training.hours",
+                "'training.hours' must be hours per domain, e.g. "
+                "hours: {advocacy: 10, mentoring: 10, recovery-wellness: 10, ethics: 16}",
+            )
             return {}
         result = {}
         for domain, amount in value.items():
@@ -222,8 +238,11 @@ class _Reader:
 
     def course_list(self, block: dict) -> tuple[str, ...]:
         if "courses" not in block:
-            self.error("training", "'training.courses' is required: the courses here whose certificates count, "
-                                   "e.g. courses: [peer-specialist-core] (or courses: [] for none)")
+            self.error(
+                "training",
+                "'training.courses' is required: the courses here whose certificates count, "
+                "e.g. courses: [peer-specialist-core] (or courses: [] for none)",
+            )
             return ()
         value = block["courses"]
         if not isinstance(value, list):
@@ -265,8 +284,10 @@ class _Reader:
         ce = self.hours(block, "ce_hours", "renewal.ce_hours", required=True)
         ethics = self.hours(block, "ethics_hours", "renewal.ethics_hours", required=True)
         if ce is not None and ethics is not None and ethics > ce:
-            self.error("renewal.ethics_hours", f"'renewal.ethics_hours' ({ethics:g}) is part of 'ce_hours' "
-                                               f"({ce:g}) and cannot be more")
+            self.error(
+                "renewal.ethics_hours",
+                f"'renewal.ethics_hours' ({ethics:g}) is part of 'ce_hours' ({ce:g}) and cannot be more",
+            )
         if not isinstance(months, int) or ce is None or ethics is None:
             return None
         return Renewal(months, ce, ethics)

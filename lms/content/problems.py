@@ -1,4 +1,5 @@
 """Content problems, reported to trainers as `file:line: message`."""
+
 import os
 from dataclasses import dataclass
 

@@ -1,4 +1,5 @@
 """A role-play as frozen data: scenes, choices, rubrics. No Flask, no database."""
+
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path

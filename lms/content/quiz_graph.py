@@ -4,6 +4,7 @@ Route questions (the most points a route earns, whether a passing route reaches 
 are longest-path computations over the acyclic scene graph, one visit per choice rather than one
 per path.
 """
+
 from .problems import Collector
 from .quiz import END, Scene
 
@@ -19,8 +20,14 @@ def successors(scene: Scene) -> list[tuple[str, int]]:
     return []
 
 
-def check_graph(path: str, scenes: list[Scene], problems: Collector, pass_mark: float, scored: bool = True,
-                unsafe_endings: dict[str, int] | None = None) -> int | None:
+def check_graph(
+    path: str,
+    scenes: list[Scene],
+    problems: Collector,
+    pass_mark: float,
+    scored: bool = True,
+    unsafe_endings: dict[str, int] | None = None,
+) -> int | None:
     """Report cycles, unreachable scenes and (when `scored`) an impossible pass or an unsafe ending a
     passing route reaches; return the most points any route earns (None when there is an error).
 
@@ -31,27 +38,41 @@ def check_graph(path: str, scenes: list[Scene], problems: Collector, pass_mark: 
     reached = _reachable(scenes[0], by_id)
     for scene in scenes:
         if scene.id not in reached:
-            problems.error(path, scene.line, f"scene '{scene.id}' cannot be reached: no choice in the role-play leads to it")
+            problems.error(
+                path, scene.line, f"scene '{scene.id}' cannot be reached: no choice in the role-play leads to it"
+            )
     for scene_id, line in (unsafe_endings or {}).items():
         if scene_id not in by_id:
             problems.error(path, line, f"unsafe_endings names '{scene_id}', which is not a scene of this role-play")
         elif not by_id[scene_id].is_ending:
-            problems.error(path, line, f"unsafe_endings names '{scene_id}', which is not an ending (a scene with no choices)")
+            problems.error(
+                path, line, f"unsafe_endings names '{scene_id}', which is not an ending (a scene with no choices)"
+            )
     if cyclic or not scored:
         return None
     maximum = best_totals(scenes)[scenes[0].id]
     if maximum is NO_PATH:
-        problems.error(path, scenes[0].line, "every path through this role-play takes a critical choice, so nobody can pass")
+        problems.error(
+            path, scenes[0].line, "every path through this role-play takes a critical choice, so nobody can pass"
+        )
         return None
     if pass_mark > 0 and all(s.possible == 0 for s in scenes):
-        problems.error(path, scenes[0].line, f"no scene offers any points, so pass_mark {pass_mark:g} means nothing; "
-                       "add points to the good choices or set pass_mark: 0")
+        problems.error(
+            path,
+            scenes[0].line,
+            f"no scene offers any points, so pass_mark {pass_mark:g} means nothing; "
+            "add points to the good choices or set pass_mark: 0",
+        )
         return None
     for scene_id, line in (unsafe_endings or {}).items():
         route = passing_route_to(scenes, by_id, scene_id, pass_mark)
         if route is not None:
-            problems.error(path, line, f"the unsafe ending '{scene_id}' can be reached by a passing route "
-                           f"({' -> '.join(route)}); mark the unsafe choice that leads there 'critical'")
+            problems.error(
+                path,
+                line,
+                f"the unsafe ending '{scene_id}' can be reached by a passing route "
+                f"({' -> '.join(route)}); mark the unsafe choice that leads there 'critical'",
+            )
     return maximum
 
 
@@ -75,8 +96,11 @@ def _best_route(scenes: list[Scene], by_id: dict, target: str, weight) -> tuple[
         if scene.id == target:
             best[scene.id] = (0.0, None)
             continue
-        options = [(weight(scene, points) + reached[0], to) for to, points, critical in _edges(scene)
-                   if not critical and (reached := best.get(to)) is not None]
+        options = [
+            (weight(scene, points) + reached[0], to)
+            for to, points, critical in _edges(scene)
+            if not critical and (reached := best.get(to)) is not None
+        ]
         best[scene.id] = max(options) if options else None
     start = best.get(scenes[0].id)
     if start is None:
@@ -117,8 +141,10 @@ def _cycles(path, scenes, by_id, problems) -> bool:
             if target == END or target not in by_id:
                 continue
             if state.get(target) == 1:
-                loop = trail[trail.index(target):] + [target]
-                problems.error(path, line, "this choice makes a cycle, so a path could visit a scene twice: " + " -> ".join(loop))
+                loop = trail[trail.index(target) :] + [target]
+                problems.error(
+                    path, line, "this choice makes a cycle, so a path could visit a scene twice: " + " -> ".join(loop)
+                )
                 found = True
             elif target not in state:
                 state[target] = 1

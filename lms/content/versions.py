@@ -5,6 +5,7 @@ version; when they have errors, the app keeps serving the active version from th
 shows the errors to trainers (only a first start with no good version refuses to start). Each
 process checks every few seconds whether another process has published a newer version.
 """
+
 import hashlib
 import io
 import logging
@@ -28,8 +29,15 @@ logger = logging.getLogger(__name__)
 
 class ContentVersion(Model):
     __tablename__ = "content_version"
-    __table_args__ = (Index("uq_content_version_active", "active", unique=True,
-                            sqlite_where=text("active"), postgresql_where=text("active")),)
+    __table_args__ = (
+        Index(
+            "uq_content_version_active",
+            "active",
+            unique=True,
+            sqlite_where=text("active"),
+            postgresql_where=text("active"),
+        ),
+    )
 
     #: SHA-256 of the archive, which is built byte-for-byte the same from the same files
     fingerprint: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -151,8 +159,9 @@ class ContentState:
             return False
         if row.fingerprint != self.fingerprint:
             folder = extract(row.fingerprint, row.archive, self.cache)
-            self.serve(load_catalog(folder), row.fingerprint,
-                       (row.note, row.noted_at) if row.note and row.noted_at else None)
+            self.serve(
+                load_catalog(folder), row.fingerprint, (row.note, row.noted_at) if row.note and row.noted_at else None
+            )
         return True
 
     def follow(self) -> None:
@@ -182,8 +191,9 @@ def publish(fingerprint: str, archive: bytes, note: str | None = None) -> None:
     if db.session.get(ContentVersion, fingerprint) is None:
         db.session.add(ContentVersion(fingerprint=fingerprint, archive=archive, active=True, **noted))
     else:
-        db.session.execute(update(ContentVersion).where(ContentVersion.fingerprint == fingerprint)
-                           .values(active=True, **noted))
+        db.session.execute(
+            update(ContentVersion).where(ContentVersion.fingerprint == fingerprint).values(active=True, **noted)
+        )
     db.session.flush()
 
 
@@ -216,6 +226,9 @@ def start(app: Flask) -> ContentState:
         if not good and not state.load_active():
             raise ContentError(state.problems)
         if not good:
-            logger.error("content on disk has errors; serving the last good version %s:\n%s",
-                         (state.fingerprint or "")[:12], "\n".join(str(p) for p in state.problems))
+            logger.error(
+                "content on disk has errors; serving the last good version %s:\n%s",
+                (state.fingerprint or "")[:12],
+                "\n".join(str(p) for p in state.problems),
+            )
     return state

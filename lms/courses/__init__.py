@@ -1,4 +1,5 @@
 """Courses at run time: lesson pages, media files and the trainee's reading progress."""
+
 from flask import Flask
 
 from . import views

@@ -1,5 +1,6 @@
 """A course as the trainee walks it: the catalogue, course pages, lessons, module files, the role-play
 introductions, and claiming the certificate (/courses/...)."""
+
 import re
 from functools import lru_cache
 
@@ -83,8 +84,15 @@ def course(course_slug: str):
         status = course_status(catalog(), course, record)
         resume = resume_points(catalog(), [status], record, open_attempts(current_user.id), first=True)
     states = {item.module.slug: item for item in status.modules} if status else {}
-    return render_template("courses/course.html", course=course, modules=modules, status=status, states=states,
-                           resume=resume[0], also=resume[1])
+    return render_template(
+        "courses/course.html",
+        course=course,
+        modules=modules,
+        status=status,
+        states=states,
+        resume=resume[0],
+        also=resume[1],
+    )
 
 
 #: a section number as a lesson's address may carry it: no sign, no leading zero, at most four digits
@@ -119,10 +127,21 @@ def lesson(course_slug: str, module_slug: str):
     attempts = peek_module_attempts(current_user.id, module.slug)
     # The lesson's own address shows its first section and offers the one last opened.
     stopped = resume_section(row, module) if section is None else None
-    return render_template("courses/lesson.html", course=course, module=module, progress=row,
-                           previous=previous, following=following, position=position + 1,
-                           count=len(slugs), passed=attempts.passed, pending=attempts.pending, open=attempts.open,
-                           section=section or 1, stopped=stopped if stopped and stopped > 1 else None)
+    return render_template(
+        "courses/lesson.html",
+        course=course,
+        module=module,
+        progress=row,
+        previous=previous,
+        following=following,
+        position=position + 1,
+        count=len(slugs),
+        passed=attempts.passed,
+        pending=attempts.pending,
+        open=attempts.open,
+        section=section or 1,
+        stopped=stopped if stopped and stopped > 1 else None,
+    )
 
 
 @bp.route("/<course_slug>/<module_slug>/finish", methods=["POST"])
@@ -135,16 +154,20 @@ def finish(course_slug: str, module_slug: str):
     try:
         _, newly = finish_lesson(current_user.id, course, module)
     except NotReadToTheEnd:
-        flash(f"“{module.title}” has {module.section_count} sections: read to the last one, then choose "
-              "“I have finished reading”.", "error")
+        flash(
+            f"“{module.title}” has {module.section_count} sections: read to the last one, then choose "
+            "“I have finished reading”.",
+            "error",
+        )
         return redirect(url_for("courses.lesson", course_slug=course.slug, module_slug=module.slug))
     db.session.commit()
     if module.required_assessments:
         if newly:
             flash(f"Well done: you finished reading “{module.title}”. Next, the role-play.", "success")
         last = module.section_count if module.sections else None
-        return redirect(url_for("courses.lesson", course_slug=course.slug, module_slug=module.slug, section=last)
-                        + "#practice")
+        return redirect(
+            url_for("courses.lesson", course_slug=course.slug, module_slug=module.slug, section=last) + "#practice"
+        )
     if newly:
         flash(f"Well done: you finished “{module.title}”.", "success")
     status = _status(course)
@@ -187,8 +210,9 @@ def _roleplay_or_404(course_slug: str, module_slug: str, quiz_slug: str):
 def roleplay_intro(course_slug: str, module_slug: str, quiz_slug: str):
     course, module, quiz = _roleplay_or_404(course_slug, module_slug, quiz_slug)
     status = availability(current_user.id, module.slug, quiz, practice=current_user.is_staff)
-    return render_template("assessments/intro.html", course=course, module=module, quiz=quiz, status=status,
-                           form=FlaskForm())
+    return render_template(
+        "assessments/intro.html", course=course, module=module, quiz=quiz, status=status, form=FlaskForm()
+    )
 
 
 @bp.route("/<course_slug>/<module_slug>/roleplay/<quiz_slug>/start", methods=["POST"])
@@ -224,8 +248,9 @@ def claim_certificate(course_slug: str):
     elif status.blocked is None and form.validate_on_submit():  # revoked or suspended: 403, the page says why
         try:
             # One name, asked once: printed on the certificate and, with the tick, the attestation's typed signature.
-            result = claim(current_user, catalog(), course, form.holder_name.data,
-                           form.holder_name.data if attestation else None)
+            result = claim(
+                current_user, catalog(), course, form.holder_name.data, form.holder_name.data if attestation else None
+            )
         except IssueError as exc:
             flash(str(exc), "error")
             return redirect(url_for(".claim_certificate", course_slug=course.slug))
@@ -235,7 +260,11 @@ def claim_certificate(course_slug: str):
         if isinstance(result, Certificate):
             flash("Congratulations! Your certificate has been issued.", "success")
             return redirect(url_for("certificates.detail", cert_id=result.id))
-        flash("Thank you. A trainer will review and approve your certificate; you will see it here once approved.", "success")
+        flash(
+            "Thank you. A trainer will review and approve your certificate; you will see it here once approved.",
+            "success",
+        )
         return redirect(url_for(".claim_certificate", course_slug=course.slug))
-    return render_template("certificates/claim.html", course=course, status=status, form=form,
-                           attestation=attestation), 200 if request.method == "GET" else 403 if status.blocked else 422
+    return render_template(
+        "certificates/claim.html", course=course, status=status, form=form, attestation=attestation
+    ), 200 if request.method == "GET" else 403 if status.blocked else 422

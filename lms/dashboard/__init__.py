@@ -1,4 +1,5 @@
 """The trainee's dashboard, which gathers what every other package knows about them."""
+
 from flask import Flask
 
 from . import join, views

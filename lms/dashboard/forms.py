@@ -1,4 +1,5 @@
 """The trainee's forms outside a course: joining a cohort, their account details."""
+
 from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length

@@ -1,4 +1,5 @@
 """Joining a cohort by its code or link (/join/<code>), signed in or not: the link survives sign-up."""
+
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
@@ -32,8 +33,9 @@ def join(code: str | None = None):
             form.code.errors.append("No cohort has that code. Check it with your trainer.")
         else:
             return _joined(found)
-    return render_template("dashboard/join.html", form=form, cohort=found, course=found and catalog().course(
-        found.course_slug)), 200 if request.method == "GET" else 422
+    return render_template(
+        "dashboard/join.html", form=form, cohort=found, course=found and catalog().course(found.course_slug)
+    ), 200 if request.method == "GET" else 422
 
 
 def _invite(code: str | None):
@@ -45,8 +47,9 @@ def _invite(code: str | None):
         return render_template("dashboard/invite.html", cohort=None, course=None), 404
     course = catalog().course(found.course_slug)
     session["invite"] = {"code": found.join_code, "cohort": found.name, "course": course.title if course else ""}
-    return render_template("dashboard/invite.html", cohort=found, course=course,
-                           next=url_for(".join", code=found.join_code))
+    return render_template(
+        "dashboard/invite.html", cohort=found, course=course, next=url_for(".join", code=found.join_code)
+    )
 
 
 def _joined(cohort: Cohort):

@@ -1,4 +1,5 @@
 """The trainee's dashboard: where they are in each course, what to do next, and their certificates."""
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import update
@@ -28,10 +29,19 @@ def index():
     started = [s for s in statuses if s.started]
     resume, also = resume_points(catalog(), statuses, record, open_attempts(current_user.id))
     certificates = certificates_of(current_user.id)
-    return render_template("dashboard/index.html", news=_news(), started=started, others=[s for s in statuses if not s.started],
-                           resume=resume, also=also, certificates=valid_first(certificates),
-                           status_changes=status_notices(certificates), expiring=expiring(current_user.id),
-                           graded=recently_graded(current_user.id), catalog=catalog())
+    return render_template(
+        "dashboard/index.html",
+        news=_news(),
+        started=started,
+        others=[s for s in statuses if not s.started],
+        resume=resume,
+        also=also,
+        certificates=valid_first(certificates),
+        status_changes=status_notices(certificates),
+        expiring=expiring(current_user.id),
+        graded=recently_graded(current_user.id),
+        catalog=catalog(),
+    )
 
 
 @bp.route("/transcript.<fmt>")
@@ -54,8 +64,10 @@ def profile():
         db.session.commit()
         message = "Your details have been saved." if changed else "Nothing changed."
         if "legal_name" in changed and any(cert.holder_name != user.legal_name for cert in issued):
-            message += (" Certificates already issued keep the name printed on them: a trainer corrects an issued "
-                        "certificate by re-issuing it, so ask your trainer if one needs the new name.")
+            message += (
+                " Certificates already issued keep the name printed on them: a trainer corrects an issued "
+                "certificate by re-issuing it, so ask your trainer if one needs the new name."
+            )
         flash(message, "success")
         return redirect(url_for(".profile"))
     return render_template("auth/profile.html", form=form, issued=issued), 200 if request.method == "GET" else 422
@@ -67,8 +79,13 @@ def _news() -> str | None:
     Trainees who joined after it was written, staff, and previews are not shown it.
     """
     state = content_state()
-    if (state.note is None or current_user.is_staff or previewing() or current_user.news_seen == state.fingerprint
-            or current_user.created_at > state.note[1]):
+    if (
+        state.note is None
+        or current_user.is_staff
+        or previewing()
+        or current_user.news_seen == state.fingerprint
+        or current_user.created_at > state.note[1]
+    ):
         return None
     begin_write()
     db.session.execute(update(User).where(User.id == current_user.id).values(news_seen=state.fingerprint))

@@ -1,6 +1,7 @@
 """The certification portfolio: a trainee's path to a credential (training, supervised experience, supervision,
 exam, certification and renewal), recorded in one place a board can check. Top layer: it reads certificates,
 completion and content, and nothing below imports it."""
+
 from flask import Flask
 
 

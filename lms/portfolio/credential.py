@@ -6,6 +6,7 @@ the link sets its bit, so a copy of the credential kept after the link closed no
 The verified hours are results against the pathway's requirements; the certificates and supervisors'
 confirmations behind them are the credential's evidence.
 """
+
 import uuid
 from datetime import datetime, timedelta
 
@@ -20,8 +21,12 @@ from .snapshot import PortfolioSnapshot, SharedCertificate, VerifiedEntry
 #: the same size as the certificates' lists: one share link hides among 131,072 positions
 STATUS_LIST_SIZE = 16 * 1024 * 8
 STATUS_PATH = "/portfolio/status"
-KIND_NAMES = {"experience": "Supervised experience", "supervision": "Supervision session",
-              "training": "Outside training", "ce": "Continuing education"}
+KIND_NAMES = {
+    "experience": "Supervised experience",
+    "supervision": "Supervision session",
+    "training": "Outside training",
+    "ce": "Continuing education",
+}
 
 
 def _iso(moment: datetime) -> str:
@@ -39,24 +44,40 @@ def achievement_id(snapshot: PortfolioSnapshot, base: str) -> str:
 def build_credential(snapshot: PortfolioSnapshot, base: str) -> dict:
     """The credential for a shared portfolio, as a JSON-ready dict."""
     achievement = achievement_id(snapshot, base)
-    descriptions = [{"id": f"{achievement}/results/{r.key.replace(':', '-')}", "type": ["ResultDescription"],
-                     "name": f"{r.label} (hours)", "resultType": "ext:Hours", "requiredValue": f"{r.required:g}"}
-                    for r in snapshot.requirements]
-    results = [{"type": ["Result"], "resultDescription": d["id"], "value": f"{r.verified:g}"}
-               for r, d in zip(snapshot.requirements, descriptions, strict=False)]
+    descriptions = [
+        {
+            "id": f"{achievement}/results/{r.key.replace(':', '-')}",
+            "type": ["ResultDescription"],
+            "name": f"{r.label} (hours)",
+            "resultType": "ext:Hours",
+            "requiredValue": f"{r.required:g}",
+        }
+        for r in snapshot.requirements
+    ]
+    results = [
+        {"type": ["Result"], "resultDescription": d["id"], "value": f"{r.verified:g}"}
+        for r, d in zip(snapshot.requirements, descriptions, strict=False)
+    ]
     subject = {
         "id": f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, base + '/portfolio/' + snapshot.id)}",
         "type": ["AchievementSubject"],
-        "identifier": [{"type": "IdentityObject", "hashed": False, "identityHash": snapshot.holder_name,
-                        "identityType": "name"}],
+        "identifier": [
+            {"type": "IdentityObject", "hashed": False, "identityHash": snapshot.holder_name, "identityType": "name"}
+        ],
         "achievement": {
-            "id": achievement, "type": ["Achievement"], "achievementType": "ext:CertificationPortfolio",
+            "id": achievement,
+            "type": ["Achievement"],
+            "achievementType": "ext:CertificationPortfolio",
             "name": f"{snapshot.pathway_name}: verified training and supervised hours",
-            "description": (f"The hours {snapshot.holder_name} chose to share toward {snapshot.pathway_name}. "
-                            "It is a record for the certification board, not the certification itself."),
-            "criteria": {"narrative": "Training hours count from certificates issued here and from outside training "
-                                      "a trainer accepted; experience and supervision hours count only once the "
-                                      "supervisor named on each entry confirmed it. Each is listed as evidence."},
+            "description": (
+                f"The hours {snapshot.holder_name} chose to share toward {snapshot.pathway_name}. "
+                "It is a record for the certification board, not the certification itself."
+            ),
+            "criteria": {
+                "narrative": "Training hours count from certificates issued here and from outside training "
+                "a trainer accepted; experience and supervision hours count only once the "
+                "supervisor named on each entry confirmed it. Each is listed as evidence."
+            },
             "resultDescription": descriptions,
         },
         "result": results,
@@ -73,7 +94,7 @@ def build_credential(snapshot: PortfolioSnapshot, base: str) -> dict:
         "validUntil": _iso(snapshot.expires_at),
         "credentialSubject": subject,
         "evidence": [certificate_evidence(c) for c in snapshot.certificates]
-                    + [entry_evidence(e, snapshot) for e in sorted(snapshot.entries, key=lambda e: (e.on, e.key))],
+        + [entry_evidence(e, snapshot) for e in sorted(snapshot.entries, key=lambda e: (e.on, e.key))],
         "credentialStatus": status_entry(snapshot.status_index, base),
     }
     return credential
@@ -82,12 +103,16 @@ def build_credential(snapshot: PortfolioSnapshot, base: str) -> dict:
 def certificate_evidence(cert: SharedCertificate) -> dict:
     """A course certificate behind training hours: its verification page is the evidence."""
     domains = ", ".join(f"{d.replace('-', ' ')} {h:g}" for d, h in cert.hours.items() if d != "total")
-    return {"id": cert.verify_url, "type": ["Evidence"], "name": f"Certificate {cert.id}: {cert.title}",
-            "description": f"{cert.course_title}, issued {cert.issued_on.isoformat()}: {_hours(cert.total_hours)}"
-                           + (f" ({domains})." if domains else "."),
-            "genre": "Course certificate",
-            "narrative": "Issued by this training provider. Its live status (valid, suspended, revoked) is on the "
-                         "verification page this evidence links to."}
+    return {
+        "id": cert.verify_url,
+        "type": ["Evidence"],
+        "name": f"Certificate {cert.id}: {cert.title}",
+        "description": f"{cert.course_title}, issued {cert.issued_on.isoformat()}: {_hours(cert.total_hours)}"
+        + (f" ({domains})." if domains else "."),
+        "genre": "Course certificate",
+        "narrative": "Issued by this training provider. Its live status (valid, suspended, revoked) is on the "
+        "verification page this evidence links to.",
+    }
 
 
 def entry_evidence(entry: VerifiedEntry, snapshot: PortfolioSnapshot) -> dict:
@@ -97,16 +122,24 @@ def entry_evidence(entry: VerifiedEntry, snapshot: PortfolioSnapshot) -> dict:
     narrative = f"Confirmed by {c.by} ({c.role}) on {c.decided_at.date().isoformat()} through {c.how}."
     if c.comment:
         narrative += f" Comment: {c.comment}"
-    return {"type": ["Evidence"], "name": f"{KIND_NAMES.get(entry.kind, entry.kind)} on {entry.on.isoformat()}: "
-                                          f"{_hours(entry.hours)}",
-            "description": f"{entry.description} (counts toward {label}).", "genre": f"{c.role.capitalize()} confirmation",
-            "narrative": narrative}
+    return {
+        "type": ["Evidence"],
+        "name": f"{KIND_NAMES.get(entry.kind, entry.kind)} on {entry.on.isoformat()}: {_hours(entry.hours)}",
+        "description": f"{entry.description} (counts toward {label}).",
+        "genre": f"{c.role.capitalize()} confirmation",
+        "narrative": narrative,
+    }
 
 
 def status_entry(index: int, base: str) -> dict:
     url = base + STATUS_PATH
-    return {"id": f"{url}#{index}", "type": "BitstringStatusListEntry", "statusPurpose": "revocation",
-            "statusListIndex": str(index), "statusListCredential": url}
+    return {
+        "id": f"{url}#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": str(index),
+        "statusListCredential": url,
+    }
 
 
 def status_list_credential(revoked: set[int], base: str, issuer: dict, now: datetime) -> dict:
@@ -120,8 +153,12 @@ def status_list_credential(revoked: set[int], base: str, issuer: dict, now: date
         "validFrom": _iso(now),
         # Verifiers should fetch a fresh list rather than trust an old copy after a day.
         "validUntil": _iso(now + timedelta(days=1)),
-        "credentialSubject": {"id": f"{url}#list", "type": "BitstringStatusList", "statusPurpose": "revocation",
-                              "encodedList": encode_bitstring(revoked, STATUS_LIST_SIZE)},
+        "credentialSubject": {
+            "id": f"{url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": "revocation",
+            "encodedList": encode_bitstring(revoked, STATUS_LIST_SIZE),
+        },
     }
 
 

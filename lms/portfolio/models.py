@@ -6,6 +6,7 @@ declined); outside training and continuing education are reviewed by one of the 
 (accepted or declined). Only pending entries count for nothing and only pending entries can be
 changed by the trainee: a decided entry is a record someone vouched for (see operations.py).
 """
+
 import enum
 from datetime import date, datetime
 
@@ -107,8 +108,10 @@ class ContinuingEducation(_Reviewed, Model):
     """Continuing education taken elsewhere after certification, counted toward renewal once accepted."""
 
     __tablename__ = "continuing_education"
-    __table_args__ = (CheckConstraint(_states(ReviewState), name="state"),
-                      CheckConstraint("hours > 0 AND ethics_hours >= 0 AND ethics_hours <= hours", name="hours"))
+    __table_args__ = (
+        CheckConstraint(_states(ReviewState), name="state"),
+        CheckConstraint("hours > 0 AND ethics_hours >= 0 AND ethics_hours <= hours", name="hours"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
@@ -140,8 +143,10 @@ class ExperienceEntry(_Vouched, Model):
     """Paid or volunteer work as a peer specialist, on one day."""
 
     __tablename__ = "experience_entry"
-    __table_args__ = (CheckConstraint(_states(EntryState), name="state"),
-                      CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes"))
+    __table_args__ = (
+        CheckConstraint(_states(EntryState), name="state"),
+        CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
@@ -162,9 +167,11 @@ class SupervisionSession(_Vouched, Model):
     """A supervision session with a qualified supervisor, one to one or in a group."""
 
     __tablename__ = "supervision_session"
-    __table_args__ = (CheckConstraint(_states(EntryState), name="state"),
-                      CheckConstraint("format IN ('individual', 'group')", name="format"),
-                      CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes"))
+    __table_args__ = (
+        CheckConstraint(_states(EntryState), name="state"),
+        CheckConstraint("format IN ('individual', 'group')", name="format"),
+        CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)

@@ -29,6 +29,7 @@ What counts (and nothing else does):
 
 Every figure is rounded to hundredths of an hour after adding whole minutes, as transcripts do.
 """
+
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -51,8 +52,12 @@ from .models import (
     SupervisionSession,
 )
 
-DOMAIN_LABELS = {"advocacy": "Advocacy", "mentoring": "Mentoring and education",
-                 "recovery-wellness": "Recovery and wellness support", "ethics": "Ethical responsibility"}
+DOMAIN_LABELS = {
+    "advocacy": "Advocacy",
+    "mentoring": "Mentoring and education",
+    "recovery-wellness": "Recovery and wellness support",
+    "ethics": "Ethical responsibility",
+}
 
 
 def domain_label(domain: str) -> str:
@@ -205,8 +210,13 @@ def progress(user_id: int, pathway: Pathway, today: date | None = None) -> Pathw
 
 def _valid_certificates(user_id: int) -> list[Certificate]:
     # Status valid includes expired certificates (expiry is worked out from expires_at): training done stays done.
-    return list(db.session.scalars(select(Certificate).where(Certificate.user_id == user_id, Certificate.status == VALID)
-                                   .order_by(Certificate.issued_at.desc())))
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user_id, Certificate.status == VALID)
+            .order_by(Certificate.issued_at.desc())
+        )
+    )
 
 
 def _training(user_id: int, pathway: Pathway, certificates: list[Certificate]):
@@ -217,27 +227,46 @@ def _training(user_id: int, pathway: Pathway, certificates: list[Certificate]):
     for cert in certificates:
         if cert.course_slug in pathway.training.courses and cert.course_slug not in seen_courses:
             seen_courses.add(cert.course_slug)
-            sources.append(TrainingSource("certificate", cert.id, cert.title, "", cert.issued_at.date(),
-                                          dict(cert.hours), VALID, True))
-    outside = db.session.scalars(select(OutsideTraining).where(OutsideTraining.user_id == user_id)
-                                 .order_by(OutsideTraining.completed_on.desc())).all()
+            sources.append(
+                TrainingSource(
+                    "certificate", cert.id, cert.title, "", cert.issued_at.date(), dict(cert.hours), VALID, True
+                )
+            )
+    outside = db.session.scalars(
+        select(OutsideTraining).where(OutsideTraining.user_id == user_id).order_by(OutsideTraining.completed_on.desc())
+    ).all()
     for record in outside:
-        sources.append(TrainingSource("outside", str(record.id), record.title, record.provider, record.completed_on,
-                                      dict(record.hours), record.state, record.state == ReviewState.ACCEPTED,
-                                      record.evidence_id))
+        sources.append(
+            TrainingSource(
+                "outside",
+                str(record.id),
+                record.title,
+                record.provider,
+                record.completed_on,
+                dict(record.hours),
+                record.state,
+                record.state == ReviewState.ACCEPTED,
+                record.evidence_id,
+            )
+        )
     done = _by_domain(s.hours for s in sources if s.counted)
     pending = _by_domain(s.hours for s in sources if s.kind == "outside" and s.state == ReviewState.PENDING)
     required = pathway.training.domains
-    lines = [Requirement(f"training.{d}", domain_label(d), hours, _hours(done.get(d, 0)), _hours(pending.get(d, 0)))
-             for d, hours in required.items()]
+    lines = [
+        Requirement(f"training.{d}", domain_label(d), hours, _hours(done.get(d, 0)), _hours(pending.get(d, 0)))
+        for d, hours in required.items()
+    ]
     if required:
         # The total adds each domain up to its requirement: extra hours in one domain do not fill another.
         total_done = sum(min(_minutes(line.required), _minutes(line.done)) for line in lines)
         total_pending = sum(pending.get(d, 0) for d in required)
     else:
         total_done, total_pending = sum(done.values()), sum(pending.values())
-    lines.append(Requirement("training", "Training, all domains", pathway.training.total, _hours(total_done),
-                             _hours(total_pending)))
+    lines.append(
+        Requirement(
+            "training", "Training, all domains", pathway.training.total, _hours(total_done), _hours(total_pending)
+        )
+    )
     return tuple(lines), tuple(sources)
 
 
@@ -259,43 +288,88 @@ def _vouched(key: str, label: str, required: float, entries) -> Requirement:
 def _exam(user_id: int, pathway: Pathway) -> ExamStatus | None:
     if pathway.exam is None:
         return None
-    results = db.session.scalars(select(ExamResult).where(ExamResult.user_id == user_id,
-                                                          ExamResult.pathway_slug == pathway.slug)
-                                 .order_by(ExamResult.taken_on.desc(), ExamResult.id.desc())).all()
+    results = db.session.scalars(
+        select(ExamResult)
+        .where(ExamResult.user_id == user_id, ExamResult.pathway_slug == pathway.slug)
+        .order_by(ExamResult.taken_on.desc(), ExamResult.id.desc())
+    ).all()
     shown = next((r for r in results if r.passed), results[0] if results else None)
-    return ExamStatus(pathway.exam.name, pathway.exam.required, shown.taken_on if shown else None,
-                      shown.passed if shown else None)
+    return ExamStatus(
+        pathway.exam.name, pathway.exam.required, shown.taken_on if shown else None, shown.passed if shown else None
+    )
 
 
 def _certification(user_id: int, pathway: Pathway) -> CertificationStatus | None:
-    row = db.session.scalar(select(BoardCertification).where(BoardCertification.user_id == user_id,
-                                                             BoardCertification.pathway_slug == pathway.slug)
-                            .order_by(BoardCertification.certified_on.desc(), BoardCertification.id.desc()).limit(1))
+    row = db.session.scalar(
+        select(BoardCertification)
+        .where(BoardCertification.user_id == user_id, BoardCertification.pathway_slug == pathway.slug)
+        .order_by(BoardCertification.certified_on.desc(), BoardCertification.id.desc())
+        .limit(1)
+    )
     return CertificationStatus(row.certificate_number, row.certified_on) if row else None
 
 
-def _renewal(user_id: int, pathway: Pathway, certification: CertificationStatus | None,
-             certificates: list[Certificate], today: date) -> RenewalProgress | None:
+def _renewal(
+    user_id: int,
+    pathway: Pathway,
+    certification: CertificationStatus | None,
+    certificates: list[Certificate],
+    today: date,
+) -> RenewalProgress | None:
     if pathway.renewal is None or certification is None:
         return None
     starts = certification.certified_on
     due = add_months(starts, pathway.renewal.period_months)
-    sources = [CESource("certificate", c.id, c.title, c.issued_at.date(), c.total_hours,
-                        float(c.hours.get("ethics", 0)), VALID, True)
-               for c in certificates if starts <= c.issued_at.date() < due]
-    records = db.session.scalars(select(ContinuingEducation).where(ContinuingEducation.user_id == user_id)
-                                 .order_by(ContinuingEducation.completed_on.desc())).all()
+    sources = [
+        CESource(
+            "certificate",
+            c.id,
+            c.title,
+            c.issued_at.date(),
+            c.total_hours,
+            float(c.hours.get("ethics", 0)),
+            VALID,
+            True,
+        )
+        for c in certificates
+        if starts <= c.issued_at.date() < due
+    ]
+    records = db.session.scalars(
+        select(ContinuingEducation)
+        .where(ContinuingEducation.user_id == user_id)
+        .order_by(ContinuingEducation.completed_on.desc())
+    ).all()
     for r in records:
         inside = starts <= r.completed_on < due
-        sources.append(CESource("outside", str(r.id), r.title, r.completed_on, r.hours, r.ethics_hours, r.state,
-                                inside and r.state == ReviewState.ACCEPTED, r.evidence_id))
+        sources.append(
+            CESource(
+                "outside",
+                str(r.id),
+                r.title,
+                r.completed_on,
+                r.hours,
+                r.ethics_hours,
+                r.state,
+                inside and r.state == ReviewState.ACCEPTED,
+                r.evidence_id,
+            )
+        )
     counted = [s for s in sources if s.counted]
     waiting = [s for s in sources if s.kind == "outside" and s.state == ReviewState.PENDING and starts <= s.on < due]
-    ce = Requirement("ce", "Continuing education", pathway.renewal.ce_hours,
-                     _hours(sum(_minutes(s.hours) for s in counted)), _hours(sum(_minutes(s.hours) for s in waiting)))
-    ethics = Requirement("ce.ethics", "of which ethics", pathway.renewal.ethics_hours,
-                         _hours(sum(_minutes(s.ethics_hours) for s in counted)),
-                         _hours(sum(_minutes(s.ethics_hours) for s in waiting)))
+    ce = Requirement(
+        "ce",
+        "Continuing education",
+        pathway.renewal.ce_hours,
+        _hours(sum(_minutes(s.hours) for s in counted)),
+        _hours(sum(_minutes(s.hours) for s in waiting)),
+    )
+    ethics = Requirement(
+        "ce.ethics",
+        "of which ethics",
+        pathway.renewal.ethics_hours,
+        _hours(sum(_minutes(s.ethics_hours) for s in counted)),
+        _hours(sum(_minutes(s.ethics_hours) for s in waiting)),
+    )
     return RenewalProgress(starts, due, (due - today).days, ce, ethics, tuple(sources))
 
 
@@ -316,38 +390,56 @@ def _next_steps(p: PathwayProgress) -> tuple[str, ...]:
     missing = [line for line in p.training if not line.complete and line.key != "training"]
     total = next((line for line in p.training if line.key == "training"), None)
     if missing:
-        steps.append("Complete training in " + ", ".join(f"{line.label.lower()} ({_h(line.remaining)})"
-                                                       for line in missing) + ": finish a course here, or record "
-                     "outside training with its certificate.")
+        steps.append(
+            "Complete training in "
+            + ", ".join(f"{line.label.lower()} ({_h(line.remaining)})" for line in missing)
+            + ": finish a course here, or record "
+            "outside training with its certificate."
+        )
     elif total is not None and not total.complete:
-        steps.append(f"Complete {_more(total.remaining)} of training: finish a course here, or record outside "
-                     "training with its certificate.")
+        steps.append(
+            f"Complete {_more(total.remaining)} of training: finish a course here, or record outside "
+            "training with its certificate."
+        )
     for line in (p.experience, p.supervision):
         if line is not None and not line.complete:
-            waiting = (f" ({_h(line.pending)} {'is' if line.pending == 1 else 'are'} waiting for your supervisor to "
-                       "confirm)") if line.pending else ""
+            waiting = (
+                (f" ({_h(line.pending)} {'is' if line.pending == 1 else 'are'} waiting for your supervisor to confirm)")
+                if line.pending
+                else ""
+            )
             steps.append(f"Log {_more(line.remaining)} of {line.label.lower()}{waiting}.")
     if p.exam is not None and not p.exam.complete:
-        steps.append(f"Take the {p.exam.name} and record your result." if p.exam.passed is None
-                     else f"Your last {p.exam.name} result was not a pass: record your result when you retake it.")
+        steps.append(
+            f"Take the {p.exam.name} and record your result."
+            if p.exam.passed is None
+            else f"Your last {p.exam.name} result was not a pass: record your result when you retake it."
+        )
     if steps:
         return tuple(steps)
     if not p.requirements and p.exam is None:
         # A pathway that records only the renewal rule (the board's first requirements are not known here).
-        return (f"This page does not list what {p.pathway.board.name} asks for first certification: check its "
-                "current rules. Once you are certified, record your certification here to track your renewal.",)
-    return (f"You meet every requirement recorded here: apply to {p.pathway.board.name}, then record your "
-            "certification to track renewal.",)
+        return (
+            f"This page does not list what {p.pathway.board.name} asks for first certification: check its "
+            "current rules. Once you are certified, record your certification here to track your renewal.",
+        )
+    return (
+        f"You meet every requirement recorded here: apply to {p.pathway.board.name}, then record your "
+        "certification to track renewal.",
+    )
 
 
 def _renewal_step(r: RenewalProgress, board: str) -> str:
     due = f"{r.due_on:%-d %B %Y}"
     if r.overdue:
-        return (f"Your renewal was due on {due}. Contact {board} about your certification; once renewed, record "
-                "the new date here.")
+        return (
+            f"Your renewal was due on {due}. Contact {board} about your certification; once renewed, record "
+            "the new date here."
+        )
     if not r.ce.complete:
-        return (f"Earn {_more(r.ce.remaining)} of continuing education before {due}"
-                + (f" ({r.ethics.remaining:g} of them in ethics)." if not r.ethics.complete else "."))
+        return f"Earn {_more(r.ce.remaining)} of continuing education before {due}" + (
+            f" ({r.ethics.remaining:g} of them in ethics)." if not r.ethics.complete else "."
+        )
     if not r.ethics.complete:
         return f"Earn {_more(r.ethics.remaining)} of continuing education in ethics before {due}."
     return f"You have the continuing education to renew: apply to {board} before {due}, then record the new date here."

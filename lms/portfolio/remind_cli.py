@@ -1,4 +1,5 @@
 """`flask --app lms portfolio remind`: renewal reminders, run daily."""
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -17,8 +18,10 @@ def remind() -> None:
     db.session.commit()  # each reminder's row is committed with its queued email: never queued twice
     failures: list = []
     sent, failed = deliver(failures=failures) if current_app.config.get("MAIL_SERVER") else (0, 0)
-    click.echo(f"{tracked} certification(s) tracked for renewal; {queued} reminder(s) queued; {sent} email(s) sent"
-               + (f", {failed} failed:" if failed else "."))
+    click.echo(
+        f"{tracked} certification(s) tracked for renewal; {queued} reminder(s) queued; {sent} email(s) sent"
+        + (f", {failed} failed:" if failed else ".")
+    )
     for mail in failures:
         click.echo(f"  {describe_failure(mail)}")
     if failed:

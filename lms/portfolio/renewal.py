@@ -7,6 +7,7 @@ the same commit as its queued email, so a second run (or two at once) sends noth
 stopped half-way is simply run again. A run that missed a day sends only the nearest reminder reached (at 29
 days left: the 30-day one, and the 90-day one is recorded as passed, not sent late).
 """
+
 import logging
 from datetime import date, datetime
 
@@ -42,8 +43,11 @@ def send_reminders(now: datetime | None = None) -> tuple[int, int]:
     begin_write()  # SQLite: the write lock from the first read, so a second run waits and then sees the rows
     today = (now or utcnow()).date()
     pathways = catalog().pathways
-    holders = db.session.execute(select(BoardCertification.user_id, BoardCertification.pathway_slug).distinct()
-                                 .order_by(BoardCertification.user_id, BoardCertification.pathway_slug)).all()
+    holders = db.session.execute(
+        select(BoardCertification.user_id, BoardCertification.pathway_slug)
+        .distinct()
+        .order_by(BoardCertification.user_id, BoardCertification.pathway_slug)
+    ).all()
     queued = tracked = 0
     mail = bool(current_app.config.get("MAIL_SERVER"))
     for user_id, slug in holders:
@@ -54,19 +58,34 @@ def send_reminders(now: datetime | None = None) -> tuple[int, int]:
         renewal = progress(user_id, pathway, today).renewal
         tracked += 1
         days = due_reminder(renewal.days_left)
-        if not mail or days is None or _sent(user_id, renewal.due_on, days) or not _claim(user_id, renewal.due_on, days):
+        if (
+            not mail
+            or days is None
+            or _sent(user_id, renewal.due_on, days)
+            or not _claim(user_id, renewal.due_on, days)
+        ):
             continue
-        enqueue(user.email, f"Your certification renewal is due on {renewal.due_on:%-d %B %Y}",
-                _body(user, pathway, renewal))
+        enqueue(
+            user.email,
+            f"Your certification renewal is due on {renewal.due_on:%-d %B %Y}",
+            _body(user, pathway, renewal),
+        )
         logger.info("renewal reminder (%s days) queued for user %s, %s", days, user_id, slug)
         queued += 1
     return queued, tracked
 
 
 def _sent(user_id: int, deadline: date, days: int) -> bool:
-    return db.session.scalar(select(RenewalReminder.id).where(
-        RenewalReminder.user_id == user_id, RenewalReminder.deadline == deadline,
-        RenewalReminder.days_before == days)) is not None
+    return (
+        db.session.scalar(
+            select(RenewalReminder.id).where(
+                RenewalReminder.user_id == user_id,
+                RenewalReminder.deadline == deadline,
+                RenewalReminder.days_before == days,
+            )
+        )
+        is not None
+    )
 
 
 def _claim(user_id: int, deadline: date, days: int) -> bool:
@@ -89,8 +108,11 @@ def _body(user: User, pathway, renewal: RenewalProgress) -> str:
         left = "Your continuing education hours are complete: apply to the board to renew."
     else:
         left = f"You still need {renewal.ce.remaining:g} hours of continuing education" + (
-            f", {renewal.ethics.remaining:g} of them in ethics." if not renewal.ethics.complete else ".")
-    return (f"Hello {user.display_name},\n\nYour {pathway.title} is due for renewal on {renewal.due_on:%-d %B %Y}, "
-            f"in {renewal.days_left} days.\n\n{left}\n\nCourses you complete here count automatically; record "
-            f"continuing education taken elsewhere, with its certificate, on your portfolio:\n{link}\n\n"
-            f"{pathway.board.name} renews the credential: apply to it before the deadline.\n")
+            f", {renewal.ethics.remaining:g} of them in ethics." if not renewal.ethics.complete else "."
+        )
+    return (
+        f"Hello {user.display_name},\n\nYour {pathway.title} is due for renewal on {renewal.due_on:%-d %B %Y}, "
+        f"in {renewal.days_left} days.\n\n{left}\n\nCourses you complete here count automatically; record "
+        f"continuing education taken elsewhere, with its certificate, on your portfolio:\n{link}\n\n"
+        f"{pathway.board.name} renews the credential: apply to it before the deadline.\n"
+    )

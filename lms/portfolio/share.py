@@ -4,6 +4,7 @@ The link's token is 256 random bits; only its SHA-256 is stored, so a copy of th
 portfolio. A link that is unknown, expired or revoked is not found: the same 404 for each, so the
 answer never tells a visitor that a token once existed.
 """
+
 import hashlib
 import logging
 import secrets
@@ -81,15 +82,24 @@ def shareable(user_id: int, pathway) -> dict:
     entries += [_vouched(e) for e in _confirmed(SupervisionSession, user_id)]
     entries += [_reviewed("training", r) for r in _accepted(OutsideTraining, user_id)]
     entries += [_reviewed("ce", r) for r in _accepted(ContinuingEducation, user_id)]
-    certificates = list(db.session.scalars(select(Certificate).where(Certificate.user_id == user_id,
-                                                                     Certificate.status == VALID)
-                                           .order_by(Certificate.issued_at.desc())))
-    return {"progress": p, "requirements": list(p.requirements), "entries": sorted(entries, key=lambda e: (e.on, e.key)),
-            "certificates": [_certificate(c) for c in certificates]}
+    certificates = list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user_id, Certificate.status == VALID)
+            .order_by(Certificate.issued_at.desc())
+        )
+    )
+    return {
+        "progress": p,
+        "requirements": list(p.requirements),
+        "entries": sorted(entries, key=lambda e: (e.on, e.key)),
+        "certificates": [_certificate(c) for c in certificates],
+    }
 
 
-def take_snapshot(user: User, pathway, selection: dict, days: int, base: str,
-                  now: datetime | None = None) -> PortfolioSnapshot:
+def take_snapshot(
+    user: User, pathway, selection: dict, days: int, base: str, now: datetime | None = None
+) -> PortfolioSnapshot:
     """Freeze what the holder chose (and only that, and only what is theirs and vouched for) for a share link.
 
     `selection`: requirement keys, entry keys and certificate IDs to show, and whether to show the board
@@ -100,15 +110,26 @@ def take_snapshot(user: User, pathway, selection: dict, days: int, base: str,
     wanted = {name: set(selection.get(name) or ()) for name in ("requirements", "entries", "certificates")}
     labels = {r.key: r.label for r in p.requirements} | {"ce": "Continuing education"}
     return PortfolioSnapshot(
-        id=new_snapshot_id(), holder_name=user.legal_name, pathway_slug=pathway.slug, pathway_name=pathway.title,
-        issued_at=now, expires_at=expiry(days, now), issuer=issuer_settings(),
-        requirements=tuple(RequirementTotal(r.key, r.label, r.required, r.done)
-                           for r in choices["requirements"] if r.key in wanted["requirements"]),
+        id=new_snapshot_id(),
+        holder_name=user.legal_name,
+        pathway_slug=pathway.slug,
+        pathway_name=pathway.title,
+        issued_at=now,
+        expires_at=expiry(days, now),
+        issuer=issuer_settings(),
+        requirements=tuple(
+            RequirementTotal(r.key, r.label, r.required, r.done)
+            for r in choices["requirements"]
+            if r.key in wanted["requirements"]
+        ),
         entries=tuple(e for e in choices["entries"] if e.key in wanted["entries"]),
         certificates=tuple(c for c in choices["certificates"] if c.id in wanted["certificates"]),
         certification=Certification(p.certification.certificate_number, p.certification.certified_on)
-        if p.certification and selection.get("certification") else None,
-        status_index=free_status_index(), labels=labels)
+        if p.certification and selection.get("certification")
+        else None,
+        status_index=free_status_index(),
+        labels=labels,
+    )
 
 
 def _confirmed(model, user_id: int) -> list:
@@ -122,50 +143,98 @@ def _accepted(model, user_id: int) -> list:
 def _vouched(entry) -> VerifiedEntry:
     experience = isinstance(entry, ExperienceEntry)
     kind = "experience" if experience else "supervision"
-    description = f"{entry.setting}: {entry.activity}" if experience else \
-        f"{entry.format.capitalize()} supervision" + (f": {entry.notes}" if entry.notes else "")
+    description = (
+        f"{entry.setting}: {entry.activity}"
+        if experience
+        else f"{entry.format.capitalize()} supervision" + (f": {entry.notes}" if entry.notes else "")
+    )
     via = "supervisor account" if entry.decided_by_id is not None else "emailed link"
-    return VerifiedEntry(key=f"{kind}-{entry.id}", kind=kind, requirement=kind,
-                         on=entry.worked_on if experience else entry.held_on, hours=entry.hours,
-                         description=description,
-                         confirmation=Confirmation(entry.supervisor_name, "supervisor", entry.decided_at, via,
-                                                   entry.decider_comment, entry.supervisor_email.rsplit("@", 1)[-1]))
+    return VerifiedEntry(
+        key=f"{kind}-{entry.id}",
+        kind=kind,
+        requirement=kind,
+        on=entry.worked_on if experience else entry.held_on,
+        hours=entry.hours,
+        description=description,
+        confirmation=Confirmation(
+            entry.supervisor_name,
+            "supervisor",
+            entry.decided_at,
+            via,
+            entry.decider_comment,
+            entry.supervisor_email.rsplit("@", 1)[-1],
+        ),
+    )
 
 
 def _reviewed(kind: str, record) -> VerifiedEntry:
     trainer = db.session.get(User, record.decided_by_id) if record.decided_by_id is not None else None
     evidence = db.session.get(Evidence, record.evidence_id)
     hours = record.total_hours if kind == "training" else record.hours
-    return VerifiedEntry(key=f"{kind}-{record.id}", kind=kind, requirement="training" if kind == "training" else "ce",
-                         on=record.completed_on, hours=hours, description=f"{record.title}, {record.provider}",
-                         confirmation=Confirmation(trainer.legal_name if trainer else "a trainer (account closed)",
-                                                   "trainer", record.decided_at, "trainer review",
-                                                   record.decider_comment),
-                         evidence_id=record.evidence_id, evidence_name=evidence.filename if evidence else None)
+    return VerifiedEntry(
+        key=f"{kind}-{record.id}",
+        kind=kind,
+        requirement="training" if kind == "training" else "ce",
+        on=record.completed_on,
+        hours=hours,
+        description=f"{record.title}, {record.provider}",
+        confirmation=Confirmation(
+            trainer.legal_name if trainer else "a trainer (account closed)",
+            "trainer",
+            record.decided_at,
+            "trainer review",
+            record.decider_comment,
+        ),
+        evidence_id=record.evidence_id,
+        evidence_name=evidence.filename if evidence else None,
+    )
 
 
 def _certificate(cert: Certificate) -> SharedCertificate:
-    return SharedCertificate(id=cert.id, title=cert.title, course_title=cert.course_title, hours=dict(cert.hours),
-                             total_hours=cert.total_hours, issued_on=cert.issued_at.date(),
-                             verify_url=f"{public_base()}/verify/{cert.id}")
+    return SharedCertificate(
+        id=cert.id,
+        title=cert.title,
+        course_title=cert.course_title,
+        hours=dict(cert.hours),
+        total_hours=cert.total_hours,
+        issued_on=cert.issued_at.date(),
+        verify_url=f"{public_base()}/verify/{cert.id}",
+    )
 
 
-def create(user: User, label: str, selection: dict, snapshot: PortfolioSnapshot, base: str) -> tuple[PortfolioShare, str]:
+def create(
+    user: User, label: str, selection: dict, snapshot: PortfolioSnapshot, base: str
+) -> tuple[PortfolioShare, str]:
     """Store the share link with its snapshot and signed credential; returns (link, token to show once)."""
     if not any(selection.get(name) for name in ("requirements", "entries", "certificates", "certification")):
         raise ShareError("Choose at least one requirement, entry or certificate to share.")
     token = secrets.token_urlsafe(TOKEN_BYTES)
     key = keys.active_key()
     signed = keys.sign(credential.claims(snapshot, base), key, f"{base}/keys/{key.kid}")
-    share = PortfolioShare(user_id=user.id, token_hash=token_hash(token), label=label.strip() or "Shared portfolio",
-                           pathway_slug=snapshot.pathway_slug, selection=selection, snapshot=to_json(snapshot),
-                           credential=signed, status_index=snapshot.status_index, created_at=snapshot.issued_at,
-                           expires_at=snapshot.expires_at)
+    share = PortfolioShare(
+        user_id=user.id,
+        token_hash=token_hash(token),
+        label=label.strip() or "Shared portfolio",
+        pathway_slug=snapshot.pathway_slug,
+        selection=selection,
+        snapshot=to_json(snapshot),
+        credential=signed,
+        status_index=snapshot.status_index,
+        created_at=snapshot.issued_at,
+        expires_at=snapshot.expires_at,
+    )
     db.session.add(share)
     db.session.flush()
-    audit.record("portfolio.shared", f"portfolio-share:{share.id}", actor_id=user.id, pathway=share.pathway_slug,
-                 expires=share.expires_at.isoformat(), requirements=len(selection.get("requirements", [])),
-                 entries=len(selection.get("entries", [])), certificates=len(selection.get("certificates", [])))
+    audit.record(
+        "portfolio.shared",
+        f"portfolio-share:{share.id}",
+        actor_id=user.id,
+        pathway=share.pathway_slug,
+        expires=share.expires_at.isoformat(),
+        requirements=len(selection.get("requirements", [])),
+        entries=len(selection.get("entries", [])),
+        certificates=len(selection.get("certificates", [])),
+    )
     logger.info("portfolio share %s created by user %s", share.id, user.id)
     return share, token
 
@@ -184,8 +253,13 @@ def snapshot_of(share: PortfolioShare) -> PortfolioSnapshot:
 
 def shares_of(user_id: int) -> list[PortfolioShare]:
     """The holder's share links, newest first."""
-    return list(db.session.scalars(select(PortfolioShare).where(PortfolioShare.user_id == user_id)
-                                   .order_by(PortfolioShare.created_at.desc(), PortfolioShare.id.desc())))
+    return list(
+        db.session.scalars(
+            select(PortfolioShare)
+            .where(PortfolioShare.user_id == user_id)
+            .order_by(PortfolioShare.created_at.desc(), PortfolioShare.id.desc())
+        )
+    )
 
 
 def revoke(share: PortfolioShare, actor_id: int) -> None:

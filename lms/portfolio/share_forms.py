@@ -1,4 +1,5 @@
 """Forms for sharing a portfolio and for a supervisor's decision."""
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -25,11 +26,19 @@ class CheckboxesField(SelectMultipleField):
 
 
 class ShareForm(FlaskForm):
-    label = StringField("Name this link", validators=[Optional(), Length(max=200)],
-                        description="For you, to tell your links apart, e.g. “State board application, March”.")
-    days = IntegerField("Days the link stays open", default=DEFAULT_DAYS,
-                        validators=[InputRequired("Say how many days the link stays open."),
-                                    NumberRange(1, MAX_DAYS, f"Choose from 1 to {MAX_DAYS} days.")])
+    label = StringField(
+        "Name this link",
+        validators=[Optional(), Length(max=200)],
+        description="For you, to tell your links apart, e.g. “State board application, March”.",
+    )
+    days = IntegerField(
+        "Days the link stays open",
+        default=DEFAULT_DAYS,
+        validators=[
+            InputRequired("Say how many days the link stays open."),
+            NumberRange(1, MAX_DAYS, f"Choose from 1 to {MAX_DAYS} days."),
+        ],
+    )
     requirements = CheckboxesField("Requirements (hours verified so far)")
     entries = CheckboxesField("Confirmed entries")
     certificates = CheckboxesField("Course certificates")
@@ -37,5 +46,8 @@ class ShareForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    comment = TextAreaField("Comment (required to decline)", validators=[Length(max=2000)],
-                            description="The trainee sees it. Say what to correct when you decline.")
+    comment = TextAreaField(
+        "Comment (required to decline)",
+        validators=[Length(max=2000)],
+        description="The trainee sees it. Say what to correct when you decline.",
+    )

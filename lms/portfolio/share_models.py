@@ -3,6 +3,7 @@
 Kept apart from `models.py` (the pathway, entries and certification records) because each row here is a
 capability or a job's memory around those records rather than a record of the trainee's path.
 """
+
 from datetime import date, datetime
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint

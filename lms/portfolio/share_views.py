@@ -4,6 +4,7 @@ The board's pages need no account and are rate-limited with certificate verifica
 client). An unknown, expired or revoked token answers 404 with nothing about the portfolio, and every
 answer to a token is kept out of caches, search engines and Referer headers.
 """
+
 from flask import (
     Blueprint,
     Response,
@@ -61,8 +62,13 @@ def shares():
     made = session.pop("new_share_link", None)
     slugs = db.session.scalars(select(PathwayChoice.pathway_slug).where(PathwayChoice.user_id == current_user.id))
     chosen = [p for p in (catalog().pathway(slug) for slug in slugs) if p is not None]
-    return render_template("portfolio/shares.html", shares=share.shares_of(current_user.id), made=made,
-                           pathways=sorted(chosen, key=lambda p: p.title), now=utcnow())
+    return render_template(
+        "portfolio/shares.html",
+        shares=share.shares_of(current_user.id),
+        made=made,
+        pathways=sorted(chosen, key=lambda p: p.title),
+        now=utcnow(),
+    )
 
 
 @bp.route("/shares/new/<pathway_slug>", methods=["GET", "POST"])
@@ -73,15 +79,29 @@ def new_share(pathway_slug: str):
         abort(404)
     choices = share.shareable(current_user.id, pathway)
     form, problem = ShareForm(), None
-    form.requirements.choices = [(r.key, f"{r.label}: {r.done:g} of {r.required:g} hours verified")
-                                 for r in choices["requirements"]]
-    form.entries.choices = [(e.key, (f"{e.on.isoformat()} · {credential.KIND_NAMES[e.kind]} · {e.hours:g} hours · "
-                                     f"{e.description} (confirmed by {e.confirmation.by})")) for e in choices["entries"]]
-    form.certificates.choices = [(c.id, f"{c.title} ({c.id}), {c.total_hours:g} hours") for c in choices["certificates"]]
+    form.requirements.choices = [
+        (r.key, f"{r.label}: {r.done:g} of {r.required:g} hours verified") for r in choices["requirements"]
+    ]
+    form.entries.choices = [
+        (
+            e.key,
+            (
+                f"{e.on.isoformat()} · {credential.KIND_NAMES[e.kind]} · {e.hours:g} hours · "
+                f"{e.description} (confirmed by {e.confirmation.by})"
+            ),
+        )
+        for e in choices["entries"]
+    ]
+    form.certificates.choices = [
+        (c.id, f"{c.title} ({c.id}), {c.total_hours:g} hours") for c in choices["certificates"]
+    ]
     if form.validate_on_submit():
-        selection = {"requirements": form.requirements.data, "entries": form.entries.data,
-                     "certificates": form.certificates.data,
-                     "certification": bool(form.certification.data and choices["progress"].certification)}
+        selection = {
+            "requirements": form.requirements.data,
+            "entries": form.entries.data,
+            "certificates": form.certificates.data,
+            "certification": bool(form.certification.data and choices["progress"].certification),
+        }
         try:
             snapshot = share.take_snapshot(current_user, pathway, selection, form.days.data, public_base())
             made, token = share.create(current_user, form.label.data or "", selection, snapshot, public_base())
@@ -92,10 +112,14 @@ def new_share(pathway_slug: str):
             session["new_share_link"] = {"id": made.id, "url": url_for(".shared", token=token, _external=False)}
             flash("Your share link is ready. Copy it now: for your safety it is shown only once.", "success")
             return redirect(url_for(".shares"))
-    return render_template("portfolio/share_new.html", form=form, pathway=pathway, problem=problem,
-                           certified=choices["progress"].certification,
-                           empty=not (choices["requirements"] or choices["entries"] or choices["certificates"])), \
-        200 if request.method == "GET" else 422
+    return render_template(
+        "portfolio/share_new.html",
+        form=form,
+        pathway=pathway,
+        problem=problem,
+        certified=choices["progress"].certification,
+        empty=not (choices["requirements"] or choices["entries"] or choices["certificates"]),
+    ), 200 if request.method == "GET" else 422
 
 
 @bp.route("/shares/<int:share_id>/revoke", methods=["POST"])
@@ -129,8 +153,14 @@ def _certificate_status(snapshot) -> dict:
 def shared(token: str):
     found = _open(token)
     snapshot = share.snapshot_of(found)
-    return render_template("portfolio/shared.html", snap=snapshot, token=token, live=_certificate_status(snapshot),
-                           kinds=credential.KIND_NAMES, checked_at=utcnow())
+    return render_template(
+        "portfolio/shared.html",
+        snap=snapshot,
+        token=token,
+        live=_certificate_status(snapshot),
+        kinds=credential.KIND_NAMES,
+        checked_at=utcnow(),
+    )
 
 
 @bp.route("/shared/<token>/portfolio.pdf")
@@ -138,21 +168,31 @@ def shared(token: str):
 def shared_pdf(token: str):
     found = _open(token)
     snapshot = share.snapshot_of(found)
-    html = render_template("portfolio/shared_pdf.html", snap=snapshot, kinds=credential.KIND_NAMES,
-                           entries=sorted(snapshot.entries, key=lambda e: (e.on, e.key)),
-                           jwks_url=public_base() + "/.well-known/jwks.json")
+    html = render_template(
+        "portfolio/shared_pdf.html",
+        snap=snapshot,
+        kinds=credential.KIND_NAMES,
+        entries=sorted(snapshot.entries, key=lambda e: (e.on, e.key)),
+        jwks_url=public_base() + "/.well-known/jwks.json",
+    )
     attachment = credential_attachment("portfolio-credential.jwt", found.credential, snapshot.issued_at)
     pdf = render_pdf(html, current_app.static_folder, attachments=[attachment], archival=True)
-    return Response(pdf, mimetype="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="portfolio-{snapshot.pathway_slug}.pdf"'})
+    return Response(
+        pdf,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="portfolio-{snapshot.pathway_slug}.pdf"'},
+    )
 
 
 @bp.route("/shared/<token>/credential.jwt")
 @verify_limit
 def shared_credential(token: str):
     found = _open(token)
-    return Response(found.credential, mimetype="application/vc+jwt",
-                    headers={"Content-Disposition": 'attachment; filename="portfolio-credential.jwt"'})
+    return Response(
+        found.credential,
+        mimetype="application/vc+jwt",
+        headers={"Content-Disposition": 'attachment; filename="portfolio-credential.jwt"'},
+    )
 
 
 @bp.route("/shared/<token>/evidence/<int:evidence_id>")
@@ -165,9 +205,14 @@ def shared_evidence(token: str, evidence_id: int):
     evidence = db.session.get(Evidence, evidence_id)
     if evidence is None:
         abort(404)
-    return Response(evidence.data, mimetype=evidence.media_type, headers={
-        "Content-Disposition": f'attachment; filename="evidence-{evidence.id}"',
-        "Content-Security-Policy": "default-src 'none'; sandbox"})
+    return Response(
+        evidence.data,
+        mimetype=evidence.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="evidence-{evidence.id}"',
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
 
 
 @bp.route("/status")
@@ -190,26 +235,56 @@ def portfolio(token: str):
     found = _open(token)
     snapshot = share.snapshot_of(found)
     live = _certificate_status(snapshot)
-    return jsonify({
-        "holder": snapshot.holder_name,
-        "pathway": {"slug": snapshot.pathway_slug, "title": snapshot.pathway_name},
-        "issuer": {k: v for k, v in snapshot.issuer.items() if k in ("name", "accreditation", "accredited_by")},
-        "prepared": snapshot.issued_at.isoformat() + "Z", "shared_until": snapshot.expires_at.isoformat() + "Z",
-        "certification": {"number": snapshot.certification.number,
-                          "certified_on": snapshot.certification.certified_on.isoformat()}
-        if snapshot.certification else None,
-        "requirements": [{"key": r.key, "label": r.label, "required_hours": r.required, "verified_hours": r.verified}
-                         for r in snapshot.requirements],
-        "certificates": [{"id": c.id, "title": c.title, "course": c.course_title, "hours": c.hours,
-                          "total_hours": c.total_hours, "issued": c.issued_on.isoformat(), "verify_url": c.verify_url,
-                          "status": live.get(c.id, {}).get("status", "not_found")} for c in snapshot.certificates],
-        "entries": [{"kind": e.kind, "date": e.on.isoformat(), "hours": e.hours, "description": e.description,
-                     "counts_toward": e.requirement,
-                     "confirmed_by": {"name": e.confirmation.by, "role": e.confirmation.role,
-                                      "on": e.confirmation.decided_at.date().isoformat(), "via": e.confirmation.via,
-                                      "email_domain": e.confirmation.domain, "comment": e.confirmation.comment}}
-                    for e in sorted(snapshot.entries, key=lambda e: (e.on, e.key))],
-        "credential": found.credential,
-        "jwks": public_base() + "/.well-known/jwks.json",
-        "checked_at": utcnow().replace(microsecond=0).isoformat() + "Z",
-    })
+    return jsonify(
+        {
+            "holder": snapshot.holder_name,
+            "pathway": {"slug": snapshot.pathway_slug, "title": snapshot.pathway_name},
+            "issuer": {k: v for k, v in snapshot.issuer.items() if k in ("name", "accreditation", "accredited_by")},
+            "prepared": snapshot.issued_at.isoformat() + "Z",
+            "shared_until": snapshot.expires_at.isoformat() + "Z",
+            "certification": {
+                "number": snapshot.certification.number,
+                "certified_on": snapshot.certification.certified_on.isoformat(),
+            }
+            if snapshot.certification
+            else None,
+            "requirements": [
+                {"key": r.key, "label": r.label, "required_hours": r.required, "verified_hours": r.verified}
+                for r in snapshot.requirements
+            ],
+            "certificates": [
+                {
+                    "id": c.id,
+                    "title": c.title,
+                    "course": c.course_title,
+                    "hours": c.hours,
+                    "total_hours": c.total_hours,
+                    "issued": c.issued_on.isoformat(),
+                    "verify_url": c.verify_url,
+                    "status": live.get(c.id, {}).get("status", "not_found"),
+                }
+                for c in snapshot.certificates
+            ],
+            "entries": [
+                {
+                    "kind": e.kind,
+                    "date": e.on.isoformat(),
+                    "hours": e.hours,
+                    "description": e.description,
+                    "counts_toward": e.requirement,
+                    "confirmed_by": {
+                        "name": e.confirmation.by,
+                        "role": e.confirmation.role,
+                        "on": e.confirmation.decided_at.date().isoformat(),
+                        "via": e.confirmation.via,
+                        "email_domain": e.confirmation.domain,
+                        "comment": e.confirmation.comment,
+                    },
+                }
+                for e in sorted(snapshot.entries, key=lambda e: (e.on, e.key))
+            ],
+            "credential": found.credential,
+            "jwks": public_base() + "/.well-known/jwks.json",
+            "checked_at": utcnow().replace(microsecond=0).isoformat() + "Z",
+        }
+    )

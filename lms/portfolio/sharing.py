@@ -1,5 +1,6 @@
 """Wires in what is built on the portfolio's records: supervisors' confirmations, share links for boards and
 renewal reminders (one call from the package's init_app)."""
+
 from flask import Flask
 
 from . import share_models, share_views, supervision_views  # noqa: F401 (share_models: tables in the app's metadata)

@@ -4,6 +4,7 @@ A snapshot is taken once, stored with the share link as JSON and never changed, 
 the PDF and the page a board opens all say the same thing for the link's whole life. Only a certificate's
 status is looked up live (its verification link), because a board must learn of a revocation.
 """
+
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
@@ -136,16 +137,24 @@ def from_json(data: dict) -> PortfolioSnapshot:
     """The snapshot stored by `to_json`, as frozen dataclasses again."""
     certification = data.get("certification")
     return PortfolioSnapshot(
-        id=data["id"], holder_name=data["holder_name"], pathway_slug=data["pathway_slug"],
-        pathway_name=data["pathway_name"], issued_at=datetime.fromisoformat(data["issued_at"]),
-        expires_at=datetime.fromisoformat(data["expires_at"]), issuer=dict(data["issuer"]),
+        id=data["id"],
+        holder_name=data["holder_name"],
+        pathway_slug=data["pathway_slug"],
+        pathway_name=data["pathway_name"],
+        issued_at=datetime.fromisoformat(data["issued_at"]),
+        expires_at=datetime.fromisoformat(data["expires_at"]),
+        issuer=dict(data["issuer"]),
         requirements=tuple(RequirementTotal(**r) for r in data["requirements"]),
         entries=tuple(_entry(e) for e in data["entries"]),
-        certificates=tuple(SharedCertificate(**{**c, "issued_on": date.fromisoformat(c["issued_on"])})
-                           for c in data["certificates"]),
+        certificates=tuple(
+            SharedCertificate(**{**c, "issued_on": date.fromisoformat(c["issued_on"])}) for c in data["certificates"]
+        ),
         certification=Certification(certification["number"], date.fromisoformat(certification["certified_on"]))
-        if certification else None,
-        status_index=data["status_index"], labels=dict(data.get("labels") or {}))
+        if certification
+        else None,
+        status_index=data["status_index"],
+        labels=dict(data.get("labels") or {}),
+    )
 
 
 def _entry(data: dict) -> VerifiedEntry:

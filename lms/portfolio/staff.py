@@ -3,6 +3,7 @@
 A trainer sees only the trainees of the cohorts they run (lms.cohorts.access); a record of anyone else's
 trainee answers 404, exactly as if it did not exist.
 """
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -32,10 +33,15 @@ def _visible(model, record_id: int):
 @role_required("trainer", "admin")
 def staff_home():
     """Outside training and CE waiting for review, of the trainees this trainer sees."""
-    waiting = {kind: db.session.scalars(select(model).where(model.state == ReviewState.PENDING,
-                                                            access.trainee_filter(current_user, model.user_id))
-                                        .order_by(model.created_at).limit(200)).all()
-               for kind, model in RECORDS.items()}
+    waiting = {
+        kind: db.session.scalars(
+            select(model)
+            .where(model.state == ReviewState.PENDING, access.trainee_filter(current_user, model.user_id))
+            .order_by(model.created_at)
+            .limit(200)
+        ).all()
+        for kind, model in RECORDS.items()
+    }
     ids = {r.user_id for rows in waiting.values() for r in rows}
     people = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
     files = _evidence_of(r for rows in waiting.values() for r in rows)
@@ -56,13 +62,21 @@ def review_record(record_kind: str, record_id: int):
             flash(str(exc), "error")
             return redirect(url_for(".review_record", record_kind=record_kind, record_id=record_id), code=303)
         db.session.commit()
-        flash(f"“{record.title}” is {record.state}. The trainee sees your decision"
-              f"{' and comment' if record.decider_comment else ''} on their records page.", "success")
+        flash(
+            f"“{record.title}” is {record.state}. The trainee sees your decision"
+            f"{' and comment' if record.decider_comment else ''} on their records page.",
+            "success",
+        )
         return redirect(url_for(".staff_home"))
     status = 200 if request.method == "GET" else 422
-    return render_template("portfolio/review.html", record=record, kind=record_kind, form=form,
-                           trainee=db.session.get(User, record.user_id),
-                           file=db.session.get(Evidence, record.evidence_id)), status
+    return render_template(
+        "portfolio/review.html",
+        record=record,
+        kind=record_kind,
+        form=form,
+        trainee=db.session.get(User, record.user_id),
+        file=db.session.get(Evidence, record.evidence_id),
+    ), status
 
 
 @bp.route("/staff/trainees/<int:user_id>")
@@ -79,12 +93,15 @@ def staff_trainee(user_id: int):
     def theirs(model, order):
         return db.session.scalars(select(model).where(model.user_id == user_id).order_by(order.desc())).all()
 
-    return render_template("portfolio/staff_trainee.html", trainee=trainee,
-                           progresses=[progress(user_id, p) for p in paths],
-                           experience=theirs(ExperienceEntry, ExperienceEntry.worked_on),
-                           supervision=theirs(SupervisionSession, SupervisionSession.held_on),
-                           training=theirs(OutsideTraining, OutsideTraining.completed_on),
-                           ce=theirs(ContinuingEducation, ContinuingEducation.completed_on))
+    return render_template(
+        "portfolio/staff_trainee.html",
+        trainee=trainee,
+        progresses=[progress(user_id, p) for p in paths],
+        experience=theirs(ExperienceEntry, ExperienceEntry.worked_on),
+        supervision=theirs(SupervisionSession, SupervisionSession.held_on),
+        training=theirs(OutsideTraining, OutsideTraining.completed_on),
+        ce=theirs(ContinuingEducation, ContinuingEducation.completed_on),
+    )
 
 
 def _evidence_of(records) -> dict:

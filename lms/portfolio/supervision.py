@@ -6,6 +6,7 @@ random bits, stored only as a SHA-256, working for LINK_DAYS, once, and only whi
 as it was when the link was sent (its fingerprint is stored with the link). Decisions go through
 operations.decide_entry (once, only while pending, audited); a decided entry can no longer be changed.
 """
+
 import hashlib
 import json
 import logging
@@ -45,9 +46,21 @@ class LinkClosed(Exception):
 
 def fingerprint(entry) -> str:
     """SHA-256 over every field the trainee can change: a link stops working once any of them changes."""
-    fields = {name: getattr(entry, name) for name in ("supervisor_name", "supervisor_email", "minutes", "worked_on",
-                                                      "setting", "activity", "held_on", "format", "notes")
-              if hasattr(entry, name)}
+    fields = {
+        name: getattr(entry, name)
+        for name in (
+            "supervisor_name",
+            "supervisor_email",
+            "minutes",
+            "worked_on",
+            "setting",
+            "activity",
+            "held_on",
+            "format",
+            "notes",
+        )
+        if hasattr(entry, name)
+    }
     return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -61,15 +74,19 @@ def entry_date(entry):
 
 def describe(entry) -> str:
     """One line naming the entry, for mail and audit."""
-    what = f"{entry.setting}: {entry.activity}" if isinstance(entry, ExperienceEntry) else \
-        f"{entry.format} supervision" + (f" ({entry.notes})" if entry.notes else "")
+    what = (
+        f"{entry.setting}: {entry.activity}"
+        if isinstance(entry, ExperienceEntry)
+        else f"{entry.format} supervision" + (f" ({entry.notes})" if entry.notes else "")
+    )
     return f"{entry_date(entry).isoformat()}, {entry.hours:g} hours, {what}"
 
 
 def supervisor_account(email: str) -> User | None:
     """The active supervisor account for this address, if there is one."""
-    return db.session.scalar(select(User).where(User.email == email.strip().lower(), User.role == "supervisor",
-                                                User.active.is_(True)))
+    return db.session.scalar(
+        select(User).where(User.email == email.strip().lower(), User.role == "supervisor", User.active.is_(True))
+    )
 
 
 def request_confirmation(entry, trainee: User, base: str) -> SupervisorLink | None:
@@ -82,24 +99,42 @@ def request_confirmation(entry, trainee: User, base: str) -> SupervisorLink | No
         raise SelfAddressed("Name your supervisor's email address, not your own: your supervisor confirms your hours.")
     kind = kind_of(entry)
     if supervisor_account(email) is not None:
-        enqueue(email, f"{trainee.legal_name} asks you to confirm a {KIND_NAMES[kind]}",
-                f"Hello {entry.supervisor_name},\n\n{trainee.legal_name} recorded this {KIND_NAMES[kind]} and named you "
-                f"as the supervisor:\n\n  {describe(entry)}\n\nSign in to confirm or decline it:\n"
-                f"{base}/portfolio/supervise/\n")
+        enqueue(
+            email,
+            f"{trainee.legal_name} asks you to confirm a {KIND_NAMES[kind]}",
+            f"Hello {entry.supervisor_name},\n\n{trainee.legal_name} recorded this {KIND_NAMES[kind]} and named you "
+            f"as the supervisor:\n\n  {describe(entry)}\n\nSign in to confirm or decline it:\n"
+            f"{base}/portfolio/supervise/\n",
+        )
         return None
     token = secrets.token_urlsafe(32)
-    link = SupervisorLink(entry_kind=kind, entry_id=entry.id, token_hash=_hash(token), entry_fingerprint=fingerprint(entry),
-                          sent_to=email, expires_at=utcnow() + timedelta(days=LINK_DAYS))
+    link = SupervisorLink(
+        entry_kind=kind,
+        entry_id=entry.id,
+        token_hash=_hash(token),
+        entry_fingerprint=fingerprint(entry),
+        sent_to=email,
+        expires_at=utcnow() + timedelta(days=LINK_DAYS),
+    )
     db.session.add(link)
     db.session.flush()
-    enqueue(email, f"{trainee.legal_name} asks you to confirm a {KIND_NAMES[kind]}",
-            f"Hello {entry.supervisor_name},\n\n{trainee.legal_name} recorded this {KIND_NAMES[kind]} and named you "
-            f"as the supervisor:\n\n  {describe(entry)}\n\nPlease confirm it if it is right, or decline it with a "
-            f"comment. Open this link (it works once, for {LINK_DAYS} days, and stops working if the entry is "
-            f"changed):\n{base}/portfolio/confirm/{token}\n\nIf you do not know this person, you can ignore this "
-            "email: nothing counts until you confirm it.\n")
-    audit.record("portfolio.confirmation_requested", f"user:{trainee.id}", actor_id=trainee.id,
-                 record=f"{kind}:{entry.id}", link=link.id, sent_to=email)
+    enqueue(
+        email,
+        f"{trainee.legal_name} asks you to confirm a {KIND_NAMES[kind]}",
+        f"Hello {entry.supervisor_name},\n\n{trainee.legal_name} recorded this {KIND_NAMES[kind]} and named you "
+        f"as the supervisor:\n\n  {describe(entry)}\n\nPlease confirm it if it is right, or decline it with a "
+        f"comment. Open this link (it works once, for {LINK_DAYS} days, and stops working if the entry is "
+        f"changed):\n{base}/portfolio/confirm/{token}\n\nIf you do not know this person, you can ignore this "
+        "email: nothing counts until you confirm it.\n",
+    )
+    audit.record(
+        "portfolio.confirmation_requested",
+        f"user:{trainee.id}",
+        actor_id=trainee.id,
+        record=f"{kind}:{entry.id}",
+        link=link.id,
+        sent_to=email,
+    )
     logger.info("confirmation link %s for %s %s mailed to the supervisor", link.id, kind, entry.id)
     return link
 
@@ -125,11 +160,14 @@ def open_link(token: str, now: datetime | None = None) -> tuple[SupervisorLink, 
     if link.used_at is not None:
         raise LinkClosed("This link has already been used: each link works once.")
     if link.expires_at <= (now or utcnow()):
-        raise LinkClosed(f"This link has expired: links work for {LINK_DAYS} days. Ask the trainee to send the "
-                         "entry again.")
+        raise LinkClosed(
+            f"This link has expired: links work for {LINK_DAYS} days. Ask the trainee to send the entry again."
+        )
     if entry is None or fingerprint(entry) != link.entry_fingerprint:
-        raise LinkClosed("The trainee changed or removed this entry after the link was sent, so this link no longer "
-                         "works. If they send the entry again you will receive a new link.")
+        raise LinkClosed(
+            "The trainee changed or removed this entry after the link was sent, so this link no longer "
+            "works. If they send the entry again you will receive a new link."
+        )
     if entry.state != EntryState.PENDING:
         raise LinkClosed("This entry has already been decided.")
     return link, entry
@@ -138,8 +176,12 @@ def open_link(token: str, now: datetime | None = None) -> tuple[SupervisorLink, 
 def decide_by_link(link: SupervisorLink, entry, decision: str, comment: str) -> None:
     """Record a decision made from a mailed link, and spend the link (of two requests at once, one wins)."""
     _check(decision, comment)
-    claimed = db.session.execute(update(SupervisorLink).where(SupervisorLink.id == link.id, SupervisorLink.used_at.is_(None))
-                                 .values(used_at=utcnow()).execution_options(synchronize_session="fetch")).rowcount
+    claimed = db.session.execute(
+        update(SupervisorLink)
+        .where(SupervisorLink.id == link.id, SupervisorLink.used_at.is_(None))
+        .values(used_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
     if not claimed:
         raise LinkClosed("This link has already been used: each link works once.")
     _record(entry, decision, comment, None, via="emailed link", link=link.id)
@@ -165,8 +207,9 @@ def _check(decision: str, comment: str) -> None:
 def _record(entry, decision: str, comment: str, actor_id: int | None, via: str, **details) -> None:
     """The portfolio's one way to decide an entry (only while pending, once, audited), saying how it was decided."""
     try:
-        decide_entry(entry, decision == CONFIRM, comment, actor_id, via=via, supervisor=entry.supervisor_email,
-                     **details)
+        decide_entry(
+            entry, decision == CONFIRM, comment, actor_id, via=via, supervisor=entry.supervisor_email, **details
+        )
     except PortfolioError as exc:
         raise DecisionError(str(exc)) from None
 

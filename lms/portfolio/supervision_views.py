@@ -1,4 +1,5 @@
 """Supervisors' pages: the entries addressed to a supervisor account, and the page a mailed link opens."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -27,8 +28,13 @@ def supervise():
     entries = supervision.addressed_to(current_user)
     ids = {e.user_id for e in entries}
     trainees = {u.id: u.legal_name for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
-    return render_template("portfolio/supervise.html", entries=entries, trainees=trainees,
-                           kind_of=supervision.kind_of, names=supervision.KIND_NAMES)
+    return render_template(
+        "portfolio/supervise.html",
+        entries=entries,
+        trainees=trainees,
+        kind_of=supervision.kind_of,
+        names=supervision.KIND_NAMES,
+    )
 
 
 @bp.route("/supervise/<kind>/<int:entry_id>", methods=["GET", "POST"])
@@ -72,13 +78,20 @@ def confirm(token: str):
             form.comment.errors.append(str(exc))
         else:
             db.session.commit()
-            return render_template("portfolio/decided.html", entry=entry, names=supervision.KIND_NAMES,
-                                   kind=supervision.kind_of(entry))
+            return render_template(
+                "portfolio/decided.html", entry=entry, names=supervision.KIND_NAMES, kind=supervision.kind_of(entry)
+            )
     return _entry_page(entry, form)
 
 
 def _entry_page(entry, form):
     status = 422 if request.method == "POST" else 200
-    return render_template("portfolio/decide.html", entry=entry, form=form, kind=supervision.kind_of(entry),
-                           names=supervision.KIND_NAMES, trainee=db.session.get(User, entry.user_id),
-                           when=supervision.entry_date(entry)), status
+    return render_template(
+        "portfolio/decide.html",
+        entry=entry,
+        form=form,
+        kind=supervision.kind_of(entry),
+        names=supervision.KIND_NAMES,
+        trainee=db.session.get(User, entry.user_id),
+        when=supervision.entry_date(entry),
+    ), status

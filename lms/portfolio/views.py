@@ -1,5 +1,6 @@
 """The trainee's portfolio pages: pick a pathway, see progress, log experience and supervision, record outside
 training, CE, the exam and the board certification. Every record is the trainee's own: anyone else gets 404."""
+
 from decimal import Decimal
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
@@ -46,8 +47,10 @@ bp = Blueprint("portfolio", __name__, url_prefix="/portfolio")
 UPLOAD_ENDPOINTS = {"portfolio.new_training", "portfolio.new_ce"}
 UPLOAD_LIMIT = MAX_BYTES + 64 * 1024
 #: entry kind in URLs -> (model, form, template noun)
-ENTRIES = {"experience": (ExperienceEntry, ExperienceForm, "experience"),
-           "supervision": (SupervisionSession, SupervisionForm, "supervision session")}
+ENTRIES = {
+    "experience": (ExperienceEntry, ExperienceForm, "experience"),
+    "supervision": (SupervisionSession, SupervisionForm, "supervision session"),
+}
 RECORDS = {"training": OutsideTraining, "ce": ContinuingEducation}
 
 
@@ -80,8 +83,11 @@ def home():
     """The trainee's pathways at a glance, and the others they could track."""
     chosen = [p for p in (catalog().pathway(s) for s in chosen_slugs(current_user.id)) if p is not None]
     form = ChooseForm()
-    form.pathway.choices = [SelectChoice(p.slug, p.title) for p in sorted(catalog().pathways.values(), key=lambda p: p.title)
-                            if p not in chosen]
+    form.pathway.choices = [
+        SelectChoice(p.slug, p.title)
+        for p in sorted(catalog().pathways.values(), key=lambda p: p.title)
+        if p not in chosen
+    ]
     return render_template("portfolio/home.html", progresses=[progress(current_user.id, p) for p in chosen], form=form)
 
 
@@ -103,8 +109,12 @@ def choose():
 def pathway(pathway_slug: str):
     """Progress toward one pathway: each requirement done, pending and remaining, and what to do next."""
     path = _pathway(pathway_slug)
-    return render_template("portfolio/pathway.html", p=progress(current_user.id, path),
-                           tracked=path.slug in chosen_slugs(current_user.id), form=ConfirmForm())
+    return render_template(
+        "portfolio/pathway.html",
+        p=progress(current_user.id, path),
+        tracked=path.slug in chosen_slugs(current_user.id),
+        form=ConfirmForm(),
+    )
 
 
 @bp.route("/pathways/<pathway_slug>/stop", methods=["POST"])
@@ -122,13 +132,18 @@ def drop(pathway_slug: str):
 @login_required
 def records():
     """Everything the trainee has recorded, with its state and who decided it."""
+
     def mine(model, order):
         return db.session.scalars(select(model).where(model.user_id == current_user.id).order_by(order.desc())).all()
 
-    return render_template("portfolio/records.html", experience=mine(ExperienceEntry, ExperienceEntry.worked_on),
-                           supervision=mine(SupervisionSession, SupervisionSession.held_on),
-                           training=mine(OutsideTraining, OutsideTraining.completed_on),
-                           ce=mine(ContinuingEducation, ContinuingEducation.completed_on), form=ConfirmForm())
+    return render_template(
+        "portfolio/records.html",
+        experience=mine(ExperienceEntry, ExperienceEntry.worked_on),
+        supervision=mine(SupervisionSession, SupervisionSession.held_on),
+        training=mine(OutsideTraining, OutsideTraining.completed_on),
+        ce=mine(ContinuingEducation, ContinuingEducation.completed_on),
+        form=ConfirmForm(),
+    )
 
 
 @bp.route("/<any(experience, supervision):kind>/new", methods=["GET", "POST"])
@@ -147,8 +162,9 @@ def new_entry(kind: str):
         db.session.commit()
         flash(f"Your {noun} is saved. It counts once {form.supervisor_name.data} confirms it.", "success")
         return redirect(url_for(".records"))
-    return render_template("portfolio/entry_form.html", form=form, kind=kind, noun=noun, entry=None), \
-        422 if form.errors else 200
+    return render_template(
+        "portfolio/entry_form.html", form=form, kind=kind, noun=noun, entry=None
+    ), 422 if form.errors else 200
 
 
 @bp.route("/<any(experience, supervision):kind>/<int:entry_id>/edit", methods=["GET", "POST"])
@@ -178,17 +194,28 @@ def edit_entry(kind: str, entry_id: int):
         db.session.commit()
         flash(f"Your {noun} is updated.", "success")
         return redirect(url_for(".records"))
-    return render_template("portfolio/entry_form.html", form=form, kind=kind, noun=noun, entry=entry), \
-        422 if form.errors else 200
+    return render_template(
+        "portfolio/entry_form.html", form=form, kind=kind, noun=noun, entry=entry
+    ), 422 if form.errors else 200
 
 
 def _entry_fields(kind: str, form) -> dict:
     common = {"supervisor_name": form.supervisor_name.data, "supervisor_email": form.supervisor_email.data}
     if kind == "experience":
-        return {**common, "worked_on": form.worked_on.data, "minutes": round(form.hours.data * 60),
-                "setting": form.setting.data, "activity": form.activity.data}
-    return {**common, "held_on": form.held_on.data, "minutes": form.minutes.data, "format": form.format.data,
-            "notes": form.notes.data or None}
+        return {
+            **common,
+            "worked_on": form.worked_on.data,
+            "minutes": round(form.hours.data * 60),
+            "setting": form.setting.data,
+            "activity": form.activity.data,
+        }
+    return {
+        **common,
+        "held_on": form.held_on.data,
+        "minutes": form.minutes.data,
+        "format": form.format.data,
+        "notes": form.notes.data or None,
+    }
 
 
 @bp.route("/<any(experience, supervision, training, ce):kind>/<int:entry_id>/delete", methods=["POST"])
@@ -217,8 +244,14 @@ def new_training():
     if form.validate_on_submit():
         try:
             evidence = store_evidence(current_user.id, form.evidence.data.filename, form.evidence.data.read())
-            add_outside_training(current_user.id, form.title.data, form.provider.data, form.completed_on.data,
-                                 form.hours_by_domain(), evidence)
+            add_outside_training(
+                current_user.id,
+                form.title.data,
+                form.provider.data,
+                form.completed_on.data,
+                form.hours_by_domain(),
+                evidence,
+            )
         except (EvidenceRefused, PortfolioError) as exc:
             db.session.rollback()
             form.evidence.errors = [str(exc)]
@@ -237,8 +270,15 @@ def new_ce():
     if form.validate_on_submit():
         try:
             evidence = store_evidence(current_user.id, form.evidence.data.filename, form.evidence.data.read())
-            add_continuing_education(current_user.id, form.title.data, form.provider.data, form.completed_on.data,
-                                     float(form.hours.data), float(form.ethics_hours.data or 0), evidence)
+            add_continuing_education(
+                current_user.id,
+                form.title.data,
+                form.provider.data,
+                form.completed_on.data,
+                float(form.hours.data),
+                float(form.ethics_hours.data or 0),
+                evidence,
+            )
         except (EvidenceRefused, PortfolioError) as exc:
             db.session.rollback()
             form.evidence.errors = [str(exc)]
@@ -256,9 +296,16 @@ def evidence(evidence_id: int):
     item = db.session.get(Evidence, evidence_id)
     if item is None or not access.owner_or_visible(current_user, item.user_id):
         abort(404)
-    return Response(item.data, mimetype=item.media_type, headers={
-        "Content-Disposition": f'attachment; filename="{item.filename}"', "X-Content-Type-Options": "nosniff",
-        "Content-Security-Policy": "default-src 'none'; sandbox", "Cache-Control": "private, no-store"})
+    return Response(
+        item.data,
+        mimetype=item.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{item.filename}"',
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+            "Cache-Control": "private, no-store",
+        },
+    )
 
 
 @bp.route("/pathways/<pathway_slug>/exam", methods=["GET", "POST"])
@@ -284,7 +331,10 @@ def certification(pathway_slug: str):
     if form.validate_on_submit():
         record_certification(current_user.id, path.slug, form.certificate_number.data, form.certified_on.data)
         db.session.commit()
-        flash("Congratulations! Your certification is recorded." + (" Your page now tracks your renewal."
-                                                                     if path.renewal else ""), "success")
+        flash(
+            "Congratulations! Your certification is recorded."
+            + (" Your page now tracks your renewal." if path.renewal else ""),
+            "success",
+        )
         return redirect(url_for(".pathway", pathway_slug=path.slug))
     return render_template("portfolio/certification.html", form=form, pathway=path), 422 if form.errors else 200

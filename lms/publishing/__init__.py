@@ -4,6 +4,7 @@ author permission (lms.auth.author_required).
 
 Other code uses lms.publishing.api; this package sits at the top and imports only downwards.
 """
+
 from flask import Flask, g, session
 
 from . import editor_views, map_views, models, practice  # noqa: F401 (the tables, for migrations; the routes, on views.bp)

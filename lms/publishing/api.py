@@ -21,6 +21,7 @@ candidate_id=..., path=...) + "#L<line>"` once an endpoint of that name exists, 
 view (publishing.file, with an anchor per line). lms.publishing.preview.start_preview(candidate) previews
 a candidate in the current session; publishing.practice plays its role-plays with nothing recorded.
 """
+
 import logging
 import shutil
 import time
@@ -46,9 +47,27 @@ CATALOGS_KEPT = 8
 #: unpacked candidates older than this are removed from the instance folder (a preview unpacks again)
 KEEP_UNPACKED_SECONDS = 2 * 24 * 3600
 
-__all__ = ["Candidate", "CandidateError", "CandidateState", "Problem", "Source", "cached_catalog", "candidate_files",
-           "catalog_for", "changed_files", "check", "create_candidate", "get_candidate", "live_files", "live_fingerprint",
-           "problems_of", "replace_files", "replace_module", "version_files", "write_file"]
+__all__ = [
+    "Candidate",
+    "CandidateError",
+    "CandidateState",
+    "Problem",
+    "Source",
+    "cached_catalog",
+    "candidate_files",
+    "catalog_for",
+    "changed_files",
+    "check",
+    "create_candidate",
+    "get_candidate",
+    "live_files",
+    "live_fingerprint",
+    "problems_of",
+    "replace_files",
+    "replace_module",
+    "version_files",
+    "write_file",
+]
 
 
 class CandidateError(ValueError):
@@ -76,20 +95,31 @@ def get_candidate(candidate_id: int) -> Candidate | None:
     return db.session.get(Candidate, candidate_id)
 
 
-def create_candidate(files: dict[str, bytes], *, based_on: str | None, source: Source, user: User | None,
-                     origin: str = "") -> Candidate:
+def create_candidate(
+    files: dict[str, bytes], *, based_on: str | None, source: Source, user: User | None, origin: str = ""
+) -> Candidate:
     """Store these files (a whole content tree) as a new open candidate, checked; CandidateError for a bad path."""
     _check_paths(files)
     fingerprint, archive = pack(files)
     now = utcnow()
-    candidate = Candidate(fingerprint=fingerprint, archive=archive, source=Source(source), origin=origin[:300],
-                          based_on=based_on if based_on and db.session.get(ContentVersion, based_on) else None,
-                          state=CandidateState.OPEN, created_by_id=user.id if user else None, created_at=now,
-                          updated_by_id=user.id if user else None, updated_at=now)
+    candidate = Candidate(
+        fingerprint=fingerprint,
+        archive=archive,
+        source=Source(source),
+        origin=origin[:300],
+        based_on=based_on if based_on and db.session.get(ContentVersion, based_on) else None,
+        state=CandidateState.OPEN,
+        created_by_id=user.id if user else None,
+        created_at=now,
+        updated_by_id=user.id if user else None,
+        updated_at=now,
+    )
     db.session.add(candidate)
     db.session.flush()
     check(candidate)
-    logger.info("candidate %s (%s, %s) made by %s", candidate.id, source, fingerprint[:12], user.id if user else "system")
+    logger.info(
+        "candidate %s (%s, %s) made by %s", candidate.id, source, fingerprint[:12], user.id if user else "system"
+    )
     return candidate
 
 
@@ -111,9 +141,12 @@ def write_file(candidate: Candidate, path: str, data: bytes | None, user: User) 
 def replace_files(candidate: Candidate, files: dict[str, bytes], user: User) -> Candidate:
     """Give the candidate these files (the same candidate while it is open, else a new one based on it)."""
     if not candidate.is_open:
-        based_on = candidate.fingerprint if db.session.get(ContentVersion, candidate.fingerprint) else candidate.based_on
-        return create_candidate(files, based_on=based_on, source=Source.EDITOR, user=user,
-                                origin=f"edited from candidate {candidate.id}")
+        based_on = (
+            candidate.fingerprint if db.session.get(ContentVersion, candidate.fingerprint) else candidate.based_on
+        )
+        return create_candidate(
+            files, based_on=based_on, source=Source.EDITOR, user=user, origin=f"edited from candidate {candidate.id}"
+        )
     _check_paths(files)
     candidate.fingerprint, candidate.archive = pack(files)
     candidate.updated_by_id, candidate.updated_at = user.id, utcnow()
@@ -134,8 +167,11 @@ def changed_files(candidate: Candidate) -> dict[str, list[str]]:
     files = candidate_files(candidate)
     base = version_files(candidate.based_on) if candidate.based_on else None
     base = base or {}
-    return {"added": sorted(files.keys() - base.keys()), "removed": sorted(base.keys() - files.keys()),
-            "changed": sorted(n for n in files.keys() & base.keys() if files[n] != base[n])}
+    return {
+        "added": sorted(files.keys() - base.keys()),
+        "removed": sorted(base.keys() - files.keys()),
+        "changed": sorted(n for n in files.keys() & base.keys() if files[n] != base[n]),
+    }
 
 
 def check(candidate: Candidate) -> list[Problem]:
@@ -143,8 +179,9 @@ def check(candidate: Candidate) -> list[Problem]:
     folder = _folder(candidate)
     catalog, problems = check_content(folder)
     relative = sorted(Problem(_relative(p.path, folder), p.line, p.message, p.warning) for p in problems)
-    candidate.problems = [{"path": p.path, "line": p.line, "message": p.message, "warning": p.warning}
-                          for p in relative]
+    candidate.problems = [
+        {"path": p.path, "line": p.line, "message": p.message, "warning": p.warning} for p in relative
+    ]
     candidate.error_count = sum(1 for p in relative if not p.warning)
     if catalog is not None:
         _remember(candidate.fingerprint, catalog)

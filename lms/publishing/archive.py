@@ -4,6 +4,7 @@ checked from the zip's directory before a byte is unpacked, and the real sizes a
 Pure: no Flask, no database. The files come back as a dict (relative POSIX path -> bytes), never
 written to disk by this module, so a hostile name cannot land anywhere.
 """
+
 import re
 import stat
 import zipfile
@@ -51,8 +52,10 @@ def path_problem(path: str) -> str | None:
         return shape
     parts = path.split("/")
     if not (path in TOP_FILES or (parts[0] in TOP_FOLDERS and len(parts) > 1)):
-        return (f"'{path}' is outside the content tree: files go in {', '.join(f'{f}/' for f in TOP_FOLDERS)} "
-                f"or are {' or '.join(TOP_FILES)}")
+        return (
+            f"'{path}' is outside the content tree: files go in {', '.join(f'{f}/' for f in TOP_FOLDERS)} "
+            f"or are {' or '.join(TOP_FILES)}"
+        )
     return _type_problem(path)
 
 
@@ -77,7 +80,9 @@ def _type_problem(path: str) -> str | None:
     ext = path.rpartition(".")[2].lower() if "." in path.rpartition("/")[2] else ""
     if ext in SOURCE_EXTENSIONS or media_type(path.rpartition("/")[2]) is not None:
         return None
-    return f"'{path}': this type of file is not allowed in content (Markdown, YAML, images, PDF, audio, video, captions)"
+    return (
+        f"'{path}': this type of file is not allowed in content (Markdown, YAML, images, PDF, audio, video, captions)"
+    )
 
 
 def read_zip(data: bytes, limits: Limits, filename: str = "") -> Upload:
@@ -165,8 +170,10 @@ def _content_names(names: list[str], filename: str) -> dict[str, str]:
     if "index.md" in inner:
         slug = next(iter(top)) if strip else filename.rpartition("/")[2].rsplit(".", 1)[0]
         if not _SLUG.match(slug):
-            raise UploadError(f"The module folder '{slug}' needs a name in lowercase letters, digits and hyphens "
-                              "(it becomes the module's address).")
+            raise UploadError(
+                f"The module folder '{slug}' needs a name in lowercase letters, digits and hyphens "
+                "(it becomes the module's address)."
+            )
         inner = [f"modules/{slug}/{n}" for n in inner]
     return dict(zip(names, inner, strict=False))
 

@@ -2,6 +2,7 @@
 
 No Flask and no database: the views read the candidate through lms.publishing.api and hand the files here.
 """
+
 import hashlib
 import re
 import tempfile
@@ -29,8 +30,14 @@ _KINDS = (
 )
 KIND_ORDER = ("course", "attestation", "lesson", "role-play", "grader's guide")
 #: image types an author may upload: the image part of the served allow-list (lms.courses.files)
-IMAGE_TYPES = {"png": b"\x89PNG\r\n\x1a\n", "jpg": b"\xff\xd8\xff", "jpeg": b"\xff\xd8\xff", "gif": b"GIF8",
-               "webp": b"RIFF", "svg": None}
+IMAGE_TYPES = {
+    "png": b"\x89PNG\r\n\x1a\n",
+    "jpg": b"\xff\xd8\xff",
+    "jpeg": b"\xff\xd8\xff",
+    "gif": b"GIF8",
+    "webp": b"RIFF",
+    "svg": None,
+}
 MAX_TEXT = 500_000
 IMAGE_NAME = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*\.[a-z0-9]+$")
 
@@ -121,20 +128,25 @@ def demote_headings(html: Markup, levels: int) -> Markup:
 
     Only tag names change, on HTML the one sanitiser already made safe, so the result stays safe.
     """
+
     def lower(match: re.Match) -> str:
         return f"<{match[1]}h{min(int(match[2]) + levels, 6)}"
 
-    return Markup(re.sub(r"<(/?)h([1-6])(?=[\s>])", lower, str(html)))
+    return Markup(re.sub(r"<(/?)h([1-6])(?=[\s>])", lower, str(html)))  # nosec B704 - the sanitiser's output, tag names only changed
 
 
 def image_problem(name: str, data: bytes, alt: str, max_bytes: int) -> str | None:
     """Why this upload may not go into a module's images/ folder, or None when it may."""
     if not alt.strip():
-        return "Describe the image in the alt text: trainees who use a screen reader hear it instead of seeing the image."
+        return (
+            "Describe the image in the alt text: trainees who use a screen reader hear it instead of seeing the image."
+        )
     if len(alt) > 300:
         return "Keep the alt text under 300 characters; put a longer description in the lesson itself."
     if "/" in name or "\\" in name or ".." in name or name.startswith("."):
-        return "The file name may not contain folders, '..' or a leading dot: give just the name, e.g. listening-loop.png."
+        return (
+            "The file name may not contain folders, '..' or a leading dot: give just the name, e.g. listening-loop.png."
+        )
     if not IMAGE_NAME.match(name):
         return "Name the file with lowercase letters, digits and hyphens and its type, e.g. listening-loop.png."
     ext = name.rpartition(".")[2]
@@ -174,8 +186,10 @@ def new_module(files: dict[str, bytes], slug: str, title: str) -> dict[str, byte
     if not title or len(title) > 120:
         raise EditError("Give the module a title (up to 120 characters).")
     quoted = title.replace("\\", "\\\\").replace('"', '\\"')
-    return {f"modules/{slug}/index.md": LESSON_TEMPLATE.format(title=quoted, heading=title).encode(),
-            f"modules/{slug}/first-conversation.quiz.md": ROLEPLAY_TEMPLATE.format(title=quoted).encode()}
+    return {
+        f"modules/{slug}/index.md": LESSON_TEMPLATE.format(title=quoted, heading=title).encode(),
+        f"modules/{slug}/first-conversation.quiz.md": ROLEPLAY_TEMPLATE.format(title=quoted).encode(),
+    }
 
 
 LESSON_TEMPLATE = """\

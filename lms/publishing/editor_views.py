@@ -1,6 +1,7 @@
 """The browser editor: edit a candidate's lessons, role-plays, courses and attestations, check them,
 preview them, upload images with alt text, and start a module from a template. Saves go to the candidate
 (never live); with a local git working copy configured, each save is also a commit by the trainer."""
+
 import logging
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -63,8 +64,9 @@ def _candidate_or_404(candidate_id: int, lock: bool = False) -> Candidate:
 @author_required
 def edit_home():
     """Where editing starts: the open candidates, and a new copy of the live content."""
-    candidates = db.session.scalars(select(Candidate).where(Candidate.state == CandidateState.OPEN)
-                                    .order_by(Candidate.id.desc()).limit(OPEN_SHOWN)).all()
+    candidates = db.session.scalars(
+        select(Candidate).where(Candidate.state == CandidateState.OPEN).order_by(Candidate.id.desc()).limit(OPEN_SHOWN)
+    ).all()
     return render_template("publishing/edit_home.html", candidates=candidates, form=FlaskForm())
 
 
@@ -74,8 +76,13 @@ def edit_start():
     """A new candidate from the live files, to edit in the browser."""
     if not FlaskForm().validate_on_submit():
         abort(400)
-    candidate = create_candidate(live_files(), based_on=live_fingerprint(), source=Source.EDITOR, user=current_user,
-                                 origin="edited in the browser")
+    candidate = create_candidate(
+        live_files(),
+        based_on=live_fingerprint(),
+        source=Source.EDITOR,
+        user=current_user,
+        origin="edited in the browser",
+    )
     db.session.commit()
     return redirect(url_for(".edit_files", candidate_id=candidate.id))
 
@@ -87,9 +94,18 @@ def edit_files(candidate_id: int):
     tree = candidate_files(candidate)
     problems = problems_of(candidate)
     db.session.commit()  # a first check is kept on the candidate
-    return render_template("publishing/edit_files.html", candidate=candidate, files=editable_files(tree),
-                           kinds=KIND_ORDER, modules=module_slugs(tree), problems=problems, form=FlaskForm(),
-                           editable={p for _, p in editable_files(tree)}, new_module_error=None, values={})
+    return render_template(
+        "publishing/edit_files.html",
+        candidate=candidate,
+        files=editable_files(tree),
+        kinds=KIND_ORDER,
+        modules=module_slugs(tree),
+        problems=problems,
+        form=FlaskForm(),
+        editable={p for _, p in editable_files(tree)},
+        new_module_error=None,
+        values={},
+    )
 
 
 @bp.route("/candidates/<int:candidate_id>/edit/<path:path>", methods=["GET", "POST"])
@@ -99,7 +115,11 @@ def edit(candidate_id: int, path: str):
     tree = candidate_files(candidate)
     kind = kind_of(path)
     if kind is None:
-        if request.method == "GET" and path in tree and (media_type(path.rpartition("/")[2]) or "").startswith("image/"):
+        if (
+            request.method == "GET"
+            and path in tree
+            and (media_type(path.rpartition("/")[2]) or "").startswith("image/")
+        ):
             return _image(tree[path], path)  # the preview's relative images resolve here
         if request.method == "GET" and path in tree:
             return redirect(url_for(".file", candidate_id=candidate.id, path=path))  # not edited here: shown as it is
@@ -124,8 +144,11 @@ def edit(candidate_id: int, path: str):
         return _render(candidate, tree, path, kind, text, problems, checked=True, others=others)
     if request.form.get("base") != digest(tree.get(path)):
         # Saved by someone else (or in another tab) since this text was loaded: never overwrite it unseen.
-        flash("Someone saved this file after you opened it. Your text is below, not saved: compare it with the "
-              "saved version (open this page again in another tab), then save again to replace theirs.", "error")
+        flash(
+            "Someone saved this file after you opened it. Your text is below, not saved: compare it with the "
+            "saved version (open this page again in another tab), then save again to replace theirs.",
+            "error",
+        )
         return _render(candidate, tree, path, kind, text, [], checked=False, status=409)
     return _save(candidate, path, text)
 
@@ -137,8 +160,9 @@ def _save(candidate, path: str, text: str):
     folder = working_copy(current_app.config)
     if folder is not None:
         try:
-            commit = commit_file(folder, path, data, current_user.display_name, current_user.email,
-                                 f"Edit {path} in the browser")
+            commit = commit_file(
+                folder, path, data, current_user.display_name, current_user.email, f"Edit {path} in the browser"
+            )
         except SaveError as exc:
             flash(f"Saved to the candidate, but not committed to the content repository: {exc}", "error")
     audit.record("content.file_saved", f"candidate:{saved.id}", path=path, commit=commit)
@@ -155,13 +179,27 @@ def _render(candidate, tree, path, kind, text, problems, checked, others=(), sta
     module = path.split("/")[1] if path.startswith("modules/") else None
     shown = preview(kind, path, text)
     lines = text.splitlines()
-    return render_template("publishing/edit.html", candidate=candidate, path=path, kind=kind, text=text,
-                           problems=problems, errors=[p for p in problems if not p.warning], checked=checked,
-                           others=others, preview=shown, lines=lines, by_line=_by_line(problems, len(lines)),
-                           module=module, exists=path in tree, form=FlaskForm(), image=image or {},
-                           base=digest(tree.get(path)),
-                           repo=working_copy(current_app.config) is not None,
-                           max_image_mb=_max_image() / 1_048_576), status
+    return render_template(
+        "publishing/edit.html",
+        candidate=candidate,
+        path=path,
+        kind=kind,
+        text=text,
+        problems=problems,
+        errors=[p for p in problems if not p.warning],
+        checked=checked,
+        others=others,
+        preview=shown,
+        lines=lines,
+        by_line=_by_line(problems, len(lines)),
+        module=module,
+        exists=path in tree,
+        form=FlaskForm(),
+        image=image or {},
+        base=digest(tree.get(path)),
+        repo=working_copy(current_app.config) is not None,
+        max_image_mb=_max_image() / 1_048_576,
+    ), status
 
 
 def _by_line(problems, count: int) -> dict[int, list]:
@@ -197,30 +235,59 @@ def edit_image(candidate_id: int, module_slug: str):
     name = (request.form.get("name") or (upload.filename if upload else "") or "").strip()
     name = name.lower()
     data = upload.read(_max_image() + 1) if upload else b""
-    problem = "Choose an image file to upload." if not upload or not upload.filename else \
-        image_problem(name, data, alt, _max_image())
+    problem = (
+        "Choose an image file to upload."
+        if not upload or not upload.filename
+        else image_problem(name, data, alt, _max_image())
+    )
     if problem is None and f"modules/{module_slug}/images/{name}" in tree and not request.form.get("replace"):
         problem = f"There is already an image called {name} in this module: give the new one another name."
     text = decode(tree[lesson])
     if problem:
-        return _render(candidate, tree, lesson, "lesson", text, [p for p in problems_of(candidate) if p.path == lesson],
-                       checked=False, status=422, image={"error": problem, "alt": alt, "name": name})
+        return _render(
+            candidate,
+            tree,
+            lesson,
+            "lesson",
+            text,
+            [p for p in problems_of(candidate) if p.path == lesson],
+            checked=False,
+            status=422,
+            image={"error": problem, "alt": alt, "name": name},
+        )
     try:
         saved = write_file(candidate, f"modules/{module_slug}/images/{name}", data, current_user)
     except CandidateError as exc:
-        return _render(candidate, tree, lesson, "lesson", text, [], checked=False, status=422,
-                       image={"error": str(exc), "alt": alt, "name": name})
+        return _render(
+            candidate,
+            tree,
+            lesson,
+            "lesson",
+            text,
+            [],
+            checked=False,
+            status=422,
+            image={"error": str(exc), "alt": alt, "name": name},
+        )
     folder = working_copy(current_app.config)
     if folder is not None:
         try:
-            commit_file(folder, f"modules/{module_slug}/images/{name}", data, current_user.display_name,
-                        current_user.email, f"Add image modules/{module_slug}/images/{name} in the browser")
+            commit_file(
+                folder,
+                f"modules/{module_slug}/images/{name}",
+                data,
+                current_user.display_name,
+                current_user.email,
+                f"Add image modules/{module_slug}/images/{name} in the browser",
+            )
         except SaveError as exc:
             flash(f"Uploaded to the candidate, but not committed to the content repository: {exc}", "error")
     audit.record("content.image_uploaded", f"candidate:{saved.id}", path=f"modules/{module_slug}/images/{name}")
     db.session.commit()
-    flash(f"Uploaded {name}. To show it in the lesson, paste this line where it belongs: {image_snippet(name, alt)}",
-          "success")
+    flash(
+        f"Uploaded {name}. To show it in the lesson, paste this line where it belongs: {image_snippet(name, alt)}",
+        "success",
+    )
     return redirect(url_for(".edit", candidate_id=saved.id, path=lesson, snippet=image_snippet(name, alt)))
 
 
@@ -236,21 +303,37 @@ def edit_new_module(candidate_id: int):
         added = new_module(tree, slug, title)
     except EditError as exc:
         problems = problems_of(candidate)
-        return render_template("publishing/edit_files.html", candidate=candidate, files=editable_files(tree),
-                               kinds=KIND_ORDER, modules=module_slugs(tree), problems=problems, form=FlaskForm(),
-                               editable={p for _, p in editable_files(tree)}, new_module_error=str(exc),
-                               values={"slug": slug, "title": title}), 422
+        return render_template(
+            "publishing/edit_files.html",
+            candidate=candidate,
+            files=editable_files(tree),
+            kinds=KIND_ORDER,
+            modules=module_slugs(tree),
+            problems=problems,
+            form=FlaskForm(),
+            editable={p for _, p in editable_files(tree)},
+            new_module_error=str(exc),
+            values={"slug": slug, "title": title},
+        ), 422
     saved = replace_files(candidate, {**tree, **added}, current_user)
     folder = working_copy(current_app.config)
     if folder is not None:
         try:
             for path, data in added.items():
-                commit_file(folder, path, data, current_user.display_name, current_user.email,
-                            f"New module {slug.strip()} from the template")
+                commit_file(
+                    folder,
+                    path,
+                    data,
+                    current_user.display_name,
+                    current_user.email,
+                    f"New module {slug.strip()} from the template",
+                )
         except SaveError as exc:
             flash(f"Added to the candidate, but not committed to the content repository: {exc}", "error")
     audit.record("content.module_added", f"candidate:{saved.id}", module=slug.strip())
     db.session.commit()
-    flash("The new module is a draft with placeholder text: replace every WRITE HERE, then remove 'draft: true'.",
-          "success")
+    flash(
+        "The new module is a draft with placeholder text: replace every WRITE HERE, then remove 'draft: true'.",
+        "success",
+    )
     return redirect(url_for(".edit", candidate_id=saved.id, path=next(iter(added))))

@@ -6,6 +6,7 @@ read-only and never on the command line: a token goes in an HTTP header through 
 configuration, an SSH key through GIT_SSH_COMMAND. Links and submodules in the repository are left out,
 as is anything that is not content (README, CI files...); those are listed for the author.
 """
+
 import base64
 import os
 import shlex
@@ -55,9 +56,15 @@ def source_from_config(config) -> GitSource | None:
     """The configured repository (LMS_CONTENT_REPO...), or None when there is none."""
     if not config.get("CONTENT_REPO"):
         return None
-    return GitSource(config["CONTENT_REPO"], config.get("CONTENT_BRANCH") or "main", config.get("CONTENT_REPO_PATH"),
-                     config.get("CONTENT_REPO_TOKEN"), config.get("CONTENT_REPO_SSH_KEY"),
-                     config.get("CONTENT_REPO_KNOWN_HOSTS"), int(config.get("CONTENT_GIT_TIMEOUT") or 25))
+    return GitSource(
+        config["CONTENT_REPO"],
+        config.get("CONTENT_BRANCH") or "main",
+        config.get("CONTENT_REPO_PATH"),
+        config.get("CONTENT_REPO_TOKEN"),
+        config.get("CONTENT_REPO_SSH_KEY"),
+        config.get("CONTENT_REPO_KNOWN_HOSTS"),
+        int(config.get("CONTENT_GIT_TIMEOUT") or 25),
+    )
 
 
 def fetch(source: GitSource, limits: Limits) -> Fetched:
@@ -66,8 +73,20 @@ def fetch(source: GitSource, limits: Limits) -> Fetched:
         raise FetchError("The repository or branch name is not valid.")
     with tempfile.TemporaryDirectory(prefix="lms-git-") as work:
         checkout = Path(work) / "repo"
-        _git(source, work, "clone", "--depth", "1", "--single-branch", "--no-tags", "--branch", source.branch,
-             "--", source.repo, str(checkout))
+        _git(
+            source,
+            work,
+            "clone",
+            "--depth",
+            "1",
+            "--single-branch",
+            "--no-tags",
+            "--branch",
+            source.branch,
+            "--",
+            source.repo,
+            str(checkout),
+        )
         commit = _git(source, work, "-C", str(checkout), "rev-parse", "HEAD").strip()
         listing = _git(source, work, "-C", str(checkout), "ls-tree", "-r", "-z", "--full-tree", "HEAD")
         files, skipped = _read_tree(checkout, listing, source.path, limits)
@@ -87,7 +106,7 @@ def _read_tree(checkout: Path, listing: str, path: str | None, limits: Limits) -
     for mode, kind, name in entries:
         if not name.startswith(prefix):
             continue
-        rel = name[len(prefix):]
+        rel = name[len(prefix) :]
         if kind != "blob" or mode == "120000":
             skipped.append(f"{rel}: a link or submodule, left out")
             continue
@@ -119,15 +138,29 @@ def _git(source: GitSource, home: str, *args: str) -> str:
     if source.token:
         # As an HTTP header (GitHub, GitLab and Gitea accept a token as a Basic password), never in the URL.
         basic = base64.b64encode(f"x-access-token:{source.token}".encode()).decode()
-        env.update({"GIT_CONFIG_COUNT": "2", "GIT_CONFIG_KEY_1": "http.extraHeader",
-                    "GIT_CONFIG_VALUE_1": f"Authorization: Basic {basic}"})
+        env.update(
+            {
+                "GIT_CONFIG_COUNT": "2",
+                "GIT_CONFIG_KEY_1": "http.extraHeader",
+                "GIT_CONFIG_VALUE_1": f"Authorization: Basic {basic}",
+            }
+        )
     if source.ssh_key:
         known = source.known_hosts or os.path.expanduser("~/.ssh/known_hosts")
-        env["GIT_SSH_COMMAND"] = (f"ssh -i {shlex.quote(source.ssh_key)} -o IdentitiesOnly=yes -o BatchMode=yes "
-                                  f"-o UserKnownHostsFile={shlex.quote(known)} -o StrictHostKeyChecking=yes")
+        env["GIT_SSH_COMMAND"] = (
+            f"ssh -i {shlex.quote(source.ssh_key)} -o IdentitiesOnly=yes -o BatchMode=yes "
+            f"-o UserKnownHostsFile={shlex.quote(known)} -o StrictHostKeyChecking=yes"
+        )
     try:
-        result = subprocess.run(["git", *args], env=env, capture_output=True, timeout=source.timeout,  # nosec B603
-                                check=False, text=True, errors="replace")
+        result = subprocess.run(
+            ["git", *args],
+            env=env,
+            capture_output=True,
+            timeout=source.timeout,  # nosec B603 B607 - the git on PATH, with an argument list, never a shell
+            check=False,
+            text=True,
+            errors="replace",
+        )
     except subprocess.TimeoutExpired:
         raise FetchError(f"git took longer than {source.timeout} seconds; try again later.") from None
     except OSError:

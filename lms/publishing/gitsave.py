@@ -4,6 +4,7 @@ Only when LMS_CONTENT_REPO is a local working copy (a folder with a .git); a rem
 (lms.publishing.git). git runs without a shell, with a time limit, without the system or user
 configuration, and commits only the one file saved, whatever else is in the working tree.
 """
+
 import os
 import subprocess  # nosec B404 - git is run with an argument list, never a shell
 from pathlib import Path
@@ -28,8 +29,9 @@ def working_copy(config) -> Path | None:
     return root / "content" if (root / "content").is_dir() else root
 
 
-def commit_file(folder: Path, path: str, data: bytes | None, name: str, email: str, message: str,
-                timeout: int = 60) -> str:
+def commit_file(
+    folder: Path, path: str, data: bytes | None, name: str, email: str, message: str, timeout: int = 60
+) -> str:
     """Write (or, with data None, delete) one content file in the working copy and commit it; the commit's id."""
     problem = path_problem(path)
     if problem:
@@ -53,13 +55,27 @@ def commit_file(folder: Path, path: str, data: bytes | None, name: str, email: s
 
 
 def _git(where: Path, args: list[str], name: str, email: str, timeout: int) -> str:
-    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(where), "LC_ALL": "C",
-           "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull, "GIT_TERMINAL_PROMPT": "0",
-           "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
-           "GIT_COMMITTER_NAME": "Peer Specialist Training editor", "GIT_COMMITTER_EMAIL": email}
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(where),
+        "LC_ALL": "C",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_AUTHOR_NAME": name,
+        "GIT_AUTHOR_EMAIL": email,
+        "GIT_COMMITTER_NAME": "Peer Specialist Training editor",
+        "GIT_COMMITTER_EMAIL": email,
+    }
     try:
-        done = subprocess.run(["git", "-C", str(where), *args], capture_output=True, text=True,  # nosec B603 B607
-                              timeout=timeout, env=env, check=False)
+        done = subprocess.run(
+            ["git", "-C", str(where), *args],
+            capture_output=True,
+            text=True,  # nosec B603 B607
+            timeout=timeout,
+            env=env,
+            check=False,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SaveError(f"git could not be run ({exc.__class__.__name__}).") from None
     if done.returncode != 0:

@@ -5,6 +5,7 @@ each trainee's standing in a changed course under both versions, certificates (w
 version they certified, so they never change), and open or waiting role-play attempts (which pin the
 role-play version they started on, lms.assessments QuizVersion, so they finish on it).
 """
+
 from collections import Counter
 from dataclasses import dataclass
 
@@ -110,15 +111,26 @@ def _module_detail(before, after) -> str:
 
 def _course_effects(live: Catalog, candidate: Catalog, course: Course) -> list[str]:
     """What happens to the trainees and certificates of one live course."""
-    certificates = db.session.scalar(select(func.count()).select_from(Certificate).where(
-        Certificate.course_slug == course.slug, Certificate.status.in_(LIVE))) or 0
-    kept = f"{_count(certificates, 'issued certificate')} {'is' if certificates == 1 else 'are'} unaffected" \
-        if certificates else "no certificates have been issued for it"
+    certificates = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Certificate)
+            .where(Certificate.course_slug == course.slug, Certificate.status.in_(LIVE))
+        )
+        or 0
+    )
+    kept = (
+        f"{_count(certificates, 'issued certificate')} {'is' if certificates == 1 else 'are'} unaffected"
+        if certificates
+        else "no certificates have been issued for it"
+    )
     after = candidate.course(course.slug)
     trainees = _trainees_in(live, course)
     if after is None:
-        return [f"{course.title} will no longer be offered: {_count(len(trainees), 'trainee')} who started it "
-                f"will not see it; {kept}."]
+        return [
+            f"{course.title} will no longer be offered: {_count(len(trainees), 'trainee')} who started it "
+            f"will not see it; {kept}."
+        ]
     before_modules = [m.slug for m in live.course_modules(course, include_drafts=False)]
     after_modules = [m.slug for m in candidate.course_modules(after, include_drafts=False)]
     if before_modules == after_modules and not _requirements_changed(live, candidate, before_modules):
@@ -133,8 +145,10 @@ def _course_effects(live: Catalog, candidate: Catalog, course: Course) -> list[s
             shown[f"{now.complete_count} of {len(now.modules)}"] += 1
         elif now.modules_complete and not was:
             gained += 1
-    effects = [f"{_count(n, 'trainee')} who completed {course.title} will show {label}; {kept}."
-               for label, n in sorted(shown.items())]
+    effects = [
+        f"{_count(n, 'trainee')} who completed {course.title} will show {label}; {kept}."
+        for label, n in sorted(shown.items())
+    ]
     if gained:
         effects.append(f"{_count(gained, 'trainee')} will now have completed every module of {course.title}.")
     if not effects:
@@ -145,6 +159,7 @@ def _course_effects(live: Catalog, candidate: Catalog, course: Course) -> list[s
 
 def _requirements_changed(live: Catalog, candidate: Catalog, slugs: list[str]) -> bool:
     """True when a module in the course gained or lost a required role-play (completion depends on them)."""
+
     def required(catalog, slug):
         module = catalog.module(slug)
         return tuple(q.slug for q in module.required_assessments) if module else ()
@@ -154,8 +169,12 @@ def _requirements_changed(live: Catalog, candidate: Catalog, slugs: list[str]) -
 
 def _trainees_in(catalog: Catalog, course: Course) -> list[int]:
     """Trainees with a lesson of the course opened."""
-    stmt = (select(LessonProgress.user_id).join(User, User.id == LessonProgress.user_id)
-            .where(LessonProgress.module_slug.in_(course.modules), User.role == "trainee").distinct())
+    stmt = (
+        select(LessonProgress.user_id)
+        .join(User, User.id == LessonProgress.user_id)
+        .where(LessonProgress.module_slug.in_(course.modules), User.role == "trainee")
+        .distinct()
+    )
     return sorted(db.session.scalars(stmt))
 
 
@@ -165,10 +184,18 @@ def _attempt_effects(changes: tuple[Change, ...]) -> list[str]:
         if change.kind != "role-play" or change.what == ADDED:
             continue
         module_slug, quiz_slug = change.slug.split("/", 1)
-        counts = dict(db.session.execute(
-            select(Attempt.state, func.count()).where(Attempt.module_slug == module_slug, Attempt.quiz_slug == quiz_slug,
-                                                      Attempt.state.in_((OPEN, PENDING)), Attempt.practice.is_(False))
-            .group_by(Attempt.state)).all())
+        counts = dict(
+            db.session.execute(
+                select(Attempt.state, func.count())
+                .where(
+                    Attempt.module_slug == module_slug,
+                    Attempt.quiz_slug == quiz_slug,
+                    Attempt.state.in_((OPEN, PENDING)),
+                    Attempt.practice.is_(False),
+                )
+                .group_by(Attempt.state)
+            ).all()
+        )
         parts = []
         if counts.get(OPEN):
             parts.append(f"{_count(counts[OPEN], 'open attempt')}")
@@ -176,8 +203,10 @@ def _attempt_effects(changes: tuple[Change, ...]) -> list[str]:
             parts.append(f"{_count(counts[PENDING], 'answer')} waiting for grading")
         if parts:
             one = sum(counts.get(s, 0) for s in (OPEN, PENDING)) == 1
-            effects.append(f"“{change.title}” is {change.what}: {' and '.join(parts)} {'stays' if one else 'stay'} "
-                           f"on the version {'it' if one else 'they'} started with; new attempts use the new version.")
+            effects.append(
+                f"“{change.title}” is {change.what}: {' and '.join(parts)} {'stays' if one else 'stay'} "
+                f"on the version {'it' if one else 'they'} started with; new attempts use the new version."
+            )
     return effects
 
 
@@ -185,11 +214,19 @@ def _attestation_effects(changes: tuple[Change, ...]) -> list[str]:
     effects = []
     for change in changes:
         if change.kind == "attestation" and change.what != ADDED:
-            signed = db.session.scalar(select(func.count()).select_from(AttestationSignature)
-                                       .where(AttestationSignature.attestation_slug == change.slug)) or 0
-            effects.append(f"“{change.title}” is {change.what}: {_count(signed, 'signature')} already given "
-                           f"{'keeps' if signed == 1 else 'keep'} the text that was signed; trainees who claim a "
-                           "certificate from now on sign the new text.")
+            signed = (
+                db.session.scalar(
+                    select(func.count())
+                    .select_from(AttestationSignature)
+                    .where(AttestationSignature.attestation_slug == change.slug)
+                )
+                or 0
+            )
+            effects.append(
+                f"“{change.title}” is {change.what}: {_count(signed, 'signature')} already given "
+                f"{'keeps' if signed == 1 else 'keep'} the text that was signed; trainees who claim a "
+                "certificate from now on sign the new text."
+            )
     return effects
 
 

@@ -1,4 +1,5 @@
 """Role-play maps for authors, and "Try from this scene": a practice walk that records nothing."""
+
 from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_wtf import FlaskForm
 
@@ -33,8 +34,15 @@ def rolemaps():
 def rolemap(module_slug: str, quiz_slug: str):
     module, quiz = _quiz_or_404(module_slug, quiz_slug)
     rolemap = build_map(quiz)
-    return render_template("publishing/rolemap.html", module=module, quiz=quiz, rolemap=rolemap,
-                           svg=map_svg(rolemap), competencies=catalog().competencies, form=FlaskForm())
+    return render_template(
+        "publishing/rolemap.html",
+        module=module,
+        quiz=quiz,
+        rolemap=rolemap,
+        svg=map_svg(rolemap),
+        competencies=catalog().competencies,
+        form=FlaskForm(),
+    )
 
 
 @bp.route("/roleplays/<module_slug>/<quiz_slug>/try", methods=["POST"])
@@ -56,7 +64,9 @@ def rolemap_walk(module_slug: str, quiz_slug: str):
     module, quiz = _quiz_or_404(module_slug, quiz_slug)
     walk = from_session(session.get(WALK_KEY), quiz, module.slug)
     if walk is None:
-        flash("Choose a scene to try from: the practice run was not started, or the role-play has changed since.", "info")
+        flash(
+            "Choose a scene to try from: the practice run was not started, or the role-play has changed since.", "info"
+        )
         return redirect(url_for(".rolemap", module_slug=module.slug, quiz_slug=quiz.slug))
     last = None
     if walk.steps and walk.steps[-1][1] is not None:
@@ -64,9 +74,17 @@ def rolemap_walk(module_slug: str, quiz_slug: str):
         last = quiz.scene(scene_id).choices[choice]
     here = current(quiz, walk)
     done = finished(quiz, walk)
-    return render_template("publishing/walk.html", module=module, quiz=quiz, walk=walk, last=last,
-                           scene=quiz.scene(here),
-                           done=done, outcome=results(quiz, walk) if done else None, form=FlaskForm())
+    return render_template(
+        "publishing/walk.html",
+        module=module,
+        quiz=quiz,
+        walk=walk,
+        last=last,
+        scene=quiz.scene(here),
+        done=done,
+        outcome=results(quiz, walk) if done else None,
+        form=FlaskForm(),
+    )
 
 
 @bp.route("/roleplays/<module_slug>/<quiz_slug>/try/answer", methods=["POST"])

@@ -1,4 +1,5 @@
 """Candidate content versions: stored in the database (so every process sees them), never live until published."""
+
 import enum
 from datetime import datetime
 

@@ -3,6 +3,7 @@
 Each operation flushes and audits; the view commits once, then serves the new version in its own
 process (the others follow the active version within CONTENT_CHECK_SECONDS, lms.content.versions).
 """
+
 import logging
 
 from sqlalchemy import select
@@ -29,10 +30,12 @@ class PublishError(Exception):
 def limits_from(config) -> Limits:
     """Upload and fetch limits (PUBLISH_MAX_* settings, else the defaults)."""
     defaults = Limits()
-    return Limits(archive_bytes=config.get("PUBLISH_MAX_UPLOAD_BYTES", defaults.archive_bytes),
-                  files=config.get("PUBLISH_MAX_FILES", defaults.files),
-                  file_bytes=config.get("PUBLISH_MAX_FILE_BYTES", defaults.file_bytes),
-                  total_bytes=config.get("PUBLISH_MAX_TOTAL_BYTES", defaults.total_bytes))
+    return Limits(
+        archive_bytes=config.get("PUBLISH_MAX_UPLOAD_BYTES", defaults.archive_bytes),
+        files=config.get("PUBLISH_MAX_FILES", defaults.files),
+        file_bytes=config.get("PUBLISH_MAX_FILE_BYTES", defaults.file_bytes),
+        total_bytes=config.get("PUBLISH_MAX_TOTAL_BYTES", defaults.total_bytes),
+    )
 
 
 def candidate_from_upload(data: bytes, filename: str, user: User, limits: Limits) -> Candidate:
@@ -44,8 +47,13 @@ def candidate_from_upload(data: bytes, filename: str, user: User, limits: Limits
     else:
         files, origin = upload.files, f"{filename}: the whole content"
     candidate = create_candidate(files, based_on=live_fingerprint(), source=Source.UPLOAD, user=user, origin=origin)
-    audit.record("content.candidate_uploaded", f"candidate:{candidate.id}", file=filename, module=upload.module,
-                 fingerprint=candidate.fingerprint[:12])
+    audit.record(
+        "content.candidate_uploaded",
+        f"candidate:{candidate.id}",
+        file=filename,
+        module=upload.module,
+        fingerprint=candidate.fingerprint[:12],
+    )
     return candidate
 
 
@@ -56,15 +64,33 @@ def candidate_from_git(source: GitSource, user: User | None, limits: Limits) -> 
     candidate already made from it.
     """
     fetched = fetch(source, limits)
-    existing = db.session.scalar(select(Candidate).where(
-        Candidate.source == Source.GIT, Candidate.state == CandidateState.OPEN,
-        Candidate.origin.endswith(f" at {fetched.commit[:12]}")).order_by(Candidate.id.desc()).limit(1))
+    existing = db.session.scalar(
+        select(Candidate)
+        .where(
+            Candidate.source == Source.GIT,
+            Candidate.state == CandidateState.OPEN,
+            Candidate.origin.endswith(f" at {fetched.commit[:12]}"),
+        )
+        .order_by(Candidate.id.desc())
+        .limit(1)
+    )
     if existing is not None:
         return existing, fetched.skipped, False
-    candidate = create_candidate(fetched.files, based_on=live_fingerprint(), source=Source.GIT, user=user,
-                                 origin=f"{source.label} at {fetched.commit[:12]}")
-    audit.record("content.candidate_fetched", f"candidate:{candidate.id}", actor_id=user.id if user else None,
-                 repository=source.label, commit=fetched.commit, fingerprint=candidate.fingerprint[:12])
+    candidate = create_candidate(
+        fetched.files,
+        based_on=live_fingerprint(),
+        source=Source.GIT,
+        user=user,
+        origin=f"{source.label} at {fetched.commit[:12]}",
+    )
+    audit.record(
+        "content.candidate_fetched",
+        f"candidate:{candidate.id}",
+        actor_id=user.id if user else None,
+        repository=source.label,
+        commit=fetched.commit,
+        fingerprint=candidate.fingerprint[:12],
+    )
     return candidate, fetched.skipped, True
 
 
@@ -79,12 +105,25 @@ def publish_candidate(candidate: Candidate, note: str, user: User) -> Publicatio
     previous = live_fingerprint()
     versions.publish(candidate.fingerprint, candidate.archive, note)
     candidate.state = CandidateState.PUBLISHED
-    publication = Publication(fingerprint=candidate.fingerprint, kind=PublicationKind.PUBLISH, candidate_id=candidate.id,
-                              previous=previous, by_id=user.id, note=note)
+    publication = Publication(
+        fingerprint=candidate.fingerprint,
+        kind=PublicationKind.PUBLISH,
+        candidate_id=candidate.id,
+        previous=previous,
+        by_id=user.id,
+        note=note,
+    )
     db.session.add(publication)
-    audit.record("content.published", f"content:{candidate.fingerprint[:12]}", actor_id=user.id,
-                 previous=(previous or "")[:12], candidate=candidate.id, source=candidate.source,
-                 origin=candidate.origin, note=note)
+    audit.record(
+        "content.published",
+        f"content:{candidate.fingerprint[:12]}",
+        actor_id=user.id,
+        previous=(previous or "")[:12],
+        candidate=candidate.id,
+        source=candidate.source,
+        origin=candidate.origin,
+        note=note,
+    )
     db.session.flush()
     logger.info("content %s published by user %s", candidate.fingerprint[:12], user.id)
     return publication
@@ -102,14 +141,22 @@ def rollback(fingerprint: str, note: str, user: User) -> Publication:
     errors = [p for p in check_content(extract(fingerprint, row.archive, content_state().cache))[1] if not p.warning]
     if errors:
         # Every process would try to load it and fail: the checker may have grown stricter since it was live.
-        raise PublishError(f"This version no longer passes the check ({len(errors)} error(s), e.g. {errors[0].message}), "
-                           "so it cannot be made live again. Upload a corrected copy instead.")
+        raise PublishError(
+            f"This version no longer passes the check ({len(errors)} error(s), e.g. {errors[0].message}), "
+            "so it cannot be made live again. Upload a corrected copy instead."
+        )
     versions.publish(fingerprint, row.archive, note)
-    publication = Publication(fingerprint=fingerprint, kind=PublicationKind.ROLLBACK, previous=previous, by_id=user.id,
-                              note=note)
+    publication = Publication(
+        fingerprint=fingerprint, kind=PublicationKind.ROLLBACK, previous=previous, by_id=user.id, note=note
+    )
     db.session.add(publication)
-    audit.record("content.rolled_back", f"content:{fingerprint[:12]}", actor_id=user.id,
-                 previous=(previous or "")[:12], note=note)
+    audit.record(
+        "content.rolled_back",
+        f"content:{fingerprint[:12]}",
+        actor_id=user.id,
+        previous=(previous or "")[:12],
+        note=note,
+    )
     db.session.flush()
     logger.info("content rolled back to %s by user %s", fingerprint[:12], user.id)
     return publication

@@ -1,6 +1,7 @@
 """Role-plays of a previewed candidate, in practice mode: the route so far lives in the author's session,
 never in the database (no Attempt or step rows), and is scored with the same rules as real attempts.
 `?from=<scene id>` starts a new route at that scene ("try from this scene")."""
+
 from flask import abort, flash, redirect, render_template, request, session, url_for
 
 from ..assessments.scoring import Step, next_scene, score_path
@@ -39,10 +40,20 @@ def practice(course_slug: str, module_slug: str, quiz_slug: str):
         return redirect(url_for(".practice", course_slug=course.slug, module_slug=module.slug, quiz_slug=quiz.slug))
     current = _current(quiz, steps, start)
     last = quiz.scene(steps[-1][0]) if steps else None
-    feedback = (last, last.choices[steps[-1][1]]) if last and last.kind == "choice" and quiz.feedback == "immediate" else None
+    feedback = (
+        (last, last.choices[steps[-1][1]]) if last and last.kind == "choice" and quiz.feedback == "immediate" else None
+    )
     result = score_path(quiz, [Step(s, c) for s, c in steps]) if current is None or current.is_ending else None
-    return render_template("publishing/practice.html", course=course, module=module, quiz=quiz, scene=current,
-                           feedback=feedback, result=result, step_number=len(steps) + 1)
+    return render_template(
+        "publishing/practice.html",
+        course=course,
+        module=module,
+        quiz=quiz,
+        scene=current,
+        feedback=feedback,
+        result=result,
+        step_number=len(steps) + 1,
+    )
 
 
 def _still_valid(quiz, steps: list) -> bool:

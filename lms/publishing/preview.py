@@ -4,6 +4,7 @@ The session holds the candidate's fingerprint (and id, so an edit that changes t
 preview going). Only requests that carry it pay for it: one small query to follow edits, and the
 candidate's catalog from this process's cache. Everyone else's requests are untouched.
 """
+
 from urllib.parse import urlsplit
 
 from flask import flash, g, redirect, request, session, url_for
@@ -43,8 +44,11 @@ def apply_preview():
     if not current_user.is_authenticated or not current_user.is_author:
         stop_preview()  # only authors preview; a session that lost the permission goes back to live
         return None
-    row = db.session.execute(select(Candidate.fingerprint, Candidate.state, Candidate.error_count)
-                             .where(Candidate.id == session.get(PREVIEW_CANDIDATE))).first()
+    row = db.session.execute(
+        select(Candidate.fingerprint, Candidate.state, Candidate.error_count).where(
+            Candidate.id == session.get(PREVIEW_CANDIDATE)
+        )
+    ).first()
     if row is None or row.state != CandidateState.OPEN or row.error_count:
         stop_preview()
         flash("The preview ended: that candidate was published, set aside, or now has errors.", "info")
@@ -60,8 +64,15 @@ def apply_preview():
         return None
     args = request.view_args or {}
     if request.endpoint == "courses.roleplay_start":
-        return redirect(url_for("publishing.practice", course_slug=args["course_slug"],
-                                module_slug=args["module_slug"], quiz_slug=args["quiz_slug"]), 303)
+        return redirect(
+            url_for(
+                "publishing.practice",
+                course_slug=args["course_slug"],
+                module_slug=args["module_slug"],
+                quiz_slug=args["quiz_slug"],
+            ),
+            303,
+        )
     flash("Nothing is recorded while you preview. Stop previewing to use the live site.", "info")
     # Back to the page the form was on (its path only: the referrer's host is never trusted).
     return redirect(safe_next(urlsplit(request.referrer or "").path), 303)

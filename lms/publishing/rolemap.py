@@ -3,6 +3,7 @@
 Built from the parsed role-play with the same graph and scoring functions that `content check` and
 attempts use, so the map can never disagree with how a trainee is scored.
 """
+
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -77,21 +78,44 @@ def build_map(quiz: Quiz) -> RoleplayMap:
     by_id = {s.id: s for s in scenes}
     layers = _layers(scenes, by_id)
     passing = _passing_routes(quiz)
-    entries = tuple(SceneEntry(scene=s, arrows=_arrows(s), layer=layers[s.id],
-                               passing=(passing.get(s.id) is not None) if s.is_ending else None,
-                               unsafe=s.id in quiz.unsafe_endings) for s in scenes)
+    entries = tuple(
+        SceneEntry(
+            scene=s,
+            arrows=_arrows(s),
+            layer=layers[s.id],
+            passing=(passing.get(s.id) is not None) if s.is_ending else None,
+            unsafe=s.id in quiz.unsafe_endings,
+        )
+        for s in scenes
+    )
     found = next((route for route in passing.values() if route is not None), None)
-    return RoleplayMap(quiz=quiz, entries=entries, best=_extreme(quiz, best=True), worst=_extreme(quiz, best=False),
-                       passing_route=tuple(found) if found else None,
-                       ends_by_arrow=any(a.target == END for e in entries for a in e.arrows))
+    return RoleplayMap(
+        quiz=quiz,
+        entries=entries,
+        best=_extreme(quiz, best=True),
+        worst=_extreme(quiz, best=False),
+        passing_route=tuple(found) if found else None,
+        ends_by_arrow=any(a.target == END for e in entries for a in e.arrows),
+    )
 
 
 def _arrows(scene: Scene) -> tuple[Arrow, ...]:
     if scene.kind == "written":
-        return (Arrow(None, Markup("Written answer, scored by a trainer"), scene.next, scene.rubric_points,
-                      tuple(sorted(_rubric_competencies(scene).items())), False, None),)
-    return tuple(Arrow(c.index, c.text, c.target, c.points, tuple(sorted(c.competency_points().items())), c.critical,
-                       c.feedback) for c in scene.choices)
+        return (
+            Arrow(
+                None,
+                Markup("Written answer, scored by a trainer"),
+                scene.next,
+                scene.rubric_points,
+                tuple(sorted(_rubric_competencies(scene).items())),
+                False,
+                None,
+            ),
+        )
+    return tuple(
+        Arrow(c.index, c.text, c.target, c.points, tuple(sorted(c.competency_points().items())), c.critical, c.feedback)
+        for c in scene.choices
+    )
 
 
 def _rubric_competencies(scene: Scene) -> dict[str, int]:
@@ -135,6 +159,7 @@ def _passing_routes(quiz: Quiz) -> dict[str, list[str] | None]:
 # Dinkelbach's method: for a candidate ratio r, one pass over the acyclic graph finds the route that
 # most improves on `earned - r × possible`; repeating with that route's ratio ends at the optimum
 # after a few passes (each strictly improves r, and there are finitely many routes).
+
 
 def _extreme(quiz: Quiz, best: bool) -> Route | None:
     """The complete non-critical route with the highest (best) or lowest percent."""

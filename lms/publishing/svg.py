@@ -1,4 +1,5 @@
 """The role-play map drawn as SVG text on the server: no script, every piece of author text escaped."""
+
 from markupsafe import Markup, escape
 
 from ..content.quiz import END
@@ -27,14 +28,16 @@ def map_svg(rolemap: RoleplayMap) -> Markup:
         for n, scene_id in enumerate(ids):
             place[scene_id] = (left + n * (WIDTH + GAP_X), MARGIN + layer * (HEIGHT + GAP_Y))
     label = _summary(rolemap)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="rolemap-graph" viewBox="0 0 {width:g} {height:g}" '
-             f'width="{width:g}" height="{height:g}" role="img" aria-label="{escape(label)}" '
-             'font-family="system-ui, sans-serif" font-size="13">',
-             f"<title>{escape(label)}</title>",
-             '<defs><marker id="arrowhead" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-             'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#1d2330"/></marker>'
-             '<marker id="arrowhead-critical" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
-             'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#a12a2a"/></marker></defs>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="rolemap-graph" viewBox="0 0 {width:g} {height:g}" '
+        f'width="{width:g}" height="{height:g}" role="img" aria-label="{escape(label)}" '
+        'font-family="system-ui, sans-serif" font-size="13">',
+        f"<title>{escape(label)}</title>",
+        '<defs><marker id="arrowhead" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#1d2330"/></marker>'
+        '<marker id="arrowhead-critical" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" '
+        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#a12a2a"/></marker></defs>',
+    ]
     layer_of = {e.scene.id: e.layer for e in rolemap.entries} | {END: len(rows) - 1}
     for entry in rolemap.entries:
         parts.extend(_edges(entry, place, layer_of, width))
@@ -42,17 +45,21 @@ def map_svg(rolemap: RoleplayMap) -> Markup:
         parts.append(_box(entry, place[entry.scene.id]))
     if rolemap.ends_by_arrow:
         x, y = place[END]
-        parts.append(f'<g class="node node-end"><rect x="{x:g}" y="{y:g}" width="{WIDTH}" height="{HEIGHT}" rx="27" '
-                     f'fill="#eef3f7" stroke="#1d2330" stroke-width="2"/>'
-                     f'<text x="{x + WIDTH / 2:g}" y="{y + 32:g}" text-anchor="middle" font-weight="700">End</text></g>')
+        parts.append(
+            f'<g class="node node-end"><rect x="{x:g}" y="{y:g}" width="{WIDTH}" height="{HEIGHT}" rx="27" '
+            f'fill="#eef3f7" stroke="#1d2330" stroke-width="2"/>'
+            f'<text x="{x + WIDTH / 2:g}" y="{y + 32:g}" text-anchor="middle" font-weight="700">End</text></g>'
+        )
     parts.append("</svg>")
-    return Markup("".join(parts))
+    return Markup("".join(parts))  # nosec B704 - every author text in it went through escape()
 
 
 def _summary(rolemap: RoleplayMap) -> str:
     endings = sum(1 for e in rolemap.entries if e.scene.is_ending)
-    return (f"Map of the role-play “{rolemap.quiz.title}”: {len(rolemap.entries)} scenes, {endings} ending scenes, "
-            f"{rolemap.critical_count} critical choices. The list of scenes on this page gives the same map as text.")
+    return (
+        f"Map of the role-play “{rolemap.quiz.title}”: {len(rolemap.entries)} scenes, {endings} ending scenes, "
+        f"{rolemap.critical_count} critical choices. The list of scenes on this page gives the same map as text."
+    )
 
 
 def _edges(entry: SceneEntry, place: dict, layer_of: dict, width: float) -> list[str]:
@@ -78,16 +85,20 @@ def _edges(entry: SceneEntry, place: dict, layer_of: dict, width: float) -> list
             side = -1 if (sx + ex) / 2 < width / 2 else 1
             edge_x = (MARGIN + 40 + 12 * n) if side < 0 else (width - MARGIN - 40 - 12 * n)
             bow = edge_x - (sx + ex) / 2
-            shape = (f'<path d="M{sx:g},{sy:g} C{sx + bow * 1.3:g},{sy + GAP_Y:g} {ex + bow * 1.3:g},{ey - GAP_Y:g} '
-                     f'{ex:g},{ey:g}" fill="none"')
+            shape = (
+                f'<path d="M{sx:g},{sy:g} C{sx + bow * 1.3:g},{sy + GAP_Y:g} {ex + bow * 1.3:g},{ey - GAP_Y:g} '
+                f'{ex:g},{ey:g}" fill="none"'
+            )
             lx, ly = (sx + ex) / 2 + bow * 0.95, (sy + ey) / 2
         else:
             shape = f'<line x1="{sx:g}" y1="{sy:g}" x2="{ex:g}" y2="{ey:g}"'
             lx, ly = sx + (ex - sx) * 0.35, sy + (ey - sy) * 0.35
         # A white box under the label keeps it readable where it crosses a line.
-        out.append(f'<g class="edge">{shape} stroke="{colour}" stroke-width="2"{dash} marker-end="url(#{marker})"/>'
-                   f'<rect x="{lx + 1:g}" y="{ly - 12:g}" width="{len(text) * 7 + 6}" height="16" fill="#ffffff"/>'
-                   f'<text x="{lx + 4:g}" y="{ly:g}" font-size="12" fill="{colour}">{escape(text)}</text></g>')
+        out.append(
+            f'<g class="edge">{shape} stroke="{colour}" stroke-width="2"{dash} marker-end="url(#{marker})"/>'
+            f'<rect x="{lx + 1:g}" y="{ly - 12:g}" width="{len(text) * 7 + 6}" height="16" fill="#ffffff"/>'
+            f'<text x="{lx + 4:g}" y="{ly:g}" font-size="12" fill="{colour}">{escape(text)}</text></g>'
+        )
     return out
 
 
@@ -98,10 +109,12 @@ def _box(entry: SceneEntry, at: tuple[float, float]) -> str:
     stroke = "#a12a2a" if entry.unsafe else "#1f5f8b"
     kind = {"written": "Written: ", "ending": "Ending: "}.get(scene.kind, "")
     title = _clip(kind + (scene.title or ""), TITLE_CHARS)
-    return (f'<g class="node"><rect x="{x:g}" y="{y:g}" width="{WIDTH}" height="{HEIGHT}" rx="6" fill="{fill}" '
-            f'stroke="{stroke}" stroke-width="{3 if scene.is_ending else 2}"/>'
-            f'<text x="{x + 10:g}" y="{y + 22:g}" font-weight="700" fill="#1d2330">{escape(_clip(scene.id, ID_CHARS))}</text>'
-            f'<text x="{x + 10:g}" y="{y + 42:g}" fill="#1d2330">{escape(title)}</text></g>')
+    return (
+        f'<g class="node"><rect x="{x:g}" y="{y:g}" width="{WIDTH}" height="{HEIGHT}" rx="6" fill="{fill}" '
+        f'stroke="{stroke}" stroke-width="{3 if scene.is_ending else 2}"/>'
+        f'<text x="{x + 10:g}" y="{y + 22:g}" font-weight="700" fill="#1d2330">{escape(_clip(scene.id, ID_CHARS))}</text>'
+        f'<text x="{x + 10:g}" y="{y + 42:g}" fill="#1d2330">{escape(title)}</text></g>'
+    )
 
 
 def _clip(text: str, chars: int) -> str:

@@ -1,9 +1,10 @@
-""""Try from this scene": a practice walk through a role-play kept only in the author's session. Pure.
+""" "Try from this scene": a practice walk through a role-play kept only in the author's session. Pure.
 
 Practice attempts are rows (lms.assessments.attempts, `practice=True`) and always start at the first
 scene; a walk from the middle of a role-play is a different thing, so it lives in the signed session
 cookie (a few scene ids and choice numbers) and writes nothing to the database.
 """
+
 from dataclasses import dataclass
 
 from ..assessments.scoring import Result, Step, next_scene, score_path
@@ -24,8 +25,13 @@ class Walk:
     steps: tuple[tuple[str, int | None], ...] = ()
 
     def to_session(self) -> dict:
-        return {"m": self.module, "q": self.quiz, "f": self.fingerprint, "s": self.start,
-                "steps": [list(step) for step in self.steps]}
+        return {
+            "m": self.module,
+            "q": self.quiz,
+            "f": self.fingerprint,
+            "s": self.start,
+            "steps": [list(step) for step in self.steps],
+        }
 
 
 def from_session(data, quiz: Quiz, module: str) -> Walk | None:

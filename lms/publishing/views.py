@@ -1,4 +1,5 @@
 """Publishing pages: get changes (upload, git), check and preview a candidate, see its impact, publish, roll back."""
+
 import hashlib
 import hmac
 import logging
@@ -53,10 +54,17 @@ def _index(upload_form: UploadForm, status: int = 200):
     last = {}
     for publication in publications:
         last.setdefault(publication.fingerprint, publication)
-    return render_template("publishing/index.html", candidates=candidates, versions=versions, last=last,
-                           upload_form=upload_form, form=FlaskForm(), git=source_from_config(current_app.config),
-                           live=content_state().fingerprint, names=_names({p.by_id for p in publications} |
-                                                                          {c.created_by_id for c in candidates})), status
+    return render_template(
+        "publishing/index.html",
+        candidates=candidates,
+        versions=versions,
+        last=last,
+        upload_form=upload_form,
+        form=FlaskForm(),
+        git=source_from_config(current_app.config),
+        live=content_state().fingerprint,
+        names=_names({p.by_id for p in publications} | {c.created_by_id for c in candidates}),
+    ), status
 
 
 def _large_form(view):
@@ -83,8 +91,9 @@ def upload():
         return _index(form, 422)
     stream = form.archive.data
     try:
-        candidate = candidate_from_upload(stream.read(limits.archive_bytes + 1), stream.filename or "upload.zip",
-                                          current_user, limits)
+        candidate = candidate_from_upload(
+            stream.read(limits.archive_bytes + 1), stream.filename or "upload.zip", current_user, limits
+        )
     except UploadError as exc:
         db.session.rollback()
         form.archive.errors = [str(exc)]
@@ -109,8 +118,9 @@ def fetch():
     if not new:
         flash("That commit was fetched before: here is its candidate.", "info")
     if skipped:
-        flash(f"{len(skipped)} file(s) in the repository are not content and were left out "
-              f"(e.g. {skipped[0]}).", "info")
+        flash(
+            f"{len(skipped)} file(s) in the repository are not content and were left out (e.g. {skipped[0]}).", "info"
+        )
     return redirect(url_for(".candidate", candidate_id=candidate.id))
 
 
@@ -121,10 +131,18 @@ def candidate(candidate_id: int):
     problems = problems_of(found)
     catalog = catalog_for(found) if not found.error_count else None
     summary = impact(live_catalog(), catalog) if catalog is not None and found.is_open else None
-    return render_template("publishing/candidate.html", candidate=found, problems=problems, catalog=catalog,
-                           impact=summary, publish_form=PublishForm(), form=FlaskForm(), files=changed_files(found),
-                           edit_endpoint="publishing.edit" if "publishing.edit" in current_app.view_functions else None,
-                           names=_names({found.created_by_id, found.updated_by_id}))
+    return render_template(
+        "publishing/candidate.html",
+        candidate=found,
+        problems=problems,
+        catalog=catalog,
+        impact=summary,
+        publish_form=PublishForm(),
+        form=FlaskForm(),
+        files=changed_files(found),
+        edit_endpoint="publishing.edit" if "publishing.edit" in current_app.view_functions else None,
+        names=_names({found.created_by_id, found.updated_by_id}),
+    )
 
 
 @bp.route("/candidates/<int:candidate_id>/files/<path:path>")
@@ -138,8 +156,14 @@ def file(candidate_id: int, path: str):
     data = files[path]
     text = data.decode("utf-8", errors="replace") if path.endswith((".md", ".yaml")) else None
     problems = [p for p in problems_of(found) if p.path == path]
-    return render_template("publishing/file.html", candidate=found, path=path, lines=text.splitlines() if text else None,
-                           size=len(data), problems={p.line: p for p in problems})
+    return render_template(
+        "publishing/file.html",
+        candidate=found,
+        path=path,
+        lines=text.splitlines() if text else None,
+        size=len(data),
+        problems={p.line: p for p in problems},
+    )
 
 
 @bp.route("/candidates/<int:candidate_id>/preview", methods=["POST"])
@@ -248,7 +272,9 @@ def webhook():
     body = request.get_data(cache=True)
     expected = "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
     given = request.headers.get("X-Hub-Signature-256") or request.headers.get("X-Gitea-Signature-256") or ""
-    if not hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace")):  # bytes: any header is compared, never a 500
+    if not hmac.compare_digest(
+        expected.encode(), given.encode("utf-8", "replace")
+    ):  # bytes: any header is compared, never a 500
         logger.warning("content webhook: bad signature from %s", request.remote_addr)
         abort(403)
     ref = (request.get_json(silent=True) or {}).get("ref")
@@ -260,7 +286,12 @@ def webhook():
         db.session.rollback()
         return {"fetched": False, "reason": str(exc)}, 502
     db.session.commit()
-    return {"fetched": True, "candidate": candidate.id, "new": new, "errors": candidate.error_count}, 201 if new else 200
+    return {
+        "fetched": True,
+        "candidate": candidate.id,
+        "new": new,
+        "errors": candidate.error_count,
+    }, 201 if new else 200
 
 
 def _candidate_or_404(candidate_id: int) -> Candidate:

@@ -1,4 +1,5 @@
 """What a trainee has read."""
+
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint

@@ -1,4 +1,5 @@
 """A trainee's reading of each lesson: time credited and the lesson finished. Operations flush, never commit."""
+
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,8 +26,9 @@ def _get_or_create(user_id: int, course: Course, module: Module) -> LessonProgre
         return row
     try:
         with db.session.begin_nested():
-            row = LessonProgress(user_id=user_id, module_slug=module.slug, course_slug=course.slug,
-                                 module_fingerprint=module.fingerprint)
+            row = LessonProgress(
+                user_id=user_id, module_slug=module.slug, course_slug=course.slug, module_fingerprint=module.fingerprint
+            )
             db.session.add(row)
     except IntegrityError:
         # A second tab opened the lesson at the same moment: use its row.
@@ -56,8 +58,9 @@ def credit_time(row: LessonProgress, module: Module) -> None:
 QUIET_SECONDS = 60
 
 
-def view_needs_write(row: "LessonProgress | ProgressSnapshot | None", course: Course, module: Module,
-                     section: int | None = None) -> bool:
+def view_needs_write(
+    row: "LessonProgress | ProgressSnapshot | None", course: Course, module: Module, section: int | None = None
+) -> bool:
     """Whether a lesson view must be recorded: a first view, another course or version, a move to
     another section (`section` None: the lesson's own address, which keeps the place), or time passed."""
     if row is None or row.course_slug != course.slug or row.module_fingerprint != module.fingerprint:
@@ -86,9 +89,14 @@ class ProgressSnapshot:
 
 
 _PROGRESS = LessonProgress.__table__
-_SNAPSHOT = select(_PROGRESS.c.course_slug, _PROGRESS.c.module_fingerprint, _PROGRESS.c.last_opened_at,
-                   _PROGRESS.c.finished_at, _PROGRESS.c.seconds_spent, _PROGRESS.c.section).where(
-    _PROGRESS.c.user_id == bindparam("user"), _PROGRESS.c.module_slug == bindparam("module"))
+_SNAPSHOT = select(
+    _PROGRESS.c.course_slug,
+    _PROGRESS.c.module_fingerprint,
+    _PROGRESS.c.last_opened_at,
+    _PROGRESS.c.finished_at,
+    _PROGRESS.c.seconds_spent,
+    _PROGRESS.c.section,
+).where(_PROGRESS.c.user_id == bindparam("user"), _PROGRESS.c.module_slug == bindparam("module"))
 
 
 def peek_progress(user_id: int, module_slug: str) -> ProgressSnapshot | None:

@@ -1,4 +1,5 @@
 """Trainers' pages: cohorts, live sessions, progress, transcripts, analytics, overrides and content status."""
+
 from flask import Flask
 
 from . import authoring, certificates, grading, views

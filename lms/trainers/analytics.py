@@ -3,6 +3,7 @@
 Choice counts use attempts on the current version of the role-play only: an edited file may have
 different choices, and mixing versions would count the wrong ones.
 """
+
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -35,8 +36,12 @@ class QuizStats:
 
 
 def quiz_stats(module_slug: str, quiz: Quiz, cohort_id: int | None = None) -> QuizStats:
-    stmt = select(Attempt).where(Attempt.module_slug == module_slug, Attempt.quiz_slug == quiz.slug,
-                                 Attempt.state.in_((PASSED, FAILED)), Attempt.practice.is_(False))
+    stmt = select(Attempt).where(
+        Attempt.module_slug == module_slug,
+        Attempt.quiz_slug == quiz.slug,
+        Attempt.state.in_((PASSED, FAILED)),
+        Attempt.practice.is_(False),
+    )
     if cohort_id is not None:
         stmt = stmt.where(Attempt.user_id.in_(select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)))
     stats = QuizStats(quiz, choices={s.id: Counter() for s in quiz.scenes if s.kind == "choice"})
@@ -66,15 +71,19 @@ def bar_chart(title: str, labels: list[str], values: list[float], unit: str = ""
     height = max(len(values), 1) * (bar_height + gap) + gap
     top = max(values, default=0) or 1
     summary = "; ".join(f"{label}: {value:g}{unit}" for label, value in zip(labels, values, strict=False))
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{_slug(title)}-t {_slug(title)}-d" '
-             f'preserveAspectRatio="xMinYMin meet"><title id="{_slug(title)}-t">{escape(title)}</title>'
-             f'<desc id="{_slug(title)}-d">{escape(summary)}</desc>']
+    parts = [
+        f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" aria-labelledby="{_slug(title)}-t {_slug(title)}-d" '
+        f'preserveAspectRatio="xMinYMin meet"><title id="{_slug(title)}-t">{escape(title)}</title>'
+        f'<desc id="{_slug(title)}-d">{escape(summary)}</desc>'
+    ]
     for i, (label, value) in enumerate(zip(labels, values, strict=False)):
         y = gap + i * (bar_height + gap)
         length = (width - label_width - 60) * value / top
-        parts.append(f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end" class="chart-label">{escape(label[:32])}</text>'
-                     f'<rect x="{label_width}" y="{y}" width="{max(length, 1):.1f}" height="{bar_height}" class="chart-bar"/>'
-                     f'<text x="{label_width + length + 6:.1f}" y="{y + 15}" class="chart-value">{value:g}{escape(unit)}</text>')
+        parts.append(
+            f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end" class="chart-label">{escape(label[:32])}</text>'
+            f'<rect x="{label_width}" y="{y}" width="{max(length, 1):.1f}" height="{bar_height}" class="chart-bar"/>'
+            f'<text x="{label_width + length + 6:.1f}" y="{y + 15}" class="chart-value">{value:g}{escape(unit)}</text>'
+        )
     parts.append("</svg>")
     # Every value above was escaped; the markup is our own.
     return Markup("".join(parts))  # nosec B704

@@ -1,4 +1,5 @@
 """The authoring loop: content status, reload without restarting, and previews of draft modules."""
+
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
@@ -24,9 +25,17 @@ def status():
     versions = db.session.scalars(select(ContentVersion).order_by(ContentVersion.published_at.desc()).limit(10)).all()
     courses_of = {m: [c for c in catalog().courses.values() if m in c.modules] for m in catalog().modules}
     idle_cap = timedelta(minutes=current_app.config["LESSON_IDLE_CAP_MINUTES"])
-    return render_template("trainers/content.html", state=state, problems=problems, versions=versions,
-                           catalog=catalog(), courses_of=courses_of, form=FlaskForm(),
-                           times=module_times(catalog(), idle_cap), min_trainees=MIN_TRAINEES)
+    return render_template(
+        "trainers/content.html",
+        state=state,
+        problems=problems,
+        versions=versions,
+        catalog=catalog(),
+        courses_of=courses_of,
+        form=FlaskForm(),
+        times=module_times(catalog(), idle_cap),
+        min_trainees=MIN_TRAINEES,
+    )
 
 
 @bp.route("/reload", methods=["POST"])
@@ -40,12 +49,19 @@ def reload():
         audit.record("content.published", f"content:{state.fingerprint[:12]}", previous=(before or "")[:12])
         db.session.commit()
         changed = before != state.fingerprint
-        flash("The content on disk is good and is now served by every app process." if changed
-              else "The content on disk has not changed since it was published.", "success")
+        flash(
+            "The content on disk is good and is now served by every app process."
+            if changed
+            else "The content on disk has not changed since it was published.",
+            "success",
+        )
     else:
         db.session.rollback()
-        flash(f"The content on disk has {len(state.problems)} error(s), so the last good version is still served. "
-              "Fix the errors listed below and reload again.", "error")
+        flash(
+            f"The content on disk has {len(state.problems)} error(s), so the last good version is still served. "
+            "Fix the errors listed below and reload again.",
+            "error",
+        )
     return redirect(url_for(".status"))
 
 

@@ -1,4 +1,5 @@
 """Trainers' certificate pages: the list, approving requests, and managing one certificate."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -24,8 +25,14 @@ def staff_list():
     certificates = find_certificates(query, access.trainee_filter(current_user, Certificate.user_id))
     requests_ = pending_requests(access.trainee_filter(current_user, CertificateRequest.user_id))
     users = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_({r.user_id for r in requests_})))}
-    return render_template("certificates/staff_list.html", certificates=certificates, query=query,
-                           requests=requests_, users=users, form=DecisionForm())
+    return render_template(
+        "certificates/staff_list.html",
+        certificates=certificates,
+        query=query,
+        requests=requests_,
+        users=users,
+        form=DecisionForm(),
+    )
 
 
 @bp.route("/requests/<int:request_id>", methods=["POST"])
@@ -80,8 +87,17 @@ def manage(cert_id: str):
     except IssueError as exc:
         db.session.rollback()
         flash(str(exc), "error")
-    events = db.session.scalars(select(audit.AuditEvent).where(audit.AuditEvent.subject == f"certificate:{cert.id}")
-                                .order_by(audit.AuditEvent.at)).all()
-    return render_template("certificates/manage.html", cert=cert, status=cert.effective_status(), status_form=status_form,
-                           reissue_form=reissue_form, recertify_form=recertify_form,
-                           events=events), 200 if request.method == "GET" else 422
+    events = db.session.scalars(
+        select(audit.AuditEvent)
+        .where(audit.AuditEvent.subject == f"certificate:{cert.id}")
+        .order_by(audit.AuditEvent.at)
+    ).all()
+    return render_template(
+        "certificates/manage.html",
+        cert=cert,
+        status=cert.effective_status(),
+        status_form=status_form,
+        reissue_form=reissue_form,
+        recertify_form=recertify_form,
+        events=events,
+    ), 200 if request.method == "GET" else 422

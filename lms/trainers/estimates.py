@@ -5,6 +5,7 @@ estimate is honest. Time on a module is the lesson's reading time (already cappe
 time between answers in its role-plays, each gap capped the same way, so a tab left open overnight
 does not count as study.
 """
+
 from dataclasses import dataclass
 from datetime import timedelta
 from statistics import median
@@ -33,14 +34,18 @@ def module_times(catalog: Catalog, idle_cap: timedelta) -> list[ModuleTime]:
     """Declared minutes beside the median real time, for every module in the catalog."""
     spent: dict[tuple[int, str], float] = {}
     for user_id, module_slug, seconds in db.session.execute(
-            select(LessonProgress.user_id, LessonProgress.module_slug, LessonProgress.seconds_spent)
-            .where(LessonProgress.finished_at.is_not(None))):
+        select(LessonProgress.user_id, LessonProgress.module_slug, LessonProgress.seconds_spent).where(
+            LessonProgress.finished_at.is_not(None)
+        )
+    ):
         spent[(user_id, module_slug)] = float(seconds or 0)
     previous: dict[int, object] = {}
     for attempt_id, user_id, module_slug, started_at, answered_at in db.session.execute(
-            select(Attempt.id, Attempt.user_id, Attempt.module_slug, Attempt.started_at, AttemptStep.created_at)
-            .join(AttemptStep, AttemptStep.attempt_id == Attempt.id)
-            .where(Attempt.practice.is_(False)).order_by(Attempt.id, AttemptStep.position)):
+        select(Attempt.id, Attempt.user_id, Attempt.module_slug, Attempt.started_at, AttemptStep.created_at)
+        .join(AttemptStep, AttemptStep.attempt_id == Attempt.id)
+        .where(Attempt.practice.is_(False))
+        .order_by(Attempt.id, AttemptStep.position)
+    ):
         if (user_id, module_slug) not in spent:
             continue  # only trainees who finished the lesson are counted
         since = previous.get(attempt_id, started_at)

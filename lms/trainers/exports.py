@@ -1,4 +1,5 @@
 """Trainers' CSV downloads, built as rows: a cohort's progress and one trainee's whole record."""
+
 from ..assessments.api import attempts_of
 from ..assessments.attempts import quiz_for_attempt
 from ..auth.models import User
@@ -14,12 +15,22 @@ def cohort_progress(catalog: Catalog, cohort: Cohort) -> SafeCsv:
     """One row per trainee: each module's state, then totals and last activity."""
     modules, rows = cohort_matrix(catalog, catalog.course(cohort.course_slug), cohort.id)
     writer = SafeCsv()
-    writer.writerow(["trainee", "email"] + [m.title for m in modules] + ["modules complete", "reading minutes",
-                                                                           "live minutes", "last activity"])
+    writer.writerow(
+        ["trainee", "email"]
+        + [m.title for m in modules]
+        + ["modules complete", "reading minutes", "live minutes", "last activity"]
+    )
     for row in rows:
-        writer.writerow([row.user.display_name, row.user.email] + [state_label(s) for s in row.states]
-                        + [row.complete, round(row.reading_seconds / 60), row.live_minutes,
-                           row.last_activity.isoformat(timespec="minutes") if row.last_activity else ""])
+        writer.writerow(
+            [row.user.display_name, row.user.email]
+            + [state_label(s) for s in row.states]
+            + [
+                row.complete,
+                round(row.reading_seconds / 60),
+                row.live_minutes,
+                row.last_activity.isoformat(timespec="minutes") if row.last_activity else "",
+            ]
+        )
     return writer
 
 
@@ -30,21 +41,54 @@ def trainee_record(catalog: Catalog, person: User) -> SafeCsv:
     rows = progress_rows(person.id)
     for slug, row in sorted(rows.items()):
         module = catalog.module(slug)
-        writer.writerow(["lesson", slug, module.title if module else slug, row.first_opened_at.isoformat(timespec="minutes"),
-                         row.finished_at.isoformat(timespec="minutes") if row.finished_at else "",
-                         "read" if row.finished_at else "reading", "", f"{round(row.seconds_spent / 60)} min reading"])
+        writer.writerow(
+            [
+                "lesson",
+                slug,
+                module.title if module else slug,
+                row.first_opened_at.isoformat(timespec="minutes"),
+                row.finished_at.isoformat(timespec="minutes") if row.finished_at else "",
+                "read" if row.finished_at else "reading",
+                "",
+                f"{round(row.seconds_spent / 60)} min reading",
+            ]
+        )
     for attempt in attempts_of(person.id):
         module = catalog.module(attempt.module_slug)
         quiz = quiz_for_attempt(attempt, module.assessment(attempt.quiz_slug) if module else None)
         path = " | ".join(
-            f"{step.scene_id}: " + (str(quiz.scene(step.scene_id).choices[step.choice_index].text) if step.choice_index is not None
-                                    else ("written answer" if step.answer else "end"))
-            for step in attempt.steps if quiz.scene(step.scene_id))
-        writer.writerow(["role-play", attempt.module_slug, quiz.title, attempt.started_at.isoformat(timespec="minutes"),
-                         attempt.finished_at.isoformat(timespec="minutes") if attempt.finished_at else "", attempt.state,
-                         f"{attempt.score}/{attempt.possible}" if attempt.possible is not None else "", path])
+            f"{step.scene_id}: "
+            + (
+                str(quiz.scene(step.scene_id).choices[step.choice_index].text)
+                if step.choice_index is not None
+                else ("written answer" if step.answer else "end")
+            )
+            for step in attempt.steps
+            if quiz.scene(step.scene_id)
+        )
+        writer.writerow(
+            [
+                "role-play",
+                attempt.module_slug,
+                quiz.title,
+                attempt.started_at.isoformat(timespec="minutes"),
+                attempt.finished_at.isoformat(timespec="minutes") if attempt.finished_at else "",
+                attempt.state,
+                f"{attempt.score}/{attempt.possible}" if attempt.possible is not None else "",
+                path,
+            ]
+        )
     for cert in certificates_of(person.id):
-        writer.writerow(["certificate", cert.course_slug, cert.title, cert.issued_at.isoformat(timespec="minutes"),
-                         cert.expires_at.isoformat(timespec="minutes") if cert.expires_at else "", cert.effective_status(),
-                         "", cert.id])
+        writer.writerow(
+            [
+                "certificate",
+                cert.course_slug,
+                cert.title,
+                cert.issued_at.isoformat(timespec="minutes"),
+                cert.expires_at.isoformat(timespec="minutes") if cert.expires_at else "",
+                cert.effective_status(),
+                "",
+                cert.id,
+            ]
+        )
     return writer

@@ -1,4 +1,5 @@
 """Grading written answers: the queue of a trainer's cohorts and the grading page."""
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -26,9 +27,17 @@ def queue():
     if cohort_id is not None and cohort_id not in {c.id for c in cohorts}:
         abort(404)
     attempts = pending_queue(cohort_id, access.trainee_filter(current_user, Attempt.user_id))
-    users = {u.id: u for u in db.session.query(User).filter(User.id.in_({a.user_id for a in attempts}))} if attempts else {}
-    return render_template("trainers/grading_queue.html", attempts=attempts, users=users, catalog=catalog(),
-                           cohorts=cohorts, cohort_id=cohort_id)
+    users = (
+        {u.id: u for u in db.session.query(User).filter(User.id.in_({a.user_id for a in attempts}))} if attempts else {}
+    )
+    return render_template(
+        "trainers/grading_queue.html",
+        attempts=attempts,
+        users=users,
+        catalog=catalog(),
+        cohorts=cohorts,
+        cohort_id=cohort_id,
+    )
 
 
 @bp.route("/<int:attempt_id>", methods=["GET", "POST"])
@@ -42,8 +51,11 @@ def grade(attempt_id: int):
         return redirect(url_for("assessments.result", attempt_id=attempt.id))
     module = catalog().module(attempt.module_slug)
     quiz = quiz_for_attempt(attempt, module.assessment(attempt.quiz_slug) if module else None)
-    written = [(step, quiz.scene(step.scene_id)) for step in attempt.steps
-               if quiz.scene(step.scene_id) and quiz.scene(step.scene_id).kind == "written"]
+    written = [
+        (step, quiz.scene(step.scene_id))
+        for step in attempt.steps
+        if quiz.scene(step.scene_id) and quiz.scene(step.scene_id).kind == "written"
+    ]
     form = _grade_form(written)
     if form.validate_on_submit():
         awards = {step.id: [form[f"c{step.id}_{c.index}"].data for c in scene.rubric] for step, scene in written}
@@ -58,10 +70,17 @@ def grade(attempt_id: int):
     current = module.assessment(attempt.quiz_slug) if module else None
     # An attempt on an older version keeps its own scenes; the grader's guide is the current one.
     guide = quiz.guide or (current.guide if current else {})
-    return render_template("trainers/grade.html", attempt=attempt, quiz=quiz, written=written, form=form, route=route,
-                           guide=guide,
-                           owner=db.session.get(User, attempt.user_id), module=catalog().module(attempt.module_slug)), \
-        200 if request.method == "GET" else 422
+    return render_template(
+        "trainers/grade.html",
+        attempt=attempt,
+        quiz=quiz,
+        written=written,
+        form=form,
+        route=route,
+        guide=guide,
+        owner=db.session.get(User, attempt.user_id),
+        module=catalog().module(attempt.module_slug),
+    ), 200 if request.method == "GET" else 422
 
 
 def _grade_form(written):
@@ -71,5 +90,7 @@ def _grade_form(written):
     for step, scene in written:
         for criterion in scene.rubric:
             # The label is plain text (the rubric line without its formatting): the error summary shows it.
-            setattr(_Form, f"c{step.id}_{criterion.index}", criterion_field(criterion.text.striptags(), criterion.points))
+            setattr(
+                _Form, f"c{step.id}_{criterion.index}", criterion_field(criterion.text.striptags(), criterion.points)
+            )
     return _Form()

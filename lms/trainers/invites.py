@@ -5,6 +5,7 @@ a trainer can hand it out in class. Only accounts nobody has used yet can be inv
 owner has signed in or accepted the privacy notice (everyone who registered did) is theirs, and a
 trainer who could make a link for it could take it over.
 """
+
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -32,18 +33,36 @@ class Invitee:
 def invitees(cohort: Cohort) -> list[Invitee]:
     """The cohort's trainees whose accounts nobody has used yet, by name, with their current link if any."""
     users = db.session.scalars(
-        select(User).join(CohortMember, CohortMember.user_id == User.id)
-        .where(CohortMember.cohort_id == cohort.id, *_unused()).order_by(User.display_name, User.id)).all()
-    expiry = dict(db.session.execute(
-        select(PasswordReset.user_id, func.max(PasswordReset.expires_at))
-        .where(PasswordReset.user_id.in_([u.id for u in users]), PasswordReset.used_at.is_(None),
-               PasswordReset.expires_at > utcnow())
-        .group_by(PasswordReset.user_id)).all()) if users else {}
+        select(User)
+        .join(CohortMember, CohortMember.user_id == User.id)
+        .where(CohortMember.cohort_id == cohort.id, *_unused())
+        .order_by(User.display_name, User.id)
+    ).all()
+    expiry = (
+        dict(
+            db.session.execute(
+                select(PasswordReset.user_id, func.max(PasswordReset.expires_at))
+                .where(
+                    PasswordReset.user_id.in_([u.id for u in users]),
+                    PasswordReset.used_at.is_(None),
+                    PasswordReset.expires_at > utcnow(),
+                )
+                .group_by(PasswordReset.user_id)
+            ).all()
+        )
+        if users
+        else {}
+    )
     return [Invitee(user, expiry.get(user.id)) for user in users]
 
 
 def _unused():
-    return (User.role == "trainee", User.active.is_(True), User.last_login_at.is_(None), User.privacy_accepted_at.is_(None))
+    return (
+        User.role == "trainee",
+        User.active.is_(True),
+        User.last_login_at.is_(None),
+        User.privacy_accepted_at.is_(None),
+    )
 
 
 def create_invites(cohort: Cohort, user_ids: list[int], days: int, actor: User) -> list[tuple[User, str]]:
@@ -57,6 +76,11 @@ def create_invites(cohort: Cohort, user_ids: list[int], days: int, actor: User) 
         user = allowed[uid]
         end_resets(user)
         links.append((user, create_reset(user, lifetime=timedelta(days=days))))
-    audit.record("cohort.invites_created", f"cohort:{cohort.id}", actor_id=actor.id, days=days,
-                 trainees=[user.id for user, _ in links])
+    audit.record(
+        "cohort.invites_created",
+        f"cohort:{cohort.id}",
+        actor_id=actor.id,
+        days=days,
+        trainees=[user.id for user, _ in links],
+    )
     return links

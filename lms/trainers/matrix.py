@@ -1,4 +1,5 @@
 """A cohort's progress matrix (trainee x module) in a fixed number of queries, whatever its size."""
+
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -37,8 +38,14 @@ def state_label(state: str) -> str:
 
 def cohort_matrix(catalog: Catalog, course: Course, cohort_id: int) -> tuple[list[Module], list[TraineeRow]]:
     modules = catalog.course_modules(course, include_drafts=False)
-    users = list(db.session.scalars(select(User).join(CohortMember, CohortMember.user_id == User.id)
-                                    .where(CohortMember.cohort_id == cohort_id).order_by(User.display_name, User.id)))
+    users = list(
+        db.session.scalars(
+            select(User)
+            .join(CohortMember, CohortMember.user_id == User.id)
+            .where(CohortMember.cohort_id == cohort_id)
+            .order_by(User.display_name, User.id)
+        )
+    )
     ids = [u.id for u in users]
     if not ids:
         return modules, []
@@ -48,19 +55,32 @@ def cohort_matrix(catalog: Catalog, course: Course, cohort_id: int) -> tuple[lis
         progress[row.user_id][row.module_slug] = row
     passed, waiting, last_attempt = defaultdict(set), defaultdict(set), {}
     for user_id, module_slug, quiz_slug, state in db.session.execute(
-            select(Attempt.user_id, Attempt.module_slug, Attempt.quiz_slug, Attempt.state).distinct()
-            .where(Attempt.user_id.in_(member_ids), Attempt.state.in_((PASSED, PENDING)), Attempt.practice.is_(False))):
+        select(Attempt.user_id, Attempt.module_slug, Attempt.quiz_slug, Attempt.state)
+        .distinct()
+        .where(Attempt.user_id.in_(member_ids), Attempt.state.in_((PASSED, PENDING)), Attempt.practice.is_(False))
+    ):
         (passed if state == PASSED else waiting)[user_id].add((module_slug, quiz_slug))
-    for user_id, latest in db.session.execute(select(Attempt.user_id, func.max(Attempt.started_at))
-                                              .where(Attempt.user_id.in_(member_ids)).group_by(Attempt.user_id)):
+    for user_id, latest in db.session.execute(
+        select(Attempt.user_id, func.max(Attempt.started_at))
+        .where(Attempt.user_id.in_(member_ids))
+        .group_by(Attempt.user_id)
+    ):
         last_attempt[user_id] = latest
     overridden = defaultdict(set)
-    for user_id, module_slug in db.session.execute(select(Override.user_id, Override.module_slug).where(
-            Override.user_id.in_(member_ids), Override.kind == OverrideKind.MODULE_COMPLETE)):
+    for user_id, module_slug in db.session.execute(
+        select(Override.user_id, Override.module_slug).where(
+            Override.user_id.in_(member_ids), Override.kind == OverrideKind.MODULE_COMPLETE
+        )
+    ):
         overridden[user_id].add(module_slug)
-    live = dict(db.session.execute(select(Attendance.user_id, func.sum(LiveSession.minutes))
-                                   .join(LiveSession, LiveSession.id == Attendance.session_id)
-                                   .where(Attendance.user_id.in_(member_ids)).group_by(Attendance.user_id)).all())
+    live = dict(
+        db.session.execute(
+            select(Attendance.user_id, func.sum(LiveSession.minutes))
+            .join(LiveSession, LiveSession.id == Attendance.session_id)
+            .where(Attendance.user_id.in_(member_ids))
+            .group_by(Attendance.user_id)
+        ).all()
+    )
     rows = []
     for user in users:
         mine = progress[user.id]
@@ -71,7 +91,9 @@ def cohort_matrix(catalog: Catalog, course: Course, cohort_id: int) -> tuple[lis
                 state = WAITING
             row.states.append(state)
         row.reading_seconds = sum(p.seconds_spent for p in mine.values())
-        moments = [p.last_opened_at for p in mine.values()] + ([last_attempt[user.id]] if user.id in last_attempt else [])
+        moments = [p.last_opened_at for p in mine.values()] + (
+            [last_attempt[user.id]] if user.id in last_attempt else []
+        )
         row.last_activity = max(moments, default=None)
         rows.append(row)
     return modules, rows

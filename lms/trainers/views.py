@@ -1,4 +1,5 @@
 """Trainers' pages (/staff): cohorts, progress, live sessions, invite links, trainees, overrides, transcripts, analytics."""
+
 from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -65,8 +66,13 @@ def home():
     unassigned = []
     if access.sees_everyone(current_user):  # trainees in no cohort are visible to admins only
         unassigned = unassigned_trainees()
-    return render_template("trainers/home.html", cohorts=visible_cohorts(current_user), form=_cohort_form(),
-                           unassigned=unassigned, catalog=catalog())
+    return render_template(
+        "trainers/home.html",
+        cohorts=visible_cohorts(current_user),
+        form=_cohort_form(),
+        unassigned=unassigned,
+        catalog=catalog(),
+    )
 
 
 @bp.route("/cohorts", methods=["POST"])
@@ -75,14 +81,17 @@ def create():
     form = _cohort_form()
     if form.validate_on_submit():
         try:
-            cohort = create_cohort(form.name.data, form.course.data, form.starts_on.data, form.ends_on.data, current_user)
+            cohort = create_cohort(
+                form.name.data, form.course.data, form.starts_on.data, form.ends_on.data, current_user
+            )
             db.session.commit()
             flash(f"Cohort “{cohort.name}” created. Share its join link, or import its trainees.", "success")
             return redirect(url_for(".cohort", cohort_id=cohort.id))
         except CohortError as exc:
             form.name.errors.append(str(exc))
-    return render_template("trainers/home.html", cohorts=visible_cohorts(current_user), form=form, unassigned=[],
-                           catalog=catalog()), 422
+    return render_template(
+        "trainers/home.html", cohorts=visible_cohorts(current_user), form=form, unassigned=[], catalog=catalog()
+    ), 422
 
 
 @bp.route("/cohorts/<int:cohort_id>")
@@ -95,12 +104,24 @@ def cohort(cohort_id: int):
     modules, rows = cohort_matrix(catalog(), course, cohort.id)
     days = query_int("inactive", low=1, high=36_500)
     shown = inactive(rows, days) if days else rows
-    sessions = db.session.scalars(select(LiveSession).where(LiveSession.cohort_id == cohort.id)
-                                  .order_by(LiveSession.held_on.desc())).all()
-    return render_template("trainers/cohort.html", cohort=cohort, course=course, modules=modules, rows=shown,
-                           total=len(rows), days=days, sessions=sessions, import_form=ImportForm(),
-                           session_form=_session_form(course, rows), state_label=state_label, now=utcnow(),
-                           join_url=url_for("join.join", code=cohort.join_code, _external=True))
+    sessions = db.session.scalars(
+        select(LiveSession).where(LiveSession.cohort_id == cohort.id).order_by(LiveSession.held_on.desc())
+    ).all()
+    return render_template(
+        "trainers/cohort.html",
+        cohort=cohort,
+        course=course,
+        modules=modules,
+        rows=shown,
+        total=len(rows),
+        days=days,
+        sessions=sessions,
+        import_form=ImportForm(),
+        session_form=_session_form(course, rows),
+        state_label=state_label,
+        now=utcnow(),
+        join_url=url_for("join.join", code=cohort.join_code, _external=True),
+    )
 
 
 def _session_form(course, rows) -> SessionForm:
@@ -124,12 +145,19 @@ def import_trainees(cohort_id: int):
     result = import_roster(cohort, text, current_user.id)
     if result.problems:
         problems = result.problems
-        flash("Nothing was imported. Fix these rows and upload the file again: " + "; ".join(problems[:20])
-              + (f"; and {len(problems) - 20} more" if len(problems) > 20 else ""), "error")
+        flash(
+            "Nothing was imported. Fix these rows and upload the file again: "
+            + "; ".join(problems[:20])
+            + (f"; and {len(problems) - 20} more" if len(problems) > 20 else ""),
+            "error",
+        )
         return redirect(url_for(".cohort", cohort_id=cohort_id))
     db.session.commit()
-    flash(f"Imported: {result.added} trainee(s) added, {result.created} new account(s). New trainees need an invite link "
-          "to set their password: make them under “Invite links”.", "success")
+    flash(
+        f"Imported: {result.added} trainee(s) added, {result.created} new account(s). New trainees need an invite link "
+        "to set their password: make them under “Invite links”.",
+        "success",
+    )
     if result.existing:
         flash(_existing_message(result.existing), "info")
     return redirect(url_for(".cohort", cohort_id=cohort.id))
@@ -149,17 +177,25 @@ def invites(cohort_id: int):
         links = create_invites(cohort, form.trainees.data, form.days.data, current_user)
         db.session.commit()
         expires = utcnow() + timedelta(days=form.days.data)
-        return render_template("trainers/invite_links.html", cohort=cohort, expires=expires,
-                               links=[(user, reset_link(token)) for user, token in links])
-    return render_template("trainers/invites.html", cohort=cohort, people=people, form=form), \
-        200 if request.method == "GET" else 422
+        return render_template(
+            "trainers/invite_links.html",
+            cohort=cohort,
+            expires=expires,
+            links=[(user, reset_link(token)) for user, token in links],
+        )
+    return render_template(
+        "trainers/invites.html", cohort=cohort, people=people, form=form
+    ), 200 if request.method == "GET" else 422
 
 
 def _existing_message(emails: list[str]) -> str:
     shown = ", ".join(f"{e} already has an account" for e in emails[:20]) + (
-        f"; and {len(emails) - 20} more" if len(emails) > 20 else "")
-    return (f"Not added: {shown}. People with an account join the cohort themselves: send them its join link "
-            "(at the top of this page).")
+        f"; and {len(emails) - 20} more" if len(emails) > 20 else ""
+    )
+    return (
+        f"Not added: {shown}. People with an account join the cohort themselves: send them its join link "
+        "(at the top of this page)."
+    )
 
 
 @bp.route("/cohorts/<int:cohort_id>/sessions", methods=["POST"])
@@ -171,15 +207,26 @@ def add_session(cohort_id: int):
     form = _session_form(course, rows)
     if form.validate_on_submit():
         try:
-            record_session(cohort, form.title.data, form.held_on.data, form.minutes.data, form.domain.data,
-                           form.attendees.data or [], {r.user.id for r in rows}, current_user.id)
+            record_session(
+                cohort,
+                form.title.data,
+                form.held_on.data,
+                form.minutes.data,
+                form.domain.data,
+                form.attendees.data or [],
+                {r.user.id for r in rows},
+                current_user.id,
+            )
             db.session.commit()
             flash("Live session recorded; attendees' transcripts now include it.", "success")
         except SessionError as exc:
             flash(str(exc), "error")
     else:
-        flash("The session was not recorded: " + "; ".join(f"{form[k].label.text}: {' '.join(v)}"
-                                                           for k, v in form.errors.items()), "error")
+        flash(
+            "The session was not recorded: "
+            + "; ".join(f"{form[k].label.text}: {' '.join(v)}" for k, v in form.errors.items()),
+            "error",
+        )
     return redirect(url_for(".cohort", cohort_id=cohort.id) + "#sessions")
 
 
@@ -210,9 +257,18 @@ def trainee(user_id: int):
     attempts = attempts_of(person.id, newest_first=True)
     overrides = overrides_of(person.id)
     cohorts = cohorts_of(person.id)
-    return render_template("trainers/trainee.html", person=person, statuses=statuses, attempts=attempts, form=form,
-                           overrides=overrides, cohorts=cohorts, certificates=certificates_of(person.id),
-                           catalog=catalog(), kinds=KINDS), 200 if request.method == "GET" else 422
+    return render_template(
+        "trainers/trainee.html",
+        person=person,
+        statuses=statuses,
+        attempts=attempts,
+        form=form,
+        overrides=overrides,
+        cohorts=cohorts,
+        certificates=certificates_of(person.id),
+        catalog=catalog(),
+        kinds=KINDS,
+    ), 200 if request.method == "GET" else 422
 
 
 def _override_form() -> OverrideForm:
@@ -261,6 +317,13 @@ def quiz_analytics(module_slug: str, quiz_slug: str):
         cohort = cohorts[0]
     stats = analytics.quiz_stats(module.slug, quiz, cohort.id if cohort else None)
     names = catalog().competencies
-    return render_template("trainers/analytics.html", module=module, quiz=quiz, stats=stats, cohort=cohort,
-                           cohorts=visible_cohorts(current_user), chart=analytics.bar_chart, names=names)
-
+    return render_template(
+        "trainers/analytics.html",
+        module=module,
+        quiz=quiz,
+        stats=stats,
+        cohort=cohort,
+        cohorts=visible_cohorts(current_user),
+        chart=analytics.bar_chart,
+        names=names,
+    )

@@ -1,4 +1,5 @@
 """Browser tests: the real app on a local port, driven by Playwright in the system's Chromium."""
+
 import os
 import shutil
 import threading
@@ -10,8 +11,16 @@ from helpers import BUNDLED_CONTENT
 
 CHROMIUM = os.environ.get("LMS_CHROMIUM", "/usr/bin/chromium")
 # Chromium's own background traffic is refused on a closed network; keep it quiet and local.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def pytest_collection_modifyitems(items):
@@ -23,7 +32,9 @@ def pytest_collection_modifyitems(items):
 @pytest.fixture(scope="session")
 def chromium_path():
     if shutil.which(CHROMIUM) is None and not os.path.exists(CHROMIUM):
-        message = f"Chromium not found at {CHROMIUM}: install it with `apt-get install -y chromium` to run browser tests"
+        message = (
+            f"Chromium not found at {CHROMIUM}: install it with `apt-get install -y chromium` to run browser tests"
+        )
         if os.environ.get("CI"):
             pytest.fail(message)  # in CI browser tests always run
         pytest.skip(message)

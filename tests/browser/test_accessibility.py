@@ -1,6 +1,7 @@
 """Every page of the trainee, trainer and verifier journeys, checked in real Chromium by axe-core
 (zero violations at any impact, WCAG 2.2 AA rules included), by the Nu Html Checker (zero errors),
 for no horizontal scrolling at 360 px, and screenshotted at 360 and 1280 px for people to look at."""
+
 import json
 import os
 import re
@@ -108,10 +109,20 @@ def build_world(app, page, base):
 
         cert_id = db.session.scalars(select(Certificate)).one().id
         pending_id = db.session.scalars(select(Attempt).where(Attempt.state == "pending")).first().id
-    return {"result": result_url, "scene": feedback_scene_url, "scene-written": written_scene_url, "pending": pending_url,
-            "claim": claim_url, "certificate": certificate_url, "cert_id": cert_id, "pending_id": pending_id,
-            "cohort_id": cohort_id, "trainee_id": trainee_id, "join_code": join_code,
-            "scene_first": scene_url}
+    return {
+        "result": result_url,
+        "scene": feedback_scene_url,
+        "scene-written": written_scene_url,
+        "pending": pending_url,
+        "claim": claim_url,
+        "certificate": certificate_url,
+        "cert_id": cert_id,
+        "pending_id": pending_id,
+        "cohort_id": cohort_id,
+        "trainee_id": trainee_id,
+        "join_code": join_code,
+        "scene_first": scene_url,
+    }
 
 
 def build_author_world(app, page, base):
@@ -123,8 +134,12 @@ def build_author_world(app, page, base):
     with app.app_context():
         files = api.live_files()
         lesson = files["modules/listening/index.md"].replace(b"minutes: 120", b"minutes: ten", 1)
-        candidate = api.create_candidate({**files, "modules/listening/index.md": lesson}, based_on=api.live_fingerprint(),
-                                         source=Source.EDITOR, user=None)
+        candidate = api.create_candidate(
+            {**files, "modules/listening/index.md": lesson},
+            based_on=api.live_fingerprint(),
+            source=Source.EDITOR,
+            user=None,
+        )
         db.session.commit()
         candidate_id = candidate.id
     page.wait_for_url(lambda url: "/account/login" not in url)  # signed in
@@ -151,14 +166,28 @@ def build_portfolio_world(app, world):
         trainee = db.session.get(User, world["trainee_id"])
         create_user("sam@example.org", PASSWORD, "Sam", "Sam Supervisor", role="supervisor", privacy_accepted=True)
         db.session.add(PathwayChoice(user_id=trainee.id, pathway_slug="sample-credential"))
-        entries = [ExperienceEntry(user_id=trainee.id, worked_on=date(2026, 10, day), minutes=240, setting="Drop-in centre",
-                                   activity="Peer support", supervisor_name=name, supervisor_email=email)
-                   for day, name, email in ((1, "Sam Supervisor", "sam@example.org"), (2, "Sam Supervisor", "sam@example.org"),
-                                            (3, "Lee Mentor", "lee@example.org"), (4, "Lee Mentor", "lee@example.org"))]
+        entries = [
+            ExperienceEntry(
+                user_id=trainee.id,
+                worked_on=date(2026, 10, day),
+                minutes=240,
+                setting="Drop-in centre",
+                activity="Peer support",
+                supervisor_name=name,
+                supervisor_email=email,
+            )
+            for day, name, email in (
+                (1, "Sam Supervisor", "sam@example.org"),
+                (2, "Sam Supervisor", "sam@example.org"),
+                (3, "Lee Mentor", "lee@example.org"),
+                (4, "Lee Mentor", "lee@example.org"),
+            )
+        ]
         db.session.add_all(entries)
         db.session.flush()
-        supervision.decide_as_supervisor(db.session.scalar(select(User).where(User.email == "sam@example.org")),
-                                         entries[0], "confirm", "Seen it.")
+        supervision.decide_as_supervisor(
+            db.session.scalar(select(User).where(User.email == "sam@example.org")), entries[0], "confirm", "Seen it."
+        )
         links = {}
         for name, entry in (("open", entries[2]), ("used", entries[3])):
             supervision.request_confirmation(entry, trainee, base)
@@ -166,60 +195,109 @@ def build_portfolio_world(app, world):
         opened = supervision.open_link(links["used"].rsplit("/", 1)[1])
         supervision.decide_by_link(*opened, "confirm", "")
         pathway = catalog().pathway("sample-credential")
-        selection = {"requirements": ["experience", "training"], "entries": [f"experience-{entries[0].id}"],
-                     "certificates": [world["cert_id"]]}
-        _, token = share.create(trainee, "Board", selection, share.take_snapshot(trainee, pathway, selection, 30, base), base)
+        selection = {
+            "requirements": ["experience", "training"],
+            "entries": [f"experience-{entries[0].id}"],
+            "certificates": [world["cert_id"]],
+        }
+        _, token = share.create(
+            trainee, "Board", selection, share.take_snapshot(trainee, pathway, selection, 30, base), base
+        )
         db.session.commit()
-        return {"share_token": token, "open_link": links["open"], "used_link": links["used"],
-                "entry_id": entries[1].id}
+        return {"share_token": token, "open_link": links["open"], "used_link": links["used"], "entry_id": entries[1].id}
 
 
 def mailed_token(db, to):
     from lms.mail import OutboxMail
 
-    body = db.session.scalars(select(OutboxMail.body).where(OutboxMail.recipient == to).order_by(OutboxMail.id.desc())).first()
+    body = db.session.scalars(
+        select(OutboxMail.body).where(OutboxMail.recipient == to).order_by(OutboxMail.id.desc())
+    ).first()
     return re.search(r"(/portfolio/confirm/\S+)", body).group(1)
 
 
 def page_list(base, world):
     anonymous = {
-        "home": "/", "register": "/account/register", "login": "/account/login", "forgot": "/account/forgot",
-        "catalogue": "/courses/", "course-public": "/courses/sample/", "support": "/support", "privacy": "/privacy",
-        "verify": "/verify", "verify-result": f"/verify/{world['cert_id']}", "verify-mistyped": "/verify?id=7KQ2-M9XD-4RTV-H3NB-C8WE",
-        "verify-bulk": "/verify/bulk", "verify-guide": "/verify/guide", "not-found": "/no/such/page", "join-invite": f"/join/{world['join_code']}",
-        "portfolio-shared": f"/portfolio/shared/{world['share_token']}", "supervisor-link": world["open_link"],
+        "home": "/",
+        "register": "/account/register",
+        "login": "/account/login",
+        "forgot": "/account/forgot",
+        "catalogue": "/courses/",
+        "course-public": "/courses/sample/",
+        "support": "/support",
+        "privacy": "/privacy",
+        "verify": "/verify",
+        "verify-result": f"/verify/{world['cert_id']}",
+        "verify-mistyped": "/verify?id=7KQ2-M9XD-4RTV-H3NB-C8WE",
+        "verify-bulk": "/verify/bulk",
+        "verify-guide": "/verify/guide",
+        "not-found": "/no/such/page",
+        "join-invite": f"/join/{world['join_code']}",
+        "portfolio-shared": f"/portfolio/shared/{world['share_token']}",
+        "supervisor-link": world["open_link"],
         "supervisor-link-used": world["used_link"],
     }
     trainee = {
-        "dashboard": "/dashboard", "course": "/courses/sample/", "lesson": "/courses/sample/listening/",
+        "dashboard": "/dashboard",
+        "course": "/courses/sample/",
+        "lesson": "/courses/sample/listening/",
         "lesson-last-section": "/courses/sample/listening/?section=2",
-        "lesson-content-note": "/courses/sample/safety/", "roleplay-intro": "/courses/sample/safety/roleplay/quick-check/",
-        "scene": world["scene"], "scene-written": world["scene-written"],
-        "result": world["result"], "pending-result": world["pending"], "claim": "/courses/sample/certificate",
-        "certificate": world["certificate"], "account": "/account/password", "account-profile": "/dashboard/profile", "join": "/join",
-        "portfolio": "/portfolio/", "portfolio-pathway": "/portfolio/pathways/sample-credential",
-        "portfolio-records": "/portfolio/records", "portfolio-experience": "/portfolio/experience/new",
-        "portfolio-supervision": "/portfolio/supervision/new", "portfolio-training": "/portfolio/training/new",
-        "portfolio-ce": "/portfolio/ce/new", "portfolio-exam": "/portfolio/pathways/sample-credential/exam",
+        "lesson-content-note": "/courses/sample/safety/",
+        "roleplay-intro": "/courses/sample/safety/roleplay/quick-check/",
+        "scene": world["scene"],
+        "scene-written": world["scene-written"],
+        "result": world["result"],
+        "pending-result": world["pending"],
+        "claim": "/courses/sample/certificate",
+        "certificate": world["certificate"],
+        "account": "/account/password",
+        "account-profile": "/dashboard/profile",
+        "join": "/join",
+        "portfolio": "/portfolio/",
+        "portfolio-pathway": "/portfolio/pathways/sample-credential",
+        "portfolio-records": "/portfolio/records",
+        "portfolio-experience": "/portfolio/experience/new",
+        "portfolio-supervision": "/portfolio/supervision/new",
+        "portfolio-training": "/portfolio/training/new",
+        "portfolio-ce": "/portfolio/ce/new",
+        "portfolio-exam": "/portfolio/pathways/sample-credential/exam",
         "portfolio-certification": "/portfolio/pathways/sample-credential/certification",
-        "portfolio-shares": "/portfolio/shares/", "portfolio-share-new": "/portfolio/shares/new/sample-credential",
+        "portfolio-shares": "/portfolio/shares/",
+        "portfolio-share-new": "/portfolio/shares/new/sample-credential",
     }
     trainer = {
-        "grading-queue": "/staff/grading/", "grade": f"/staff/grading/{world['pending_id']}", "staff-certificates": "/staff/certificates/",
-        "manage-certificate": f"/staff/certificates/{world['cert_id']}", "audit-log": "/admin/audit/",
-        "two-factor-setup": "/account/two-factor", "trainer-home": "/staff/",
-        "cohort": f"/staff/cohorts/{world['cohort_id']}", "cohort-inactive": f"/staff/cohorts/{world['cohort_id']}?inactive=7",
+        "grading-queue": "/staff/grading/",
+        "grade": f"/staff/grading/{world['pending_id']}",
+        "staff-certificates": "/staff/certificates/",
+        "manage-certificate": f"/staff/certificates/{world['cert_id']}",
+        "audit-log": "/admin/audit/",
+        "two-factor-setup": "/account/two-factor",
+        "trainer-home": "/staff/",
+        "cohort": f"/staff/cohorts/{world['cohort_id']}",
+        "cohort-inactive": f"/staff/cohorts/{world['cohort_id']}?inactive=7",
         "invites": f"/staff/cohorts/{world['cohort_id']}/invites",
         "trainee-record": f"/staff/trainees/{world['trainee_id']}",
         "analytics": f"/staff/analytics/safety/quick-check?cohort={world['cohort_id']}",
-        "portfolio-reviews": "/portfolio/staff/", "portfolio-trainee": f"/portfolio/staff/trainees/{world['trainee_id']}",
+        "portfolio-reviews": "/portfolio/staff/",
+        "portfolio-trainee": f"/portfolio/staff/trainees/{world['trainee_id']}",
     }
     edit = f"/publishing/candidates/{world['candidate_id']}/edit/"
-    admin = {"users": "/admin/users/", "user": f"/admin/users/{world['trainee_id']}",
-             "rolemaps": "/publishing/roleplays/", "rolemap": "/publishing/roleplays/listening/first-visit/",
-             "rolemap-try": world["walk"], "edit-home": "/publishing/edit", "edit-files": edit, "edit-lesson": edit + "modules/listening/index.md",
-             "edit-roleplay": edit + "modules/listening/first-visit.quiz.md", "edit-course": edit + "courses/sample.md"}
-    supervisor = {"supervise": "/portfolio/supervise/", "supervise-entry": f"/portfolio/supervise/experience/{world['entry_id']}"}
+    admin = {
+        "users": "/admin/users/",
+        "user": f"/admin/users/{world['trainee_id']}",
+        "rolemaps": "/publishing/roleplays/",
+        "rolemap": "/publishing/roleplays/listening/first-visit/",
+        "rolemap-try": world["walk"],
+        "edit-home": "/publishing/edit",
+        "edit-files": edit,
+        "edit-lesson": edit + "modules/listening/index.md",
+        "edit-roleplay": edit + "modules/listening/first-visit.quiz.md",
+        "edit-course": edit + "courses/sample.md",
+    }
+    supervisor = {
+        "supervise": "/portfolio/supervise/",
+        "supervise-entry": f"/portfolio/supervise/experience/{world['entry_id']}",
+    }
     absolute = lambda pages: {name: url if url.startswith("http") else base + url for name, url in pages.items()}  # noqa: E731
     return absolute(anonymous), absolute(trainee), absolute(trainer), absolute(admin), absolute(supervisor)
 
@@ -232,7 +310,9 @@ def axe(page, name, url, findings):
                                        nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
     }""")
     for violation in result:
-        findings.append(f"axe {name} ({url}): {violation['id']} [{violation['impact']}] {violation['help']} at {violation['nodes']}")
+        findings.append(
+            f"axe {name} ({url}): {violation['id']} [{violation['impact']}] {violation['help']} at {violation['nodes']}"
+        )
 
 
 def check_page(page, name, url, html_dir, shots_dir, findings):
@@ -258,7 +338,9 @@ def check_page(page, name, url, html_dir, shots_dir, findings):
         findings.append(f"{name}: scrolls sideways by {overflow}px at 360 px wide ({widest})")
     if name == "lesson":
         page.emulate_media(media="print")
-        hidden = page.evaluate("['.site-header', '.site-footer', '.pager'].every(s => getComputedStyle(document.querySelector(s)).display === 'none')")
+        hidden = page.evaluate(
+            "['.site-header', '.site-footer', '.pager'].every(s => getComputedStyle(document.querySelector(s)).display === 'none')"
+        )
         if not hidden:
             findings.append("lesson: the print stylesheet still shows navigation")
         page.emulate_media(media="screen")
@@ -278,8 +360,10 @@ def test_every_page_of_the_three_journeys_is_accessible(serve, browser, tmp_path
     shots_dir.mkdir(parents=True, exist_ok=True)
     findings: list[str] = []
     # bypass_csp lets axe be injected; the pages themselves are unchanged.
-    contexts = {who: browser.new_context(viewport={"width": 360, "height": 780}, bypass_csp=True)
-                for who in ("anonymous", "trainee", "trainer", "admin", "supervisor")}
+    contexts = {
+        who: browser.new_context(viewport={"width": 360, "height": 780}, bypass_csp=True)
+        for who in ("anonymous", "trainee", "trainer", "admin", "supervisor")
+    }
     pages = {who: context.new_page() for who, context in contexts.items()}
     world = build_world(app, pages["trainee"], base)
     world.update(build_portfolio_world(app, world))
@@ -288,8 +372,13 @@ def test_every_page_of_the_three_journeys_is_accessible(serve, browser, tmp_path
     world.update(build_author_world(app, pages["admin"], base))
     sign_in(pages["supervisor"], base, "sam@example.org")
     anonymous, trainee, trainer, admin, supervisor = page_list(base, world)
-    for who, listing in (("anonymous", anonymous), ("trainee", trainee), ("trainer", trainer), ("admin", admin),
-                         ("supervisor", supervisor)):
+    for who, listing in (
+        ("anonymous", anonymous),
+        ("trainee", trainee),
+        ("trainer", trainer),
+        ("admin", admin),
+        ("supervisor", supervisor),
+    ):
         for name, url in listing.items():
             check_page(pages[who], name, url, html_dir, shots_dir, findings)
     # The invite links a trainer made (a form's answer, shown once), on screen and as printed.
@@ -307,8 +396,12 @@ def test_every_page_of_the_three_journeys_is_accessible(serve, browser, tmp_path
     trainer_page.emulate_media(media="screen")
     for context in contexts.values():
         context.close()
-    vnu = subprocess.run(["java", "-jar", str(VNU), "--format", "json", "--errors-only", *sorted(map(str, html_dir.glob("*.html")))],
-                         capture_output=True, text=True, timeout=300)
+    vnu = subprocess.run(
+        ["java", "-jar", str(VNU), "--format", "json", "--errors-only", *sorted(map(str, html_dir.glob("*.html")))],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     for message in json.loads(vnu.stderr or '{"messages": []}')["messages"]:
         findings.append(f"vnu {Path(message.get('url', '')).name}:{message.get('lastLine')}: {message['message']}")
     assert findings == [], "\n".join(findings)

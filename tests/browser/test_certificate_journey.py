@@ -1,4 +1,5 @@
 """A trainee completes a small course and downloads the PDF; a visitor verifies it."""
+
 import re
 
 from test_accessibility import AXE

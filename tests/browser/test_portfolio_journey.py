@@ -2,6 +2,7 @@
 supervision; supervisors confirm some entries (from an account and from a mailed link) and decline one; the
 progress page shows the right totals; the trainee shares the portfolio, a board opens the link and verifies the
 credential's signature against the JWKS; revoking the share link closes it."""
+
 import re
 
 import jwt
@@ -18,8 +19,9 @@ def content_with_icrc(tmp_path):
     """The small course, and the bundled IC&RC pathway counting it as training."""
     root = small_course(tmp_path)
     icrc = (BUNDLED_CONTENT / "pathways/icrc-peer-recovery.yaml").read_text()
-    (root / "pathways/icrc-peer-recovery.yaml").write_text(icrc.replace("courses: [peer-specialist-core]",
-                                                                         "courses: [sample]"))
+    (root / "pathways/icrc-peer-recovery.yaml").write_text(
+        icrc.replace("courses: [peer-specialist-core]", "courses: [sample]")
+    )
     return root
 
 
@@ -66,7 +68,9 @@ def mailed_links(app, to):
 
     with app.app_context():
         bodies = db.session.scalars(select(OutboxMail.body).where(OutboxMail.recipient == to).order_by(OutboxMail.id))
-        return [re.search(r"(/portfolio/confirm/\S+)", body).group(1) for body in bodies if "/portfolio/confirm/" in body]
+        return [
+            re.search(r"(/portfolio/confirm/\S+)", body).group(1) for body in bodies if "/portfolio/confirm/" in body
+        ]
 
 
 def requirement_line(page, label):
@@ -155,12 +159,24 @@ def test_the_whole_path_from_pathway_to_a_board_checking_the_signed_portfolio(se
     token = visit.request.get(link + "/credential.jwt").text()
     jwks = visit.request.get(base + "/.well-known/jwks.json").json()
     key = jwt.PyJWKSet.from_dict(jwks)[jwt.get_unverified_header(token)["kid"]]
-    claims = jwt.decode(token, key, algorithms=["RS256"], issuer=base + "/issuer",
-                        options={"require": ["iss", "sub", "jti", "nbf", "exp"]})
-    results = {d["name"]: r["value"] for d, r in zip(claims["credentialSubject"]["achievement"]["resultDescription"],
-                                                     claims["credentialSubject"]["result"])}
-    assert results == {"Ethical responsibility (hours)": "1", "Supervised work experience (hours)": "10",
-                       "Supervision (hours)": "1.5"}
+    claims = jwt.decode(
+        token,
+        key,
+        algorithms=["RS256"],
+        issuer=base + "/issuer",
+        options={"require": ["iss", "sub", "jti", "nbf", "exp"]},
+    )
+    results = {
+        d["name"]: r["value"]
+        for d, r in zip(
+            claims["credentialSubject"]["achievement"]["resultDescription"], claims["credentialSubject"]["result"]
+        )
+    }
+    assert results == {
+        "Ethical responsibility (hours)": "1",
+        "Supervised work experience (hours)": "10",
+        "Supervision (hours)": "1.5",
+    }
     assert len([e for e in claims["evidence"] if e["genre"] == "Supervisor confirmation"]) == 3
     with visit.expect_download() as download:
         visit.get_by_role("link", name="Download this portfolio as a PDF").click()

@@ -1,6 +1,7 @@
 """Issue #20's done-when, in real Chromium: a trainer with the author permission uploads a zip that adds a
 module with an error, sees the error at its line, fixes it in the browser editor, sees the impact, previews
 the new module privately while a trainee in another browser still sees the old course, publishes, and rolls back."""
+
 import re
 import shutil
 import zipfile

@@ -1,5 +1,6 @@
 """The publishing pages in real Chromium: axe-core and the Nu Html Checker find nothing, nothing scrolls
 sideways at 360 px, and the author's preview (banner, lesson, practice role-play) is as accessible as the rest."""
+
 import io
 import json
 import os
@@ -18,6 +19,7 @@ def shoot(page, shots_dir: Path, name: str) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
     page.screenshot(path=str(shots_dir / f"{name}-1280.png"), full_page=True)
     page.set_viewport_size({"width": 360, "height": 780})
+
 
 REST = b"---\ntitle: Looking After Yourself\nminutes: 10\n---\n# Looking after yourself\n\nRest well.\n"
 
@@ -58,7 +60,9 @@ def test_the_publishing_pages_are_accessible(serve, browser, tmp_path_factory):
     shoot(page, shots_dir, "publishing-candidate-errors")
     page.get_by_role("link", name="modules/rest/index.md:3").click()
     check_page(page, "candidate-file", page.url.split("#")[0], html_dir, shots_dir, findings)
-    course = (TEST_CONTENT / "courses/sample.md").read_bytes().replace(b"[listening, safety]", b"[listening, safety, rest]")
+    course = (
+        (TEST_CONTENT / "courses/sample.md").read_bytes().replace(b"[listening, safety]", b"[listening, safety, rest]")
+    )
     tree = {p.relative_to(TEST_CONTENT).as_posix(): p.read_bytes() for p in TEST_CONTENT.rglob("*") if p.is_file()}
     (upload / "content.zip").write_bytes(_zip({**tree, "courses/sample.md": course, "modules/rest/index.md": REST}))
     page.goto(base + "/publishing/")
@@ -79,8 +83,12 @@ def test_the_publishing_pages_are_accessible(serve, browser, tmp_path_factory):
     check_page(page, "practice-result", page.url, html_dir, shots_dir, findings)
     page.get_by_role("button", name="Stop previewing").click()
     context.close()
-    vnu = subprocess.run(["java", "-jar", str(VNU), "--format", "json", "--errors-only", *sorted(map(str, html_dir.glob("*.html")))],
-                         capture_output=True, text=True, timeout=300)
+    vnu = subprocess.run(
+        ["java", "-jar", str(VNU), "--format", "json", "--errors-only", *sorted(map(str, html_dir.glob("*.html")))],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     for message in json.loads(vnu.stderr or '{"messages": []}')["messages"]:
         findings.append(f"vnu {Path(message.get('url', '')).name}:{message.get('lastLine')}: {message['message']}")
     assert findings == [], "\n".join(findings)

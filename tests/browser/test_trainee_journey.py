@@ -1,4 +1,5 @@
 """A trainee's journey in real Chromium: register, read, finish, come back; take a role-play with a resume."""
+
 import re
 
 from playwright.sync_api import expect
@@ -115,7 +116,10 @@ def test_a_role_play_scene_works_with_the_keyboard_alone(live_app, page):
         if page.evaluate("document.activeElement.type") == "radio":
             break
     assert page.evaluate("document.activeElement.type") == "radio"
-    assert page.evaluate("document.activeElement.closest('fieldset').querySelector('legend').textContent") == "What do you say or do?"
+    assert (
+        page.evaluate("document.activeElement.closest('fieldset').querySelector('legend').textContent")
+        == "What do you say or do?"
+    )
     page.keyboard.press("Space")
     assert page.evaluate("document.activeElement.checked")
     page.keyboard.press("Tab")

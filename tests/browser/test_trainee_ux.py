@@ -1,5 +1,6 @@
 """Trainee UX at a phone's size (390 x 844): help one tap away, join links through sign-up, waiting made visible,
 lessons in sections with Continue, sharing a certificate."""
+
 from playwright.sync_api import expect
 
 from helpers import PASSWORD, last_section
@@ -68,8 +69,9 @@ def test_a_join_link_survives_sign_up_and_the_new_trainee_is_told_they_joined(li
     base = live_app.config["LIVE_URL"]
     with live_app.app_context():
         coach = create_user("coach@example.org", PASSWORD, "Casey", "Casey Coach", role="trainer")
-        cohort = create_cohort("Spring 2027, Tuesday evenings", "peer-specialist-core", date(2027, 3, 1),
-                               date(2027, 6, 1), coach)
+        cohort = create_cohort(
+            "Spring 2027, Tuesday evenings", "peer-specialist-core", date(2027, 3, 1), date(2027, 6, 1), coach
+        )
         db.session.commit()
         code = cohort.join_code
     page.goto(f"{base}/join/{code}")
@@ -138,8 +140,12 @@ def test_a_trainee_sees_they_are_waiting_for_grading_and_then_that_it_is_graded(
         step_id = db.session.scalar(select(db.text("id FROM attempt_step WHERE answer IS NOT NULL")))
         coach = app.test_client()
         post(coach, "/account/login", {"email": "coach@example.org", "password": PASSWORD})
-        graded = post(coach, f"/staff/grading/{attempt_id}", {f"c{step_id}_0": "2", f"c{step_id}_1": "1", "comment": "Warm."},
-                      page="/staff/grading/")
+        graded = post(
+            coach,
+            f"/staff/grading/{attempt_id}",
+            {f"c{step_id}_0": "2", f"c{step_id}_1": "1", "comment": "Warm."},
+            page="/staff/grading/",
+        )
         assert graded.status_code == 302
     page.goto(base + "/dashboard")
     assert page.get_by_text("Your trainer has graded your written answer").is_visible()
@@ -153,8 +159,12 @@ def test_the_written_step_shows_the_conversation_so_far_and_keeps_a_draft_on_a_p
     page.goto(base + last_section(live_app, "peer-specialist-core", "active-listening"))
     page.get_by_role("link", name="Role-play", exact=False).first.click()
     page.get_by_role("button", name="Start the role-play").click()
-    for words in ("feeling really alone with whatever", "Everyone has an opinion about you", "So you love her",
-                  "Before we think about anything else"):
+    for words in (
+        "feeling really alone with whatever",
+        "Everyone has an opinion about you",
+        "So you love her",
+        "Before we think about anything else",
+    ):
         page.get_by_label(words, exact=False).check()
         page.get_by_role("button", name="Continue").click()
     answer = page.get_by_label("Write what you would say, in your own words")
@@ -173,7 +183,9 @@ def test_the_written_step_shows_the_conversation_so_far_and_keeps_a_draft_on_a_p
     play_url = page.url
     page.goto(base + "/dashboard")
     page.goto(play_url)
-    assert page.get_by_label("Write what you would say, in your own words").input_value() == "You feel alone, and your mom"
+    assert (
+        page.get_by_label("Write what you would say, in your own words").input_value() == "You feel alone, and your mom"
+    )
 
 
 def continue_button(page):
@@ -310,8 +322,17 @@ def test_the_holder_copies_or_emails_the_verification_link_and_is_told_of_a_susp
     coach = app.test_client()
     post(coach, "/account/login", {"email": "coach@example.org", "password": PASSWORD})
     manage = f"/staff/certificates/{cert_id}"
-    post(coach, manage, {"form": "status", "status-action": "suspend", "status-reason": "Complaint under review",
-                         "status-confirm": "y"}, page=manage)
+    post(
+        coach,
+        manage,
+        {
+            "form": "status",
+            "status-action": "suspend",
+            "status-reason": "Complaint under review",
+            "status-confirm": "y",
+        },
+        page=manage,
+    )
     page.reload()
     assert page.get_by_text("Complaint under review", exact=False).first.is_visible()
     assert page.get_by_role("region", name="Share with an employer").count() == 0

@@ -1,5 +1,6 @@
 """A trainer at a phone's size makes invite links for imported trainees, copies and prints them; a trainee
 signs in with one (issue #19 item 5)."""
+
 from datetime import date
 
 from playwright.sync_api import expect
@@ -55,7 +56,10 @@ def test_a_trainer_makes_copies_and_prints_invite_links_and_a_trainee_signs_in_w
 
     # The print view: no site chrome or buttons, each slip with its link written out.
     page.emulate_media(media="print")
-    assert not page.locator(".site-header").is_visible() and not page.get_by_role("button", name="Print these links").is_visible()
+    assert (
+        not page.locator(".site-header").is_visible()
+        and not page.get_by_role("button", name="Print these links").is_visible()
+    )
     slips = page.locator(".invite-slip")
     assert slips.count() == 2
     sky_slip = slips.filter(has_text="Sky")

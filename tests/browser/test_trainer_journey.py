@@ -1,5 +1,6 @@
 """A trainer in real Chromium: imports a cohort from CSV, records a live session, grades a written
 answer, grants an extra attempt and revokes a certificate."""
+
 from sqlalchemy import select
 from test_accessibility import sign_in
 
@@ -46,7 +47,9 @@ def test_trainer_journey(serve, page, tmp_path):
     assert page.get_by_role("heading", name="Spring 2027").is_visible()
 
     roster = tmp_path / "roster.csv"
-    roster.write_text("email,display name,legal name\nrobin@example.org,Robin,Robin Quinn\nsam@example.org,Sam,Sam Okafor\n")
+    roster.write_text(
+        "email,display name,legal name\nrobin@example.org,Robin,Robin Quinn\nsam@example.org,Sam,Sam Okafor\n"
+    )
     page.get_by_label("CSV file").set_input_files(str(roster))
     page.get_by_role("button", name="Import").click()
     # Robin already has an account: an import never puts someone in front of new trainers without their

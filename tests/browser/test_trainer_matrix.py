@@ -1,4 +1,5 @@
 """The progress matrix on a phone: the summary columns are on screen without scrolling sideways (issue #19)."""
+
 from datetime import date
 
 from sqlalchemy import select
@@ -15,8 +16,9 @@ def test_summary_columns_fit_a_360_px_phone(live_app, page):
 
     with live_app.app_context():
         create_user("coach@example.org", PASSWORD, "Casey", "Casey Coach", role="trainer")
-        trainee = create_user("robin@example.org", PASSWORD, "Robin Alexandra Quinn-Okafor", "Robin Quinn",
-                              privacy_accepted=True)
+        trainee = create_user(
+            "robin@example.org", PASSWORD, "Robin Alexandra Quinn-Okafor", "Robin Quinn", privacy_accepted=True
+        )
         db.session.flush()
         trainer = db.session.scalar(select(User).where(User.email == "coach@example.org"))
         cohort = create_cohort("Spring", "peer-specialist-core", date(2027, 3, 1), date(2027, 6, 1), trainer)
