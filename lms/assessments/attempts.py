@@ -256,12 +256,18 @@ _ROUTE = (
     .order_by(_STEPS.c.position)
 )
 _INSERT = insert(_STEPS)
+#: the move to the next scene; the answer replaces any draft
+_MOVE = (
+    update(Attempt.__table__)
+    .where(Attempt.__table__.c.id == bindparam("attempt"))
+    .values(current_scene=bindparam("scene"), draft=None)
+)
 
 
 def steps_of(attempt: Attempt) -> list[Step]:
     """The attempt's route in order, as scoring reads it: from the database, after anything pending is flushed."""
     db.session.flush()
-    rows = db.session.execute(_ROUTE, {"attempt": attempt.id})
+    rows = db.session.connection().execute(_ROUTE, {"attempt": attempt.id})
     return [Step(r.scene_id, r.choice_index, tuple(r.awards) if r.awards is not None else None) for r in rows]
 
 
@@ -277,7 +283,7 @@ def step_count(attempt: Attempt) -> int:
     """Steps recorded so far, counted in the database: loading them all on every step would make a
     long role-play slower with each answer."""
     db.session.flush()  # a step added through the ORM (a trainer tool, say) is counted too
-    return db.session.execute(_COUNT, {"attempt": attempt.id}).scalar_one()
+    return db.session.connection().execute(_COUNT, {"attempt": attempt.id}).scalar_one()
 
 
 def last_step(attempt: Attempt) -> AttemptStep | None:
@@ -295,7 +301,6 @@ def answer(attempt: Attempt, quiz: Quiz, given: Answer) -> Outcome:
     if attempt.state != OPEN or attempt.current_scene != given.scene_id:
         return Outcome(recorded=False)
     _insert_step(attempt, given.position, given.scene_id, choice_index=given.choice, answer=given.text)
-    attempt.draft = None  # the answer replaces any draft
     result = _advance(attempt, quiz, next_scene(quiz, given.scene_id, given.choice), given.position + 1)
     return Outcome(recorded=True, ended=result is not None, result=result)
 
@@ -312,7 +317,7 @@ def save_draft(attempt: Attempt, text: str) -> None:
 def _insert_step(
     attempt: Attempt, position: int, scene_id: str, choice_index: int | None = None, answer: str | None = None
 ) -> None:
-    db.session.execute(
+    db.session.connection().execute(
         _INSERT,
         {
             "attempt_id": attempt.id,
@@ -332,7 +337,10 @@ def _advance(attempt: Attempt, quiz: Quiz, target: str, position: int) -> Result
         target = END
     if target == END:
         return finish(attempt, quiz)
-    attempt.current_scene = target
+    # One Core UPDATE rather than a unit-of-work flush: the step's other writes are Core too. The ORM
+    # object is told which columns changed, so nothing reads a stale value from it.
+    db.session.connection().execute(_MOVE, {"attempt": attempt.id, "scene": target})
+    db.session.expire(attempt, ["current_scene", "draft"])
     return None
 
 
