@@ -40,7 +40,9 @@ def test_every_process_serves_the_version_last_published(app_factory, tmp_path):
     )
 
 
-def test_broken_files_keep_the_last_good_version_and_show_trainers_the_errors(app_factory, tmp_path, make_user):
+def test_broken_files_keep_the_last_good_version_and_show_trainers_the_errors(app, app_factory, tmp_path, make_user):
+    # `app` first: on PostgreSQL the test's first app empties the shared database after it starts, and
+    # the good version the next app publishes must survive that.
     root = copy_content(tmp_path)
     app_factory(CONTENT_DIR=str(root))  # publishes a good version
     (root / "courses/sample.md").write_text("---\ntitle: Broken\nmodules: [listening, ghost]\n---\n")
