@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from lms import create_app
+from lms.content import content_state
 from lms.extensions import db
 
 from helpers import CHEAP_ARGON2, PASSWORD, base_config, post  # noqa: F401 (re-exported for tests)
@@ -65,9 +66,13 @@ def template_database(tmp_path_factory):
 
 
 def _empty_postgres(app) -> None:
+    """Empty the shared PostgreSQL database for this test, then store again the content version this
+    app serves (emptying removed the one it stored at start-up), as a fresh SQLite copy would have it."""
     with app.app_context():
         tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
         db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.session.commit()
+        content_state().load_disk()
         db.session.commit()
 
 
