@@ -17,6 +17,7 @@ import fcntl
 import logging
 import os
 import threading
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -209,39 +210,55 @@ def init_reads(app: Flask) -> None:
         event.listen(engine, "engine_disposed", lambda _engine: kept.close_all())
 
 
+class _Kept:
+    """A thread's kept connection. When its thread ends, Python drops the thread's local data, and the
+    finalizer closes the connection: a server that starts a thread per request keeps no connection
+    per finished request."""
+
+    def __init__(self, connection: Connection, owner: "_KeptConnections"):
+        self.connection, self.pid = connection, os.getpid()
+        weakref.finalize(self, owner.release, connection)
+
+
 class _KeptConnections:
-    """One AUTOCOMMIT connection per thread and process (never one inherited across a fork), taken out
-    of the pool for good and closed when the engine is disposed."""
+    """One AUTOCOMMIT connection per live thread and process (never one inherited across a fork), taken
+    out of the pool for good, closed when its thread ends or the engine is disposed."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
         self.local = threading.local()
-        self.opened: list[tuple[int, Connection]] = []
+        #: every open kept connection, with the process that opened it
+        self.opened: dict[Connection, int] = {}
         self.lock = threading.Lock()
 
     def get(self) -> Connection:
-        connection = getattr(self.local, "connection", None)
-        if connection is None or self.local.pid != os.getpid():
+        kept = getattr(self.local, "kept", None)
+        if kept is None or kept.pid != os.getpid():
             connection = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             connection.detach()  # ours for good: the pool neither counts it nor resets it
-            self.local.connection = connection
-            self.local.pid = os.getpid()
             with self.lock:
-                self.opened.append((self.local.pid, connection))
-        return connection
+                self.opened[connection] = os.getpid()
+            kept = self.local.kept = _Kept(connection, self)
+        return kept.connection
+
+    def release(self, connection: Connection) -> None:
+        """Close a kept connection (its thread ended, it broke, or the engine is going)."""
+        with self.lock:
+            mine = self.opened.pop(connection, None) == os.getpid()
+        if mine:
+            _close_quietly(connection)
 
     def drop(self) -> None:
         """Forget this thread's connection (it broke); the next read opens a new one."""
-        connection, self.local.connection = getattr(self.local, "connection", None), None
-        if connection is not None:
-            _close_quietly(connection)
+        kept, self.local.kept = getattr(self.local, "kept", None), None
+        if kept is not None:
+            self.release(kept.connection)
 
     def close_all(self) -> None:
         with self.lock:
-            mine = [c for pid, c in self.opened if pid == os.getpid()]
-            self.opened = [(pid, c) for pid, c in self.opened if pid != os.getpid()]
+            mine = [c for c, pid in self.opened.items() if pid == os.getpid()]
         for connection in mine:
-            _close_quietly(connection)
+            self.release(connection)
         self.local = threading.local()
 
 

@@ -234,4 +234,26 @@ def test_a_kept_read_connection_that_dies_is_replaced(app, make_user):
         assert kept.get() is not connection
     db.session.remove()
     db.engine.dispose()
-    assert kept.opened == [], "disposing of the engine closes the kept connections"
+    assert kept.opened == {}, "disposing of the engine closes the kept connections"
+
+
+def test_a_thread_that_ends_takes_its_kept_read_connection_with_it(app, make_user):
+    """A server that starts a thread per request (the threaded development server, say) must not keep a
+    database connection for every finished request: PostgreSQL refuses clients past max_connections."""
+    import gc
+    import threading
+
+    user = make_user(email="threads@example.org")
+    kept = app.extensions["lms.reads"]
+    before = len(kept.opened)
+
+    def one_request():
+        with app.test_request_context("/"):
+            assert signed_in_user(user.id).email == "threads@example.org"
+
+    for _ in range(20):
+        thread = threading.Thread(target=one_request)
+        thread.start()
+        thread.join()
+    gc.collect()
+    assert len(kept.opened) <= before + 1, len(kept.opened)
