@@ -21,6 +21,7 @@ from ..auth.models import User
 from ..clock import utcnow
 from ..cohorts.api import grants
 from ..cohorts.models import CohortMember
+from ..content.catalog import Catalog
 from ..content.problems import Collector
 from ..content.quiz import END, Quiz, Scene
 from ..content.quiz_parser import parse_quiz
@@ -225,6 +226,12 @@ def start_attempt(user_id: int, course_slug: str, module_slug: str, quiz: Quiz, 
 @lru_cache(maxsize=256)
 def _parse_version(fingerprint: str, source: str, label: str) -> Quiz | None:
     return parse_quiz(label, source, None, Collector())
+
+
+def current_quiz(attempt: Attempt, catalog: Catalog) -> Quiz:
+    """The quiz version the attempt was started on, looking up the catalog's current one first."""
+    module = catalog.module(attempt.module_slug)
+    return quiz_for_attempt(attempt, module.assessment(attempt.quiz_slug) if module else None)
 
 
 def quiz_for_attempt(attempt: Attempt, current: Quiz | None) -> Quiz:

@@ -16,9 +16,9 @@ from .attempts import (
     answer,
     availability,
     choice_order,
+    current_quiz,
     last_step,
     parse_answer,
-    quiz_for_attempt,
     save_draft,
     step_count,
     steps_of,
@@ -44,19 +44,13 @@ def _attempt_or_404(attempt_id: int, staff_may_view: bool = True, lock: bool = F
     return attempt
 
 
-def _current_quiz(attempt: Attempt):
-    module = catalog().module(attempt.module_slug)
-    current = module.assessment(attempt.quiz_slug) if module else None
-    return quiz_for_attempt(attempt, current)
-
-
 @bp.route("/<int:attempt_id>/play")
 @login_required
 def play(attempt_id: int):
     attempt = _attempt_or_404(attempt_id, staff_may_view=False)
     if attempt.state != OPEN:
         return redirect(url_for(".result", attempt_id=attempt.id))
-    return _render_scene(attempt, _current_quiz(attempt))
+    return _render_scene(attempt, current_quiz(attempt, catalog()))
 
 
 def _render_scene(attempt: Attempt, quiz, form=None, status=200):
@@ -103,7 +97,7 @@ def answer_step(attempt_id: int):
     attempt = _attempt_or_404(attempt_id, staff_may_view=False, lock=True)
     if attempt.state != OPEN:
         return redirect(url_for(".result", attempt_id=attempt_id))
-    quiz = _current_quiz(attempt)
+    quiz = current_quiz(attempt, catalog())
     scene = quiz.scene(attempt.current_scene)
     position = step_count(attempt)
     if scene.kind == "written" and "save_draft" in request.form:
@@ -158,7 +152,7 @@ def result(attempt_id: int):
     attempt = _attempt_or_404(attempt_id)
     if attempt.state == OPEN and attempt.user_id == current_user.id:
         return redirect(url_for(".play", attempt_id=attempt.id))
-    quiz = _current_quiz(attempt)
+    quiz = current_quiz(attempt, catalog())
     outcome = score_path(quiz, steps_of(attempt))
     module = catalog().module(attempt.module_slug)
     course = catalog().course(attempt.course_slug)

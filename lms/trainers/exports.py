@@ -1,7 +1,7 @@
 """Trainers' CSV downloads, built as rows: a cohort's progress and one trainee's whole record."""
 
 from ..assessments.api import attempts_of
-from ..assessments.attempts import quiz_for_attempt
+from ..assessments.attempts import current_quiz
 from ..auth.models import User
 from ..certificates.api import certificates_of
 from ..cohorts.models import Cohort
@@ -54,8 +54,7 @@ def trainee_record(catalog: Catalog, person: User) -> SafeCsv:
             ]
         )
     for attempt in attempts_of(person.id):
-        module = catalog.module(attempt.module_slug)
-        quiz = quiz_for_attempt(attempt, module.assessment(attempt.quiz_slug) if module else None)
+        quiz = current_quiz(attempt, catalog)
         path = " | ".join(
             f"{step.scene_id}: "
             + (

@@ -3,8 +3,8 @@
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from ..assessments.attempts import current_quiz, pending_queue
 from ..assessments.attempts import grade as grade_attempt
-from ..assessments.attempts import pending_queue, quiz_for_attempt
 from ..assessments.forms import GradeForm, criterion_field
 from ..assessments.models import PENDING, Attempt
 from ..auth import role_required
@@ -49,8 +49,7 @@ def grade(attempt_id: int):
     if attempt.state != PENDING:
         flash("This answer has already been graded.", "info")
         return redirect(url_for("assessments.result", attempt_id=attempt.id))
-    module = catalog().module(attempt.module_slug)
-    quiz = quiz_for_attempt(attempt, module.assessment(attempt.quiz_slug) if module else None)
+    quiz = current_quiz(attempt, catalog())
     written = [
         (step, quiz.scene(step.scene_id))
         for step in attempt.steps
