@@ -65,7 +65,7 @@ def test_hot_reads_return_what_the_orm_returns(app, client, trainee):
         same(
             peek_progress(trainee.id, progress.module_slug),
             progress,
-            ("course_slug", "module_fingerprint", "last_opened_at", "finished_at", "seconds_spent"),
+            ("course_slug", "module_fingerprint", "last_opened_at", "finished_at", "seconds_spent", "section"),
         )
         assert signed_in_user(10**9) is None and public_certificate("X" * 20) is None
 

@@ -510,7 +510,9 @@ def test_cookies_and_headers(app_factory, make_user):
         "https://lms.example.org/account/login",
         {"email": "a@example.org", "password": PASSWORD},
         page="https://lms.example.org/account/login",
+        headers={"Referer": "https://lms.example.org/account/login"},  # over https Flask-WTF wants the referrer
     )
+    assert response.status_code == 302  # signed in: the cookie below is the signed-in session's
     cookie = response.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     headers = client.get("https://lms.example.org/courses/").headers

@@ -20,6 +20,10 @@ def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."
     login_manager.login_message_category = "info"
+    # Flask-Login's "basic" protection hashes the client's address and browser on every request to mark a
+    # session "not fresh" when they change; nothing here asks for freshness. Sessions end by their own
+    # token and time limits instead (lms.auth.sessions).
+    login_manager.session_protection = None
     user_loaded_from_cookie.connect(lambda _app, user: sessions.restored_from_cookie(), app, weak=False)
 
     remember_cookie = app.config.get("REMEMBER_COOKIE_NAME", "remember_token")

@@ -76,7 +76,7 @@ class SignedInUser(UserMixin):
 def signed_in_user(user_id: int) -> SignedInUser | None:
     """The account with this id as a read-only value, or None."""
     row = read_one(_SIGNED_IN, id=user_id)
-    return SignedInUser(**row._mapping) if row is not None else None
+    return SignedInUser(*row) if row is not None else None  # the select's columns are the fields, in order
 
 
 def account(user: "SignedInUser | User") -> User:

@@ -102,7 +102,7 @@ _SNAPSHOT = select(
 def peek_progress(user_id: int, module_slug: str) -> ProgressSnapshot | None:
     """read_progress for a page view, as a snapshot (a hot read on the kept read connection)."""
     row = read_one(_SNAPSHOT, user=user_id, module=module_slug)
-    return ProgressSnapshot(**row._mapping) if row is not None else None
+    return ProgressSnapshot(*row) if row is not None else None  # the select's columns are the fields, in order
 
 
 def open_lesson(user_id: int, course: Course, module: Module, section: int | None = None) -> LessonProgress:
