@@ -33,6 +33,8 @@ def needs_rehash(stored: str) -> bool:
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
     """zxcvbn's 30,000 most common leaked passwords, plus a short list of words from this field."""
+    # Deferred on purpose (the one import inside a function in lms/): the lists are megabytes, and only
+    # the first password check of a process needs them.
     from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
     text = resources.files("lms").joinpath("data/common-passwords.txt").read_text()

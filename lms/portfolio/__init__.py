@@ -4,11 +4,11 @@ completion and content, and nothing below imports it."""
 
 from flask import Flask
 
+from . import sharing, staff, views  # noqa: F401 (staff adds its pages to the same blueprint)
+from .progress import domain_label
+
 
 def init_app(app: Flask) -> None:
-    from . import sharing, staff, views  # noqa: F401 (staff adds its pages to the same blueprint)
-    from .progress import domain_label
-
     app.add_template_filter(domain_label)
     app.register_blueprint(views.bp)
     sharing.init_app(app)  # supervisors' confirmations, share links, renewal reminders (the share helper's part)
