@@ -55,7 +55,9 @@ class OutboxMail(Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: "message" (subject and body stored) or "password_reset" (composed when sent: no link is ever stored)
+    #: "message" (subject and body stored and sent as they are) or a kind written when it is sent, so that no
+    #: working link is ever stored: "password_reset" (nothing but the address), "supervisor_link" (the body is
+    #: the link's row id)
     kind: Mapped[str] = mapped_column(String(20), default=MESSAGE)
     #: emptied when a reset was asked for an address without an active account
     recipient: Mapped[str] = mapped_column(String(254))
@@ -124,7 +126,7 @@ def _deliver_one(mail_id: int) -> str | None:
     if not claimed:
         return None  # another worker has it
     mail = db.session.get(OutboxMail, mail_id)
-    message = _compose(mail)
+    message = compose(mail)
     if message is None:
         mail.status, mail.recipient = SKIPPED, ""  # keep no trace of a stranger's address
         db.session.commit()
@@ -154,11 +156,13 @@ def register_kind(kind: str, compose: Callable[[OutboxMail], tuple[str, str, str
     _composers[kind] = compose
 
 
-def _compose(mail: OutboxMail) -> EmailMessage | None:
-    compose = _composers.get(mail.kind)
-    if compose is None:
+def compose(mail: OutboxMail) -> EmailMessage | None:
+    """The message a queued mail goes out as (None: nobody to send it to). A composed kind may write to the
+    database as it composes (a new reset or confirmation link): delivery commits that before sending."""
+    writer = _composers.get(mail.kind)
+    if writer is None:
         return message(mail.recipient, mail.subject or "", mail.body or "")
-    parts = compose(mail)
+    parts = writer(mail)
     return message(*parts) if parts is not None else None
 
 

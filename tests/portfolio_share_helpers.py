@@ -6,7 +6,7 @@ from datetime import date
 from sqlalchemy import select
 
 from lms.extensions import db
-from lms.mail import OutboxMail
+from lms.mail import OutboxMail, compose
 from lms.portfolio.models import ExperienceEntry, PathwayChoice, SupervisionSession
 
 
@@ -54,8 +54,11 @@ def choose(user_id: int, slug: str = "sample-credential") -> None:
 
 
 def mailed_link(to: str) -> str:
-    """The path of the newest confirmation link mailed to this address."""
+    """The path of the confirmation link in the newest mail to this address, written as delivery writes it
+    (the outbox holds no link: each composing makes a new token, and only the newest works)."""
     mail = db.session.scalars(
         select(OutboxMail).where(OutboxMail.recipient == to).order_by(OutboxMail.id.desc())
     ).first()
-    return re.search(r"https://lms\.example\.org(/portfolio/confirm/\S+)", mail.body).group(1)
+    message = compose(mail)
+    db.session.commit()  # the new token's hash, as delivery commits it before sending
+    return re.search(r"https://lms\.example\.org(/portfolio/confirm/\S+)", message.get_content()).group(1)

@@ -1,6 +1,8 @@
 """Supervisors vouch for entries: only the entries addressed to them, single-use mailed links, every decision audited."""
 
+import re
 from datetime import timedelta
+from email import message_from_string, policy
 
 from portfolio_share_helpers import experience, mailed_link, supervision_session
 from sqlalchemy import select
@@ -176,9 +178,64 @@ def test_logging_an_entry_mails_a_link_and_an_edit_replaces_it(app, make_user):
     visitor = app.test_client()
     assert visitor.get(first).status_code == 410
     assert "<dt>Hours</dt><dd>8</dd>" in visitor.get(second).get_data(as_text=True)
-    # An edit that changes nothing sends nothing new.
+    # An edit that changes nothing sends nothing new, and the link sent stays good.
+    from lms.mail import OutboxMail
+
+    mails = db.session.scalars(select(OutboxMail).where(OutboxMail.recipient == "nobody-here@example.org")).all()
     post(trainee, edit, dict(EXPERIENCE_FORM, hours="8"), page=edit)
-    assert mailed_link("nobody-here@example.org") == second
+    db.session.expire_all()
+    assert db.session.scalars(select(OutboxMail)).all() == mails and len(mails) == 2
+    assert visitor.get(second).status_code == 200
+    # The outbox holds the links' row ids, never a working link: a copy of the database confirms nothing.
+    assert all(m.body.isdigit() and "/confirm/" not in m.subject for m in mails)
+
+
+def test_a_link_mail_goes_out_with_a_working_link_and_the_outbox_never_holds_one(app_factory, make_user):
+    """Through a real SMTP server: the supervisor receives a link that works; the outbox row keeps the link's id;
+    a mail whose entry changed before it went out is not sent at all."""
+    from test_mail_outbox import smtp_inbox
+
+    from lms.mail import SKIPPED, OutboxMail, deliver
+    from lms.portfolio.share_models import SupervisorLink
+
+    with smtp_inbox() as (inbox, port):
+        app = app_factory(MAIL_SERVER="127.0.0.1", MAIL_PORT=port, MAIL_DELIVERY="command")
+        with app.app_context():
+            make_user(email="t@example.org", legal_name="Robin Quinn")
+            trainee = signed_in(app, "t@example.org")
+            assert (
+                post(
+                    trainee, "/portfolio/experience/new", EXPERIENCE_FORM, page="/portfolio/experience/new"
+                ).status_code
+                == 302
+            )
+            stale = dict(EXPERIENCE_FORM, supervisor_email="gone@example.org")
+            assert (
+                post(trainee, "/portfolio/experience/new", stale, page="/portfolio/experience/new").status_code == 302
+            )
+            from lms.portfolio.models import ExperienceEntry
+
+            gone = db.session.scalars(
+                select(ExperienceEntry).where(ExperienceEntry.supervisor_email == "gone@example.org")
+            ).one()
+            edit = f"/portfolio/experience/{gone.id}/edit"
+            assert (
+                post(trainee, edit, dict(stale, hours="9"), page=edit).status_code == 302
+            )  # a second link replaces it
+            before = {link.id: link.token_hash for link in db.session.scalars(select(SupervisorLink))}
+            assert deliver() == (2, 0)
+            rows = db.session.scalars(select(OutboxMail).order_by(OutboxMail.id)).all()
+            assert [m.status for m in rows] == ["sent", SKIPPED, "sent"]
+            assert all("/confirm/" not in (m.body or "") for m in rows)
+            db.session.expire_all()
+            after = {link.id: link.token_hash for link in db.session.scalars(select(SupervisorLink))}
+            assert sum(after[i] != before[i] for i in before) == 2  # the two sent links got their tokens as they went
+        parsed = [message_from_string(raw, policy=policy.default) for _, raw in inbox.messages]
+        received = {m["To"]: m.get_content() for m in parsed}
+        assert set(received) == {"nobody-here@example.org", "gone@example.org"}
+        path = re.search(r"https?://[^/\s]+(/portfolio/confirm/\S+)", received["nobody-here@example.org"]).group(1)
+        page = app.test_client().get(path)
+        assert page.status_code == 200 and "Drop-in centre" in page.get_data(as_text=True)
 
 
 def test_editing_or_deleting_an_entry_after_the_supervisor_confirmed_it_is_refused(app, make_user):
@@ -224,3 +281,52 @@ def test_a_trainee_cannot_name_themselves_as_supervisor(app, make_user):
     assert post(client, url, {"decision": "confirm"}, page=url).status_code == 422
     db.session.expire_all()
     assert db.session.get(ExperienceEntry, own.id).state == "pending"
+
+
+def test_the_upgrade_takes_the_links_out_of_mails_already_in_the_outbox(tmp_path):
+    """Link mails queued before link mails were written at delivery become link mails; sent ones lose the token."""
+    import hashlib
+
+    import flask_migrate
+    from flask import Flask
+    from sqlalchemy import text
+
+    from lms import MIGRATIONS
+    from lms.extensions import migrate
+
+    app = Flask("upgrade")
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{tmp_path}/old.sqlite3"
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    queued_token, sent_token = "Q" * 43, "S" * 43
+    with app.app_context():
+        flask_migrate.upgrade(directory=MIGRATIONS, revision="c5a1e7d93b40")
+        for n, token in ((1, queued_token), (2, sent_token)):
+            db.session.execute(
+                text(
+                    "INSERT INTO supervisor_link (id, entry_kind, entry_id, token_hash, entry_fingerprint, sent_to, "
+                    "created_at, expires_at) VALUES (:n, 'experience', :n, :h, 'f', 'sam@example.org', "
+                    "'2026-11-01 00:00:00', '2026-12-01 00:00:00')"
+                ),
+                {"n": n, "h": hashlib.sha256(token.encode()).hexdigest()},
+            )
+            db.session.execute(
+                text(
+                    "INSERT INTO mail_outbox (id, created_at, kind, recipient, subject, body, status, attempts, "
+                    "next_try_at) VALUES (:n, '2026-11-01 00:00:00', 'message', 'sam@example.org', 'Confirm', :body, "
+                    ":status, 0, '2026-11-01 00:00:00')"
+                ),
+                {
+                    "n": n,
+                    "status": "queued" if n == 1 else "sent",
+                    "body": f"Hello,\n\nOpen this link:\nhttps://lms.example.org/portfolio/confirm/{token}\n\nThanks.\n",
+                },
+            )
+        db.session.commit()
+        flask_migrate.upgrade(directory=MIGRATIONS)
+        rows = db.session.execute(text("SELECT id, kind, body FROM mail_outbox ORDER BY id")).all()
+        assert rows[0][1:] == ("supervisor_link", "1")
+        assert (
+            rows[1][1] == "message" and sent_token not in rows[1][2] and "(link removed from the outbox)" in rows[1][2]
+        )
+        db.engine.dispose()

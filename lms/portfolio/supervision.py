@@ -20,7 +20,7 @@ from ..auth.models import User
 from ..certificates.issue import public_base
 from ..clock import utcnow
 from ..extensions import db
-from ..mail import enqueue
+from ..mail import OutboxMail, enqueue, register_kind
 from .models import EntryState, ExperienceEntry, SupervisionSession
 from .operations import PortfolioError, decide_entry
 from .share_models import SupervisorLink
@@ -30,6 +30,12 @@ LINK_DAYS = 30
 KINDS = {"experience": ExperienceEntry, "supervision": SupervisionSession}
 KIND_NAMES = {"experience": "supervised experience", "supervision": "supervision session"}
 CONFIRM, DECLINE = "confirm", "decline"
+#: the outbox kind of a link mail: its body is the SupervisorLink's id, the mail is written when sent
+LINK_MAIL = "supervisor_link"
+
+
+def init_app() -> None:
+    register_kind(LINK_MAIL, _compose_link)
 
 
 class DecisionError(Exception):
@@ -101,32 +107,24 @@ def request_confirmation(entry, trainee: User, base: str) -> SupervisorLink | No
     if supervisor_account(email) is not None:
         enqueue(
             email,
-            f"{trainee.legal_name} asks you to confirm a {KIND_NAMES[kind]}",
+            _subject(trainee, kind),
             f"Hello {entry.supervisor_name},\n\n{trainee.legal_name} recorded this {KIND_NAMES[kind]} and named you "
             f"as the supervisor:\n\n  {describe(entry)}\n\nSign in to confirm or decline it:\n"
             f"{base}/portfolio/supervise/\n",
         )
         return None
-    token = secrets.token_urlsafe(32)
     link = SupervisorLink(
         entry_kind=kind,
         entry_id=entry.id,
-        token_hash=_hash(token),
+        # Until the mail is sent, the hash of a token nobody holds: the link works only once mailed.
+        token_hash=_hash(secrets.token_urlsafe(32)),
         entry_fingerprint=fingerprint(entry),
         sent_to=email,
         expires_at=utcnow() + timedelta(days=LINK_DAYS),
     )
     db.session.add(link)
     db.session.flush()
-    enqueue(
-        email,
-        f"{trainee.legal_name} asks you to confirm a {KIND_NAMES[kind]}",
-        f"Hello {entry.supervisor_name},\n\n{trainee.legal_name} recorded this {KIND_NAMES[kind]} and named you "
-        f"as the supervisor:\n\n  {describe(entry)}\n\nPlease confirm it if it is right, or decline it with a "
-        f"comment. Open this link (it works once, for {LINK_DAYS} days, and stops working if the entry is "
-        f"changed):\n{base}/portfolio/confirm/{token}\n\nIf you do not know this person, you can ignore this "
-        "email: nothing counts until you confirm it.\n",
-    )
+    db.session.add(OutboxMail(kind=LINK_MAIL, recipient=email, subject=_subject(trainee, kind), body=str(link.id)))
     audit.record(
         "portfolio.confirmation_requested",
         f"user:{trainee.id}",
@@ -137,6 +135,37 @@ def request_confirmation(entry, trainee: User, base: str) -> SupervisorLink | No
     )
     logger.info("confirmation link %s for %s %s mailed to the supervisor", link.id, kind, entry.id)
     return link
+
+
+def _subject(trainee: User, kind: str) -> str:
+    return f"{trainee.legal_name} asks you to confirm a {KIND_NAMES[kind]}"
+
+
+def _compose_link(mail: OutboxMail) -> tuple[str, str, str] | None:
+    """Write a link mail as it is sent, with a new token (a retried mail gets a new one, and only the newest
+    works); None, and nothing is sent, if the link no longer could work."""
+    link = db.session.get(SupervisorLink, int(mail.body)) if (mail.body or "").isdigit() else None
+    entry = db.session.get(KINDS[link.entry_kind], link.entry_id) if link is not None else None
+    if (
+        entry is None
+        or link.used_at is not None
+        or link.expires_at <= utcnow()
+        or entry.state != EntryState.PENDING
+        or fingerprint(entry) != link.entry_fingerprint
+    ):
+        return None
+    trainee = db.session.get(User, entry.user_id)
+    token = secrets.token_urlsafe(32)
+    link.token_hash = _hash(token)
+    return (
+        link.sent_to,
+        _subject(trainee, link.entry_kind),
+        f"Hello {entry.supervisor_name},\n\n{trainee.legal_name} recorded this {KIND_NAMES[link.entry_kind]} and "
+        f"named you as the supervisor:\n\n  {describe(entry)}\n\nPlease confirm it if it is right, or decline it "
+        f"with a comment. Open this link (it works once, until {link.expires_at:%-d %B %Y}, and stops working if the "
+        f"entry is changed):\n{public_base()}/portfolio/confirm/{token}\n\nIf you do not know this person, you can "
+        "ignore this email: nothing counts until you confirm it.\n",
+    )
 
 
 def resend_if_changed(entry, before: str, trainee: User) -> None:
