@@ -1,14 +1,15 @@
-"""Role-plays of a previewed candidate, in practice mode: the route so far lives in the author's session,
-never in the database (no Attempt or step rows), and is scored with the same rules as real attempts.
-`?from=<scene id>` starts a new route at that scene ("try from this scene")."""
+"""Role-plays of a previewed candidate, in practice mode: the route so far is a walk (lms.publishing.tryout)
+in the author's session, never in the database (no Attempt or step rows), scored with the same rules as
+real attempts. `?from=<scene id>` starts a new walk at that scene ("try from this scene")."""
 
 from flask import abort, flash, redirect, render_template, request, session, url_for
 
-from ..assessments.scoring import Step, next_scene, score_path
+from ..assessments.scoring import Step, score_path
 from ..auth import author_required
 from ..content import catalog, previewing
 from ..content.quiz import END
 from .preview import PRACTICE_KEY
+from .tryout import Walk, begin, current, from_session, take
 from .views import bp
 
 
@@ -22,66 +23,47 @@ def practice(course_slug: str, module_slug: str, quiz_slug: str):
     quiz = module.assessment(quiz_slug) if module and course and module_slug in course.modules else None
     if quiz is None:
         abort(404)
-    key = f"{module.slug}/{quiz.slug}"
-    state = session.get(PRACTICE_KEY) or {}
+    # The walk of lms.publishing.tryout, as the role-play map's "Try from this scene" keeps it: a walk on
+    # another role-play, or on a version the candidate no longer has, starts again at the first scene.
+    walk = from_session(session.get(PRACTICE_KEY), quiz, module.slug) or begin(quiz, module.slug, quiz.first.id)
     if request.method == "GET" and "from" in request.args:
-        # "Try from this scene": a new route that starts at any scene (an author checking one branch).
-        state = {"quiz": key, "start": request.args["from"] if quiz.scene(request.args["from"]) else None, "steps": []}
-        session[PRACTICE_KEY] = state
-    if state.get("quiz") != key:
-        state = {}  # a route through another role-play
-    start = quiz.scene(state.get("start") or "") or quiz.first
-    steps = state.get("steps", [])
-    if not _still_valid(quiz, steps):
-        steps = []  # the candidate was edited under this route: start again
+        # "Try from this scene": a new walk that starts at any scene (an author checking one branch).
+        walk = begin(quiz, module.slug, request.args["from"]) or begin(quiz, module.slug, quiz.first.id)
+        session[PRACTICE_KEY] = walk.to_session()
     if request.method == "POST":
-        steps = _answer(quiz, steps, start) if "restart" not in request.form else []
-        session[PRACTICE_KEY] = {"quiz": key, "start": start.id, "steps": steps}
+        walk = begin(quiz, module.slug, walk.start) if "restart" in request.form else _answer(quiz, walk)
+        session[PRACTICE_KEY] = walk.to_session()
         return redirect(url_for(".practice", course_slug=course.slug, module_slug=module.slug, quiz_slug=quiz.slug))
-    current = _current(quiz, steps, start)
-    last = quiz.scene(steps[-1][0]) if steps else None
+    here = current(quiz, walk)
+    scene = quiz.scene(here) if here != END else None
+    last = quiz.scene(walk.steps[-1][0]) if walk.steps else None
     feedback = (
-        (last, last.choices[steps[-1][1]]) if last and last.kind == "choice" and quiz.feedback == "immediate" else None
+        (last, last.choices[walk.steps[-1][1]])
+        if last and last.kind == "choice" and quiz.feedback == "immediate"
+        else None
     )
-    result = score_path(quiz, [Step(s, c) for s, c in steps]) if current is None or current.is_ending else None
+    result = score_path(quiz, [Step(s, c) for s, c in walk.steps]) if scene is None or scene.is_ending else None
     return render_template(
         "publishing/practice.html",
         course=course,
         module=module,
         quiz=quiz,
-        scene=current,
+        scene=scene,
         feedback=feedback,
         result=result,
-        step_number=len(steps) + 1,
+        step_number=len(walk.steps) + 1,
     )
 
 
-def _still_valid(quiz, steps: list) -> bool:
-    """True when every step names a scene of this role-play and a choice it has."""
-    for scene_id, choice in steps:
-        scene = quiz.scene(scene_id)
-        if scene is None or (choice is not None and not (scene.kind == "choice" and 0 <= choice < len(scene.choices))):
-            return False
-    return True
-
-
-def _current(quiz, steps: list, start):
-    """The scene to answer now, an ending scene, or None once the route has ended."""
-    if not steps:
-        return start
-    target = next_scene(quiz, steps[-1][0], steps[-1][1])
-    return None if target == END else quiz.scene(target)
-
-
-def _answer(quiz, steps: list, start) -> list:
-    """The route with this answer added; an answer to a scene other than the current one changes nothing."""
-    scene = _current(quiz, steps, start)
-    if scene is None or scene.is_ending or request.form.get("scene") != scene.id:
-        return steps
+def _answer(quiz, walk: Walk) -> Walk:
+    """The walk with this answer added; a repeated or stale submit (another scene) changes nothing."""
+    scene = quiz.scene(request.form.get("scene", ""))
+    if scene is None or scene.id != current(quiz, walk):
+        return walk
     if scene.kind == "choice":
-        choice = request.form.get("choice", "")
-        if not choice.isdigit() or int(choice) >= len(scene.choices):
+        raw = request.form.get("choice", "")
+        after = take(quiz, walk, scene.id, int(raw)) if raw.isdigit() and len(raw) < 4 else None
+        if after is None:
             flash("Please choose one of the responses.", "error")
-            return steps
-        return [*steps, [scene.id, int(choice)]]
-    return [*steps, [scene.id, None]]  # a written answer: read by nobody, so not kept
+        return after or walk
+    return take(quiz, walk, scene.id, None) or walk  # a written answer is read by nobody, so it is not kept
