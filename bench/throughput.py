@@ -27,7 +27,7 @@ TARGETS = {"lesson page (signed in)": 0.35, "verification JSON": 0.50, "role-pla
 
 
 #: wrk and the Python client send the same User-Agent, so a session cookie taken from one is "the same
-#: browser" to the other (Flask-Login would otherwise mark the session non-fresh and re-sign it each time)
+#: browser" to the other (as a real browser's is)
 USER_AGENT = "lms-bench/1"
 
 
@@ -306,6 +306,10 @@ def main() -> None:
             ratios[name] = statistics.median(pair_ratios)
 
         results = {}
+        # Floors: the smallest page (a short template, no query of its own) anonymous and signed in. What a
+        # signed-in page costs before it does anything: session, the signed-in user's read, the layout.
+        run("support page (anonymous)", lambda: wrk(base + "/support", args.seconds)[0])
+        run("support page (signed in)", lambda: wrk(base + "/support", args.seconds, session_cookie)[0])
         run("lesson page (signed in)", lambda: wrk(base + lesson, args.seconds, session_cookie)[0])
         # A lesson read in sections: a middle section, as Next and Continue open it.
         run(
