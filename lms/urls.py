@@ -1,9 +1,15 @@
-"""path_for: url_for for links within the site, remembered (one of the three process-wide caches that
+"""Addresses within the site.
+
+path_for: url_for for links within the site, remembered (one of the three process-wide caches that
 docs/architecture.md lists). A path depends only on the endpoint, its values and the script root the
 app is mounted at, so it is safe to share; an absolute URL would depend on the request's host, so
-path_for refuses `_external` and `_scheme` (use url_for, or PUBLIC_URL, for those)."""
+path_for refuses `_external` and `_scheme` (use url_for, or PUBLIC_URL, for those).
+
+safe_next: the "next" address a sign-in (or any page) may send the browser on to: this site's paths only.
+"""
 
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from flask import Flask, request, url_for
 
@@ -22,3 +28,13 @@ def path_for(endpoint: str, **values) -> str:
 @lru_cache(maxsize=4096)
 def _path(endpoint: str, values: tuple, script_root: str) -> str:
     return url_for(endpoint, **dict(values))
+
+
+def safe_next(target: str | None) -> str:
+    """Only same-site paths: never an absolute URL, a scheme-relative '//host', or control characters."""
+    if not target or not target.isprintable():  # CR/LF, NUL, tab...: never part of a path we link to
+        return url_for("dashboard.index")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return url_for("dashboard.index")
+    return target

@@ -98,7 +98,7 @@ def test_huge_integers_in_query_values_are_ignored(app, client, make_user):
 
 
 def test_cr_lf_in_next_falls_back_to_the_dashboard(app, client, trainee):
-    from lms.auth.views import safe_next
+    from lms.urls import safe_next
 
     response = client.get("/account/login?next=/%0d%0aSet-Cookie:x=1")
     assert response.status_code == 302 and response.location == "/dashboard"

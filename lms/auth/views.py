@@ -1,7 +1,6 @@
 """Register, sign in (with optional two-factor codes), sign out, change or reset a password."""
 
 import time
-from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
@@ -10,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from ..extensions import db, limiter
 from ..mail import deliver_after
 from ..site_settings import staff_two_factor_required
+from ..urls import safe_next
 from . import operations, sessions, throttle
 from .api import account
 from .forms import (
@@ -49,16 +49,6 @@ RESET_SENT = (
     "If an account uses that email address, we have sent it a link to set a new password. "
     "The link works once, for two hours. No email? Ask your trainer for a reset link."
 )
-
-
-def safe_next(target: str | None) -> str:
-    """Only same-site paths: never an absolute URL, a scheme-relative '//host', or control characters."""
-    if not target or not target.isprintable():  # CR/LF, NUL, tab...: never part of a path we link to
-        return url_for("dashboard.index")
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return url_for("dashboard.index")
-    return target
 
 
 def _fresh_session() -> None:

@@ -11,8 +11,8 @@ from flask import flash, g, redirect, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..auth.views import safe_next
 from ..extensions import db
+from ..urls import safe_next
 from .api import cached_catalog, catalog_for
 from .models import Candidate, CandidateState
 
