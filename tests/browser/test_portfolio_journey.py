@@ -63,11 +63,15 @@ def log_supervision(page, base, on, minutes, name, email):
 
 
 def mailed_links(app, to):
+    """The confirmation links in the mails to this address, written as delivery writes them (the outbox
+    holds no link, only the link's id: each composing makes the link's token)."""
     from lms.extensions import db
-    from lms.mail import OutboxMail
+    from lms.mail import OutboxMail, compose
 
     with app.app_context():
-        bodies = db.session.scalars(select(OutboxMail.body).where(OutboxMail.recipient == to).order_by(OutboxMail.id))
+        mails = db.session.scalars(select(OutboxMail).where(OutboxMail.recipient == to).order_by(OutboxMail.id)).all()
+        bodies = [compose(mail).get_content() for mail in mails]
+        db.session.commit()  # the links' new token hashes, as delivery commits them before sending
         return [
             re.search(r"(/portfolio/confirm/\S+)", body).group(1) for body in bodies if "/portfolio/confirm/" in body
         ]
