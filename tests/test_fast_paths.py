@@ -257,3 +257,46 @@ def test_a_thread_that_ends_takes_its_kept_read_connection_with_it(app, make_use
         thread.join()
     gc.collect()
     assert len(kept.opened) <= before + 1, len(kept.opened)
+
+
+def test_many_trainees_records_are_read_in_a_fixed_number_of_queries_and_match_one_by_one(app, client, make_user):
+    """completion.api.learners (a publication's impact on every trainee) reads the same record as learner()
+    for each trainee, in five queries whatever their number."""
+    from datetime import date
+
+    from lms.cohorts.api import record_session
+    from lms.cohorts.roster import add_member, create_cohort
+    from lms.completion.api import learner, learners
+
+    done = make_user(email="done@example.org")
+    coach = make_user(email="coach@example.org", role="trainer")
+    others = [make_user(email=f"t{i}@example.org") for i in range(4)]
+    cohort = create_cohort("C", "sample", date(2026, 11, 1), date(2026, 12, 1), coach)
+    for person in (done, *others):
+        add_member(cohort, person)
+    members = {done.id, *(o.id for o in others)}
+    record_session(cohort, "Live", date(2026, 11, 2), 90, "ethics", [done.id, others[0].id], members, coach.id)
+    db.session.commit()
+    post(client, "/account/login", {"email": "done@example.org", "password": PASSWORD})
+    pass_everything(app, client, done.id)
+    ids = [done.id, *(o.id for o in others)]
+
+    def counted(user_ids):
+        seen = []
+
+        def before(*args, **kwargs):
+            seen.append(args[2])
+
+        event.listen(db.engine, "before_cursor_execute", before)
+        try:
+            return learners(user_ids), len(seen)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", before)
+
+    (few, one), (many, five) = counted(ids[:1]), counted(ids)
+    counts = (one, five)
+    assert counts == (5, 5), counts
+    assert many[done.id].lessons and many[done.id].passed and many[done.id].attended
+    for user_id in ids:
+        assert many[user_id] == learner(user_id)
+    assert few[done.id] == many[done.id]

@@ -1,5 +1,7 @@
 """What other packages may ask about attempts (the assessments package's public reads)."""
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,19 +20,29 @@ def counts(state: str):
 
 def passed_assessments(user_id: int, since: datetime | None = None) -> set[tuple[str, str]]:
     """(module slug, quiz slug) of every role-play the trainee has passed, on any version (after `since`)."""
-    return _assessments_in_state(user_id, PASSED, since)
+    return assessments_in_state([user_id], PASSED, since)[user_id]
 
 
 def pending_assessments(user_id: int) -> set[tuple[str, str]]:
     """(module slug, quiz slug) of every role-play with a written answer waiting for a trainer's grading."""
-    return _assessments_in_state(user_id, PENDING)
+    return assessments_in_state([user_id], PENDING)[user_id]
 
 
-def _assessments_in_state(user_id: int, state: str, since: datetime | None = None) -> set[tuple[str, str]]:
-    stmt = select(Attempt.module_slug, Attempt.quiz_slug).where(Attempt.user_id == user_id, counts(state)).distinct()
+def assessments_in_state(
+    user_ids: Iterable[int], state: str, since: datetime | None = None
+) -> defaultdict[int, set[tuple[str, str]]]:
+    """For each trainee: (module slug, quiz slug) of the role-plays in `state` (finished after `since`), in one query."""
+    stmt = (
+        select(Attempt.user_id, Attempt.module_slug, Attempt.quiz_slug)
+        .where(Attempt.user_id.in_(list(user_ids)), counts(state))
+        .distinct()
+    )
     if since is not None:
         stmt = stmt.where(Attempt.finished_at > since)
-    return {(m, q) for m, q in db.session.execute(stmt)}
+    found: defaultdict[int, set[tuple[str, str]]] = defaultdict(set)
+    for user_id, module_slug, quiz_slug in db.session.execute(stmt):
+        found[user_id].add((module_slug, quiz_slug))
+    return found
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,8 @@
 """Overrides and live sessions: what trainers record (each audited) and the reads that completion and
 attempt limits depend on."""
 
+from collections import defaultdict
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import exists, func, select
@@ -14,12 +16,20 @@ from .models import Attendance, Cohort, CohortMember, LiveSession, Override, Ove
 
 def completed_by_override(user_id: int, since: datetime | None = None) -> frozenset[str]:
     """Modules a trainer recorded complete for this trainee (after `since`, for a renewal)."""
-    stmt = select(Override.module_slug).where(
-        Override.user_id == user_id, Override.kind == OverrideKind.MODULE_COMPLETE
+    return frozenset(completed_by_override_of([user_id], since)[user_id])
+
+
+def completed_by_override_of(user_ids: Iterable[int], since: datetime | None = None) -> defaultdict[int, set[str]]:
+    """completed_by_override for many trainees, in one query."""
+    stmt = select(Override.user_id, Override.module_slug).where(
+        Override.user_id.in_(list(user_ids)), Override.kind == OverrideKind.MODULE_COMPLETE
     )
     if since is not None:
         stmt = stmt.where(Override.created_at > since)
-    return frozenset(db.session.scalars(stmt))
+    found: defaultdict[int, set[str]] = defaultdict(set)
+    for user_id, module_slug in db.session.execute(stmt):
+        found[user_id].add(module_slug)
+    return found
 
 
 def grants(user_id: int, module_slug: str, quiz_slug: str) -> tuple[int, datetime | None]:
@@ -40,17 +50,22 @@ def grants(user_id: int, module_slug: str, quiz_slug: str) -> tuple[int, datetim
 
 def live_minutes_attended(user_id: int) -> dict[str, dict[str, int]]:
     """Minutes of live sessions attended, per course and hours domain (sessions of that course's cohorts)."""
+    return live_minutes_attended_of([user_id])[user_id]
+
+
+def live_minutes_attended_of(user_ids: Iterable[int]) -> defaultdict[int, dict[str, dict[str, int]]]:
+    """live_minutes_attended for many trainees, in one query."""
     rows = db.session.execute(
-        select(Cohort.course_slug, LiveSession.domain, func.sum(LiveSession.minutes))
+        select(Attendance.user_id, Cohort.course_slug, LiveSession.domain, func.sum(LiveSession.minutes))
         .join(LiveSession, LiveSession.cohort_id == Cohort.id)
         .join(Attendance, Attendance.session_id == LiveSession.id)
-        .where(Attendance.user_id == user_id)
-        .group_by(Cohort.course_slug, LiveSession.domain)
+        .where(Attendance.user_id.in_(list(user_ids)))
+        .group_by(Attendance.user_id, Cohort.course_slug, LiveSession.domain)
     )
-    result: dict[str, dict[str, int]] = {}
-    for course_slug, domain, minutes in rows:
-        result.setdefault(course_slug, {})[domain] = int(minutes or 0)
-    return result
+    found: defaultdict[int, dict[str, dict[str, int]]] = defaultdict(dict)
+    for user_id, course_slug, domain, minutes in rows:
+        found[user_id].setdefault(course_slug, {})[domain] = int(minutes or 0)
+    return found
 
 
 KINDS = {

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from ..assessments.models import OPEN, PENDING, Attempt
 from ..auth.models import User
 from ..certificates.models import LIVE, AttestationSignature, Certificate
-from ..completion.api import course_status, learner
+from ..completion.api import course_status, learners
 from ..content.catalog import Catalog, Course
 from ..extensions import db
 from ..reading.models import LessonProgress
@@ -136,8 +136,7 @@ def _course_effects(live: Catalog, candidate: Catalog, course: Course) -> list[s
     if before_modules == after_modules and not _requirements_changed(live, candidate, before_modules):
         return []
     lost, gained, shown = 0, 0, Counter()
-    for user_id in trainees:
-        record = learner(user_id)
+    for record in learners(trainees).values():
         was = course_status(live, course, record).modules_complete
         now = course_status(candidate, after, record)
         if was and not now.modules_complete:

@@ -1,5 +1,7 @@
 """A trainee's reading of each lesson: time credited and the lesson finished. Operations flush, never commit."""
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -147,5 +149,13 @@ def finish_lesson(user_id: int, course: Course, module: Module) -> tuple[LessonP
 
 
 def progress_rows(user_id: int) -> dict[str, LessonProgress]:
-    rows = db.session.scalars(select(LessonProgress).where(LessonProgress.user_id == user_id))
-    return {r.module_slug: r for r in rows}
+    """The trainee's lessons: module slug -> progress row."""
+    return progress_rows_of([user_id])[user_id]
+
+
+def progress_rows_of(user_ids: Iterable[int]) -> defaultdict[int, dict[str, LessonProgress]]:
+    """progress_rows for many trainees, in one query."""
+    found: defaultdict[int, dict[str, LessonProgress]] = defaultdict(dict)
+    for row in db.session.scalars(select(LessonProgress).where(LessonProgress.user_id.in_(list(user_ids)))):
+        found[row.user_id][row.module_slug] = row
+    return found
