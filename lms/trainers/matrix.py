@@ -1,19 +1,17 @@
 """A cohort's progress matrix (trainee x module) in a fixed number of queries, whatever its size."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from ..assessments.models import PASSED, PENDING, Attempt
+from ..assessments.models import Attempt
 from ..auth.models import User
 from ..clock import utcnow
-from ..cohorts.models import Attendance, CohortMember, LiveSession, Override, OverrideKind
-from ..completion.api import COMPLETE, STATE_LABELS, WAITING, module_state
+from ..cohorts.models import CohortMember
+from ..completion.api import COMPLETE, STATE_LABELS, WAITING, learners, module_state
 from ..content.catalog import Catalog, Course, Module
 from ..extensions import db
-from ..reading.models import LessonProgress
 
 
 @dataclass
@@ -49,49 +47,27 @@ def cohort_matrix(catalog: Catalog, course: Course, cohort_id: int) -> tuple[lis
     ids = [u.id for u in users]
     if not ids:
         return modules, []
-    member_ids = select(CohortMember.user_id).where(CohortMember.cohort_id == cohort_id)
-    progress = defaultdict(dict)
-    for row in db.session.scalars(select(LessonProgress).where(LessonProgress.user_id.in_(member_ids))):
-        progress[row.user_id][row.module_slug] = row
-    passed, waiting, last_attempt = defaultdict(set), defaultdict(set), {}
-    for user_id, module_slug, quiz_slug, state in db.session.execute(
-        select(Attempt.user_id, Attempt.module_slug, Attempt.quiz_slug, Attempt.state)
-        .distinct()
-        .where(Attempt.user_id.in_(member_ids), Attempt.state.in_((PASSED, PENDING)), Attempt.practice.is_(False))
-    ):
-        (passed if state == PASSED else waiting)[user_id].add((module_slug, quiz_slug))
-    for user_id, latest in db.session.execute(
-        select(Attempt.user_id, func.max(Attempt.started_at))
-        .where(Attempt.user_id.in_(member_ids))
-        .group_by(Attempt.user_id)
-    ):
-        last_attempt[user_id] = latest
-    overridden = defaultdict(set)
-    for user_id, module_slug in db.session.execute(
-        select(Override.user_id, Override.module_slug).where(
-            Override.user_id.in_(member_ids), Override.kind == OverrideKind.MODULE_COMPLETE
-        )
-    ):
-        overridden[user_id].add(module_slug)
-    live = dict(
+    records = learners(ids)  # the same record each trainee's own pages read, for the whole cohort at once
+    last_attempt = dict(
         db.session.execute(
-            select(Attendance.user_id, func.sum(LiveSession.minutes))
-            .join(LiveSession, LiveSession.id == Attendance.session_id)
-            .where(Attendance.user_id.in_(member_ids))
-            .group_by(Attendance.user_id)
+            select(Attempt.user_id, func.max(Attempt.started_at))
+            .where(Attempt.user_id.in_(ids))
+            .group_by(Attempt.user_id)
         ).all()
     )
     rows = []
     for user in users:
-        mine = progress[user.id]
-        row = TraineeRow(user, live_minutes=int(live.get(user.id) or 0))
+        record = records[user.id]
+        minutes = sum(sum(domains.values()) for domains in record.attended.values())
+        row = TraineeRow(user, live_minutes=minutes)
         for module in modules:
-            state = module_state(module, mine.get(module.slug), passed[user.id], frozenset(overridden[user.id]))
-            if state != COMPLETE and any(m == module.slug for m, _ in waiting[user.id]):
+            state = module_state(module, record.lessons.get(module.slug), record.passed, record.overridden)
+            # For a trainer, a module with any answer waiting for grading is theirs to act on.
+            if state != COMPLETE and any(m == module.slug for m, _ in record.waiting):
                 state = WAITING
             row.states.append(state)
-        row.reading_seconds = sum(p.seconds_spent for p in mine.values())
-        moments = [p.last_opened_at for p in mine.values()] + (
+        row.reading_seconds = sum(p.seconds_spent for p in record.lessons.values())
+        moments = [p.last_opened_at for p in record.lessons.values()] + (
             [last_attempt[user.id]] if user.id in last_attempt else []
         )
         row.last_activity = max(moments, default=None)
