@@ -241,25 +241,19 @@ def delete_record(kind: str, entry_id: int):
 def new_training():
     """Outside training with its certificate; a trainer accepts it before its hours count."""
     form = OutsideTrainingForm()
-    if form.validate_on_submit():
-        try:
-            evidence = store_evidence(current_user.id, form.evidence.data.filename, form.evidence.data.read())
-            add_outside_training(
-                current_user.id,
-                form.title.data,
-                form.provider.data,
-                form.completed_on.data,
-                form.hours_by_domain(),
-                evidence,
-            )
-        except (EvidenceRefused, PortfolioError) as exc:
-            db.session.rollback()
-            form.evidence.errors = [str(exc)]
-        else:
-            db.session.commit()
-            flash("Your training is saved. Its hours count once one of your trainers accepts it.", "success")
-            return redirect(url_for(".records"))
-    return render_template("portfolio/evidence_form.html", form=form, kind="training"), 422 if form.errors else 200
+    return _with_evidence(
+        form,
+        "training",
+        lambda evidence: add_outside_training(
+            current_user.id,
+            form.title.data,
+            form.provider.data,
+            form.completed_on.data,
+            form.hours_by_domain(),
+            evidence,
+        ),
+        "Your training is saved. Its hours count once one of your trainers accepts it.",
+    )
 
 
 @bp.route("/ce/new", methods=["GET", "POST"])
@@ -267,26 +261,36 @@ def new_training():
 def new_ce():
     """Continuing education taken elsewhere, with its certificate; a trainer accepts it before it counts."""
     form = ContinuingEducationForm()
+    return _with_evidence(
+        form,
+        "ce",
+        lambda evidence: add_continuing_education(
+            current_user.id,
+            form.title.data,
+            form.provider.data,
+            form.completed_on.data,
+            float(form.hours.data),
+            float(form.ethics_hours.data or 0),
+            evidence,
+        ),
+        "Your continuing education is saved. It counts once one of your trainers accepts it.",
+    )
+
+
+def _with_evidence(form, kind: str, add, saved: str):
+    """A record that comes with an uploaded certificate: the file stored and the record added (`add(evidence)`)
+    in one commit, or the form again with the reason (422), keeping what was typed."""
     if form.validate_on_submit():
         try:
-            evidence = store_evidence(current_user.id, form.evidence.data.filename, form.evidence.data.read())
-            add_continuing_education(
-                current_user.id,
-                form.title.data,
-                form.provider.data,
-                form.completed_on.data,
-                float(form.hours.data),
-                float(form.ethics_hours.data or 0),
-                evidence,
-            )
+            add(store_evidence(current_user.id, form.evidence.data.filename, form.evidence.data.read()))
         except (EvidenceRefused, PortfolioError) as exc:
             db.session.rollback()
             form.evidence.errors = [str(exc)]
         else:
             db.session.commit()
-            flash("Your continuing education is saved. It counts once one of your trainers accepts it.", "success")
+            flash(saved, "success")
             return redirect(url_for(".records"))
-    return render_template("portfolio/evidence_form.html", form=form, kind="ce"), 422 if form.errors else 200
+    return render_template("portfolio/evidence_form.html", form=form, kind=kind), 422 if form.errors else 200
 
 
 @bp.route("/evidence/<int:evidence_id>")
