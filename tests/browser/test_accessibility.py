@@ -208,11 +208,14 @@ def build_portfolio_world(app, world):
 
 
 def mailed_token(db, to):
-    from lms.mail import OutboxMail
+    """The confirmation link of the newest mail to this address, written as delivery writes it."""
+    from lms.mail import OutboxMail, compose
 
-    body = db.session.scalars(
-        select(OutboxMail.body).where(OutboxMail.recipient == to).order_by(OutboxMail.id.desc())
+    mail = db.session.scalars(
+        select(OutboxMail).where(OutboxMail.recipient == to).order_by(OutboxMail.id.desc())
     ).first()
+    body = compose(mail).get_content()
+    db.session.commit()  # the link's new token hash, as delivery commits it before sending
     return re.search(r"(/portfolio/confirm/\S+)", body).group(1)
 
 
