@@ -8,12 +8,11 @@ changes the account loads it through the ORM (`account(current_user)`) and commi
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_login import UserMixin
 from sqlalchemy import bindparam, select
 
 from ..database import read_one
 from ..extensions import db
-from .models import STAFF_ROLES, User
+from .models import AccountRules, User
 
 _USERS = User.__table__
 _SIGNED_IN = select(
@@ -35,7 +34,7 @@ _SIGNED_IN = select(
 
 
 @dataclass(frozen=True, eq=False)
-class SignedInUser(UserMixin):
+class SignedInUser(AccountRules):
     """The signed-in account as pages and access checks need it; never its password hash or 2FA secrets."""
 
     id: int
@@ -54,23 +53,6 @@ class SignedInUser(UserMixin):
     #: the content version whose "What's new" note the trainee has seen
     news_seen: str | None
     two_factor: bool
-
-    @property
-    def is_active(self) -> bool:
-        return self.active
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
-
-    @property
-    def is_author(self) -> bool:
-        """May publish content: an admin, or a trainer an admin has allowed."""
-        return self.role == "admin" or (self.role == "trainer" and self.can_author)
-
-    def get_id(self) -> str:
-        """The identity in session and remember-me cookies: the row id and the account's current token."""
-        return f"{self.id}:{self.session_token}"
 
 
 def signed_in_user(user_id: int) -> SignedInUser | None:

@@ -21,7 +21,34 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class User(UserMixin, Model):
+class AccountRules(UserMixin):
+    """What an account may do, from its columns: for the ORM row and the signed-in read model alike."""
+
+    id: int
+    role: str
+    active: bool
+    can_author: bool
+    session_token: str
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role in STAFF_ROLES
+
+    @property
+    def is_author(self) -> bool:
+        """May fetch, upload, edit, preview, publish and roll back content: admins, and trainers granted it."""
+        return self.role == "admin" or (self.role == "trainer" and self.can_author)
+
+    def get_id(self) -> str:
+        """The identity in session and remember-me cookies: the row id and the account's current token."""
+        return f"{self.id}:{self.session_token}"
+
+
+class User(AccountRules, Model):
     __table_args__ = (CheckConstraint("role IN ('trainee', 'trainer', 'admin', 'supervisor')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,25 +83,8 @@ class User(UserMixin, Model):
     news_seen: Mapped[str | None] = mapped_column(String(64))
 
     @property
-    def is_active(self) -> bool:
-        return self.active
-
-    @property
-    def is_staff(self) -> bool:
-        return self.role in STAFF_ROLES
-
-    @property
-    def is_author(self) -> bool:
-        """May fetch, upload, edit, preview, publish and roll back content: admins, and trainers granted it."""
-        return self.role == "admin" or (self.role == "trainer" and self.can_author)
-
-    @property
     def two_factor(self) -> bool:
         return self.totp_secret is not None
-
-    def get_id(self) -> str:
-        """The identity in session and remember-me cookies: the row id and the account's current token."""
-        return f"{self.id}:{self.session_token}"
 
 
 class PasswordReset(Model):

@@ -92,19 +92,25 @@ def edit_start():
 def edit_files(candidate_id: int):
     candidate = _candidate_or_404(candidate_id)
     tree = candidate_files(candidate)
-    problems = problems_of(candidate)
+    page = _file_list(candidate, tree)
     db.session.commit()  # a first check is kept on the candidate
+    return page
+
+
+def _file_list(candidate, tree: dict, new_module_error: str | None = None, values: dict | None = None) -> str:
+    """The candidate's files to edit, its problems, and the new-module form (with its error and input)."""
+    files = editable_files(tree)
     return render_template(
         "publishing/edit_files.html",
         candidate=candidate,
-        files=editable_files(tree),
+        files=files,
         kinds=KIND_ORDER,
         modules=module_slugs(tree),
-        problems=problems,
+        problems=problems_of(candidate),
         form=FlaskForm(),
-        editable={p for _, p in editable_files(tree)},
-        new_module_error=None,
-        values={},
+        editable={p for _, p in files},
+        new_module_error=new_module_error,
+        values=values or {},
     )
 
 
@@ -302,19 +308,7 @@ def edit_new_module(candidate_id: int):
     try:
         added = new_module(tree, slug, title)
     except EditError as exc:
-        problems = problems_of(candidate)
-        return render_template(
-            "publishing/edit_files.html",
-            candidate=candidate,
-            files=editable_files(tree),
-            kinds=KIND_ORDER,
-            modules=module_slugs(tree),
-            problems=problems,
-            form=FlaskForm(),
-            editable={p for _, p in editable_files(tree)},
-            new_module_error=str(exc),
-            values={"slug": slug, "title": title},
-        ), 422
+        return _file_list(candidate, tree, str(exc), {"slug": slug, "title": title}), 422
     saved = replace_files(candidate, {**tree, **added}, current_user)
     folder = working_copy(current_app.config)
     if folder is not None:
