@@ -158,13 +158,11 @@ def new_entry(kind: str):
         except supervision.SelfAddressed as exc:
             db.session.rollback()
             form.supervisor_email.errors.append(str(exc))
-            return render_template("portfolio/entry_form.html", form=form, kind=kind, noun=noun, entry=None), 422
+            return _entry_page(form, kind, noun, None, 422)
         db.session.commit()
         flash(f"Your {noun} is saved. It counts once {form.supervisor_name.data} confirms it.", "success")
         return redirect(url_for(".records"))
-    return render_template(
-        "portfolio/entry_form.html", form=form, kind=kind, noun=noun, entry=None
-    ), 422 if form.errors else 200
+    return _entry_page(form, kind, noun, None, 422 if form.errors else 200)
 
 
 @bp.route("/<any(experience, supervision):kind>/<int:entry_id>/edit", methods=["GET", "POST"])
@@ -174,7 +172,7 @@ def edit_entry(kind: str, entry_id: int):
     entry = _own(model, entry_id)
     if entry.state != "pending":
         flash(f"This {noun} was {entry.state}: it can no longer be changed.", "error")
-        return render_template("portfolio/entry_form.html", form=None, kind=kind, noun=noun, entry=entry), 409
+        return _entry_page(None, kind, noun, entry, 409)
     form = form_class(obj=entry) if request.method == "GET" else form_class()
     if request.method == "GET" and kind == "experience":
         form.hours.data = round(Decimal(entry.minutes) / 60, 2)
@@ -186,17 +184,20 @@ def edit_entry(kind: str, entry_id: int):
         except supervision.SelfAddressed as exc:
             db.session.rollback()
             form.supervisor_email.errors.append(str(exc))
-            return render_template("portfolio/entry_form.html", form=form, kind=kind, noun=noun, entry=entry), 422
+            return _entry_page(form, kind, noun, entry, 422)
         except Locked as exc:
             db.session.rollback()
             flash(str(exc), "error")
-            return render_template("portfolio/entry_form.html", form=None, kind=kind, noun=noun, entry=entry), 409
+            return _entry_page(None, kind, noun, entry, 409)
         db.session.commit()
         flash(f"Your {noun} is updated.", "success")
         return redirect(url_for(".records"))
-    return render_template(
-        "portfolio/entry_form.html", form=form, kind=kind, noun=noun, entry=entry
-    ), 422 if form.errors else 200
+    return _entry_page(form, kind, noun, entry, 422 if form.errors else 200)
+
+
+def _entry_page(form, kind: str, noun: str, entry, status: int):
+    """The entry form (form None: a decided entry, shown without one) with the status to answer."""
+    return render_template("portfolio/entry_form.html", form=form, kind=kind, noun=noun, entry=entry), status
 
 
 def _entry_fields(kind: str, form) -> dict:
