@@ -6,6 +6,8 @@ copy (SQLite) or emptied tables (PostgreSQL, when DATABASE_URL points at one).
 
 import os
 import shutil
+import subprocess
+import time
 
 import pytest
 from flask import has_app_context
@@ -177,3 +179,57 @@ def trainee(make_user, auth):
     user = make_user(email="trainee@example.org")
     auth.login("trainee@example.org")
     return user
+
+
+class RedisServer:
+    """A real redis-server on a Unix socket that a test can stop and start again on the same address."""
+
+    def __init__(self, folder):
+        self.binary = shutil.which("redis-server")
+        self.socket = folder / "redis.sock"
+        self.folder = folder
+        self.process = None
+
+    def start(self):
+        self.process = subprocess.Popen(
+            [
+                self.binary,
+                "--port",
+                "0",
+                "--unixsocket",
+                str(self.socket),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.folder),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        for _ in range(200):
+            if self.socket.exists():
+                return
+            time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+        self.socket.unlink(missing_ok=True)
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A real redis-server on a Unix socket (server.socket), stopped after the test."""
+    if shutil.which("redis-server") is None:
+        message = "redis-server is not installed: apt-get install -y redis-server"
+        if os.environ.get("CI"):
+            pytest.fail(message)  # in CI the tests that need Redis always run
+        pytest.skip(message)
+    server = RedisServer(tmp_path)
+    server.start()
+    yield server
+    if server.process.poll() is None:
+        server.stop()

@@ -37,42 +37,8 @@ def test_sign_in_limits_count_only_posts(app_factory):
     assert codes[-1] == 429 and codes[0] != 429
 
 
-@pytest.fixture
-def redis_socket(tmp_path):
-    server = shutil.which("redis-server")
-    if server is None:
-        message = "redis-server is not installed: apt-get install -y redis-server"
-        if os.environ.get("CI"):
-            pytest.fail(message)  # in CI the shared-storage test always runs
-        pytest.skip(message)
-    socket = tmp_path / "redis.sock"
-    process = subprocess.Popen(
-        [
-            server,
-            "--port",
-            "0",
-            "--unixsocket",
-            str(socket),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(100):
-        if socket.exists():
-            break
-        time.sleep(0.05)
-    yield socket
-    process.terminate()
-    process.wait(timeout=10)
-
-
-def test_two_app_servers_share_one_allowance_through_redis(app_factory, redis_socket):
+def test_two_app_servers_share_one_allowance_through_redis(app_factory, redis_server):
+    redis_socket = redis_server.socket
     """N processes behind a load balancer must not multiply a client's allowance by N."""
     settings = dict(
         RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="3 per minute", RATELIMIT_STORAGE_URI=f"redis+unix://{redis_socket}"

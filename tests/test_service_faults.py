@@ -19,61 +19,11 @@ from lms.extensions import db
 from helpers import PASSWORD, base_config, post
 
 
-class RedisServer:
-    """A real redis-server on a Unix socket that a test can stop and start again on the same address."""
-
-    def __init__(self, folder):
-        self.binary = shutil.which("redis-server")
-        self.socket = folder / "redis.sock"
-        self.folder = folder
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            [
-                self.binary,
-                "--port",
-                "0",
-                "--unixsocket",
-                str(self.socket),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.folder),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        for _ in range(200):
-            if self.socket.exists():
-                return
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=10)
-        self.socket.unlink(missing_ok=True)
-
-
 def _missing(message: str) -> None:
     """Skip where a tool is missing on a developer's machine; in CI the fault tests always run."""
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)
-
-
-@pytest.fixture
-def redis_server(tmp_path):
-    if shutil.which("redis-server") is None:
-        _missing("redis-server is not installed: apt-get install -y redis-server")
-    server = RedisServer(tmp_path)
-    server.start()
-    yield server
-    if server.process.poll() is None:
-        server.stop()
 
 
 def test_with_redis_stopped_limits_count_per_process_with_a_warning_and_are_shared_again_after_it_restarts(

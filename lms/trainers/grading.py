@@ -78,7 +78,7 @@ def grade(attempt_id: int):
         route=route,
         guide=guide,
         owner=db.session.get(User, attempt.user_id),
-        module=catalog().module(attempt.module_slug),
+        module=module,
     ), 200 if request.method == "GET" else 422
 
 
