@@ -25,10 +25,11 @@ def practice(course_slug: str, module_slug: str, quiz_slug: str):
         abort(404)
     # The walk of lms.publishing.tryout, as the role-play map's "Try from this scene" keeps it: a walk on
     # another role-play, or on a version the candidate no longer has, starts again at the first scene.
-    walk = from_session(session.get(PRACTICE_KEY), quiz, module.slug) or begin(quiz, module.slug, quiz.first.id)
+    fresh = begin(quiz, module.slug, quiz.first.id)
+    walk = from_session(session.get(PRACTICE_KEY), quiz, module.slug) or fresh
     if request.method == "GET" and "from" in request.args:
         # "Try from this scene": a new walk that starts at any scene (an author checking one branch).
-        walk = begin(quiz, module.slug, request.args["from"]) or begin(quiz, module.slug, quiz.first.id)
+        walk = begin(quiz, module.slug, request.args["from"]) or fresh
         session[PRACTICE_KEY] = walk.to_session()
     if request.method == "POST":
         walk = begin(quiz, module.slug, walk.start) if "restart" in request.form else _answer(quiz, walk)
